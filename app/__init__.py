@@ -1,0 +1,1 @@
+"""purdah-controller: pre-election publicity restrictions for UK councils."""

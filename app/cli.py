@@ -1,0 +1,330 @@
+"""
+The `purdah` command: the operator's entry point.
+
+Bad input exits with code 2 and one line on stderr that says what is wrong.
+"""
+
+import datetime as dt
+import json
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from app.calendars import CalendarError, ShippedElection, read_election_calendar
+from app.config import Settings
+from app.domain import (
+    LONDON,
+    UTC,
+    Category,
+    Country,
+    Decision,
+    ElectionKind,
+    ElectionRecord,
+    Policy,
+    PurdahError,
+    RestrictedPeriod,
+    Timetable,
+    TimetableEvent,
+    UnknownCategory,
+    Window,
+    build_snapshot,
+    compute_timetable,
+    decide,
+    merge_windows,
+    parse_election_id,
+    require_aware,
+    restricted_period,
+    restricted_periods,
+)
+from app.store import PolicyFileError, load_policy
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="purdah-controller: keep a council's social media quiet before elections, and prove it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class _State:
+    settings: Settings = Settings.model_construct()
+
+
+_state = _State()
+
+
+@app.callback()
+def _configure() -> None:
+    _state.settings = Settings()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _policy() -> Policy:
+    try:
+        return load_policy(_state.settings.policy_path())
+    except FileNotFoundError:
+        _fail(f"no policy file at {_state.settings.policy_path()} (set PURDAH_POLICY_DIR)")
+    except PolicyFileError as exc:
+        _fail(str(exc).replace("\n", "; "))
+
+
+def _shipped() -> dict[str, ShippedElection]:
+    found: dict[str, ShippedElection] = {}
+    try:
+        for path in sorted(_state.settings.calendar_dir.glob("*.ics")):
+            for entry in read_election_calendar(path):
+                found[entry.election.election_id] = entry
+    except (CalendarError, PurdahError) as exc:
+        _fail(str(exc))
+    return found
+
+
+def _parse_instant(text: str, field: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{field} {text!r} is not an RFC 3339 date-time such as 2025-04-01T09:00:00+01:00")
+    try:
+        return require_aware(value, field=field)
+    except PurdahError as exc:
+        _fail(str(exc))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(LONDON).isoformat() if value is not None else None
+
+
+def _day(event: TimetableEvent | None) -> str | None:
+    return event.day.isoformat() if event is not None else None
+
+
+# --- timetable ----------------------------------------------------------------------------
+
+
+def _timetable_json(timetable: Timetable, starts_at: dt.datetime, ends_at: dt.datetime) -> dict[str, Any]:
+    ref = timetable.election
+    return {
+        "election_id": ref.election_id,
+        "kind": str(ref.kind),
+        "country": str(timetable.country) if timetable.country else None,
+        "poll_date": ref.poll_date.isoformat(),
+        "notice_of_election_deadline": _day(timetable.notice_of_election),
+        "notice_of_election_earliest": _day(timetable.notice_of_election_earliest),
+        "close_of_nominations": _day(timetable.close_of_nominations),
+        "sopn_publish_deadline": _day(timetable.sopn_publish),
+        "estimated": timetable.estimated,
+        "notes": list(timetable.notes),
+        "dies_non": [{"date": d.day.isoformat(), "name": d.name} for d in timetable.dies_non],
+        "restricted_period": {"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
+    }
+
+
+def _event_line(label: str, event: TimetableEvent | None) -> str | None:
+    if event is None:
+        return None
+    when = event.day.strftime("%a %d %b %Y")
+    if event.time is not None:
+        when += f" {event.time:%H:%M}"
+    return f"  {label:<34} {when:<22} {event.rule}"
+
+
+@app.command()
+def timetable(
+    election_id: Annotated[str, typer.Argument(help="Democracy Club id, e.g. local.cornwall.2025-05-01")],
+    country: Annotated[Country | None, typer.Option(help="The organisation's part of the UK.")] = None,
+    kind: Annotated[ElectionKind | None, typer.Option(help="The kind, where the id does not say.")] = None,
+    notice_published: Annotated[
+        str | None, typer.Option(help="Day the notice of election was actually published, YYYY-MM-DD.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Show an election's statutory timetable and restricted period."""
+    published = None
+    if notice_published is not None:
+        try:
+            published = dt.date.fromisoformat(notice_published)
+        except ValueError:
+            _fail(f"--notice-published {notice_published!r} is not a date as YYYY-MM-DD")
+    policy = _policy()
+    try:
+        ref = parse_election_id(election_id, kind=kind)
+        table = compute_timetable(ref, country=country)
+        if published is not None and published >= ref.poll_date:
+            _fail(f"--notice-published {published} is not before polling day {ref.poll_date}")
+        period = restricted_period(table, policy.period_rules, notice_published=published)
+    except PurdahError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(_timetable_json(table, period.starts_at, period.ends_at), indent=2))
+        return
+    lines = [
+        f"{ref.election_id}  ({ref.kind}{', ' + str(table.country) if table.country else ''})",
+        _event_line("Dissolution of Parliament", table.dissolution),
+        _event_line("Notice of election: earliest", table.notice_of_election_earliest),
+        _event_line("Notice of election: latest", table.notice_of_election),
+        _event_line("Information statement", table.information_statement),
+        _event_line("Close of nominations", table.close_of_nominations),
+        _event_line("Statement of persons nominated", table.sopn_publish),
+        _event_line("Registration deadline", table.registration_deadline),
+        _event_line("Postal vote application deadline", table.postal_vote_deadline),
+        _event_line("Voter Authority Certificate", table.vac_deadline),
+        _event_line("Poll", table.poll),
+        f"  Restricted period: {period.starts_at.astimezone(LONDON):%a %d %b %Y %H:%M} to "
+        f"{period.ends_at.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London ({period.start_basis})",
+    ]
+    if table.dies_non:
+        lines.append("  Dies non: " + ", ".join(f"{d.day:%a %d %b} ({d.name})" for d in table.dies_non))
+    lines += [f"  Note: {note}" for note in table.notes]
+    typer.echo("\n".join(line for line in lines if line))
+
+
+# --- check and status ---------------------------------------------------------------------
+
+
+def _records(ids: Sequence[str], shipped: dict[str, ShippedElection]) -> list[ElectionRecord]:
+    records = []
+    for election_id in ids or list(shipped):
+        entry = shipped.get(election_id)
+        ref = entry.election if entry else parse_election_id(election_id)
+        records.append(ElectionRecord(ref, notice_published=entry.notice_published if entry else None))
+    return records
+
+
+def _periods(policy: Policy, ids: Sequence[str]) -> tuple[RestrictedPeriod, ...]:
+    return restricted_periods(
+        _records(ids, _shipped()),
+        rules=policy.period_rules,
+        country=policy.country,
+        affects=policy.affects,
+    )
+
+
+def _decision_json(decision: Decision) -> dict[str, Any]:
+    return {
+        "decision_id": decision.decision_id,
+        "account_id": decision.account_id,
+        "category": str(decision.category),
+        "at": _iso(decision.at),
+        "allowed": decision.allowed,
+        "outcome": str(decision.outcome),
+        "reasons": [
+            {
+                "code": str(r.code),
+                "effect": str(r.effect),
+                "message": r.message,
+                "clause": r.clause,
+                "rule": r.rule,
+                "window_id": r.window_id,
+                "election_ids": list(r.election_ids),
+                "manual_window_ids": list(r.manual_window_ids),
+                "override_id": r.override_id,
+            }
+            for r in decision.reasons
+        ],
+        "windows": [
+            {
+                "window_id": w.window_id,
+                "starts_at": _iso(w.starts_at),
+                "ends_at": _iso(w.ends_at),
+                "election_ids": list(w.election_ids),
+            }
+            for w in decision.windows
+        ],
+        "valid_until": _iso(decision.valid_until),
+        "data_version": decision.data_version,
+        "evaluated_at": _iso(decision.evaluated_at),
+    }
+
+
+@app.command()
+def check(
+    account: Annotated[str, typer.Argument(help="Account id, e.g. facebook-redruthtowncouncil")],
+    at: Annotated[str, typer.Option(help="Publication time, RFC 3339 with an offset.")],
+    category: Annotated[str, typer.Option(help="Category of the post.")] = "general",
+    election: Annotated[
+        list[str] | None, typer.Option(help="Election id (repeatable); default: the shipped calendars.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Decide whether an account may publish a post of a category at a time."""
+    instant = _parse_instant(at, "--at")
+    try:
+        chosen = Category(category)
+    except ValueError:
+        _fail(str(UnknownCategory(category, tuple(c.value for c in Category))))
+    policy = _policy()
+    try:
+        snapshot = build_snapshot(
+            policy, accounts=policy.accounts, periods=_periods(policy, election or [])
+        )
+        result = decide(
+            account, instant, chosen, snapshot, now=dt.datetime.now(UTC), decision_id=str(uuid.uuid4())
+        )
+    except PurdahError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(_decision_json(result), indent=2))
+        return
+    typer.echo(f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
+               f"a {chosen} post at {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London")
+    for reason in result.reasons:
+        cite = f" [policy {reason.clause}]" if reason.clause else ""
+        typer.echo(f"  {reason.code}{cite}: {reason.message}")
+    if result.valid_until is not None:
+        typer.echo(f"  This answer holds until {result.valid_until.astimezone(LONDON):%a %d %b %Y %H:%M}.")
+
+
+def _describe(windows: Iterable[Window]) -> list[str]:
+    return [f"  - {w.describe()}" for w in windows]
+
+
+@app.command()
+def status(
+    at: Annotated[str | None, typer.Option(help="Instant to report on, RFC 3339; default now.")] = None,
+) -> None:
+    """Summarise the policy, and the current and next restricted periods."""
+    instant = _parse_instant(at, "--at") if at else dt.datetime.now(UTC)
+    policy = _policy()
+    try:
+        windows = merge_windows(_periods(policy, []))
+    except PurdahError as exc:
+        _fail(str(exc))
+    current = [w for w in windows if w.contains(instant)]
+    upcoming = [w for w in windows if w.starts_at > instant][:1]
+    review = policy.review_due_at()
+    out = [
+        f"{policy.organisation_name} ({policy.organisation_id}, {policy.country})",
+        f"  Election scopes: {', '.join(policy.election_scopes)}",
+        f"  Permitted inside a window: {', '.join(sorted(policy.permitted))}",
+        f"  Referred to the Clerk: {', '.join(sorted(policy.referred))}",
+        f"  Never permitted: {', '.join(sorted(policy.never_permitted))}",
+        f"  Accounts: {len(policy.accounts)} "
+        f"({sum(a.status == 'active' for a in policy.accounts)} active)",
+    ]
+    if review is not None and instant >= review:
+        out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y} (policy 6.1)")
+    out.append(f"At {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London:")
+    out.append("  Restricted now:" if current else "  No restriction now.")
+    out += _describe(current)
+    out.append("  Next restricted period:" if upcoming else "  No restricted period scheduled.")
+    out += _describe(upcoming)
+    typer.echo("\n".join(out))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="purdah")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,90 @@
+"""
+The rules of purdah-controller: pure functions and immutable values, no I/O, no clock.
+
+Elections and their ids, statutory timetables and working days, restricted periods and
+their merging into windows, the policy model, and `decide()`.
+"""
+
+from app.domain.clock import LONDON, UTC, london_instant, require_aware
+from app.domain.decision import (
+    Decision,
+    Effect,
+    Outcome,
+    Override,
+    Reason,
+    ReasonCode,
+    Snapshot,
+    build_snapshot,
+    decide,
+)
+from app.domain.elections import Country, ElectionKind, ElectionRef, parse_election_id
+from app.domain.errors import (
+    CountryRequired,
+    InvalidElectionId,
+    NaiveDatetime,
+    PurdahError,
+    UnknownAccount,
+    UnknownCategory,
+    UnsupportedElection,
+)
+from app.domain.periods import (
+    ElectionRecord,
+    GeneralElectionStart,
+    ManualWindow,
+    PeriodRules,
+    RestrictedPeriod,
+    Window,
+    merge_windows,
+    restricted_period,
+    restricted_periods,
+)
+from app.domain.policy import Account, AccountKind, AccountStatus, Category, Clause, Policy
+from app.domain.timetables import Timetable, TimetableEvent, compute_timetable
+from app.domain.working_days import DiesNon, DiesNonSource
+
+__all__ = [
+    "LONDON",
+    "UTC",
+    "Account",
+    "AccountKind",
+    "AccountStatus",
+    "Category",
+    "Clause",
+    "Country",
+    "CountryRequired",
+    "Decision",
+    "DiesNon",
+    "DiesNonSource",
+    "Effect",
+    "ElectionKind",
+    "ElectionRecord",
+    "ElectionRef",
+    "GeneralElectionStart",
+    "InvalidElectionId",
+    "ManualWindow",
+    "NaiveDatetime",
+    "Outcome",
+    "Override",
+    "PeriodRules",
+    "Policy",
+    "PurdahError",
+    "Reason",
+    "ReasonCode",
+    "RestrictedPeriod",
+    "Snapshot",
+    "Timetable",
+    "TimetableEvent",
+    "UnknownAccount",
+    "UnknownCategory",
+    "UnsupportedElection",
+    "Window",
+    "build_snapshot",
+    "compute_timetable",
+    "decide",
+    "london_instant",
+    "merge_windows",
+    "parse_election_id",
+    "require_aware",
+    "restricted_period",
+    "restricted_periods",
+]

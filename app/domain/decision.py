@@ -1,0 +1,500 @@
+"""
+The decision: may this account publish this kind of post at this instant?
+
+`decide()` is a pure function of an immutable `Snapshot`. It collects every reason that
+applies, in this order, and the first blocking one decides (DESIGN section 3):
+
+1. account status not `active` -> deny;
+2. a never-permitted category -> deny, at any time, override or not
+   (policy 5.1; Local Government Act 1986 s. 2);
+3. inside a window: a permitted category -> allow; else an active override -> allow;
+   else a referred category -> refer; else deny;
+4. otherwise allow, with warnings that never block.
+
+Windows are half-open, `[starts_at, ends_at)`: a post at 22:00:00 on polling day is allowed,
+one at 21:59:59 is not. Reasons are built once per snapshot, so a decision costs one
+bisect and a few comparisons, whatever the number of windows.
+"""
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.domain.clock import LONDON
+from app.domain.errors import NaiveDatetime, UnknownAccount
+from app.domain.periods import ManualWindow, RestrictedPeriod, Window, merge_windows
+from app.domain.policy import Account, AccountStatus, Category, Policy
+
+__all__ = [
+    "Decision",
+    "Effect",
+    "Outcome",
+    "Override",
+    "Reason",
+    "ReasonCode",
+    "Snapshot",
+    "build_snapshot",
+    "decide",
+]
+
+LGA_1986_S2 = "Local Government Act 1986, s. 2 (prohibition of political publicity)"
+PUBLICITY_CODE = (
+    "Code of Recommended Practice on Local Authority Publicity (2011), para. 34: "
+    "care during the period between the notice of an election and the election"
+)
+
+
+class Outcome(StrEnum):
+    """The answer. Only `allow` means the post may go out."""
+
+    ALLOW = "allow"
+    REFER = "refer"
+    DENY = "deny"
+
+
+class Effect(StrEnum):
+    """What one reason does to the answer."""
+
+    ALLOW = "allow"
+    REFER = "refer"
+    DENY = "deny"
+    WARN = "warn"
+
+
+class ReasonCode(StrEnum):
+    """Machine-readable reason codes; part of the API contract."""
+
+    ACCOUNT_PENDING_APPROVAL = "ACCOUNT_PENDING_APPROVAL"
+    ACCOUNT_INACTIVE = "ACCOUNT_INACTIVE"
+    ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    NEVER_PERMITTED_CATEGORY = "NEVER_PERMITTED_CATEGORY"
+    PERMITTED_CATEGORY = "PERMITTED_CATEGORY"
+    OVERRIDE_APPLIED = "OVERRIDE_APPLIED"
+    REFER_TO_CLERK = "REFER_TO_CLERK"
+    PRE_ELECTION_PERIOD = "PRE_ELECTION_PERIOD"
+    MANUAL_RESTRICTION = "MANUAL_RESTRICTION"
+    NO_RESTRICTION = "NO_RESTRICTION"
+    UPCOMING_RESTRICTION = "UPCOMING_RESTRICTION"
+    POLICY_REVIEW_OVERDUE = "POLICY_REVIEW_OVERDUE"
+
+
+_STATUS_CODES: Mapping[AccountStatus, tuple[ReasonCode, str]] = {
+    AccountStatus.PENDING: (
+        ReasonCode.ACCOUNT_PENDING_APPROVAL,
+        "the account is proposed but not yet approved by the Town Clerk",
+    ),
+    AccountStatus.INACTIVE: (ReasonCode.ACCOUNT_INACTIVE, "the account is not currently in use"),
+    AccountStatus.SUSPENDED: (ReasonCode.ACCOUNT_SUSPENDED, "publishing rights on the account are suspended"),
+    AccountStatus.CLOSED: (ReasonCode.ACCOUNT_CLOSED, "the account has been closed by the Town Clerk"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason in a decision: what applies, what it does, and what it cites."""
+
+    code: ReasonCode
+    effect: Effect
+    message: str
+    clause: str | None = None
+    rule: str | None = None
+    window_id: str | None = None
+    election_ids: tuple[str, ...] = ()
+    manual_window_ids: tuple[str, ...] = ()
+    override_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """
+    The Clerk's written permission to publish inside a window, `[starts_at, ends_at)`.
+
+    `account_id` None covers every account of the organisation; `categories` None covers
+    every category except those never permitted.
+    """
+
+    override_id: str
+    account_id: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+    categories: frozenset[Category] | None = None
+
+    def covers(self, category: str) -> bool:
+        """Whether the override is for this category of post."""
+        return self.categories is None or category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """
+    The answer to "can this account publish this now?".
+
+    `valid_until` is the next instant at which the answer (outcome or reasons) for this
+    account and category changes as time passes, or None if time alone never changes it.
+    Data changes (a new window, an override) are signalled by `data_version` instead.
+    """
+
+    decision_id: str
+    account_id: str
+    category: str
+    at: dt.datetime
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    windows: tuple[Window, ...]
+    valid_until: dt.datetime | None
+    data_version: int
+    evaluated_at: dt.datetime
+
+    @property
+    def allowed(self) -> bool:
+        """True only for `allow`: `refer` and `deny` both mean do not post."""
+        return self.outcome is Outcome.ALLOW
+
+
+@dataclass(frozen=True, slots=True)
+class _WindowReasons:
+    permitted: Reason
+    refer: Reason
+    deny: tuple[Reason, ...]
+    upcoming: Reason
+    warn_from: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    windows: tuple[Window, ...]
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    warn_from: tuple[float, ...]
+    reasons: tuple[_WindowReasons, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _TimedOverride:
+    override: Override
+    starts: float
+    ends: float
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """
+    Everything a decision needs for one organisation, immutable, built once per data change.
+
+    Build it with `build_snapshot`.
+    """
+
+    policy: Policy
+    accounts: Mapping[str, Account]
+    data_version: int
+    windows: tuple[Window, ...]
+    _timelines: Mapping[str, _Timeline]
+    _default_timeline: _Timeline
+    _overrides: Mapping[str, tuple[_TimedOverride, ...]]
+    _org_overrides: tuple[_TimedOverride, ...]
+    _status_reasons: Mapping[AccountStatus, Reason]
+    _never_permitted: Reason
+    _no_restriction: Reason
+    _review_due_at: dt.datetime | None
+    _review_due_ts: float
+    _review_overdue: Reason | None
+
+    def windows_for(self, account_id: str) -> tuple[Window, ...]:
+        """The merged windows that apply to one account (organisation-wide and its own)."""
+        return self._timelines.get(account_id, self._default_timeline).windows
+
+
+def _show(instant: dt.datetime) -> str:
+    return instant.astimezone(LONDON).strftime("%H:%M on %a %d %b %Y")
+
+
+def _window_reasons(window: Window, policy: Policy) -> _WindowReasons:
+    described = window.describe()
+    ids = {
+        "window_id": window.window_id,
+        "election_ids": window.election_ids,
+        "manual_window_ids": window.manual_window_ids,
+    }
+    clause = policy.clause_for(ReasonCode.PRE_ELECTION_PERIOD)
+    deny: list[Reason] = []
+    if window.election_ids:
+        deny.append(
+            Reason(
+                ReasonCode.PRE_ELECTION_PERIOD,
+                Effect.DENY,
+                f"Inside a pre-election period: {described}. Only factual, business-as-usual "
+                "information of the permitted categories may be published.",
+                clause=clause,
+                rule=PUBLICITY_CODE,
+                **ids,  # type: ignore[arg-type]
+            )
+        )
+    if window.manual_window_ids:
+        deny.append(
+            Reason(
+                ReasonCode.MANUAL_RESTRICTION,
+                Effect.DENY,
+                f"Inside a restriction set by the Town Clerk: {described}.",
+                clause=policy.clause_for(ReasonCode.MANUAL_RESTRICTION),
+                **ids,  # type: ignore[arg-type]
+            )
+        )
+    warn_from = window.starts_at - policy.warning_horizon
+    return _WindowReasons(
+        permitted=Reason(
+            ReasonCode.PERMITTED_CATEGORY,
+            Effect.ALLOW,
+            f"This category stays permitted inside the window: {described}.",
+            clause=policy.clause_for(ReasonCode.PERMITTED_CATEGORY),
+            rule=PUBLICITY_CODE,
+            **ids,  # type: ignore[arg-type]
+        ),
+        refer=Reason(
+            ReasonCode.REFER_TO_CLERK,
+            Effect.REFER,
+            f"This category is referred to the Town Clerk inside the window ({described}): "
+            "not allowed until the Clerk grants an override.",
+            clause=policy.clause_for(ReasonCode.REFER_TO_CLERK),
+            rule=PUBLICITY_CODE,
+            **ids,  # type: ignore[arg-type]
+        ),
+        deny=tuple(deny),
+        upcoming=Reason(
+            ReasonCode.UPCOMING_RESTRICTION,
+            Effect.WARN,
+            f"A restriction starts soon: {described}.",
+            clause=policy.clause_for(ReasonCode.UPCOMING_RESTRICTION),
+            **ids,  # type: ignore[arg-type]
+        ),
+        warn_from=warn_from,
+    )
+
+
+def _timeline(windows: tuple[Window, ...], policy: Policy) -> _Timeline:
+    reasons = tuple(_window_reasons(w, policy) for w in windows)
+    return _Timeline(
+        windows=windows,
+        starts=tuple(w.starts_at.timestamp() for w in windows),
+        ends=tuple(w.ends_at.timestamp() for w in windows),
+        warn_from=tuple(r.warn_from.timestamp() for r in reasons),
+        reasons=reasons,
+    )
+
+
+def _timed(override: Override, policy: Policy) -> _TimedOverride:
+    who = "this account" if override.account_id else "every account"
+    return _TimedOverride(
+        override=override,
+        starts=override.starts_at.timestamp(),
+        ends=override.ends_at.timestamp(),
+        reason=Reason(
+            ReasonCode.OVERRIDE_APPLIED,
+            Effect.ALLOW,
+            f"Allowed by the Town Clerk's override {override.override_id} for {who} until "
+            f"{_show(override.ends_at)}: {override.reason}",
+            clause=policy.clause_for(ReasonCode.OVERRIDE_APPLIED),
+            override_id=override.override_id,
+        ),
+    )
+
+
+def build_snapshot(
+    policy: Policy,
+    *,
+    accounts: Iterable[Account],
+    periods: Iterable[RestrictedPeriod],
+    manual_windows: Iterable[ManualWindow] = (),
+    overrides: Iterable[Override] = (),
+    data_version: int = 0,
+) -> Snapshot:
+    """
+    Build the immutable snapshot that `decide` reads.
+
+    Args:
+        policy: the organisation's policy.
+        accounts: its accounts, with their current status.
+        periods: the restricted periods of the elections that affect it.
+        manual_windows: windows the Clerk set by hand (for all or some accounts).
+        overrides: the overrides in force (granted, confirmed where needed, not revoked).
+        data_version: bumped by the store with every write.
+    """
+    periods = tuple(periods)
+    manual = tuple(manual_windows)
+    accounts_by_id = {a.account_id: a for a in accounts}
+    org_manual = tuple(m for m in manual if m.account_ids is None)
+    default = _timeline(merge_windows(periods, org_manual), policy)
+    timelines: dict[str, _Timeline] = {}
+    for account_id in accounts_by_id:
+        own = tuple(m for m in manual if m.account_ids is not None and account_id in m.account_ids)
+        if own:
+            timelines[account_id] = _timeline(merge_windows(periods, org_manual + own), policy)
+    timed = sorted((_timed(o, policy) for o in overrides), key=lambda t: t.starts)
+    org_overrides = tuple(t for t in timed if t.override.account_id is None)
+    per_account: dict[str, tuple[_TimedOverride, ...]] = {}
+    for t in timed:
+        if t.override.account_id is not None:
+            per_account.setdefault(t.override.account_id, ())
+    for account_id in per_account:
+        per_account[account_id] = tuple(
+            t for t in timed if t.override.account_id in (None, account_id)
+        )
+    status_reasons = {
+        status: Reason(
+            code,
+            Effect.DENY,
+            f"Not allowed: {text}.",
+            clause=policy.clause_for(code),
+        )
+        for status, (code, text) in _STATUS_CODES.items()
+    }
+    review_due_at = policy.review_due_at()
+    review_reason = None
+    if review_due_at is not None and policy.next_review_due is not None:
+        review_reason = Reason(
+            ReasonCode.POLICY_REVIEW_OVERDUE,
+            Effect.WARN,
+            f"The social media policy was due for review by {policy.next_review_due:%B %Y} "
+            "and has not been reviewed since.",
+            clause=policy.clause_for(ReasonCode.POLICY_REVIEW_OVERDUE),
+        )
+    return Snapshot(
+        policy=policy,
+        accounts=accounts_by_id,
+        data_version=data_version,
+        windows=default.windows,
+        _timelines=timelines,
+        _default_timeline=default,
+        _overrides=per_account,
+        _org_overrides=org_overrides,
+        _status_reasons=status_reasons,
+        _never_permitted=Reason(
+            ReasonCode.NEVER_PERMITTED_CATEGORY,
+            Effect.DENY,
+            "Never permitted on an official account, at any time and whatever override: "
+            "party-political material, personal campaigns and personal financial interests.",
+            clause=policy.clause_for(ReasonCode.NEVER_PERMITTED_CATEGORY),
+            rule=LGA_1986_S2,
+        ),
+        _no_restriction=Reason(
+            ReasonCode.NO_RESTRICTION,
+            Effect.ALLOW,
+            "No restriction applies to this account at this time.",
+            clause=policy.clause_for(ReasonCode.NO_RESTRICTION),
+        ),
+        _review_due_at=review_due_at,
+        _review_due_ts=review_due_at.timestamp() if review_due_at else float("inf"),
+        _review_overdue=review_reason,
+    )
+
+
+def _earlier(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a <= b else b
+
+
+def decide(
+    account_id: str,
+    at: dt.datetime,
+    category: Category | str,
+    snapshot: Snapshot,
+    *,
+    now: dt.datetime,
+    decision_id: str = "",
+) -> Decision:
+    """
+    Decide whether `account_id` may publish a post of `category` at `at`.
+
+    Args:
+        account_id: the account's id.
+        at: the instant of publication; must be aware.
+        category: the kind of post (validated by the caller against `Category`).
+        snapshot: the organisation's snapshot.
+        now: when the decision is evaluated (`evaluated_at`).
+        decision_id: an id the caller assigns, for logs and audit.
+
+    Raises:
+        NaiveDatetime: `at` has no UTC offset.
+        UnknownAccount: the account is not the organisation's.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise NaiveDatetime("at", at.isoformat())
+    account = snapshot.accounts.get(account_id)
+    if account is None:
+        raise UnknownAccount(account_id)
+    t = at.timestamp()
+    policy = snapshot.policy
+    warnings: tuple[Reason, ...] = ()
+    valid_until: dt.datetime | None = None
+    if t >= snapshot._review_due_ts:
+        warnings = (snapshot._review_overdue,)  # type: ignore[assignment]
+    else:
+        valid_until = snapshot._review_due_at
+
+    status = account.status
+    never = category in policy.never_permitted
+    if status is not AccountStatus.ACTIVE or never:
+        blocking = (snapshot._status_reasons[status],) if status is not AccountStatus.ACTIVE else ()
+        if never:
+            blocking += (snapshot._never_permitted,)
+        return Decision(
+            decision_id, account_id, category, at, Outcome.DENY, blocking + warnings, (),
+            valid_until, snapshot.data_version, now,
+        )  # fmt: skip
+
+    timeline = snapshot._timelines.get(account_id, snapshot._default_timeline)
+    i = bisect_right(timeline.starts, t) - 1
+    if i >= 0 and t < timeline.ends[i]:
+        window = timeline.windows[i]
+        reasons = timeline.reasons[i]
+        valid_until = _earlier(window.ends_at, valid_until)
+        if category in policy.permitted:
+            return Decision(
+                decision_id, account_id, category, at, Outcome.ALLOW,
+                (reasons.permitted, *warnings), (window,), valid_until, snapshot.data_version, now,
+            )  # fmt: skip
+        applied: _TimedOverride | None = None
+        for timed in snapshot._overrides.get(account_id, snapshot._org_overrides):
+            if not timed.override.covers(category):
+                continue
+            if timed.starts <= t < timed.ends:
+                if applied is None or timed.ends > applied.ends:
+                    applied = timed
+            elif timed.starts > t:
+                valid_until = _earlier(timed.override.starts_at, valid_until)
+        if applied is not None:
+            return Decision(
+                decision_id, account_id, category, at, Outcome.ALLOW,
+                (applied.reason, *warnings), (window,),
+                _earlier(applied.override.ends_at, valid_until), snapshot.data_version, now,
+            )  # fmt: skip
+        if category in policy.referred:
+            return Decision(
+                decision_id, account_id, category, at, Outcome.REFER,
+                (reasons.refer, *warnings), (window,), valid_until, snapshot.data_version, now,
+            )  # fmt: skip
+        return Decision(
+            decision_id, account_id, category, at, Outcome.DENY,
+            reasons.deny + warnings, (window,), valid_until, snapshot.data_version, now,
+        )  # fmt: skip
+
+    nxt = i + 1
+    if nxt < len(timeline.starts):
+        upcoming = timeline.reasons[nxt]
+        if t >= timeline.warn_from[nxt]:
+            warnings = (upcoming.upcoming, *warnings)
+            valid_until = _earlier(timeline.windows[nxt].starts_at, valid_until)
+        else:
+            valid_until = _earlier(upcoming.warn_from, valid_until)
+    return Decision(
+        decision_id, account_id, category, at, Outcome.ALLOW,
+        (snapshot._no_restriction, *warnings), (), valid_until, snapshot.data_version, now,
+    )  # fmt: skip
+

@@ -1,0 +1,199 @@
+"""
+Election ids and kinds.
+
+Democracy Club election ids (https://elections.democracyclub.org.uk/reference_definition/)
+are parsed with the `uk-election-ids` package. Town and parish council elections, which
+Democracy Club does not list, use our own `parish.<council>[.<ward>][.by].<date>` form.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from uk_election_ids.election_ids import IdBuilder  # type: ignore[import-untyped]
+
+from app.domain.errors import InvalidElectionId, UnsupportedElection
+
+__all__ = [
+    "Country",
+    "ElectionKind",
+    "ElectionRef",
+    "parse_election_id",
+]
+
+
+class Country(StrEnum):
+    """The parts of the United Kingdom, whose election law and bank holidays differ."""
+
+    ENGLAND = "england"
+    WALES = "wales"
+    SCOTLAND = "scotland"
+    NORTHERN_IRELAND = "northern-ireland"
+
+
+class ElectionKind(StrEnum):
+    """Kinds of poll, each with its own timetable rules. The names are part of the API."""
+
+    PARISH = "parish"
+    PRINCIPAL = "principal"
+    PCC = "pcc"
+    MAYOR = "mayor"
+    GLA = "gla"
+    PARL_GENERAL = "parl-general"
+    PARL_BY = "parl-by"
+    SP = "sp"
+    SENEDD = "senedd"
+    NIA = "nia"
+    NATIONAL_REFERENDUM = "national-referendum"
+    NEIGHBOURHOOD_REFERENDUM = "neighbourhood-referendum"
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRef:
+    """
+    One election, as named by its id.
+
+    Attributes:
+        election_id: the id as given (Democracy Club form, or `parish.`).
+        kind: the kind of poll, inferred from the id unless given.
+        poll_date: polling day, a civil day in the UK.
+        organisation: the organisation slug in the id (`cornwall`, `redruth`), if any.
+        division: the ward, division or constituency slug in the id, if any.
+        is_by_election: the id ends `.by.<date>`.
+    """
+
+    election_id: str
+    kind: ElectionKind
+    poll_date: dt.date
+    organisation: str | None = None
+    division: str | None = None
+    is_by_election: bool = False
+
+
+def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> ElectionRef:
+    """
+    Parse an election id and infer its kind.
+
+    Args:
+        election_id: `parl.2024-07-04`, `local.cornwall.2025-05-01`,
+            `parl.camborne-and-redruth.by.2026-03-05`, `parish.redruth.2029-05-03`, ...
+        kind: the kind, where the caller knows better than the id (a local referendum
+            that is not a neighbourhood planning one, say).
+
+    Raises:
+        InvalidElectionId: the id is malformed.
+        UnsupportedElection: the id is well formed but names a poll we do not time
+            (European Parliament, which the UK no longer elects).
+    """
+    if not isinstance(election_id, str) or not election_id:
+        raise InvalidElectionId(str(election_id), "it is empty")
+    if len(election_id) > _MAX_ID_LENGTH:
+        raise InvalidElectionId(election_id[:40] + "...", f"longer than {_MAX_ID_LENGTH} characters")
+    parts = election_id.split(".")
+    if len(parts) < 2:
+        raise InvalidElectionId(election_id, "it needs at least an election type and a date")
+    poll_date = _parse_poll_date(election_id, parts[-1])
+    if parts[0] == "parish":
+        ref = _parse_parish(election_id, parts, poll_date)
+    else:
+        ref = _parse_democracy_club(election_id, poll_date)
+    if kind is not None and kind is not ref.kind:
+        return ElectionRef(
+            election_id=ref.election_id,
+            kind=kind,
+            poll_date=ref.poll_date,
+            organisation=ref.organisation,
+            division=ref.division,
+            is_by_election=ref.is_by_election or kind is ElectionKind.PARL_BY,
+        )
+    return ref
+
+
+def _parse_poll_date(election_id: str, text: str) -> dt.date:
+    if not _DATE.match(text):
+        raise InvalidElectionId(election_id, f"it must end with the poll date as YYYY-MM-DD, not {text!r}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a calendar date"
+        raise InvalidElectionId(election_id, msg) from None
+
+
+def _parse_parish(election_id: str, parts: list[str], poll_date: dt.date) -> ElectionRef:
+    middle = parts[1:-1]
+    is_by = bool(middle) and middle[-1] == "by"
+    if is_by:
+        middle = middle[:-1]
+    if not 1 <= len(middle) <= 2:
+        raise InvalidElectionId(
+            election_id, "a parish id is parish.<council>[.<ward>][.by].<date>"
+        )
+    for slug in middle:
+        if not _SLUG.match(slug):
+            raise InvalidElectionId(
+                election_id, f"{slug!r} is not a slug of lower-case letters, digits and hyphens"
+            )
+    return ElectionRef(
+        election_id=election_id,
+        kind=ElectionKind.PARISH,
+        poll_date=poll_date,
+        organisation=middle[0],
+        division=middle[1] if len(middle) == 2 else None,
+        is_by_election=is_by,
+    )
+
+
+def _parse_democracy_club(election_id: str, poll_date: dt.date) -> ElectionRef:
+    try:
+        builder = IdBuilder.from_id(election_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidElectionId(election_id, str(exc)) from None
+    election_type: str = builder.election_type
+    organisation: str | None = builder.organisation
+    division: str | None = builder.division
+    is_by = builder.contest_type == "by"
+    kind = _infer_kind(election_id, election_type, organisation=organisation, is_by=is_by)
+    return ElectionRef(
+        election_id=election_id,
+        kind=kind,
+        poll_date=poll_date,
+        organisation=organisation,
+        division=division,
+        is_by_election=is_by,
+    )
+
+
+def _infer_kind(
+    election_id: str, election_type: str, *, organisation: str | None, is_by: bool
+) -> ElectionKind:
+    simple = {
+        "local": ElectionKind.PRINCIPAL,
+        "pcc": ElectionKind.PCC,
+        "mayor": ElectionKind.MAYOR,
+        "gla": ElectionKind.GLA,
+        "sp": ElectionKind.SP,
+        "senedd": ElectionKind.SENEDD,
+        "naw": ElectionKind.SENEDD,
+        "nia": ElectionKind.NIA,
+    }
+    if election_type in simple:
+        return simple[election_type]
+    if election_type == "parl":
+        return ElectionKind.PARL_BY if is_by else ElectionKind.PARL_GENERAL
+    if election_type == "ref":
+        return (
+            ElectionKind.NEIGHBOURHOOD_REFERENDUM
+            if organisation
+            else ElectionKind.NATIONAL_REFERENDUM
+        )
+    raise UnsupportedElection(
+        election_id,
+        f"election type {election_type!r} has no timetable here "
+        "(European Parliament elections ended in the UK in 2019)",
+    )

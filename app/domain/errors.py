@@ -1,0 +1,91 @@
+"""
+Domain errors. Each carries the fields a caller needs, and a message a person can act on.
+
+The API maps each class to one problem+json type; the CLI prints the message and exits 2.
+"""
+
+__all__ = [
+    "CountryRequired",
+    "InvalidElectionId",
+    "NaiveDatetime",
+    "PurdahError",
+    "UnknownAccount",
+    "UnknownCategory",
+    "UnsupportedElection",
+]
+
+VALID_ID_EXAMPLES = (
+    "parl.2024-07-04, local.cornwall.2025-05-01, pcc.devon-and-cornwall.2024-05-02, "
+    "parl.camborne-and-redruth.by.2026-03-05, parish.redruth.2029-05-03"
+)
+
+
+class PurdahError(Exception):
+    """Base of every error the domain raises on bad input."""
+
+
+class InvalidElectionId(PurdahError):
+    """An election id that is not in Democracy Club (or our `parish.`) form."""
+
+    def __init__(self, election_id: str, problem: str) -> None:
+        self.election_id = election_id
+        self.problem = problem
+        msg = (
+            f"invalid election id {election_id!r}: {problem}; "
+            f"a valid id looks like one of: {VALID_ID_EXAMPLES}"
+        )
+        super().__init__(msg)
+
+
+class UnsupportedElection(PurdahError):
+    """A well-formed election whose timetable this service does not compute."""
+
+    def __init__(self, election_id: str, problem: str) -> None:
+        self.election_id = election_id
+        self.problem = problem
+        msg = f"unsupported election {election_id!r}: {problem}"
+        super().__init__(msg)
+
+
+class CountryRequired(PurdahError):
+    """The election's rules differ by country and no country was given."""
+
+    def __init__(self, election_id: str) -> None:
+        self.election_id = election_id
+        msg = (
+            f"election {election_id!r} is held under different rules in each part of the UK: "
+            "give a country (england, wales, scotland, northern-ireland)"
+        )
+        super().__init__(msg)
+
+
+class NaiveDatetime(PurdahError):
+    """A datetime without a UTC offset: the instant it names is ambiguous."""
+
+    def __init__(self, field: str, value: str) -> None:
+        self.field = field
+        self.value = value
+        msg = (
+            f"{field} {value!r} has no UTC offset: give an RFC 3339 time with an offset, "
+            "such as 2025-04-01T09:00:00+01:00 or 2025-04-01T08:00:00Z"
+        )
+        super().__init__(msg)
+
+
+class UnknownAccount(PurdahError):
+    """No account with this id belongs to the organisation."""
+
+    def __init__(self, account_id: str) -> None:
+        self.account_id = account_id
+        msg = f"unknown account {account_id!r}"
+        super().__init__(msg)
+
+
+class UnknownCategory(PurdahError):
+    """A post category that is not one of the known categories."""
+
+    def __init__(self, category: str, known: tuple[str, ...]) -> None:
+        self.category = category
+        self.known = known
+        msg = f"unknown category {category!r}; known categories: {', '.join(known)}"
+        super().__init__(msg)

@@ -1,0 +1,298 @@
+"""
+Restricted (pre-election) periods and the restriction windows they merge into.
+
+A restricted period is the half-open interval `[starts_at, ends_at)` of one election:
+
+* it starts at 00:00 Europe/London on the day the notice of election is published: the
+  recorded actual day if the Clerk entered it, else the statutory latest day (for a general
+  election the policy may start it at dissolution instead; for referendums the law sets the
+  start), less the policy's caution margin in calendar days;
+* it ends at close of poll, 22:00 Europe/London on polling day, plus the policy's extension;
+* the Clerk may set either end by hand (an early end needs a reason and is audited by the store).
+
+Sources: Code of Recommended Practice on Local Authority Publicity (2011), para. 34, and the
+Local Government Association's guidance on the pre-election period ("from the publication of
+the notice of election to the close of poll"); NALC Legal Topic Note on pre-election publicity.
+An uncontested, countermanded or cancelled poll does not lift a period by itself.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.domain.clock import LONDON, london_instant, require_aware
+from app.domain.elections import Country, ElectionKind, ElectionRef
+from app.domain.timetables import Timetable, compute_timetable
+
+__all__ = [
+    "CLOSE_OF_POLL",
+    "ElectionRecord",
+    "GeneralElectionStart",
+    "ManualWindow",
+    "PeriodRules",
+    "RestrictedPeriod",
+    "Window",
+    "merge_windows",
+    "restricted_period",
+    "restricted_periods",
+]
+
+CLOSE_OF_POLL = dt.time(22, 0)
+
+
+class GeneralElectionStart(StrEnum):
+    """Which event starts a general election's restricted period (a policy choice)."""
+
+    NOTICE_OF_ELECTION = "notice_of_election"
+    DISSOLUTION = "dissolution"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRules:
+    """The policy's settings for restricted periods."""
+
+    caution_margin: dt.timedelta = dt.timedelta(0)
+    general_election_start: GeneralElectionStart = GeneralElectionStart.NOTICE_OF_ELECTION
+    end_extension: dt.timedelta = dt.timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedPeriod:
+    """
+    The restricted period of one election, `[starts_at, ends_at)` in UTC.
+
+    `start_basis` and `end_basis` say, for a person, where each end came from.
+    """
+
+    election_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    start_basis: str
+    end_basis: str
+    estimated: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        """An election the Clerk ended before it began restricts nothing."""
+        return self.ends_at <= self.starts_at
+
+
+@dataclass(frozen=True, slots=True)
+class ManualWindow:
+    """A window the Clerk sets by hand; `account_ids` None means every account."""
+
+    window_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+    account_ids: frozenset[str] | None = None
+
+
+def restricted_period(
+    timetable: Timetable,
+    rules: PeriodRules,
+    *,
+    notice_published: dt.date | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    end_reason: str | None = None,
+) -> RestrictedPeriod:
+    """
+    The restricted period of one election.
+
+    Args:
+        timetable: the election's statutory timetable.
+        rules: the policy's margin, general-election start rule and extension.
+        notice_published: the day the notice of election was actually published, if recorded.
+        starts_at: a start the Clerk set by hand (overrides every rule).
+        ends_at: an end the Clerk set by hand (an early end).
+        end_reason: why the Clerk set the end.
+    """
+    election_id = timetable.election.election_id
+    estimated = timetable.estimated and notice_published is None and starts_at is None
+    if starts_at is not None:
+        start = require_aware(starts_at, field="starts_at")
+        start_basis = f"start set by the Clerk at {_show(start)} (Europe/London)"
+    else:
+        day, start_basis = _start_day(timetable, rules, notice_published)
+        margin_days = rules.caution_margin.days
+        if margin_days:
+            day -= dt.timedelta(days=margin_days)
+            start_basis += f", less a caution margin of {margin_days} days"
+        start = london_instant(day)
+    if ends_at is not None:
+        end = require_aware(ends_at, field="ends_at")
+        end_basis = f"ended by the Clerk at {_show(end)} (Europe/London)" + (f": {end_reason}" if end_reason else "")
+    else:
+        end = london_instant(timetable.poll.day, CLOSE_OF_POLL) + rules.end_extension
+        end_basis = f"close of poll, 22:00 on {timetable.poll.day.isoformat()}"
+        if rules.end_extension:
+            end_basis += f", extended by {rules.end_extension}"
+    return RestrictedPeriod(election_id, start, end, start_basis, end_basis, estimated)
+
+
+def _start_day(
+    timetable: Timetable, rules: PeriodRules, notice_published: dt.date | None
+) -> tuple[dt.date, str]:
+    if timetable.restriction_start is not None and notice_published is None:
+        return timetable.restriction_start.day, f"start set by law ({timetable.restriction_start.rule})"
+    if (
+        timetable.election.kind is ElectionKind.PARL_GENERAL
+        and rules.general_election_start is GeneralElectionStart.DISSOLUTION
+        and timetable.dissolution is not None
+    ):
+        return timetable.dissolution.day, "dissolution of Parliament (policy rule)"
+    if notice_published is not None:
+        return notice_published, f"notice of election published {notice_published.isoformat()} (recorded)"
+    notice = timetable.notice_of_election
+    if notice is None:  # pragma: no cover - every kind has a notice or a statutory start
+        return timetable.poll.day, "polling day (no notice of election in the timetable)"
+    qualifier = " (estimated)" if timetable.estimated else ""
+    return notice.day, f"statutory latest day for the notice of election{qualifier}, {notice.day.isoformat()}"
+
+
+def _show(instant: dt.datetime) -> str:
+    return instant.astimezone(LONDON).strftime("%H:%M on %a %d %b %Y")
+
+
+# --- merging ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """
+    A restriction window: merged restricted periods and manual windows, `[starts_at, ends_at)`.
+
+    Every contributing election and manual window is kept, so a decision can name them all.
+    """
+
+    window_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    election_ids: tuple[str, ...] = ()
+    manual_window_ids: tuple[str, ...] = ()
+    manual_reasons: tuple[str, ...] = ()
+    estimated: bool = False
+
+    def contains(self, instant: dt.datetime) -> bool:
+        """Half-open: `starts_at <= instant < ends_at`."""
+        return self.starts_at <= instant < self.ends_at
+
+    def describe(self) -> str:
+        """A sentence a person can read, in Europe/London time."""
+        parts = []
+        if self.election_ids:
+            parts.append("pre-election period for " + ", ".join(self.election_ids))
+        if self.manual_window_ids:
+            parts.append("restriction set by the Clerk (" + "; ".join(self.manual_reasons) + ")")
+        return (
+            " and ".join(parts)
+            + f", from {_show(self.starts_at)} until {_show(self.ends_at)} (Europe/London)"
+            + (" (start estimated)" if self.estimated else "")
+        )
+
+
+def merge_windows(
+    periods: Iterable[RestrictedPeriod], manual: Iterable[ManualWindow] = ()
+) -> tuple[Window, ...]:
+    """
+    Merge overlapping and touching intervals into windows, in time order.
+
+    Intervals that touch (`a.ends_at == b.starts_at`) merge: there is no instant between them
+    at which publishing would be allowed. Empty periods (ended before they began) are dropped.
+    """
+    items: list[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]] = [
+        (p.starts_at, p.ends_at, p) for p in periods if not p.is_empty
+    ]
+    items += [(m.starts_at, m.ends_at, m) for m in manual if m.ends_at > m.starts_at]
+    items.sort(key=lambda item: (item[0], item[1]))
+    groups: list[list[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]]] = []
+    group_end: dt.datetime | None = None
+    for item in items:
+        if group_end is not None and item[0] <= group_end:
+            groups[-1].append(item)
+            group_end = max(group_end, item[1])
+        else:
+            groups.append([item])
+            group_end = item[1]
+    return tuple(_window(group) for group in groups)
+
+
+def _window(group: Sequence[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]]) -> Window:
+    start = min(item[0] for item in group)
+    end = max(item[1] for item in group)
+    elections = tuple(dict.fromkeys(i[2].election_id for i in group if isinstance(i[2], RestrictedPeriod)))
+    manual = [i[2] for i in group if isinstance(i[2], ManualWindow)]
+    estimated = any(isinstance(i[2], RestrictedPeriod) and i[2].estimated for i in group)
+    digest = hashlib.sha256(
+        "|".join([start.isoformat(), end.isoformat(), *elections, *(m.window_id for m in manual)]).encode()
+    ).hexdigest()[:8]
+    local_start = start.astimezone(LONDON).date().isoformat()
+    return Window(
+        window_id=f"w-{local_start}-{digest}",
+        starts_at=start,
+        ends_at=end,
+        election_ids=elections,
+        manual_window_ids=tuple(m.window_id for m in manual),
+        manual_reasons=tuple(m.reason for m in manual),
+        estimated=estimated,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    """
+    What is known of one election beyond its id: the facts the Clerk records.
+
+    Attributes:
+        election: the parsed id.
+        notice_published: the day the notice of election was actually published.
+        starts_at: a start set by hand (a general election under another rule, a late referendum).
+        ends_at: an end set by hand (the Clerk ending a period early).
+        end_reason: why the Clerk set the end.
+    """
+
+    election: ElectionRef
+    notice_published: dt.date | None = None
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    end_reason: str | None = None
+
+
+def restricted_periods(
+    records: Iterable[ElectionRecord],
+    *,
+    rules: PeriodRules,
+    country: Country,
+    affects: Callable[[ElectionRef], bool] = lambda _: True,
+    extra_dies_non: Iterable[tuple[dt.date, str]] = (),
+) -> tuple[RestrictedPeriod, ...]:
+    """
+    The restricted periods of the elections that affect an organisation.
+
+    Args:
+        records: elections with what the Clerk recorded.
+        rules: the policy's period rules.
+        country: the organisation's part of the UK.
+        affects: which elections restrict the organisation (`Policy.affects`).
+        extra_dies_non: days of public thanksgiving or mourning.
+    """
+    appointed = tuple(extra_dies_non)
+    periods = []
+    for record in records:
+        if not affects(record.election):
+            continue
+        timetable = compute_timetable(record.election, country=country, extra_dies_non=appointed)
+        periods.append(
+            restricted_period(
+                timetable,
+                rules,
+                notice_published=record.notice_published,
+                starts_at=record.starts_at,
+                ends_at=record.ends_at,
+                end_reason=record.end_reason,
+            )
+        )
+    return tuple(periods)

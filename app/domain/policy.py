@@ -1,0 +1,142 @@
+"""
+An organisation's social media policy, as domain values.
+
+The store parses `policies/*.yaml` into these; the domain never reads files.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.domain.clock import london_instant
+from app.domain.elections import Country, ElectionKind, ElectionRef
+from app.domain.periods import PeriodRules
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "AccountStatus",
+    "Category",
+    "Clause",
+    "Policy",
+]
+
+
+class Category(StrEnum):
+    """The kind of post, given by the caller (default `general`)."""
+
+    GENERAL = "general"
+    SERVICE_INFORMATION = "service-information"
+    EVENT = "event"
+    CONSULTATION = "consultation"
+    NEW_CAMPAIGN = "new-campaign"
+    FEATURES_CANDIDATE = "features-candidate"
+    CONTROVERSIAL = "controversial"
+    EMERGENCY = "emergency"
+    ELECTION_INFORMATION = "election-information"
+    STATUTORY_NOTICE = "statutory-notice"
+    PARTY_POLITICAL = "party-political"
+    PERSONAL_CAMPAIGN = "personal-campaign"
+    PERSONAL_FINANCIAL_INTEREST = "personal-financial-interest"
+
+
+class AccountStatus(StrEnum):
+    """Where an account stands with the Clerk (policy 3.1, 3.2, 4.1)."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class AccountKind(StrEnum):
+    """What sort of presence an account is on its platform."""
+
+    PAGE = "page"
+    PROFILE = "profile"
+    COMPANY_PAGE = "company-page"
+    PODCAST = "podcast"
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A clause of the policy, cited in reasons."""
+
+    clause_id: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An official social media account (the policy's appendix)."""
+
+    account_id: str
+    platform: str
+    name: str
+    kind: AccountKind
+    status: AccountStatus
+    handle: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """
+    One organisation's policy.
+
+    Attributes:
+        election_scopes: election id prefixes that affect the organisation. `parl.` and `ref.`
+            match UK-wide polls only (general elections, national referendums); a
+            by-election or local referendum needs its own, longer scope such as
+            `parl.camborne-and-redruth.`.
+        permitted: categories that stay permitted inside a window.
+        referred: categories allowed inside a window only with the Clerk's override.
+        never_permitted: categories no override lifts (LGA 1986 s. 2).
+        reason_clauses: the clause each reason code cites.
+        next_review_due: the last day by which the policy should have been reviewed.
+    """
+
+    organisation_id: str
+    organisation_name: str
+    country: Country
+    election_scopes: tuple[str, ...]
+    clauses: Mapping[str, Clause]
+    permitted: frozenset[Category]
+    referred: frozenset[Category]
+    never_permitted: frozenset[Category]
+    reason_clauses: Mapping[str, str]
+    period_rules: PeriodRules = field(default_factory=PeriodRules)
+    warning_horizon: dt.timedelta = dt.timedelta(days=14)
+    official_email_domains: tuple[str, ...] = ()
+    next_review_due: dt.date | None = None
+    max_override: dt.timedelta = dt.timedelta(days=7)
+    override_needs_second_clerk: bool = False
+    accounts: tuple[Account, ...] = ()
+
+    def affects(self, election: ElectionRef) -> bool:
+        """
+        Whether an election restricts this organisation.
+
+        UK-wide polls (general elections, national referendums) affect every organisation.
+        Other polls affect it when their id starts with one of its scopes; the bare national
+        scopes `parl.` and `ref.` do not reach by-elections or local referendums elsewhere.
+        """
+        if election.kind in (ElectionKind.PARL_GENERAL, ElectionKind.NATIONAL_REFERENDUM):
+            return True
+        return any(
+            election.election_id.startswith(scope)
+            for scope in self.election_scopes
+            if scope not in ("parl.", "ref.")
+        )
+
+    def review_due_at(self) -> dt.datetime | None:
+        """The instant from which the review is overdue: the day after it was due."""
+        if self.next_review_due is None:
+            return None
+        return london_instant(self.next_review_due + dt.timedelta(days=1))
+
+    def clause_for(self, code: str) -> str | None:
+        """The clause a reason code cites, if the policy names one."""
+        return self.reason_clauses.get(code)
