@@ -1,0 +1,165 @@
+"""Restricted periods: where they start and end, and how they merge into windows."""
+
+import datetime as dt
+
+import pytest
+
+from app.domain import (
+    UTC,
+    Country,
+    ElectionRecord,
+    GeneralElectionStart,
+    ManualWindow,
+    NaiveDatetime,
+    PeriodRules,
+    compute_timetable,
+    merge_windows,
+    parse_election_id,
+    restricted_period,
+    restricted_periods,
+)
+
+from .conftest import make_policy
+
+
+def _period(election_id: str, rules: PeriodRules | None = None, **recorded: object):
+    timetable = compute_timetable(parse_election_id(election_id), country=Country.ENGLAND)
+    return restricted_period(timetable, rules or PeriodRules(), **recorded)  # type: ignore[arg-type]
+
+
+# Reference election: local.cornwall.2025-05-01 (notices published Friday 14 March 2025, Cornwall Council)
+def test_period_starts_at_london_midnight_on_the_recorded_notice_day_in_gmt() -> None:
+    period = _period("local.cornwall.2025-05-01", notice_published=dt.date(2025, 3, 14))
+
+    assert period.starts_at == dt.datetime(2025, 3, 14, 0, 0, tzinfo=UTC)
+
+
+def test_period_ends_at_22_00_london_on_polling_day_in_bst() -> None:
+    """The window starts in GMT and ends in BST: 22:00 BST is 21:00 UTC."""
+    period = _period("local.cornwall.2025-05-01", notice_published=dt.date(2025, 3, 14))
+
+    assert period.ends_at == dt.datetime(2025, 5, 1, 21, 0, tzinfo=UTC)
+
+
+def test_without_a_recorded_notice_the_statutory_latest_day_starts_the_period() -> None:
+    """Statutory latest notice day for 1 May 2025: Tuesday 25 March (ALDC / Electoral Commission)."""
+    period = _period("local.cornwall.2025-05-01")
+
+    assert period.starts_at == dt.datetime(2025, 3, 25, 0, 0, tzinfo=UTC)
+    assert "statutory latest day" in period.start_basis
+
+
+def test_a_start_in_bst_is_london_midnight_not_utc_midnight() -> None:
+    """Reference election: parl.2024-07-04, notice by Tuesday 4 June 2024: 00:00 BST is 23:00 UTC."""
+    period = _period("parl.2024-07-04")
+
+    assert period.starts_at == dt.datetime(2024, 6, 3, 23, 0, tzinfo=UTC)
+
+
+def test_a_general_election_can_start_at_dissolution_by_policy() -> None:
+    """Reference election: parl.2024-07-04, dissolved Thursday 30 May 2024."""
+    rules = PeriodRules(general_election_start=GeneralElectionStart.DISSOLUTION)
+
+    period = _period("parl.2024-07-04", rules)
+
+    assert period.starts_at == dt.datetime(2024, 5, 29, 23, 0, tzinfo=UTC)
+
+
+def test_the_eu_referendum_was_restricted_from_27_may_2016() -> None:
+    """Electoral Commission: s. 125 PPERA restrictions ran 'from 27 May to 23 June 2016'."""
+    period = _period("ref.2016-06-23")
+
+    assert period.starts_at == dt.datetime(2016, 5, 26, 23, 0, tzinfo=UTC)
+
+
+def test_the_caution_margin_moves_the_start_earlier_by_calendar_days() -> None:
+    period = _period("local.cornwall.2025-05-01", PeriodRules(caution_margin=dt.timedelta(days=3)))
+
+    assert period.starts_at == dt.datetime(2025, 3, 22, 0, 0, tzinfo=UTC)
+
+
+def test_the_policy_may_extend_the_end_past_close_of_poll() -> None:
+    period = _period("local.cornwall.2025-05-01", PeriodRules(end_extension=dt.timedelta(hours=18)))
+
+    assert period.ends_at == dt.datetime(2025, 5, 2, 15, 0, tzinfo=UTC)
+
+
+def test_the_clerk_can_set_the_start_and_end_by_hand() -> None:
+    start = dt.datetime(2024, 5, 25, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    end = dt.datetime(2024, 7, 4, 23, 0, tzinfo=UTC)
+
+    period = _period("parl.2024-07-04", starts_at=start, ends_at=end, end_reason="declaration")
+
+    assert (period.starts_at, period.ends_at) == (start, end)
+    assert "declaration" in period.end_basis
+
+
+def test_a_naive_start_set_by_hand_is_rejected() -> None:
+    with pytest.raises(NaiveDatetime):
+        _period("parl.2024-07-04", starts_at=dt.datetime(2024, 5, 25))  # noqa: DTZ001 - the point of the test
+
+
+def test_a_by_election_period_is_marked_estimated_until_the_notice_is_recorded() -> None:
+    estimated = _period("parl.camborne-and-redruth.by.2026-03-05")
+    recorded = _period("parl.camborne-and-redruth.by.2026-03-05", notice_published=dt.date(2026, 2, 2))
+
+    assert (estimated.estimated, recorded.estimated) == (True, False)
+
+
+def _at(day: str, hour: int = 0) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def test_overlapping_periods_merge_into_one_window_keeping_every_election() -> None:
+    """A council affected by several polls on one day is restricted from the earliest notice."""
+    cornwall = _period("local.cornwall.2025-05-01", notice_published=dt.date(2025, 3, 14))
+    town = _period("parish.redruth.2025-05-01")
+
+    windows = merge_windows([town, cornwall])
+
+    assert len(windows) == 1
+    assert windows[0].starts_at == cornwall.starts_at
+    assert windows[0].election_ids == ("local.cornwall.2025-05-01", "parish.redruth.2025-05-01")
+
+
+def test_touching_periods_merge() -> None:
+    first = ManualWindow("m1", _at("2026-01-01"), _at("2026-01-05"), "first")
+    second = ManualWindow("m2", _at("2026-01-05"), _at("2026-01-09"), "second")
+
+    windows = merge_windows([], [first, second])
+
+    assert [(w.starts_at, w.ends_at) for w in windows] == [(_at("2026-01-01"), _at("2026-01-09"))]
+
+
+def test_separate_periods_stay_separate_and_in_time_order() -> None:
+    later = ManualWindow("m2", _at("2026-02-01"), _at("2026-02-05"), "later")
+    earlier = ManualWindow("m1", _at("2026-01-01"), _at("2026-01-05"), "earlier")
+
+    windows = merge_windows([], [later, earlier])
+
+    assert [w.manual_window_ids for w in windows] == [("m1",), ("m2",)]
+
+
+def test_a_period_ended_before_it_began_restricts_nothing() -> None:
+    period = _period("local.cornwall.2025-05-01", ends_at=_at("2025-03-01"))
+
+    assert merge_windows([period]) == ()
+
+
+def test_only_elections_in_scope_restrict_an_organisation() -> None:
+    policy = make_policy()
+    records = [
+        ElectionRecord(parse_election_id(i))
+        for i in ("local.cornwall.2025-05-01", "local.devon.2025-05-01", "parl.2024-07-04", "parl.bristol-east.by.2026-03-05")
+    ]
+
+    periods = restricted_periods(records, rules=policy.period_rules, country=policy.country, affects=policy.affects)
+
+    assert [p.election_id for p in periods] == ["local.cornwall.2025-05-01", "parl.2024-07-04"]
+
+
+def test_window_contains_is_half_open() -> None:
+    window = merge_windows([_period("local.cornwall.2025-05-01")])[0]
+
+    assert window.contains(window.starts_at)
+    assert not window.contains(window.ends_at)
