@@ -9,7 +9,6 @@ import json
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -111,7 +110,9 @@ def _day(event: TimetableEvent | None) -> str | None:
 # --- timetable ----------------------------------------------------------------------------
 
 
-def _timetable_json(timetable: Timetable, starts_at: dt.datetime, ends_at: dt.datetime) -> dict[str, Any]:
+def _timetable_json(
+    timetable: Timetable, starts_at: dt.datetime, ends_at: dt.datetime
+) -> dict[str, Any]:
     ref = timetable.election
     return {
         "election_id": ref.election_id,
@@ -140,11 +141,18 @@ def _event_line(label: str, event: TimetableEvent | None) -> str | None:
 
 @app.command()
 def timetable(
-    election_id: Annotated[str, typer.Argument(help="Democracy Club id, e.g. local.cornwall.2025-05-01")],
-    country: Annotated[Country | None, typer.Option(help="The organisation's part of the UK.")] = None,
-    kind: Annotated[ElectionKind | None, typer.Option(help="The kind, where the id does not say.")] = None,
+    election_id: Annotated[
+        str, typer.Argument(help="Democracy Club id, e.g. local.cornwall.2025-05-01")
+    ],
+    country: Annotated[
+        Country | None, typer.Option(help="The organisation's part of the UK.")
+    ] = None,
+    kind: Annotated[
+        ElectionKind | None, typer.Option(help="The kind, where the id does not say.")
+    ] = None,
     notice_published: Annotated[
-        str | None, typer.Option(help="Day the notice of election was actually published, YYYY-MM-DD.")
+        str | None,
+        typer.Option(help="Day the notice of election was actually published, YYYY-MM-DD."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
@@ -183,7 +191,9 @@ def timetable(
         f"{period.ends_at.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London ({period.start_basis})",
     ]
     if table.dies_non:
-        lines.append("  Dies non: " + ", ".join(f"{d.day:%a %d %b} ({d.name})" for d in table.dies_non))
+        lines.append(
+            "  Dies non: " + ", ".join(f"{d.day:%a %d %b} ({d.name})" for d in table.dies_non)
+        )
     lines += [f"  Note: {note}" for note in table.notes]
     typer.echo("\n".join(line for line in lines if line))
 
@@ -196,7 +206,9 @@ def _records(ids: Sequence[str], shipped: dict[str, ShippedElection]) -> list[El
     for election_id in ids or list(shipped):
         entry = shipped.get(election_id)
         ref = entry.election if entry else parse_election_id(election_id)
-        records.append(ElectionRecord(ref, notice_published=entry.notice_published if entry else None))
+        records.append(
+            ElectionRecord(ref, notice_published=entry.notice_published if entry else None)
+        )
     return records
 
 
@@ -252,7 +264,8 @@ def check(
     at: Annotated[str, typer.Option(help="Publication time, RFC 3339 with an offset.")],
     category: Annotated[str, typer.Option(help="Category of the post.")] = "general",
     election: Annotated[
-        list[str] | None, typer.Option(help="Election id (repeatable); default: the shipped calendars.")
+        list[str] | None,
+        typer.Option(help="Election id (repeatable); default: the shipped calendars."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
@@ -268,20 +281,29 @@ def check(
             policy, accounts=policy.accounts, periods=_periods(policy, election or [])
         )
         result = decide(
-            account, instant, chosen, snapshot, now=dt.datetime.now(UTC), decision_id=str(uuid.uuid4())
+            account,
+            instant,
+            chosen,
+            snapshot,
+            now=dt.datetime.now(UTC),
+            decision_id=str(uuid.uuid4()),
         )
     except PurdahError as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(_decision_json(result), indent=2))
         return
-    typer.echo(f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
-               f"a {chosen} post at {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London")
+    typer.echo(
+        f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
+        f"a {chosen} post at {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London"
+    )
     for reason in result.reasons:
         cite = f" [policy {reason.clause}]" if reason.clause else ""
         typer.echo(f"  {reason.code}{cite}: {reason.message}")
     if result.valid_until is not None:
-        typer.echo(f"  This answer holds until {result.valid_until.astimezone(LONDON):%a %d %b %Y %H:%M}.")
+        typer.echo(
+            f"  This answer holds until {result.valid_until.astimezone(LONDON):%a %d %b %Y %H:%M}."
+        )
 
 
 def _describe(windows: Iterable[Window]) -> list[str]:
@@ -290,7 +312,9 @@ def _describe(windows: Iterable[Window]) -> list[str]:
 
 @app.command()
 def status(
-    at: Annotated[str | None, typer.Option(help="Instant to report on, RFC 3339; default now.")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Instant to report on, RFC 3339; default now.")
+    ] = None,
 ) -> None:
     """Summarise the policy, and the current and next restricted periods."""
     instant = _parse_instant(at, "--at") if at else dt.datetime.now(UTC)

@@ -57,7 +57,7 @@ def read_election_calendar(path: Path) -> tuple[ShippedElection, ...]:
     return tuple(found)
 
 
-def _election(path: Path, event: icalendar.Event) -> ShippedElection:
+def _election(path: Path, event: icalendar.cal.Component) -> ShippedElection:
     uid = str(event.get("UID", "?"))
     election_id = str(event.get("X-PURDAH-ELECTION-ID", "")).strip()
     if not election_id:

@@ -87,8 +87,14 @@ _STATUS_CODES: Mapping[AccountStatus, tuple[ReasonCode, str]] = {
         "the account is proposed but not yet approved by the Town Clerk",
     ),
     AccountStatus.INACTIVE: (ReasonCode.ACCOUNT_INACTIVE, "the account is not currently in use"),
-    AccountStatus.SUSPENDED: (ReasonCode.ACCOUNT_SUSPENDED, "publishing rights on the account are suspended"),
-    AccountStatus.CLOSED: (ReasonCode.ACCOUNT_CLOSED, "the account has been closed by the Town Clerk"),
+    AccountStatus.SUSPENDED: (
+        ReasonCode.ACCOUNT_SUSPENDED,
+        "publishing rights on the account are suspended",
+    ),
+    AccountStatus.CLOSED: (
+        ReasonCode.ACCOUNT_CLOSED,
+        "the account has been closed by the Town Clerk",
+    ),
 }
 
 
@@ -425,7 +431,7 @@ def decide(
         UnknownAccount: the account is not the organisation's.
     """
     if at.tzinfo is None or at.utcoffset() is None:
-        raise NaiveDatetime("at", at.isoformat())
+        raise NaiveDatetime(field="at", value=at.isoformat())
     account = snapshot.accounts.get(account_id)
     if account is None:
         raise UnknownAccount(account_id)
@@ -441,7 +447,9 @@ def decide(
     status = account.status
     never = category in policy.never_permitted
     if status is not AccountStatus.ACTIVE or never:
-        blocking = (snapshot._status_reasons[status],) if status is not AccountStatus.ACTIVE else ()
+        blocking: tuple[Reason, ...] = (
+            (snapshot._status_reasons[status],) if status is not AccountStatus.ACTIVE else ()
+        )
         if never:
             blocking += (snapshot._never_permitted,)
         return Decision(
@@ -497,4 +505,3 @@ def decide(
         decision_id, account_id, category, at, Outcome.ALLOW,
         (snapshot._no_restriction, *warnings), (), valid_until, snapshot.data_version, now,
     )  # fmt: skip
-

@@ -94,7 +94,9 @@ def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> 
     if not isinstance(election_id, str) or not election_id:
         raise InvalidElectionId(str(election_id), "it is empty")
     if len(election_id) > _MAX_ID_LENGTH:
-        raise InvalidElectionId(election_id[:40] + "...", f"longer than {_MAX_ID_LENGTH} characters")
+        raise InvalidElectionId(
+            election_id[:40] + "...", f"longer than {_MAX_ID_LENGTH} characters"
+        )
     parts = election_id.split(".")
     if len(parts) < 2:
         raise InvalidElectionId(election_id, "it needs at least an election type and a date")
@@ -117,7 +119,9 @@ def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> 
 
 def _parse_poll_date(election_id: str, text: str) -> dt.date:
     if not _DATE.match(text):
-        raise InvalidElectionId(election_id, f"it must end with the poll date as YYYY-MM-DD, not {text!r}")
+        raise InvalidElectionId(
+            election_id, f"it must end with the poll date as YYYY-MM-DD, not {text!r}"
+        )
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -131,9 +135,7 @@ def _parse_parish(election_id: str, parts: list[str], poll_date: dt.date) -> Ele
     if is_by:
         middle = middle[:-1]
     if not 1 <= len(middle) <= 2:
-        raise InvalidElectionId(
-            election_id, "a parish id is parish.<council>[.<ward>][.by].<date>"
-        )
+        raise InvalidElectionId(election_id, "a parish id is parish.<council>[.<ward>][.by].<date>")
     for slug in middle:
         if not _SLUG.match(slug):
             raise InvalidElectionId(

@@ -124,7 +124,9 @@ def restricted_period(
         start = london_instant(day)
     if ends_at is not None:
         end = require_aware(ends_at, field="ends_at")
-        end_basis = f"ended by the Clerk at {_show(end)} (Europe/London)" + (f": {end_reason}" if end_reason else "")
+        end_basis = f"ended by the Clerk at {_show(end)} (Europe/London)" + (
+            f": {end_reason}" if end_reason else ""
+        )
     else:
         end = london_instant(timetable.poll.day, CLOSE_OF_POLL) + rules.end_extension
         end_basis = f"close of poll, 22:00 on {timetable.poll.day.isoformat()}"
@@ -137,7 +139,10 @@ def _start_day(
     timetable: Timetable, rules: PeriodRules, notice_published: dt.date | None
 ) -> tuple[dt.date, str]:
     if timetable.restriction_start is not None and notice_published is None:
-        return timetable.restriction_start.day, f"start set by law ({timetable.restriction_start.rule})"
+        return (
+            timetable.restriction_start.day,
+            f"start set by law ({timetable.restriction_start.rule})",
+        )
     if (
         timetable.election.kind is ElectionKind.PARL_GENERAL
         and rules.general_election_start is GeneralElectionStart.DISSOLUTION
@@ -145,12 +150,18 @@ def _start_day(
     ):
         return timetable.dissolution.day, "dissolution of Parliament (policy rule)"
     if notice_published is not None:
-        return notice_published, f"notice of election published {notice_published.isoformat()} (recorded)"
+        return (
+            notice_published,
+            f"notice of election published {notice_published.isoformat()} (recorded)",
+        )
     notice = timetable.notice_of_election
     if notice is None:  # pragma: no cover - every kind has a notice or a statutory start
         return timetable.poll.day, "polling day (no notice of election in the timetable)"
     qualifier = " (estimated)" if timetable.estimated else ""
-    return notice.day, f"statutory latest day for the notice of election{qualifier}, {notice.day.isoformat()}"
+    return (
+        notice.day,
+        f"statutory latest day for the notice of election{qualifier}, {notice.day.isoformat()}",
+    )
 
 
 def _show(instant: dt.datetime) -> str:
@@ -220,14 +231,20 @@ def merge_windows(
     return tuple(_window(group) for group in groups)
 
 
-def _window(group: Sequence[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]]) -> Window:
+def _window(
+    group: Sequence[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]],
+) -> Window:
     start = min(item[0] for item in group)
     end = max(item[1] for item in group)
-    elections = tuple(dict.fromkeys(i[2].election_id for i in group if isinstance(i[2], RestrictedPeriod)))
+    elections = tuple(
+        dict.fromkeys(i[2].election_id for i in group if isinstance(i[2], RestrictedPeriod))
+    )
     manual = [i[2] for i in group if isinstance(i[2], ManualWindow)]
     estimated = any(isinstance(i[2], RestrictedPeriod) and i[2].estimated for i in group)
     digest = hashlib.sha256(
-        "|".join([start.isoformat(), end.isoformat(), *elections, *(m.window_id for m in manual)]).encode()
+        "|".join(
+            [start.isoformat(), end.isoformat(), *elections, *(m.window_id for m in manual)]
+        ).encode()
     ).hexdigest()[:8]
     local_start = start.astimezone(LONDON).date().isoformat()
     return Window(

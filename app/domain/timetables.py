@@ -18,14 +18,14 @@ and a cited rule (README, "Differences from uk-election-timetables"):
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 from uk_election_timetables import calendars as _tt_calendars  # type: ignore[import-untyped]
-from uk_election_timetables import date as _tt_date  # type: ignore[import-untyped]
-from uk_election_timetables import elections as _tt_elections  # type: ignore[import-untyped]
+from uk_election_timetables import date as _tt_date
+from uk_election_timetables import elections as _tt_elections
 
 from app.domain.elections import Country, ElectionKind, ElectionRef
 from app.domain.errors import CountryRequired, UnsupportedElection
@@ -49,7 +49,7 @@ _PARISH_EW = (
 )
 _LOCAL_SCOTLAND = "Scottish Local Government Elections Order 2011 (SSI 2011/399), Sch. 1 r. 1"
 _LOCAL_NI = "Electoral Law Act (Northern Ireland) 1962, Sch. 5 r. 1, as amended (SI 2010/2977)"
-_PCC = "Police and Crime Commissioner Elections Order 2012 (SI 2012/1917), Sch. 3 r. 1, as amended by SI 2014/921"
+_PCC_RULE = "Police and Crime Commissioner Elections Order 2012 (SI 2012/1917), Sch. 3 r. 1, as amended by SI 2014/921"
 _MAYOR = "Local Authorities (Mayoral Elections) (England and Wales) Regulations 2007 (SI 2007/1024), as amended by SI 2014/370"
 _GLA = "Greater London Authority Elections Rules 2007 (SI 2007/3541), Sch. 1 r. 1"
 _PARL = "Representation of the People Act 1983, Sch. 1 r. 1 (parliamentary elections rules)"
@@ -131,7 +131,7 @@ class Timetable:
 # --- the package's calendar, with our dies non -------------------------------------------
 
 
-class _DiesNonCalendar(_tt_calendars.BaseCalendar):  # type: ignore[misc]
+class _DiesNonCalendar(_tt_calendars.BaseCalendar):  # type: ignore[misc, unused-ignore]  # untyped base class; only --strict objects
     """A uk-election-timetables calendar whose exempted dates are exactly `days`."""
 
     def __init__(self, days: Iterable[dt.date]) -> None:
@@ -207,7 +207,10 @@ def _dies_non_for(
         )
     else:
         countries = (country,)
-    scottish_easter = country is Country.SCOTLAND and kind in (ElectionKind.PRINCIPAL, ElectionKind.SP)
+    scottish_easter = country is Country.SCOTLAND and kind in (
+        ElectionKind.PRINCIPAL,
+        ElectionKind.SP,
+    )
     return collect_dies_non(
         countries,
         years,
@@ -317,8 +320,12 @@ def _voter_deadlines(election: Any, rule_country: Country | None) -> dict[str, T
         else _POSTAL
     )
     return {
-        "registration_deadline": TimetableEvent(election.registration_deadline, MIDNIGHT_END, _REGISTRATION),
-        "postal_vote_deadline": TimetableEvent(election.postal_vote_application_deadline, FIVE_PM, postal_rule),
+        "registration_deadline": TimetableEvent(
+            election.registration_deadline, MIDNIGHT_END, _REGISTRATION
+        ),
+        "postal_vote_deadline": TimetableEvent(
+            election.postal_vote_application_deadline, FIVE_PM, postal_rule
+        ),
         "vac_deadline": TimetableEvent(election.vac_application_deadline, FIVE_PM, _VAC),
     }
 
@@ -337,7 +344,9 @@ def _from_package(
         "country": country,
         "poll": _poll(ref),
         "notice_of_election": TimetableEvent(election.notice_of_election_deadline, None, rule),
-        "close_of_nominations": TimetableEvent(election.close_of_nominations, nominations_time, rule),
+        "close_of_nominations": TimetableEvent(
+            election.close_of_nominations, nominations_time, rule
+        ),
         "sopn_publish": TimetableEvent(election.sopn_publish_deadline, FOUR_PM, rule),
         **_voter_deadlines(election, country),
     }
@@ -350,7 +359,12 @@ def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar)
     if ref.organisation == "city-of-london":
         cls = _tt_elections.CityOfLondonLocalElection
         election = _bound(cls, cal)(ref.poll_date)
-        return _from_package(ref, country, election, rule="City of London (Various Powers) Act 1957 and the ward elections rules")
+        return _from_package(
+            ref,
+            country,
+            election,
+            rule="City of London (Various Powers) Act 1957 and the ward elections rules",
+        )
     election = _bound(_tt_elections.LocalElection, cal)(ref.poll_date, _TT_COUNTRY[country])
     if country is Country.SCOTLAND:
         close = election.close_of_nominations
@@ -360,8 +374,12 @@ def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar)
             country,
             election,
             rule=_LOCAL_SCOTLAND,
-            notice_of_election_earliest=TimetableEvent(earliest, None, _LOCAL_SCOTLAND + ": not earlier than the 35th working day"),
-            sopn_publish=TimetableEvent(close, None, _LOCAL_SCOTLAND + ": as soon as practicable after close of nominations"),
+            notice_of_election_earliest=TimetableEvent(
+                earliest, None, _LOCAL_SCOTLAND + ": not earlier than the 35th working day"
+            ),
+            sopn_publish=TimetableEvent(
+                close, None, _LOCAL_SCOTLAND + ": as soon as practicable after close of nominations"
+            ),
         )
     if country is Country.NORTHERN_IRELAND:
         close = election.close_of_nominations
@@ -371,7 +389,9 @@ def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar)
             election,
             rule=_LOCAL_NI,
             nominations_time=ONE_PM,
-            sopn_publish=TimetableEvent(close, SIX_PM, _LOCAL_NI + ": 6pm on the last day for nominations if no objections"),
+            sopn_publish=TimetableEvent(
+                close, SIX_PM, _LOCAL_NI + ": 6pm on the last day for nominations if no objections"
+            ),
         )
     return _from_package(ref, country, election, rule=_LOCAL_EW)
 
@@ -391,7 +411,7 @@ def _parish(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) ->
     return _from_package(ref, country, election, rule=_PARISH_EW)
 
 
-class _PCC(_tt_elections.PoliceAndCrimeCommissionerElection):  # type: ignore[misc]
+class _PCCElection(_tt_elections.PoliceAndCrimeCommissionerElection):  # type: ignore[misc, unused-ignore]  # untyped base class; only --strict objects
     @property
     def close_of_nominations(self) -> dt.date:
         """
@@ -406,8 +426,8 @@ class _PCC(_tt_elections.PoliceAndCrimeCommissionerElection):  # type: ignore[mi
 
 
 def _pcc(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
-    election = _bound(_PCC, cal)(ref.poll_date)
-    return _from_package(ref, country, election, rule=_PCC)
+    election = _bound(_PCCElection, cal)(ref.poll_date)
+    return _from_package(ref, country, election, rule=_PCC_RULE)
 
 
 def _mayor(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
@@ -437,11 +457,18 @@ def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> T
     A by-election's writ is moved in the House of Commons, so its notice cannot be derived
     from the poll date; it is estimated with the general-election counts and marked so.
     """
-    tt_country = _TT_COUNTRY[country] if country is not None and ref.kind is ElectionKind.PARL_BY else None
+    tt_country = (
+        _TT_COUNTRY[country] if country is not None and ref.kind is ElectionKind.PARL_BY else None
+    )
     election = _bound(_tt_elections.UKParliamentElection, cal)(ref.poll_date, tt_country)
     close = election.close_of_nominations
     extra: dict[str, Any] = {
-        "sopn_publish": TimetableEvent(close, FIVE_PM, _PARL + ": 5pm on the last day for nominations if no objections, else 4pm the next working day"),
+        "sopn_publish": TimetableEvent(
+            close,
+            FIVE_PM,
+            _PARL
+            + ": 5pm on the last day for nominations if no objections, else 4pm the next working day",
+        ),
         "dissolution": None,
         "notes": (),
     }
@@ -476,7 +503,9 @@ def _sp(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Tim
         country,
         election,
         rule=_SP,
-        notice_of_election_earliest=TimetableEvent(earliest, None, _SP + ": not earlier than the 35th working day"),
+        notice_of_election_earliest=TimetableEvent(
+            earliest, None, _SP + ": not earlier than the 35th working day"
+        ),
     )
 
 
@@ -494,11 +523,15 @@ def _nia(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Ti
         election,
         rule=_NIA,
         nominations_time=ONE_PM,
-        sopn_publish=TimetableEvent(close, SIX_PM, _NIA + ": 6pm on the last day for nominations if no objections"),
+        sopn_publish=TimetableEvent(
+            close, SIX_PM, _NIA + ": 6pm on the last day for nominations if no objections"
+        ),
     )
 
 
-def _national_referendum(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _national_referendum(
+    ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar
+) -> Timetable:
     """
     A UK-wide referendum: restrictions on publicity for the 28 days ending with the poll.
 
@@ -515,7 +548,9 @@ def _national_referendum(ref: ElectionRef, country: Country | None, cal: _DiesNo
     )
 
 
-def _neighbourhood_referendum(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _neighbourhood_referendum(
+    ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar
+) -> Timetable:
     """
     A neighbourhood planning referendum (England): the restricted period starts with the
     information statement, published not fewer than 28 working days before the poll.
@@ -541,7 +576,9 @@ def _dates(cal: _DiesNonCalendar) -> list[dt.date]:
     return [dt.date(m.year, m.month, m.day) for m in cal.exempted_dates()]
 
 
-_BUILDERS: Mapping[ElectionKind, Any] = {
+_Builder = Callable[[ElectionRef, Country | None, _DiesNonCalendar], Timetable]
+
+_BUILDERS: Mapping[ElectionKind, _Builder] = {
     ElectionKind.PRINCIPAL: _principal,
     ElectionKind.PARISH: _parish,
     ElectionKind.PCC: _pcc,

@@ -123,7 +123,9 @@ def collect_dies_non(
             found.setdefault(day, entry)
     for year in years:
         christmas_eve = dt.date(year, 12, 24)
-        found.setdefault(christmas_eve, DiesNon(christmas_eve, "Christmas Eve", DiesNonSource.STATUTE))
+        found.setdefault(
+            christmas_eve, DiesNon(christmas_eve, "Christmas Eve", DiesNonSource.STATUTE)
+        )
         christmas = dt.date(year, 12, 25)
         found.setdefault(christmas, DiesNon(christmas, "Christmas Day", DiesNonSource.STATUTE))
         if easter_monday and year in easter_monday:

@@ -158,18 +158,25 @@ class _PolicyFile(_Strict):
     official_email_domains: tuple[str, ...]
     accounts: tuple[_Account, ...]
 
-    @model_validator(mode="after")
-    def _references_resolve(self) -> Self:
-        unknown = sorted({c for c in self.citations.values() if c not in self.clauses})
-        if unknown:
-            msg = f"citations name clauses that are not in `clauses`: {unknown}"
-            raise ValueError(msg)
-        ids = [a.id for a in self.accounts]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            msg = f"account ids must be unique: {duplicates}"
-            raise ValueError(msg)
-        return self
+    def cross_check(self) -> list[tuple[tuple[int | str, ...], str]]:
+        """Problems between sections, each with the location of the offending field."""
+        problems: list[tuple[tuple[int | str, ...], str]] = []
+        for code, clause in self.citations.items():
+            if clause not in self.clauses:
+                problems.append(
+                    (
+                        ("citations", str(code)),
+                        f"cites clause {clause!r}, which is not in `clauses`",
+                    )
+                )
+        seen: set[str] = set()
+        for index, account in enumerate(self.accounts):
+            if account.id in seen:
+                problems.append(
+                    (("accounts", index, "id"), f"account id {account.id!r} is used twice")
+                )
+            seen.add(account.id)
+        return problems
 
     def to_domain(self) -> Policy:
         return Policy(
@@ -189,7 +196,9 @@ class _PolicyFile(_Strict):
             ),
             warning_horizon=dt.timedelta(days=self.restrictions.warning_horizon_days),
             official_email_domains=self.official_email_domains,
-            next_review_due=_month_end(self.policy.next_review) if self.policy.next_review else None,
+            next_review_due=_month_end(self.policy.next_review)
+            if self.policy.next_review
+            else None,
             max_override=dt.timedelta(days=self.overrides.max_duration_days),
             override_needs_second_clerk=self.overrides.second_clerk_confirmation,
             accounts=tuple(
@@ -217,7 +226,9 @@ def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
             if match is None:
                 break
             node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break
@@ -247,14 +258,16 @@ def load_policy_text(text: str, *, name: str = "<policy>") -> Policy:
     try:
         parsed = _PolicyFile.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            field = ".".join(str(p) for p in loc) or "(file)"
-            line = _line_of(root, loc)
-            problems.append(f"{name}:{line}: {field}: {error['msg']}")
-        raise PolicyFileError("\n".join(problems)) from None
-    return parsed.to_domain()
+        errors = [(tuple(e["loc"]), str(e["msg"])) for e in exc.errors()]
+    else:
+        errors = parsed.cross_check()
+        if not errors:
+            return parsed.to_domain()
+    problems = [
+        f"{name}:{_line_of(root, loc)}: {'.'.join(str(p) for p in loc) or '(file)'}: {message}"
+        for loc, message in errors
+    ]
+    raise PolicyFileError("\n".join(problems))
 
 
 def load_policy(path: Path) -> Policy:

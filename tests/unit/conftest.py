@@ -39,26 +39,69 @@ def make_policy(**changes: object) -> Policy:
         "organisation_id": "redruth",
         "organisation_name": "Redruth Town Council",
         "country": Country.ENGLAND,
-        "election_scopes": ("parl.", "ref.", "pcc.devon-and-cornwall.", "local.cornwall.", "parish.redruth."),
+        "election_scopes": (
+            "parl.",
+            "ref.",
+            "pcc.devon-and-cornwall.",
+            "local.cornwall.",
+            "parish.redruth.",
+        ),
         "clauses": {cid: Clause(cid, f"clause {cid}") for cid in set(CITATIONS.values())},
         "permitted": frozenset(
-            {Category.SERVICE_INFORMATION, Category.EMERGENCY, Category.ELECTION_INFORMATION, Category.STATUTORY_NOTICE}
+            {
+                Category.SERVICE_INFORMATION,
+                Category.EMERGENCY,
+                Category.ELECTION_INFORMATION,
+                Category.STATUTORY_NOTICE,
+            }
         ),
         "referred": frozenset({Category.CONSULTATION, Category.NEW_CAMPAIGN, Category.EVENT}),
         "never_permitted": frozenset(
-            {Category.PARTY_POLITICAL, Category.PERSONAL_CAMPAIGN, Category.PERSONAL_FINANCIAL_INTEREST}
+            {
+                Category.PARTY_POLITICAL,
+                Category.PERSONAL_CAMPAIGN,
+                Category.PERSONAL_FINANCIAL_INTEREST,
+            }
         ),
         "reason_clauses": {str(k): v for k, v in CITATIONS.items()},
         "period_rules": PeriodRules(),
         "warning_horizon": dt.timedelta(days=14),
         "next_review_due": dt.date(2025, 7, 31),
         "accounts": (
-            Account("facebook-redruthtowncouncil", "facebook", "Redruth Town Council", AccountKind.PAGE, AccountStatus.ACTIVE),
-            Account("facebook-mayorofredruth", "facebook", "Mayor of Redruth", AccountKind.PAGE, AccountStatus.ACTIVE),
-            Account("x-visitredruth", "x", "Visit Redruth", AccountKind.PROFILE, AccountStatus.INACTIVE),
-            Account("new-tiktok", "tiktok", "Redruth on TikTok", AccountKind.PROFILE, AccountStatus.PENDING),
-            Account("facebook-suspended", "facebook", "Suspended page", AccountKind.PAGE, AccountStatus.SUSPENDED),
-            Account("facebook-closed", "facebook", "Closed page", AccountKind.PAGE, AccountStatus.CLOSED),
+            Account(
+                "facebook-redruthtowncouncil",
+                "facebook",
+                "Redruth Town Council",
+                AccountKind.PAGE,
+                AccountStatus.ACTIVE,
+            ),
+            Account(
+                "facebook-mayorofredruth",
+                "facebook",
+                "Mayor of Redruth",
+                AccountKind.PAGE,
+                AccountStatus.ACTIVE,
+            ),
+            Account(
+                "x-visitredruth", "x", "Visit Redruth", AccountKind.PROFILE, AccountStatus.INACTIVE
+            ),
+            Account(
+                "new-tiktok",
+                "tiktok",
+                "Redruth on TikTok",
+                AccountKind.PROFILE,
+                AccountStatus.PENDING,
+            ),
+            Account(
+                "facebook-suspended",
+                "facebook",
+                "Suspended page",
+                AccountKind.PAGE,
+                AccountStatus.SUSPENDED,
+            ),
+            Account(
+                "facebook-closed", "facebook", "Closed page", AccountKind.PAGE, AccountStatus.CLOSED
+            ),
         ),
     }
     fields.update(changes)

@@ -47,12 +47,23 @@ def _snapshot(
 ) -> Snapshot:
     policy = policy or make_policy()
     records = [
-        ElectionRecord(parse_election_id("local.cornwall.2025-05-01"), notice_published=dt.date(2025, 3, 14)),
-        ElectionRecord(parse_election_id("parish.redruth.2025-05-01"), notice_published=dt.date(2025, 3, 14)),
+        ElectionRecord(
+            parse_election_id("local.cornwall.2025-05-01"), notice_published=dt.date(2025, 3, 14)
+        ),
+        ElectionRecord(
+            parse_election_id("parish.redruth.2025-05-01"), notice_published=dt.date(2025, 3, 14)
+        ),
     ]
-    periods = restricted_periods(records, rules=policy.period_rules, country=Country.ENGLAND, affects=policy.affects)
+    periods = restricted_periods(
+        records, rules=policy.period_rules, country=Country.ENGLAND, affects=policy.affects
+    )
     return build_snapshot(
-        policy, accounts=policy.accounts, periods=periods, manual_windows=manual, overrides=overrides, data_version=7
+        policy,
+        accounts=policy.accounts,
+        periods=periods,
+        manual_windows=manual,
+        overrides=overrides,
+        data_version=7,
     )
 
 
@@ -113,24 +124,33 @@ def test_no_override_lifts_a_never_permitted_category(now: dt.datetime) -> None:
     assert "OVERRIDE_APPLIED" not in _codes(decision)
 
 
-def test_status_and_category_denials_are_both_reported(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_status_and_category_denials_are_both_reported(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide("facebook-suspended", INSIDE, Category.PARTY_POLITICAL, snapshot, now=now)
 
     assert _codes(decision) == ["ACCOUNT_SUSPENDED", "NEVER_PERMITTED_CATEGORY"]
 
 
-def test_inside_a_window_a_general_post_is_denied_naming_the_elections(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_inside_a_window_a_general_post_is_denied_naming_the_elections(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide(TOWN, INSIDE, Category.GENERAL, snapshot, now=now)
 
     assert decision.outcome is Outcome.DENY
     assert decision.allowed is False
     assert decision.reasons[0].code is ReasonCode.PRE_ELECTION_PERIOD
-    assert decision.reasons[0].election_ids == ("local.cornwall.2025-05-01", "parish.redruth.2025-05-01")
+    assert decision.reasons[0].election_ids == (
+        "local.cornwall.2025-05-01",
+        "parish.redruth.2025-05-01",
+    )
     assert decision.reasons[0].clause == "5.3g"
     assert decision.windows[0].window_id == decision.reasons[0].window_id
 
 
-def test_inside_a_window_a_permitted_category_is_allowed(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_inside_a_window_a_permitted_category_is_allowed(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide(TOWN, INSIDE, Category.EMERGENCY, snapshot, now=now)
 
     assert decision.outcome is Outcome.ALLOW
@@ -138,7 +158,9 @@ def test_inside_a_window_a_permitted_category_is_allowed(snapshot: Snapshot, now
     assert decision.valid_until == WINDOW_END
 
 
-def test_inside_a_window_a_referred_category_is_referred_to_the_clerk(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_inside_a_window_a_referred_category_is_referred_to_the_clerk(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide(TOWN, INSIDE, Category.CONSULTATION, snapshot, now=now)
 
     assert decision.outcome is Outcome.REFER
@@ -148,7 +170,14 @@ def test_inside_a_window_a_referred_category_is_referred_to_the_clerk(snapshot: 
 
 def test_an_active_override_allows_a_referred_post_and_names_itself(now: dt.datetime) -> None:
     until = dt.datetime(2025, 4, 3, 17, 0, tzinfo=UTC)
-    grant = Override("o-1", TOWN, dt.datetime(2025, 3, 31, tzinfo=UTC), until, "flood consultation", frozenset({Category.CONSULTATION}))
+    grant = Override(
+        "o-1",
+        TOWN,
+        dt.datetime(2025, 3, 31, tzinfo=UTC),
+        until,
+        "flood consultation",
+        frozenset({Category.CONSULTATION}),
+    )
     snapshot = _snapshot(overrides=(grant,))
 
     decision = decide(TOWN, INSIDE, Category.CONSULTATION, snapshot, now=now)
@@ -179,7 +208,9 @@ def test_an_organisation_wide_override_allows_every_account(now: dt.datetime) ->
 
 
 def test_an_override_for_other_categories_does_not_apply(now: dt.datetime) -> None:
-    grant = Override("o-1", TOWN, WINDOW_START, WINDOW_END, "events only", frozenset({Category.EVENT}))
+    grant = Override(
+        "o-1", TOWN, WINDOW_START, WINDOW_END, "events only", frozenset({Category.EVENT})
+    )
     snapshot = _snapshot(overrides=(grant,))
 
     decision = decide(TOWN, INSIDE, Category.GENERAL, snapshot, now=now)
@@ -200,7 +231,13 @@ def test_an_override_that_starts_later_bounds_valid_until(now: dt.datetime) -> N
 
 def test_a_manual_window_restricts_only_its_accounts(now: dt.datetime) -> None:
     """Policy 3.2: the Clerk restricts one account for a week in June."""
-    june = ManualWindow("m-1", dt.datetime(2025, 6, 2, tzinfo=UTC), dt.datetime(2025, 6, 9, tzinfo=UTC), "under review", frozenset({MAYOR}))
+    june = ManualWindow(
+        "m-1",
+        dt.datetime(2025, 6, 2, tzinfo=UTC),
+        dt.datetime(2025, 6, 9, tzinfo=UTC),
+        "under review",
+        frozenset({MAYOR}),
+    )
     snapshot = _snapshot(manual=(june,))
     at = dt.datetime(2025, 6, 4, 12, 0, tzinfo=UTC)
 
@@ -213,7 +250,9 @@ def test_a_manual_window_restricts_only_its_accounts(now: dt.datetime) -> None:
     assert town.outcome is Outcome.ALLOW
 
 
-def test_outside_any_window_a_post_is_allowed_until_the_warning_horizon(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_outside_any_window_a_post_is_allowed_until_the_warning_horizon(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide(TOWN, BEFORE, Category.GENERAL, snapshot, now=now)
 
     assert decision.outcome is Outcome.ALLOW
@@ -221,7 +260,9 @@ def test_outside_any_window_a_post_is_allowed_until_the_warning_horizon(snapshot
     assert decision.valid_until == WINDOW_START - dt.timedelta(days=14)
 
 
-def test_within_the_warning_horizon_an_upcoming_restriction_is_a_warning(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_within_the_warning_horizon_an_upcoming_restriction_is_a_warning(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     at = WINDOW_START - dt.timedelta(days=3)
 
     decision = decide(TOWN, at, Category.GENERAL, snapshot, now=now)
@@ -231,7 +272,9 @@ def test_within_the_warning_horizon_an_upcoming_restriction_is_a_warning(snapsho
     assert decision.valid_until == WINDOW_START
 
 
-def test_an_overdue_policy_review_is_a_warning_that_never_blocks(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_an_overdue_policy_review_is_a_warning_that_never_blocks(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     """Policy 6.1: next review July 2025, so from 1 August 2025 it is overdue."""
     at = dt.datetime(2025, 8, 1, 0, 0, tzinfo=LONDON)
 
@@ -261,13 +304,17 @@ def test_the_review_falling_due_bounds_valid_until(snapshot: Snapshot, now: dt.d
     ],
     ids=["21:59:59-poll-day", "22:00:00-poll-day", "23:59:59-before-notice", "00:00-notice-day"],
 )
-def test_window_boundaries_are_exact(snapshot: Snapshot, now: dt.datetime, at: dt.datetime, outcome: Outcome) -> None:
+def test_window_boundaries_are_exact(
+    snapshot: Snapshot, now: dt.datetime, at: dt.datetime, outcome: Outcome
+) -> None:
     decision = decide(TOWN, at, Category.GENERAL, snapshot, now=now)
 
     assert decision.outcome is outcome
 
 
-def test_the_same_instant_in_utc_and_london_gets_the_same_decision(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_the_same_instant_in_utc_and_london_gets_the_same_decision(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     london = dt.datetime(2025, 5, 1, 21, 30, tzinfo=LONDON)
 
     in_london = decide(TOWN, london, Category.GENERAL, snapshot, now=now)
@@ -286,7 +333,9 @@ def test_an_unknown_account_is_an_error(snapshot: Snapshot, now: dt.datetime) ->
         decide("no-such-account", INSIDE, Category.GENERAL, snapshot, now=now)
 
 
-def test_a_decision_carries_its_data_version_and_evaluation_time(snapshot: Snapshot, now: dt.datetime) -> None:
+def test_a_decision_carries_its_data_version_and_evaluation_time(
+    snapshot: Snapshot, now: dt.datetime
+) -> None:
     decision = decide(TOWN, INSIDE, Category.GENERAL, snapshot, now=now, decision_id="d-1")
 
     assert (decision.decision_id, decision.data_version, decision.evaluated_at) == ("d-1", 7, now)

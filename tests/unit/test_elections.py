@@ -68,11 +68,23 @@ def test_an_explicit_kind_wins_over_the_id() -> None:
         ("local.cornwall.2025-05-01/../../etc", "YYYY-MM-DD"),
         ("x" * 300, "longer than"),
     ],
-    ids=["empty", "no-date", "impossible-date", "unpadded-date", "capitals", "unknown-type",
-         "parish-without-council", "parish-underscore", "parish-too-many-parts", "path-traversal",
-         "too-long"],
+    ids=[
+        "empty",
+        "no-date",
+        "impossible-date",
+        "unpadded-date",
+        "capitals",
+        "unknown-type",
+        "parish-without-council",
+        "parish-underscore",
+        "parish-too-many-parts",
+        "path-traversal",
+        "too-long",
+    ],
 )
-def test_a_malformed_id_says_what_is_wrong_and_what_valid_looks_like(election_id: str, says: str) -> None:
+def test_a_malformed_id_says_what_is_wrong_and_what_valid_looks_like(
+    election_id: str, says: str
+) -> None:
     with pytest.raises(InvalidElectionId) as caught:
         parse_election_id(election_id)
 

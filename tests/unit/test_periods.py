@@ -101,7 +101,9 @@ def test_a_naive_start_set_by_hand_is_rejected() -> None:
 
 def test_a_by_election_period_is_marked_estimated_until_the_notice_is_recorded() -> None:
     estimated = _period("parl.camborne-and-redruth.by.2026-03-05")
-    recorded = _period("parl.camborne-and-redruth.by.2026-03-05", notice_published=dt.date(2026, 2, 2))
+    recorded = _period(
+        "parl.camborne-and-redruth.by.2026-03-05", notice_published=dt.date(2026, 2, 2)
+    )
 
     assert (estimated.estimated, recorded.estimated) == (True, False)
 
@@ -150,10 +152,17 @@ def test_only_elections_in_scope_restrict_an_organisation() -> None:
     policy = make_policy()
     records = [
         ElectionRecord(parse_election_id(i))
-        for i in ("local.cornwall.2025-05-01", "local.devon.2025-05-01", "parl.2024-07-04", "parl.bristol-east.by.2026-03-05")
+        for i in (
+            "local.cornwall.2025-05-01",
+            "local.devon.2025-05-01",
+            "parl.2024-07-04",
+            "parl.bristol-east.by.2026-03-05",
+        )
     ]
 
-    periods = restricted_periods(records, rules=policy.period_rules, country=policy.country, affects=policy.affects)
+    periods = restricted_periods(
+        records, rules=policy.period_rules, country=policy.country, affects=policy.affects
+    )
 
     assert [p.election_id for p in periods] == ["local.cornwall.2025-05-01", "parl.2024-07-04"]
 

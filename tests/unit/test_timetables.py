@@ -96,7 +96,9 @@ def test_a_scottish_bank_holiday_moves_every_general_election_deadline() -> None
     """
     general = compute_timetable(parse_election_id("parl.2019-12-12"), country=Country.ENGLAND)
 
-    england_only = working_days_before(dt.date(2019, 12, 12), 19, [dt.date(2019, 12, 24), dt.date(2019, 12, 25)])
+    england_only = working_days_before(
+        dt.date(2019, 12, 12), 19, [dt.date(2019, 12, 24), dt.date(2019, 12, 25)]
+    )
 
     assert general.close_of_nominations is not None
     assert general.close_of_nominations.day == dt.date(2019, 11, 14)
@@ -119,8 +121,12 @@ def test_a_by_election_counts_its_own_nations_holidays_only() -> None:
     not moved by a Scottish bank holiday (St Andrew's Day, Mon 30 Nov 2026), so 19 working days
     before Thu 17 Dec 2026 is Fri 20 Nov on England's calendar and Thu 19 Nov on Scotland's.
     """
-    english = compute_timetable(parse_election_id("parl.truro-and-falmouth.by.2026-12-17"), country=Country.ENGLAND)
-    scottish = compute_timetable(parse_election_id("parl.dundee-central.by.2026-12-17"), country=Country.SCOTLAND)
+    english = compute_timetable(
+        parse_election_id("parl.truro-and-falmouth.by.2026-12-17"), country=Country.ENGLAND
+    )
+    scottish = compute_timetable(
+        parse_election_id("parl.dundee-central.by.2026-12-17"), country=Country.SCOTLAND
+    )
 
     assert english.close_of_nominations is not None
     assert scottish.close_of_nominations is not None
@@ -137,7 +143,9 @@ def test_an_appointed_day_of_mourning_is_a_dies_non() -> None:
     ref = parse_election_id("local.cornwall.2025-05-01")
 
     timetable = compute_timetable(
-        ref, country=Country.ENGLAND, extra_dies_non=[(dt.date(2025, 3, 31), "National day of mourning")]
+        ref,
+        country=Country.ENGLAND,
+        extra_dies_non=[(dt.date(2025, 3, 31), "National day of mourning")],
     )
 
     assert timetable.notice_of_election is not None
@@ -171,17 +179,26 @@ def test_national_referendum_has_no_notice_but_a_statutory_start() -> None:
 
 @pytest.mark.parametrize(
     ("election_id", "country"),
-    [("local.cornwall.2025-05-01", None), ("parish.redruth.2025-05-01", None), ("parl.x.by.2026-03-05", None)],
+    [
+        ("local.cornwall.2025-05-01", None),
+        ("parish.redruth.2025-05-01", None),
+        ("parl.x.by.2026-03-05", None),
+    ],
     ids=["principal", "parish", "by-election"],
 )
-def test_a_poll_whose_rules_differ_by_country_needs_a_country(election_id: str, country: Country | None) -> None:
+def test_a_poll_whose_rules_differ_by_country_needs_a_country(
+    election_id: str, country: Country | None
+) -> None:
     with pytest.raises(CountryRequired, match="give a country"):
         compute_timetable(parse_election_id(election_id), country=country)
 
 
 @pytest.mark.parametrize(
     ("election_id", "country"),
-    [("parish.kirkwall.2026-05-07", Country.SCOTLAND), ("ref.glasgow.2026-05-07", Country.SCOTLAND)],
+    [
+        ("parish.kirkwall.2026-05-07", Country.SCOTLAND),
+        ("ref.glasgow.2026-05-07", Country.SCOTLAND),
+    ],
     ids=["parish-in-scotland", "neighbourhood-referendum-in-scotland"],
 )
 def test_a_poll_not_held_in_that_country_is_unsupported(election_id: str, country: Country) -> None:

@@ -1,0 +1,193 @@
+"""The purdah command, in process (Typer's runner) and once as the installed console script."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+
+runner = CliRunner()
+
+TIMETABLE_KEYS = {
+    "election_id",
+    "kind",
+    "country",
+    "poll_date",
+    "notice_of_election_deadline",
+    "notice_of_election_earliest",
+    "close_of_nominations",
+    "sopn_publish_deadline",
+    "estimated",
+    "notes",
+    "dies_non",
+    "restricted_period",
+}
+
+
+def test_timetable_json_has_exactly_the_documented_keys() -> None:
+    result = runner.invoke(
+        app, ["timetable", "parish.redruth.2029-05-03", "--country", "england", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)) == TIMETABLE_KEYS
+
+
+# Reference election: local.cornwall.2025-05-01 (Cornwall Council published the notice on 14 March 2025)
+def test_timetable_json_gives_the_period_with_offsets() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "timetable",
+            "local.cornwall.2025-05-01",
+            "--country",
+            "england",
+            "--notice-published",
+            "2025-03-14",
+            "--json",
+        ],
+    )
+
+    body = json.loads(result.stdout)
+    assert body["notice_of_election_deadline"] == "2025-03-25"
+    assert body["close_of_nominations"] == "2025-04-02"
+    assert body["restricted_period"] == {
+        "starts_at": "2025-03-14T00:00:00+00:00",
+        "ends_at": "2025-05-01T22:00:00+01:00",
+    }
+    assert body["dies_non"] == [
+        {"date": "2025-04-18", "name": "Good Friday"},
+        {"date": "2025-04-21", "name": "Easter Monday"},
+    ]
+
+
+def test_timetable_table_names_the_rules() -> None:
+    result = runner.invoke(app, ["timetable", "pcc.devon-and-cornwall.2024-05-02"])
+
+    assert result.exit_code == 0
+    assert "Fri 05 Apr 2024 16:00" in result.stdout
+    assert "SI 2012/1917" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["timetable", "local.cornwall.2025-13-01"], "not a calendar date"),
+        (["timetable", "local.cornwall.2025-05-01"], "give a country"),
+        (
+            [
+                "timetable",
+                "local.cornwall.2025-05-01",
+                "--country",
+                "england",
+                "--notice-published",
+                "14/03/2025",
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            [
+                "timetable",
+                "local.cornwall.2025-05-01",
+                "--country",
+                "england",
+                "--notice-published",
+                "2025-05-02",
+            ],
+            "not before polling day",
+        ),
+        (["check", "facebook-redruthtowncouncil", "--at", "2025-04-01T09:00:00"], "no UTC offset"),
+        (["check", "facebook-redruthtowncouncil", "--at", "next tuesday"], "RFC 3339"),
+        (["check", "no-such-account", "--at", "2025-04-01T09:00:00+01:00"], "unknown account"),
+        (
+            [
+                "check",
+                "facebook-redruthtowncouncil",
+                "--at",
+                "2025-04-01T09:00:00+01:00",
+                "--category",
+                "gossip",
+            ],
+            "unknown category",
+        ),
+    ],
+    ids=[
+        "bad-date",
+        "no-country",
+        "bad-notice-date",
+        "notice-after-poll",
+        "naive-at",
+        "not-a-time",
+        "unknown-account",
+        "unknown-category",
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], says: str) -> None:
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_denies_a_general_post_in_the_2025_window() -> None:
+    result = runner.invoke(
+        app, ["check", "facebook-redruthtowncouncil", "--at", "2025-04-01T09:00:00+01:00", "--json"]
+    )
+
+    body = json.loads(result.stdout)
+    assert body["outcome"] == "deny"
+    assert body["reasons"][0]["code"] == "PRE_ELECTION_PERIOD"
+    assert body["valid_until"] == "2025-05-01T22:00:00+01:00"
+
+
+def test_check_against_given_elections_only() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            "facebook-redruthtowncouncil",
+            "--at",
+            "2025-04-01T09:00:00+01:00",
+            "--election",
+            "parl.2024-07-04",
+            "--json",
+        ],
+    )
+
+    assert json.loads(result.stdout)["outcome"] == "allow"
+
+
+def test_status_reports_the_policy_review_as_overdue() -> None:
+    result = runner.invoke(app, ["status", "--at", "2026-11-24T12:00:00Z"])
+
+    assert result.exit_code == 0
+    assert "Policy review OVERDUE" in result.stdout
+    assert "pcc.devon-and-cornwall.2028-05-04" in result.stdout
+
+
+def test_a_broken_policy_file_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "redruth.yaml").write_text("organisation: {}\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["status"], env={"PURDAH_POLICY_DIR": str(tmp_path)})
+
+    assert result.exit_code == 2
+    assert "organisation.id" in result.stderr
+
+
+def test_the_installed_console_script_runs() -> None:
+    purdah = shutil.which("purdah") or str(Path(__file__).parents[2] / ".venv" / "bin" / "purdah")
+
+    completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [purdah, "timetable", "parl.2024-07-04", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["close_of_nominations"] == "2024-06-07"
