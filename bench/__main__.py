@@ -1,0 +1,164 @@
+"""
+`make bench`: time decide() and timetable computation, print a table, save the figures.
+
+decide() is timed call by call with perf_counter_ns, less the timer's own cost (measured
+in the same run), for an organisation with 50 windows, 20 accounts and 10 overrides.
+"""
+
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from app.domain import (
+    UTC,
+    Account,
+    AccountKind,
+    AccountStatus,
+    Category,
+    ElectionRecord,
+    Override,
+    build_snapshot,
+    compute_timetable,
+    decide,
+    parse_election_id,
+    restricted_periods,
+)
+from app.store import load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = 200_000
+SEED = 20261124
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def _timer_overhead_ns() -> float:
+    clock = time.perf_counter_ns
+    samples = []
+    for _ in range(50_000):
+        start = clock()
+        samples.append(clock() - start)
+    return statistics.median(samples)
+
+
+def _organisation(windows: int, accounts: int, overrides: int):  # type: ignore[no-untyped-def]
+    base = load_policy(ROOT / "policies" / "redruth.yaml")
+    people = tuple(
+        Account(
+            f"account-{i:02d}", "facebook", f"Account {i}", AccountKind.PAGE, AccountStatus.ACTIVE
+        )
+        for i in range(accounts)
+    )
+    first_poll = dt.date(2020, 1, 2)  # a Thursday; by-elections eight weeks apart never merge
+    records = [
+        ElectionRecord(
+            parse_election_id(
+                f"local.cornwall.ward-{i}.by.{first_poll + dt.timedelta(weeks=8 * i)}"
+            )
+        )
+        for i in range(windows)
+    ]
+    periods = restricted_periods(
+        records, rules=base.period_rules, country=base.country, affects=base.affects
+    )
+    rng = random.Random(SEED)
+    grants = []
+    for i in range(overrides):
+        period = periods[rng.randrange(len(periods))]
+        start = period.starts_at + dt.timedelta(days=rng.randrange(20))
+        grants.append(
+            Override(
+                f"o-{i}",
+                people[i % accounts].account_id,
+                start,
+                start + dt.timedelta(days=3),
+                "bench",
+            )
+        )
+    snapshot = build_snapshot(base, accounts=people, periods=periods, overrides=grants)
+    span = (
+        periods[0].starts_at - dt.timedelta(days=30),
+        periods[-1].ends_at + dt.timedelta(days=30),
+    )
+    return snapshot, people, span
+
+
+def bench_decide(windows: int = 50, accounts: int = 20, overrides: int = 10) -> dict[str, float]:
+    snapshot, people, (lo, hi) = _organisation(windows, accounts, overrides)
+    assert len(snapshot.windows) == windows, len(snapshot.windows)  # noqa: S101 - checks the fixture, not the code
+    rng = random.Random(SEED)
+    seconds = (hi - lo).total_seconds()
+    categories = list(Category)
+    queries = [
+        (
+            people[rng.randrange(accounts)].account_id,
+            lo + dt.timedelta(seconds=rng.random() * seconds),
+            categories[rng.randrange(len(categories))],
+        )
+        for _ in range(SAMPLES)
+    ]
+    now = dt.datetime.now(UTC)
+    clock = time.perf_counter_ns
+    for account_id, at, category in queries[:20_000]:  # warm-up
+        decide(account_id, at, category, snapshot, now=now)
+    overhead = _timer_overhead_ns()
+    timings = []
+    for account_id, at, category in queries:
+        start = clock()
+        decide(account_id, at, category, snapshot, now=now)
+        timings.append(clock() - start - overhead)
+    timings.sort()
+    return {
+        "decide_p50_us": _percentile(timings, 0.50) / 1000,
+        "decide_p99_us": _percentile(timings, 0.99) / 1000,
+        "decide_mean_us": statistics.fmean(timings) / 1000,
+        "timer_overhead_ns": overhead,
+    }
+
+
+def bench_timetable(repeats: int = 2000) -> dict[str, float]:
+    ids = [
+        "parish.redruth.2029-05-03",
+        "local.cornwall.2025-05-01",
+        "parl.2024-07-04",
+        "pcc.devon-and-cornwall.2024-05-02",
+    ]
+    refs = [parse_election_id(i) for i in ids]
+    timings = []
+    from app.domain import Country
+
+    for i in range(repeats):
+        ref = refs[i % len(refs)]
+        start = time.perf_counter_ns()
+        compute_timetable(ref, country=Country.ENGLAND)
+        timings.append(time.perf_counter_ns() - start)
+    timings.sort()
+    return {
+        "timetable_p50_us": _percentile(timings, 0.50) / 1000,
+        "timetable_p99_us": _percentile(timings, 0.99) / 1000,
+    }
+
+
+def main() -> int:
+    figures: dict[str, float] = {}
+    figures.update(bench_decide())
+    figures.update(bench_timetable())
+    width = max(len(k) for k in figures)
+    print(f"{'figure':<{width}}  value")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:10.2f}")
+    out = ROOT / "var" / "bench" / "latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
