@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendars import CalendarError, ShippedElection, read_election_calendar
 from app.config import Settings
@@ -26,7 +28,6 @@ from app.domain import (
     Policy,
     PurdahError,
     RestrictedPeriod,
-    Timetable,
     TimetableEvent,
     UnknownCategory,
     Window,
@@ -38,8 +39,14 @@ from app.domain import (
     require_aware,
     restricted_period,
     restricted_periods,
+    timetable_summary,
 )
 from app.store import PolicyFileError, load_policy
+from app.store.commands import create_key, revoke_key
+from app.store.commands import seed as seed_organisation
+from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine, upgrade
+from app.store.keys import Role
+from app.store.unit_of_work import Actor
 
 __all__ = ["app", "main"]
 
@@ -110,26 +117,6 @@ def _day(event: TimetableEvent | None) -> str | None:
 # --- timetable ----------------------------------------------------------------------------
 
 
-def _timetable_json(
-    timetable: Timetable, starts_at: dt.datetime, ends_at: dt.datetime
-) -> dict[str, Any]:
-    ref = timetable.election
-    return {
-        "election_id": ref.election_id,
-        "kind": str(ref.kind),
-        "country": str(timetable.country) if timetable.country else None,
-        "poll_date": ref.poll_date.isoformat(),
-        "notice_of_election_deadline": _day(timetable.notice_of_election),
-        "notice_of_election_earliest": _day(timetable.notice_of_election_earliest),
-        "close_of_nominations": _day(timetable.close_of_nominations),
-        "sopn_publish_deadline": _day(timetable.sopn_publish),
-        "estimated": timetable.estimated,
-        "notes": list(timetable.notes),
-        "dies_non": [{"date": d.day.isoformat(), "name": d.name} for d in timetable.dies_non],
-        "restricted_period": {"starts_at": _iso(starts_at), "ends_at": _iso(ends_at)},
-    }
-
-
 def _event_line(label: str, event: TimetableEvent | None) -> str | None:
     if event is None:
         return None
@@ -173,7 +160,7 @@ def timetable(
     except PurdahError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(_timetable_json(table, period.starts_at, period.ends_at), indent=2))
+        typer.echo(json.dumps(timetable_summary(table, period), indent=2))
         return
     lines = [
         f"{ref.election_id}  ({ref.kind}{', ' + str(table.country) if table.country else ''})",
@@ -343,6 +330,126 @@ def status(
     out.append("  Next restricted period:" if upcoming else "  No restricted period scheduled.")
     out += _describe(upcoming)
     typer.echo("\n".join(out))
+
+
+# --- operations -----------------------------------------------------------------------------
+
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+def _engine() -> Engine:
+    return make_engine(_state.settings.database_url)
+
+
+def _migrated_engine() -> Engine:
+    engine = _engine()
+    try:
+        check_migrated(engine)
+    except DatabaseNotMigrated as exc:
+        _fail(str(exc))
+    except SQLAlchemyError as exc:
+        _fail(f"cannot reach the database: {str(exc).splitlines()[0]}")
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Run the database migrations (Alembic) up to the latest."""
+    try:
+        upgrade(_state.settings.database_url)
+    except SQLAlchemyError as exc:
+        _fail(f"cannot migrate the database: {str(exc).splitlines()[0]}")
+    typer.echo("database is at the latest migration", err=True)
+
+
+@app.command()
+def seed() -> None:
+    """Seed the organisation, its accounts and the shipped elections. Idempotent.
+
+    Prints the first Clerk key on stdout the first time only.
+    """
+    engine = _migrated_engine()
+    policy = _policy()
+    shipped = list(_shipped().values())
+    report = seed_organisation(
+        engine,
+        policy,
+        shipped,
+        policy_file=_state.settings.policy_path().name,
+        now=dt.datetime.now(UTC),
+    )
+    if not report.changed:
+        typer.echo(f"{policy.organisation_name}: already seeded, nothing to do", err=True)
+        return
+    typer.echo(
+        f"{policy.organisation_name}: seeded {len(report.accounts_added)} accounts and "
+        f"{len(report.elections_added)} elections",
+        err=True,
+    )
+    if report.first_clerk_key is not None:
+        typer.echo(
+            "The first Clerk API key follows. It is shown once and never again: keep it safe.",
+            err=True,
+        )
+        typer.echo(report.first_clerk_key.key)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="clerk, scheduler, viewer or auditor")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'Hootsuite'.")],
+) -> None:
+    """Create an API key. Only the key is printed on stdout, once."""
+    engine = _migrated_engine()
+    try:
+        made = create_key(
+            engine, _state.settings.organisation, Actor("purdah keys create", "operator"), role=role, name=name,
+            now=dt.datetime.now(UTC),
+        )  # fmt: skip
+    except PurdahError as exc:
+        _fail(str(exc))
+    typer.echo(f"created {role} key {made.key_id} ({name}); it is shown once", err=True)
+    typer.echo(made.key)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (the part after pdh_).")],
+    reason: Annotated[
+        str, typer.Option(help="Why the key is revoked (audited).")
+    ] = "revoked by the operator",
+) -> None:
+    """Revoke an API key."""
+    engine = _migrated_engine()
+    try:
+        revoke_key(
+            engine, _state.settings.organisation, Actor("purdah keys revoke", "operator"), key_id=key_id,
+            reason=reason, now=dt.datetime.now(UTC),
+        )  # fmt: skip
+    except PurdahError as exc:
+        _fail(str(exc))
+    typer.echo(f"revoked key {key_id}", err=True)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API (PURDAH_HOST, PURDAH_PORT; the database must be migrated)."""
+    import uvicorn
+
+    settings = _state.settings
+    _migrated_engine()
+    uvicorn.run(
+        "app.main:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=settings.access_log,
+        log_level="info",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

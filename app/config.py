@@ -1,12 +1,14 @@
 """
 Settings, from the environment (prefix `PURDAH_`) with defaults for a development checkout.
 
-Built once by the CLI's callback (and later by `create_app`) and passed down; never read
-from a module global.
+Built once by the CLI's callback or by `create_app` and passed down; never read from a
+module global.
 """
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -17,17 +19,35 @@ _ROOT = Path(__file__).resolve().parents[1]
 class Settings(BaseSettings):
     """
     Attributes:
+        database_url: SQLAlchemy URL (`PURDAH_DATABASE_URL`); SQLite by default, PostgreSQL
+            through psycopg 3 (`postgresql+psycopg://...`) in production.
+        host, port: where `purdah serve` listens (`PURDAH_HOST`, `PURDAH_PORT`).
         policy_dir: folder of `<organisation>.yaml` policy files (`PURDAH_POLICY_DIR`).
         calendar_dir: folder of shipped election calendars, `*.ics` (`PURDAH_CALENDAR_DIR`).
-        organisation: the organisation the CLI speaks for (`PURDAH_ORGANISATION`).
+        organisation: the organisation the CLI and the seed speak for (`PURDAH_ORGANISATION`).
+        snapshot_max_age: seconds a snapshot may go unconfirmed by the database before
+            decisions fail closed with 503 (`PURDAH_SNAPSHOT_MAX_AGE`).
+        snapshot_poll_interval: seconds between checks of `data_version` for other
+            replicas' writes (`PURDAH_SNAPSHOT_POLL_INTERVAL`).
+        max_batch: the most checks in one `POST /v1/decisions`.
+        environment: `development` or `production`.
     """
 
     model_config = SettingsConfigDict(env_prefix="PURDAH_", extra="ignore")
 
+    database_url: str = "sqlite:///./var/purdah.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
     policy_dir: Path = _ROOT / "policies"
     calendar_dir: Path = _ROOT / "calendars"
     organisation: str = "redruth"
+    snapshot_max_age: float = Field(default=30.0, gt=0)
+    snapshot_poll_interval: float = Field(default=0.5, gt=0, le=5)
+    max_batch: int = Field(default=1000, ge=1, le=10_000)
+    workers: int = Field(default=1, ge=1, le=16)
+    access_log: bool = True
+    environment: Literal["development", "production"] = "development"
 
-    def policy_path(self) -> Path:
-        """The policy file of the configured organisation."""
-        return self.policy_dir / f"{self.organisation}.yaml"
+    def policy_path(self, organisation: str | None = None) -> Path:
+        """The policy file of an organisation (default: the configured one)."""
+        return self.policy_dir / f"{organisation or self.organisation}.yaml"

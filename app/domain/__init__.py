@@ -37,6 +37,7 @@ from app.domain.periods import (
     merge_windows,
     restricted_period,
     restricted_periods,
+    timetable_summary,
 )
 from app.domain.policy import Account, AccountKind, AccountStatus, Category, Clause, Policy
 from app.domain.timetables import Timetable, TimetableEvent, compute_timetable
@@ -87,4 +88,5 @@ __all__ = [
     "require_aware",
     "restricted_period",
     "restricted_periods",
+    "timetable_summary",
 ]

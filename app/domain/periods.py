@@ -21,10 +21,11 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from app.domain.clock import LONDON, london_instant, require_aware
 from app.domain.elections import Country, ElectionKind, ElectionRef
-from app.domain.timetables import Timetable, compute_timetable
+from app.domain.timetables import Timetable, TimetableEvent, compute_timetable
 
 __all__ = [
     "CLOSE_OF_POLL",
@@ -37,6 +38,7 @@ __all__ = [
     "merge_windows",
     "restricted_period",
     "restricted_periods",
+    "timetable_summary",
 ]
 
 CLOSE_OF_POLL = dt.time(22, 0)
@@ -313,3 +315,33 @@ def restricted_periods(
             )
         )
     return tuple(periods)
+
+
+def timetable_summary(timetable: Timetable, period: RestrictedPeriod) -> dict[str, Any]:
+    """
+    The timetable and period as plain JSON values: the shape of `purdah timetable --json`
+    and of the API's timetables. Dates are ISO dates; the period's ends are RFC 3339 in
+    Europe/London with their offsets.
+    """
+    ref = timetable.election
+
+    def day(event: TimetableEvent | None) -> str | None:
+        return event.day.isoformat() if event is not None else None
+
+    return {
+        "election_id": ref.election_id,
+        "kind": str(ref.kind),
+        "country": str(timetable.country) if timetable.country else None,
+        "poll_date": ref.poll_date.isoformat(),
+        "notice_of_election_deadline": day(timetable.notice_of_election),
+        "notice_of_election_earliest": day(timetable.notice_of_election_earliest),
+        "close_of_nominations": day(timetable.close_of_nominations),
+        "sopn_publish_deadline": day(timetable.sopn_publish),
+        "estimated": timetable.estimated or period.estimated,
+        "notes": list(timetable.notes),
+        "dies_non": [{"date": d.day.isoformat(), "name": d.name} for d in timetable.dies_non],
+        "restricted_period": {
+            "starts_at": period.starts_at.astimezone(LONDON).isoformat(),
+            "ends_at": period.ends_at.astimezone(LONDON).isoformat(),
+        },
+    }

@@ -1,0 +1,116 @@
+"""
+Dependencies: the application's services, the clock, and bearer-key auth with roles.
+
+Auth is an `async` dependency (no thread-pool hop): the key id finds the key in memory and
+`hmac.compare_digest` compares the secret's hash in constant time.
+"""
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.domain import Policy
+from app.store.keys import Role, parse_key, secret_matches
+from app.store.snapshots import SnapshotCache
+from app.store.unit_of_work import Actor
+
+from .problems import Forbidden, Unauthorized
+
+__all__ = [
+    "Clerk",
+    "Principal",
+    "Reader",
+    "Services",
+    "ServicesDep",
+    "request_id",
+]
+
+
+@dataclass
+class Services:
+    """What the routes use, built once by `create_app`."""
+
+    settings: Settings
+    engine: Engine
+    cache: SnapshotCache
+    policies: dict[str, Policy]
+    clock: Callable[[], dt.datetime]
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def policy(self, organisation_id: str) -> Policy:
+        return self.policies[organisation_id]
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: an API key's id, organisation, name and role."""
+
+    key_id: str
+    organisation_id: str
+    name: str
+    role: str
+
+    def actor(self) -> Actor:
+        return Actor(f"{self.name} ({self.key_id})", self.role)
+
+
+_BEARER = "bearer "
+
+
+def _authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization")
+    if not header or header[:7].lower() != _BEARER:
+        msg = "send an API key as 'Authorization: Bearer <key>'"
+        raise Unauthorized(msg)
+    parsed = parse_key(header[7:].strip())
+    services: Services = request.app.state.services
+    entry = services.cache.key(parsed[0]) if parsed else None
+    if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
+        msg = "the API key is not valid (unknown, revoked or mistyped)"
+        raise Unauthorized(msg)
+    return Principal(entry.key_id, entry.organisation_id, entry.name, entry.role)
+
+
+def require(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+    """A dependency that authenticates the caller and checks its role."""
+    allowed = frozenset(str(r) for r in roles)
+    names = ", ".join(sorted(allowed))
+
+    async def _check(request: Request) -> Principal:
+        principal = _authenticate(request)
+        if principal.role not in allowed:
+            msg = f"a {principal.role} key may not do this; it needs one of: {names}"
+            raise Forbidden(msg)
+        return principal
+
+    return _check
+
+
+Reader = Annotated[
+    Principal, Depends(require(Role.CLERK, Role.SCHEDULER, Role.VIEWER, Role.AUDITOR))
+]
+Clerk = Annotated[Principal, Depends(require(Role.CLERK))]
+
+
+def request_id(request: Request) -> str:
+    """The caller's X-Request-ID if it is sane, else a new one (for the audit log)."""
+    given = request.headers.get("x-request-id", "")
+    if 0 < len(given) <= 100 and given.replace("-", "").isalnum():
+        return given
+    return secrets.token_hex(8)

@@ -1,0 +1,169 @@
+"""
+RFC 9457 problem details: one table from exception to status, type and title.
+
+Routes raise; they never build error bodies. Every `type` is a stable relative URI, listed
+in README ("Problem types") and in the OpenAPI document.
+"""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain import (
+    CountryRequired,
+    InvalidElectionId,
+    NaiveDatetime,
+    PurdahError,
+    UnknownAccount,
+    UnknownCategory,
+    UnsupportedElection,
+)
+from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUnavailable
+
+__all__ = [
+    "PROBLEM_TYPES",
+    "Forbidden",
+    "Unauthorized",
+    "install_problem_handlers",
+    "problem_response",
+]
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+class Unauthorized(PurdahError):
+    """No key, or a key that is not valid."""
+
+
+class Forbidden(PurdahError):
+    """A valid key whose role may not do this."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    status: int
+    slug: str
+    title: str
+
+
+PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
+    NaiveDatetime: ProblemType(422, "naive-datetime", "A date-time has no UTC offset"),
+    InvalidElectionId: ProblemType(422, "invalid-election-id", "Invalid election id"),
+    UnsupportedElection: ProblemType(422, "unsupported-election", "Unsupported election"),
+    CountryRequired: ProblemType(422, "country-required", "A country is required"),
+    UnknownCategory: ProblemType(422, "unknown-category", "Unknown category"),
+    InvalidChange: ProblemType(422, "invalid-change", "The change is not allowed"),
+    UnknownAccount: ProblemType(404, "unknown-account", "Unknown account"),
+    NotFound: ProblemType(404, "not-found", "Not found"),
+    AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
+    Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
+    Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
+    SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
+}
+_VALIDATION = ProblemType(422, "validation-error", "The request is not valid")
+_INTERNAL = ProblemType(500, "internal-error", "Internal error")
+_HTTP_TITLES = {
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("content-too-large", "Content too large"),
+}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update(extra)
+    return JSONResponse(
+        body, status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {})
+    )
+
+
+def _for_exception(exc: Exception) -> ProblemType | None:
+    for cls in type(exc).__mro__:
+        if cls in PROBLEM_TYPES:
+            return PROBLEM_TYPES[cls]
+    return None
+
+
+async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
+    kind = _for_exception(exc) or _VALIDATION
+    headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else None
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidChange):
+        extra["errors"] = [{"field": exc.field, "message": exc.problem}]
+    return problem_response(
+        request, kind.status, kind.slug, kind.title, str(exc), headers=headers, **extra
+    )
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
+    errors = [
+        {
+            "field": _field(tuple(e.get("loc", ()))),
+            "location": str(e.get("loc", ("",))[0]),
+            "message": str(e.get("msg", "")),
+        }
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem_response(
+        request, _VALIDATION.status, _VALIDATION.slug, _VALIDATION.title, detail, errors=errors
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(request, exc.status_code, slug, title, detail, headers=exc.headers)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        _INTERNAL.status,
+        _INTERNAL.slug,
+        _INTERNAL.title,
+        "an unexpected error occurred; the request changed nothing. Scheduling tools: do not publish.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers: our errors, validation, HTTP errors, and anything else."""
+    app.add_exception_handler(PurdahError, _purdah_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

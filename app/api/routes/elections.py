@@ -1,0 +1,187 @@
+"""Elections: those that restrict the organisation, their timetables, and the Clerk's records."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.domain import (
+    Country,
+    ElectionKind,
+    RestrictedPeriod,
+    compute_timetable,
+    parse_election_id,
+    restricted_period,
+    timetable_summary,
+)
+from app.store import commands, queries
+from app.store.commands import election_record
+from app.store.tables import ElectionRow, RestrictedPeriodRow
+
+from ..deps import Clerk, Reader, Services, ServicesDep, request_id
+from ..schemas import ElectionIn, ElectionOut, ElectionPatch, PeriodOut, TimetableOut, london
+
+router = APIRouter(prefix="/v1/elections", tags=["elections"])
+
+
+def _period(row: RestrictedPeriodRow | None) -> PeriodOut | None:
+    if row is None:
+        return None
+    return PeriodOut(
+        starts_at=london(row.starts_at),  # type: ignore[arg-type]
+        ends_at=london(row.ends_at),  # type: ignore[arg-type]
+        start_basis=row.start_basis,
+        end_basis=row.end_basis,
+        estimated=row.estimated,
+    )
+
+
+def _timetable(
+    services: Services, organisation_id: str, row: ElectionRow, period: RestrictedPeriodRow | None
+) -> TimetableOut:
+    policy = services.policy(organisation_id)
+    record = election_record(row)
+    timetable = compute_timetable(record.election, country=policy.country)
+    domain_period = (
+        RestrictedPeriod(
+            row.election_id,
+            period.starts_at,
+            period.ends_at,
+            period.start_basis,
+            period.end_basis,
+            period.estimated,
+        )
+        if period is not None
+        else restricted_period(
+            timetable, policy.period_rules, notice_published=row.notice_published
+        )
+    )
+    return TimetableOut.model_validate(timetable_summary(timetable, domain_period))
+
+
+def _out(
+    row: ElectionRow, period: RestrictedPeriodRow | None, timetable: TimetableOut | None = None
+) -> ElectionOut:
+    return ElectionOut(
+        election_id=row.election_id,
+        kind=row.kind,
+        country=row.country,
+        poll_date=row.poll_date,
+        status=row.status,
+        status_reason=row.status_reason,
+        notice_published=row.notice_published,
+        starts_at_set=london(row.starts_at),
+        ends_at_set=london(row.ends_at),
+        end_reason=row.end_reason,
+        source=row.source,
+        restricted_period=_period(period),
+        timetable=timetable,
+    )
+
+
+@router.get(
+    "", response_model=list[ElectionOut], summary="Elections that restrict the organisation"
+)
+def list_elections(
+    services: ServicesDep,
+    principal: Reader,
+    poll_from: Annotated[
+        dt.date | None, Query(alias="from", description="Poll date on or after (YYYY-MM-DD).")
+    ] = None,
+    poll_to: Annotated[
+        dt.date | None, Query(alias="to", description="Poll date on or before (YYYY-MM-DD).")
+    ] = None,
+    kind: ElectionKind | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(scheduled|held|uncontested|countermanded|cancelled)$")
+    ] = None,
+) -> list[ElectionOut]:
+    rows = queries.list_elections(
+        services.engine,
+        principal.organisation_id,
+        poll_from=poll_from,
+        poll_to=poll_to,
+        kind=str(kind) if kind else None,
+        status=status,
+    )
+    return [_out(row, period) for row, period in rows]
+
+
+@router.get(
+    "/{election_id}/timetable",
+    response_model=TimetableOut,
+    summary="The statutory timetable of any valid election id, stored or not",
+)
+def timetable(
+    election_id: str,
+    services: ServicesDep,
+    principal: Reader,
+    country: Country | None = None,
+    kind: ElectionKind | None = None,
+) -> TimetableOut:
+    """Defaults to the organisation's country and to the kind implied by the id."""
+    policy = services.policy(principal.organisation_id)
+    ref = parse_election_id(election_id, kind=kind)
+    table = compute_timetable(ref, country=country or policy.country)
+    period = restricted_period(table, policy.period_rules)
+    return TimetableOut.model_validate(timetable_summary(table, period))
+
+
+@router.get(
+    "/{election_id}",
+    response_model=ElectionOut,
+    summary="One election, with its timetable and restricted period",
+)
+def get_election(election_id: str, services: ServicesDep, principal: Reader) -> ElectionOut:
+    row, period = queries.get_election(services.engine, principal.organisation_id, election_id)
+    return _out(row, period, _timetable(services, principal.organisation_id, row, period))
+
+
+@router.post(
+    "", response_model=ElectionOut, status_code=201, summary="Add an election by id (Clerk)"
+)
+def add_election(
+    body: ElectionIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
+) -> ElectionOut:
+    policy = services.policy(principal.organisation_id)
+    commands.add_election(
+        services.engine,
+        policy,
+        principal.actor(),
+        election_id=body.election_id,
+        poll_date=body.poll_date,
+        kind=body.kind,
+        notice_published=body.notice_published,
+        source=body.source,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/elections/{body.election_id}"
+    return get_election(body.election_id, services, principal)
+
+
+@router.patch(
+    "/{election_id}",
+    response_model=ElectionOut,
+    summary="Record the notice date, a status with reason, or a start or end set by hand (Clerk)",
+)
+def update_election(
+    election_id: str, body: ElectionPatch, request: Request, services: ServicesDep, principal: Clerk
+) -> ElectionOut:
+    """
+    Only the fields sent change; send null to clear one. A status (uncontested, countermanded,
+    cancelled) never lifts the restricted period: end it by hand with `ends_at` and `end_reason`.
+    """
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    commands.update_election(
+        services.engine,
+        services.policy(principal.organisation_id),
+        principal.actor(),
+        election_id,
+        changes=changes,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    return get_election(election_id, services, principal)

@@ -1,0 +1,82 @@
+"""The policy, liveness and readiness."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.domain import Category
+
+from ..deps import Reader, ServicesDep
+from ..problems import problem_response
+from ..schemas import PolicyOut
+
+router = APIRouter(tags=["service"])
+
+
+@router.get(
+    "/v1/policy",
+    response_model=PolicyOut,
+    summary="The organisation's policy as the service applies it",
+)
+def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
+    policy = services.policy(principal.organisation_id)
+    due = policy.review_due_at()
+    denied = sorted(set(Category) - policy.permitted - policy.referred - policy.never_permitted)
+    return PolicyOut(
+        organisation_id=policy.organisation_id,
+        organisation_name=policy.organisation_name,
+        country=str(policy.country),
+        election_scopes=list(policy.election_scopes),
+        clauses={cid: clause.summary for cid, clause in policy.clauses.items()},
+        categories={
+            "permitted": sorted(policy.permitted),
+            "referred": sorted(policy.referred),
+            "denied_inside_windows": denied,
+            "never_permitted": sorted(policy.never_permitted),
+        },
+        reason_clauses=dict(policy.reason_clauses),
+        caution_margin_days=policy.period_rules.caution_margin.days,
+        general_election_start=str(policy.period_rules.general_election_start),
+        end_extension_hours=policy.period_rules.end_extension.total_seconds() / 3600,
+        warning_horizon_days=policy.warning_horizon.total_seconds() / 86400,
+        official_email_domains=list(policy.official_email_domains),
+        next_review_due=policy.next_review_due,
+        review_overdue=due is not None and services.clock() >= due,
+        max_override_days=policy.max_override.total_seconds() / 86400,
+        override_needs_second_clerk=policy.override_needs_second_clerk,
+    )
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
+def readyz(request: Request, services: ServicesDep) -> Any:
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        database = f"unreachable: {type(exc).__name__}"
+    age = services.cache.age()
+    fresh = services.cache.is_fresh()
+    body = {
+        "database": database,
+        "snapshot_age_seconds": round(age, 3) if age is not None else None,
+        "snapshot_fresh": fresh,
+        "organisations": list(services.cache.organisations()),
+    }
+    if database == "ok" and fresh:
+        return JSONResponse({"status": "ready", **body})
+    return problem_response(
+        request,
+        503,
+        "not-ready",
+        "Not ready",
+        "the database or the decision snapshot is not available",
+        **body,
+    )

@@ -1,0 +1,106 @@
+"""Restriction windows: merged election periods and the Clerk's manual windows."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.domain import LONDON, UnknownAccount, london_instant
+from app.store import commands
+from app.store.errors import InvalidChange
+
+from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..schemas import NAIVE_MESSAGE, ManualWindowIn, ManualWindowOut, WindowOut, london
+
+router = APIRouter(prefix="/v1/windows", tags=["windows"])
+
+
+class _BadBound(ValueError):
+    pass
+
+
+def _bound(value: str | None, name: str) -> dt.datetime | None:
+    """An instant (RFC 3339 with offset) or a date (00:00 Europe/London that day)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return london_instant(dt.date.fromisoformat(value))
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"{name}={value!r} is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time"
+        raise _BadBound(msg) from None
+    if parsed.tzinfo is None:
+        msg = f"{name}={value!r} {NAIVE_MESSAGE}"
+        raise _BadBound(msg)
+    return parsed
+
+
+@router.get(
+    "",
+    response_model=list[WindowOut],
+    summary="Restriction windows, optionally for one account and a range",
+)
+def list_windows(
+    services: ServicesDep,
+    principal: Reader,
+    start: Annotated[
+        str | None, Query(alias="from", description="Date or RFC 3339; windows ending after it.")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="Date or RFC 3339; windows starting before it.")
+    ] = None,
+    account_id: Annotated[
+        str | None, Query(description="Include this account's own manual windows.")
+    ] = None,
+) -> list[WindowOut]:
+    try:
+        lower, upper = _bound(start, "from"), _bound(end, "to")
+    except _BadBound as exc:
+        raise InvalidChange("from" if "from=" in str(exc) else "to", str(exc)) from None
+    snapshot = services.cache.snapshot(principal.organisation_id)
+    if account_id is not None and account_id not in snapshot.accounts:
+        raise UnknownAccount(account_id)
+    windows = snapshot.windows_for(account_id) if account_id else snapshot.windows
+    return [
+        WindowOut.of(w)
+        for w in windows
+        if (lower is None or w.ends_at > lower) and (upper is None or w.starts_at < upper)
+    ]
+
+
+@router.post(
+    "",
+    response_model=ManualWindowOut,
+    status_code=201,
+    summary="Set a restriction window by hand (Clerk, policy 3.2)",
+)
+def add_window(
+    body: ManualWindowIn,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: Clerk,
+) -> ManualWindowOut:
+    row = commands.add_manual_window(
+        services.engine,
+        services.policy(principal.organisation_id),
+        principal.actor(),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        reason=body.reason,
+        account_ids=body.account_ids,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/windows/{row.id}"
+    return ManualWindowOut(
+        window_id=row.id,
+        starts_at=row.starts_at.astimezone(LONDON),
+        ends_at=row.ends_at.astimezone(LONDON),
+        reason=row.reason,
+        account_ids=row.account_ids,
+        created_by=row.created_by,
+        created_at=london(row.created_at),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,280 @@
+"""
+Request and response bodies (pydantic, edges only). Times go out in Europe/London with
+their offset; times coming in must carry an offset.
+"""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.domain import (
+    LONDON,
+    Category,
+    Decision,
+    ElectionKind,
+    Reason,
+    Window,
+)
+
+__all__ = [
+    "AccountOut",
+    "AwareDatetime",
+    "BatchIn",
+    "BatchOut",
+    "CheckIn",
+    "DecisionOut",
+    "ElectionIn",
+    "ElectionOut",
+    "ElectionPatch",
+    "ManualWindowIn",
+    "ManualWindowOut",
+    "PolicyOut",
+    "ReasonOut",
+    "TimetableOut",
+    "WindowOut",
+    "london",
+]
+
+NAIVE_MESSAGE = (
+    "has no UTC offset: give an RFC 3339 date-time with an offset, "
+    "such as 2025-04-01T09:00:00+01:00 or 2025-04-01T08:00:00Z"
+)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        msg = f"{value.isoformat()} {NAIVE_MESSAGE}"
+        raise ValueError(msg)
+    if not 1900 <= value.year <= 2200:
+        msg = f"year {value.year} is outside 1900-2200"
+        raise ValueError(msg)
+    return value
+
+
+AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+
+
+def london(value: dt.datetime | None) -> dt.datetime | None:
+    """An instant shown in Europe/London."""
+    return value.astimezone(LONDON) if value is not None else None
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReasonOut(_Out):
+    code: str = Field(description="Machine-readable reason code (README, 'Reason codes').")
+    effect: Literal["allow", "refer", "deny", "warn"]
+    message: str
+    clause: str | None = Field(description="The clause of the council's policy this reason cites.")
+    rule: str | None = Field(description="The statute or guidance, where one applies.")
+    window_id: str | None = None
+    election_ids: list[str] = []
+    manual_window_ids: list[str] = []
+    override_id: str | None = None
+
+    @classmethod
+    def of(cls, reason: Reason) -> "ReasonOut":
+        return cls(
+            code=reason.code,
+            effect=reason.effect.value,  # type: ignore[arg-type]
+            message=reason.message,
+            clause=reason.clause,
+            rule=reason.rule,
+            window_id=reason.window_id,
+            election_ids=list(reason.election_ids),
+            manual_window_ids=list(reason.manual_window_ids),
+            override_id=reason.override_id,
+        )
+
+
+class WindowOut(_Out):
+    window_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime = Field(description="Exclusive: the window is [starts_at, ends_at).")
+    election_ids: list[str]
+    manual_window_ids: list[str]
+    estimated: bool
+    description: str
+
+    @classmethod
+    def of(cls, window: Window) -> "WindowOut":
+        return cls(
+            window_id=window.window_id,
+            starts_at=london(window.starts_at),  # type: ignore[arg-type]
+            ends_at=london(window.ends_at),  # type: ignore[arg-type]
+            election_ids=list(window.election_ids),
+            manual_window_ids=list(window.manual_window_ids),
+            estimated=window.estimated,
+            description=window.describe(),
+        )
+
+
+class DecisionOut(_Out):
+    decision_id: str
+    account_id: str
+    category: str
+    at: dt.datetime
+    allowed: bool = Field(
+        description="True only when outcome is allow. Anything else: do not post."
+    )
+    outcome: Literal["allow", "refer", "deny"]
+    reasons: list[ReasonOut]
+    windows: list[WindowOut]
+    valid_until: dt.datetime | None = Field(
+        description="When the answer for this account and category next changes as time passes; null if never."
+    )
+    data_version: int
+    evaluated_at: dt.datetime
+
+    @classmethod
+    def of(cls, decision: Decision) -> "DecisionOut":
+        return cls(
+            decision_id=decision.decision_id,
+            account_id=decision.account_id,
+            category=str(decision.category),
+            at=london(decision.at),  # type: ignore[arg-type]
+            allowed=decision.allowed,
+            outcome=decision.outcome.value,  # type: ignore[arg-type]
+            reasons=[ReasonOut.of(r) for r in decision.reasons],
+            windows=[WindowOut.of(w) for w in decision.windows],
+            valid_until=london(decision.valid_until),
+            data_version=decision.data_version,
+            evaluated_at=london(decision.evaluated_at),  # type: ignore[arg-type]
+        )
+
+
+class CheckIn(_In):
+    account_id: Annotated[str, Field(min_length=1, max_length=80)]
+    at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    category: Category = Category.GENERAL
+
+
+class BatchIn(_In):
+    checks: list[CheckIn] = Field(
+        min_length=1, max_length=1000, description="At most 1,000 checks, answered in order."
+    )
+
+
+class BatchOut(_Out):
+    decisions: list[DecisionOut]
+
+
+class AccountOut(_Out):
+    account_id: str
+    platform: str
+    name: str
+    handle: str | None
+    url: str | None
+    kind: str
+    status: str
+    updated_at: dt.datetime
+
+
+class TimetableOut(_Out):
+    """The same keys as `purdah timetable --json`."""
+
+    election_id: str
+    kind: str
+    country: str | None
+    poll_date: dt.date
+    notice_of_election_deadline: dt.date | None
+    notice_of_election_earliest: dt.date | None
+    close_of_nominations: dt.date | None
+    sopn_publish_deadline: dt.date | None
+    estimated: bool
+    notes: list[str]
+    dies_non: list[dict[str, str]]
+    restricted_period: dict[str, dt.datetime]
+
+
+class PeriodOut(_Out):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    start_basis: str
+    end_basis: str
+    estimated: bool
+
+
+class ElectionOut(_Out):
+    election_id: str
+    kind: str
+    country: str | None
+    poll_date: dt.date
+    status: str
+    status_reason: str | None
+    notice_published: dt.date | None
+    starts_at_set: dt.datetime | None = Field(description="A start the Clerk set by hand.")
+    ends_at_set: dt.datetime | None = Field(description="An end the Clerk set by hand.")
+    end_reason: str | None
+    source: str | None
+    restricted_period: PeriodOut | None
+    timetable: TimetableOut | None = None
+
+
+class ElectionIn(_In):
+    election_id: Annotated[str, Field(min_length=1, max_length=200)]
+    poll_date: dt.date | None = Field(default=None, description="Must equal the date in the id.")
+    kind: ElectionKind | None = None
+    notice_published: dt.date | None = None
+    source: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class ElectionPatch(_In):
+    notice_published: dt.date | None = None
+    status: Literal["scheduled", "held", "uncontested", "countermanded", "cancelled"] | None = None
+    status_reason: Text | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    end_reason: Text | None = None
+
+
+class ManualWindowIn(_In):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Text
+    account_ids: list[Slug] | None = Field(
+        default=None, max_length=500, description="Null: every account."
+    )
+
+
+class ManualWindowOut(_Out):
+    window_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+    account_ids: list[str] | None
+    created_by: str
+    created_at: dt.datetime
+
+
+class PolicyOut(_Out):
+    organisation_id: str
+    organisation_name: str
+    country: str
+    election_scopes: list[str]
+    clauses: dict[str, str]
+    categories: dict[str, list[str]]
+    reason_clauses: dict[str, str]
+    caution_margin_days: int
+    general_election_start: str
+    end_extension_hours: float
+    warning_horizon_days: float
+    official_email_domains: list[str]
+    next_review_due: dt.date | None
+    review_overdue: bool
+    max_override_days: float
+    override_needs_second_clerk: bool
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict of a model."""
+    return model.model_dump(mode="json")

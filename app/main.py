@@ -1,0 +1,115 @@
+"""create_app(): wires settings, the store and the routers."""
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from app.api.deps import Services
+from app.api.problems import install_problem_handlers
+from app.api.routes import accounts, decisions, elections, meta, windows
+from app.config import Settings
+from app.domain import Policy
+from app.store import load_policy
+from app.store.engine import check_migrated, make_engine
+from app.store.snapshots import SnapshotCache
+from app.store.tables import OrganisationRow
+
+__all__ = ["app_from_environment", "create_app"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Keeps a UK council's official social media quiet during pre-election periods, and proves it did.
+
+Scheduling tools call `GET /v1/accounts/{account_id}/can-publish` before every post (or
+`POST /v1/decisions` for a queue) and post only on `200` with `allowed: true`: any other
+status means do not post. Times are RFC 3339 with an offset; errors are RFC 9457
+`application/problem+json`. Authenticate with `Authorization: Bearer <API key>`.
+"""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _policy_loader(
+    settings: Settings, policies: dict[str, Policy]
+) -> Callable[[OrganisationRow], Policy]:
+    def policy_for(row: OrganisationRow) -> Policy:
+        policy = policies.get(row.id)
+        if policy is None:
+            policy = load_policy(settings.policy_dir / row.policy_file)
+            policies[row.id] = policy
+        return policy
+
+    return policy_for
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    refresh_in_background: bool = True,
+) -> FastAPI:
+    """
+    The API application.
+
+    Refuses to start on an unmigrated database (`purdah db upgrade`). Loads every
+    organisation's snapshot before serving, then checks for other replicas' writes every
+    `snapshot_poll_interval` seconds.
+    """
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    policies: dict[str, Policy] = {}
+    cache = SnapshotCache(
+        engine, _policy_loader(settings, policies), max_age=settings.snapshot_max_age
+    )
+    services = Services(
+        settings=settings, engine=engine, cache=cache, policies=policies, clock=clock
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        check_migrated(engine)
+        cache.refresh()
+        task = (
+            asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval))
+            if refresh_in_background
+            else None
+        )
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="purdah-controller",
+        version="0.2.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    for module in (decisions, accounts, elections, windows, meta):
+        app.include_router(module.router)
+    return app
+
+
+async def _refresher(cache: SnapshotCache, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await asyncio.to_thread(cache.refresh)
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory `purdah serve` runs (settings from `PURDAH_*`)."""
+    return create_app(Settings())

@@ -1,0 +1,508 @@
+"""
+The writes: each one transaction with its audit events (see `unit_of_work.write`).
+
+Routes and CLI commands call these; they never commit by themselves.
+"""
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlmodel import Session
+
+from app.calendars import ShippedElection
+from app.domain import (
+    Country,
+    ElectionKind,
+    ElectionRecord,
+    Policy,
+    parse_election_id,
+    restricted_periods,
+)
+from app.store.errors import AlreadyExists, InvalidChange, NotFound
+from app.store.keys import NewKey, Role, new_key
+from app.store.tables import (
+    AccountRow,
+    ApiKeyRow,
+    DiesNonRow,
+    ElectionRow,
+    ManualWindowRow,
+    OrganisationRow,
+    RestrictedPeriodRow,
+)
+from app.store.unit_of_work import Actor, Write, write
+
+__all__ = [
+    "ELECTION_STATUSES",
+    "SeedReport",
+    "add_election",
+    "add_manual_window",
+    "create_key",
+    "election_record",
+    "revoke_key",
+    "seed",
+    "update_election",
+]
+
+ELECTION_STATUSES = ("scheduled", "held", "uncontested", "countermanded", "cancelled")
+SEED_ACTOR = Actor("purdah seed", "system")
+
+
+def election_record(row: ElectionRow) -> ElectionRecord:
+    """The domain's view of a stored election."""
+    return ElectionRecord(
+        parse_election_id(row.election_id, kind=ElectionKind(row.kind)),
+        notice_published=row.notice_published,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        end_reason=row.end_reason,
+    )
+
+
+def _election_dict(row: ElectionRow) -> dict[str, Any]:
+    return {
+        "election_id": row.election_id,
+        "kind": row.kind,
+        "poll_date": row.poll_date,
+        "notice_published": row.notice_published,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "end_reason": row.end_reason,
+        "status": row.status,
+        "status_reason": row.status_reason,
+    }
+
+
+def _recompute_periods(change: Write, policy: Policy) -> None:
+    """Replace the organisation's restricted periods with ones computed from its elections."""
+    session = change.session
+    org = change.organisation_id
+    elections = (
+        session.execute(select(ElectionRow).where(ElectionRow.organisation_id == org))
+        .scalars()
+        .all()
+    )
+    appointed = [
+        (row.day, row.name)
+        for row in session.execute(
+            select(DiesNonRow).where(DiesNonRow.organisation_id == org)
+        ).scalars()
+    ]
+    periods = restricted_periods(
+        [election_record(row) for row in elections],
+        rules=policy.period_rules,
+        country=policy.country,
+        extra_dies_non=appointed,
+    )
+    session.execute(delete(RestrictedPeriodRow).where(RestrictedPeriodRow.organisation_id == org))  # type: ignore[arg-type]
+    session.flush()
+    for period in periods:
+        session.add(
+            RestrictedPeriodRow(
+                organisation_id=org,
+                election_id=period.election_id,
+                starts_at=period.starts_at,
+                ends_at=period.ends_at,
+                start_basis=period.start_basis,
+                end_basis=period.end_basis,
+                estimated=period.estimated,
+            )
+        )
+    session.flush()
+
+
+# --- seed -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What a seed did. `first_clerk_key` is set only when the organisation had no key."""
+
+    organisation_created: bool
+    accounts_added: tuple[str, ...]
+    elections_added: tuple[str, ...]
+    first_clerk_key: NewKey | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.organisation_created
+            or self.accounts_added
+            or self.elections_added
+            or self.first_clerk_key
+        )
+
+
+def seed(
+    engine: Engine,
+    policy: Policy,
+    shipped: Iterable[ShippedElection],
+    *,
+    policy_file: str,
+    now: dt.datetime,
+) -> SeedReport:
+    """
+    Seed an organisation from its policy file and the shipped calendars. Idempotent.
+
+    Adds what is missing (the organisation, accounts of the appendix, elections that affect
+    it, a first Clerk key when it has none); never overwrites what the Clerk has changed.
+    Nothing to add means no transaction and no audit event.
+    """
+    org = policy.organisation_id
+    relevant = [s for s in shipped if policy.affects(s.election)]
+    with Session(engine) as session:
+        exists = session.get(OrganisationRow, org) is not None
+        have_accounts = set(
+            session.execute(
+                select(AccountRow.id).where(AccountRow.organisation_id == org)
+            ).scalars()
+        )
+        have_elections = set(
+            session.execute(
+                select(ElectionRow.election_id).where(ElectionRow.organisation_id == org)
+            ).scalars()
+        )
+        have_key = (
+            session.execute(
+                select(ApiKeyRow.id).where(ApiKeyRow.organisation_id == org).limit(1)
+            ).first()
+            is not None
+        )
+    new_accounts = [a for a in policy.accounts if a.account_id not in have_accounts]
+    new_elections = [s for s in relevant if s.election.election_id not in have_elections]
+    if exists and not new_accounts and not new_elections and have_key:
+        return SeedReport(False, (), (), None)
+    if not exists:
+        with Session(engine) as session, session.begin():
+            session.add(
+                OrganisationRow(
+                    id=org,
+                    name=policy.organisation_name,
+                    country=str(policy.country),
+                    policy_file=policy_file,
+                    data_version=0,
+                    created_at=now,
+                )
+            )
+    first_key = None
+    with write(engine, org, SEED_ACTOR, now=now) as change:
+        if not exists:
+            change.audit(
+                "organisation.create",
+                org,
+                after={"name": policy.organisation_name, "policy_file": policy_file},
+            )
+        for account in new_accounts:
+            change.session.add(
+                AccountRow(
+                    organisation_id=org,
+                    id=account.account_id,
+                    platform=account.platform,
+                    name=account.name,
+                    handle=account.handle,
+                    url=account.url,
+                    kind=str(account.kind),
+                    status=str(account.status),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            change.audit(
+                "account.seed",
+                account.account_id,
+                after={"status": str(account.status), "name": account.name},
+            )
+        for entry in new_elections:
+            row = ElectionRow(
+                organisation_id=org,
+                election_id=entry.election.election_id,
+                kind=str(entry.election.kind),
+                country=str(policy.country),
+                poll_date=entry.election.poll_date,
+                notice_published=entry.notice_published,
+                status=entry.status,
+                source=entry.description or entry.summary,
+                created_at=now,
+                updated_at=now,
+            )
+            change.session.add(row)
+            change.audit("election.seed", row.election_id, after=_election_dict(row))
+        change.session.flush()
+        _recompute_periods(change, policy)
+        if not have_key:
+            first_key = _insert_key(change, Role.CLERK, "first Clerk key (purdah seed)")
+    return SeedReport(
+        not exists,
+        tuple(a.account_id for a in new_accounts),
+        tuple(s.election.election_id for s in new_elections),
+        first_key,
+    )
+
+
+# --- elections ------------------------------------------------------------------------------
+
+
+def add_election(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    *,
+    election_id: str,
+    poll_date: dt.date | None = None,
+    kind: ElectionKind | None = None,
+    notice_published: dt.date | None = None,
+    source: str | None = None,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> ElectionRow:
+    """
+    Add an election by id (Clerk).
+
+    Raises:
+        InvalidChange: the poll date or notice date contradicts the id, or the election does
+            not affect the organisation.
+        AlreadyExists: the organisation has it already.
+    """
+    ref = parse_election_id(election_id, kind=kind)
+    if poll_date is not None and poll_date != ref.poll_date:
+        raise InvalidChange(
+            field="poll_date", problem=f"{poll_date} is not the date in the id ({ref.poll_date})"
+        )
+    if not policy.affects(ref):
+        scopes = ", ".join(policy.election_scopes)
+        raise InvalidChange(
+            field="election_id",
+            problem=f"{election_id} does not affect {policy.organisation_name} (its scopes: {scopes})",
+        )
+    _check_notice(notice_published, ref.poll_date)
+    # compute once before writing, so an unsupported kind or country fails before anything is stored
+    restricted_periods(
+        [ElectionRecord(ref, notice_published)], rules=policy.period_rules, country=policy.country
+    )
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        if change.session.get(ElectionRow, (policy.organisation_id, election_id)) is not None:
+            raise AlreadyExists(what="election", identifier=election_id)
+        row = ElectionRow(
+            organisation_id=policy.organisation_id,
+            election_id=election_id,
+            kind=str(ref.kind),
+            country=str(policy.country),
+            poll_date=ref.poll_date,
+            notice_published=notice_published,
+            status="scheduled",
+            source=source,
+            created_at=now,
+            updated_at=now,
+        )
+        change.session.add(row)
+        change.session.flush()
+        change.audit("election.create", election_id, after=_election_dict(row))
+        _recompute_periods(change, policy)
+    return row
+
+
+def _check_notice(notice: dt.date | None, poll: dt.date) -> None:
+    if notice is None:
+        return
+    if notice >= poll:
+        raise InvalidChange(
+            field="notice_published", problem=f"{notice} is not before polling day {poll}"
+        )
+    if notice < poll - dt.timedelta(days=120):
+        raise InvalidChange(
+            field="notice_published",
+            problem=f"{notice} is more than 120 days before polling day {poll}",
+        )
+
+
+_UNSET: Any = object()
+
+
+def update_election(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    election_id: str,
+    *,
+    changes: dict[str, Any],
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> ElectionRow:
+    """
+    Record what the Clerk knows of an election: the actual notice date, a status with its
+    reason, or a start or end set by hand (an end needs a reason). A status never lifts the
+    period by itself (DESIGN section 2); only an end set by hand does.
+
+    Raises:
+        NotFound: no such election.
+        InvalidChange: a field contradicts another or the timetable.
+    """
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
+        if row is None:
+            raise NotFound(what="election", identifier=election_id)
+        before = _election_dict(row)
+        if "notice_published" in changes:
+            _check_notice(changes["notice_published"], row.poll_date)
+            row.notice_published = changes["notice_published"]
+        if "status" in changes:
+            status = changes["status"]
+            if status not in ELECTION_STATUSES:
+                raise InvalidChange(
+                    field="status",
+                    problem=f"{status!r} is not one of {', '.join(ELECTION_STATUSES)}",
+                )
+            if status != "scheduled" and status != "held" and not changes.get("status_reason"):
+                raise InvalidChange(
+                    field="status_reason", problem=f"a status of {status} needs a reason"
+                )
+            row.status = status
+            row.status_reason = changes.get("status_reason")
+        if "starts_at" in changes:
+            row.starts_at = changes["starts_at"]
+        if "ends_at" in changes:
+            row.ends_at = changes["ends_at"]
+            row.end_reason = changes.get("end_reason")
+            if row.ends_at is not None and not row.end_reason:
+                raise InvalidChange(
+                    field="end_reason", problem="ending a restricted period by hand needs a reason"
+                )
+        if row.starts_at is not None and row.ends_at is not None and row.ends_at <= row.starts_at:
+            raise InvalidChange(field="ends_at", problem="must be after starts_at")
+        row.updated_at = now
+        change.session.add(row)
+        change.session.flush()
+        change.audit(
+            "election.update",
+            election_id,
+            reason=changes.get("end_reason") or changes.get("status_reason"),
+            before=before,
+            after=_election_dict(row),
+        )
+        _recompute_periods(change, policy)
+    return row
+
+
+# --- manual windows -------------------------------------------------------------------------
+
+
+def add_manual_window(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
+    account_ids: Sequence[str] | None,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> ManualWindowRow:
+    """
+    Set a restriction window by hand (Clerk; policy 3.2).
+
+    Raises:
+        InvalidChange: the end is not after the start, or the reason is empty.
+        NotFound: an account is not the organisation's.
+    """
+    if ends_at <= starts_at:
+        raise InvalidChange(field="ends_at", problem="must be after starts_at")
+    if not reason.strip():
+        raise InvalidChange(field="reason", problem="a manual window needs a reason")
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        if account_ids is not None:
+            known = set(
+                change.session.execute(
+                    select(AccountRow.id).where(
+                        AccountRow.organisation_id == policy.organisation_id
+                    )  # type: ignore[arg-type]
+                ).scalars()
+            )
+            for account_id in account_ids:
+                if account_id not in known:
+                    raise NotFound(what="account", identifier=account_id)
+        row = ManualWindowRow(
+            id=f"mw-{secrets.token_hex(5)}",
+            organisation_id=policy.organisation_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason.strip(),
+            account_ids=sorted(set(account_ids)) if account_ids is not None else None,
+            created_by=actor.name,
+            created_at=now,
+        )
+        change.session.add(row)
+        change.session.flush()
+        change.audit(
+            "window.create",
+            row.id,
+            reason=row.reason,
+            after={"starts_at": starts_at, "ends_at": ends_at, "account_ids": row.account_ids},
+        )
+    return row
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def _insert_key(change: Write, role: Role, name: str) -> NewKey:
+    made = new_key()
+    change.session.add(
+        ApiKeyRow(
+            id=made.key_id,
+            organisation_id=change.organisation_id,
+            name=name,
+            role=str(role),
+            secret_sha256=made.secret_sha256,
+            created_at=change.now,
+        )
+    )
+    change.audit("key.create", made.key_id, after={"name": name, "role": str(role)})
+    return made
+
+
+def create_key(
+    engine: Engine, organisation_id: str, actor: Actor, *, role: Role, name: str, now: dt.datetime
+) -> NewKey:
+    """Create an API key; the returned key is the only copy."""
+    if not name.strip():
+        raise InvalidChange(field="name", problem="a key needs a name")
+    with write(engine, organisation_id, actor, now=now) as change:
+        return _insert_key(change, role, name.strip())
+
+
+def revoke_key(
+    engine: Engine,
+    organisation_id: str,
+    actor: Actor,
+    *,
+    key_id: str,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    """Revoke an API key at once (every replica within its poll interval)."""
+    with write(engine, organisation_id, actor, now=now) as change:
+        row = change.session.get(ApiKeyRow, key_id)
+        if row is None or row.organisation_id != organisation_id:
+            raise NotFound(what="key", identifier=key_id)
+        if row.revoked_at is not None:
+            raise InvalidChange(
+                field="key_id", problem=f"key {key_id} was revoked at {row.revoked_at.isoformat()}"
+            )
+        row.revoked_at = now
+        change.session.add(row)
+        change.audit(
+            "key.revoke",
+            key_id,
+            reason=reason,
+            before={"revoked_at": None},
+            after={"revoked_at": now},
+        )
+
+
+def country_of(row: OrganisationRow) -> Country:
+    """The organisation's part of the UK."""
+    return Country(row.country)

@@ -1,0 +1,93 @@
+"""
+Engines and migrations.
+
+SQLite is the embedded default (WAL, foreign keys on, a busy timeout so a second writer
+waits rather than fails); PostgreSQL is reached through psycopg 3. The schema comes only
+from Alembic (`purdah db upgrade`); the app refuses an unmigrated database.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["DatabaseNotMigrated", "alembic_config", "check_migrated", "make_engine", "upgrade"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The database's schema is not at the latest migration."""
+
+
+def _normalise(url: str) -> str:
+    """Let operators write `postgresql://`; we always speak psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """
+    An engine for `url`, with SQLite's WAL journal, foreign keys and busy timeout.
+
+    A SQLite file's folder is created if missing (`./var/` by default).
+    """
+    url = _normalise(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for `url`, without an alembic.ini on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", _normalise(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Run the migrations up to `revision` (`purdah db upgrade`)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def check_migrated(engine: Engine) -> None:
+    """
+    Refuse a database whose schema is not at the latest migration.
+
+    Raises:
+        DatabaseNotMigrated: with the command to run.
+    """
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        msg = (
+            f"the database at {engine.url.render_as_string(hide_password=True)} is at migration "
+            f"{current or 'none'}, not {head}: run `purdah db upgrade` (or `make run`)"
+        )
+        raise DatabaseNotMigrated(msg)

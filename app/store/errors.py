@@ -1,0 +1,46 @@
+"""Errors the store raises on requests it cannot carry out; each maps to one problem type."""
+
+from app.domain import PurdahError
+
+__all__ = ["AlreadyExists", "InvalidChange", "NotFound", "SnapshotUnavailable"]
+
+
+class NotFound(PurdahError):
+    """No such thing belongs to the organisation."""
+
+    def __init__(self, what: str, identifier: str) -> None:
+        self.what = what
+        self.identifier = identifier
+        msg = f"no {what} {identifier!r}"
+        super().__init__(msg)
+
+
+class AlreadyExists(PurdahError):
+    """The thing to create exists already."""
+
+    def __init__(self, what: str, identifier: str) -> None:
+        self.what = what
+        self.identifier = identifier
+        msg = f"{what} {identifier!r} exists already"
+        super().__init__(msg)
+
+
+class InvalidChange(PurdahError):
+    """A change that is well formed but not allowed (an end before a start, say)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        msg = f"{field}: {problem}"
+        super().__init__(msg)
+
+
+class SnapshotUnavailable(PurdahError):
+    """The decision snapshot could not be confirmed against the database recently enough."""
+
+    def __init__(self, organisation_id: str, age: float | None) -> None:
+        self.organisation_id = organisation_id
+        self.age = age
+        when = "never loaded" if age is None else f"last confirmed {age:.1f} s ago"
+        msg = f"decision data for {organisation_id!r} is unavailable ({when}): do not publish"
+        super().__init__(msg)

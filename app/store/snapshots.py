@@ -1,0 +1,226 @@
+"""
+The decision snapshots: loaded from the database, held in memory, refreshed on change.
+
+`SnapshotCache.refresh()` reads every organisation's `data_version` (one small query) and
+rebuilds only the organisations whose version moved. A background task calls it every
+`snapshot_poll_interval`; a write calls it after commit so its own process sees the change
+at once. If the database cannot be reached, the last snapshots keep answering until
+`snapshot_max_age`, then `snapshot()` raises `SnapshotUnavailable` and decisions fail closed.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.domain import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    Category,
+    ManualWindow,
+    Override,
+    Policy,
+    RestrictedPeriod,
+    Snapshot,
+    build_snapshot,
+)
+from app.store.errors import SnapshotUnavailable
+from app.store.tables import (
+    AccountRow,
+    ApiKeyRow,
+    ManualWindowRow,
+    OrganisationRow,
+    OverrideRow,
+    RestrictedPeriodRow,
+)
+
+__all__ = ["KeyEntry", "SnapshotCache", "load_snapshot"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEntry:
+    """An API key as the auth check needs it."""
+
+    key_id: str
+    organisation_id: str
+    name: str
+    role: str
+    secret_sha256: str
+
+
+def load_snapshot(session: Session, organisation: OrganisationRow, policy: Policy) -> Snapshot:
+    """Build one organisation's snapshot from its rows."""
+    org = organisation.id
+    accounts = [
+        Account(
+            account_id=row.id,
+            platform=row.platform,
+            name=row.name,
+            kind=AccountKind(row.kind),
+            status=AccountStatus(row.status),
+            handle=row.handle,
+            url=row.url,
+        )
+        for row in session.execute(
+            select(AccountRow).where(AccountRow.organisation_id == org)
+        ).scalars()  # type: ignore[arg-type]
+    ]
+    periods = [
+        RestrictedPeriod(
+            row.election_id,
+            row.starts_at,
+            row.ends_at,
+            row.start_basis,
+            row.end_basis,
+            row.estimated,
+        )
+        for row in session.execute(
+            select(RestrictedPeriodRow).where(RestrictedPeriodRow.organisation_id == org)  # type: ignore[arg-type]
+        ).scalars()
+    ]
+    manual = [
+        ManualWindow(
+            row.id,
+            row.starts_at,
+            row.ends_at,
+            row.reason,
+            frozenset(row.account_ids) if row.account_ids is not None else None,
+        )
+        for row in session.execute(
+            select(ManualWindowRow).where(ManualWindowRow.organisation_id == org)
+        ).scalars()  # type: ignore[arg-type]
+    ]
+    overrides = []
+    for row in session.execute(
+        select(OverrideRow).where(OverrideRow.organisation_id == org)
+    ).scalars():  # type: ignore[arg-type]
+        if row.revoked_at is not None:
+            continue
+        if policy.override_needs_second_clerk and row.confirmed_at is None:
+            continue
+        overrides.append(
+            Override(
+                row.id,
+                row.account_id,
+                row.starts_at,
+                row.ends_at,
+                row.reason,
+                frozenset(Category(c) for c in row.categories)
+                if row.categories is not None
+                else None,
+            )
+        )
+    return build_snapshot(
+        policy,
+        accounts=accounts,
+        periods=periods,
+        manual_windows=manual,
+        overrides=overrides,
+        data_version=organisation.data_version,
+    )
+
+
+class SnapshotCache:
+    """
+    Every organisation's snapshot and the API keys, in memory, for one process.
+
+    Thread-safe: refreshes are serialised by a lock; readers see whole dictionaries that are
+    replaced, never mutated.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy_for: Callable[[OrganisationRow], Policy],
+        *,
+        max_age: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._policy_for = policy_for
+        self._max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._snapshots: dict[str, Snapshot] = {}
+        self._keys: dict[str, KeyEntry] = {}
+        self._confirmed_at: float | None = None
+        self.last_error: str | None = None
+
+    def refresh(self) -> bool:
+        """Reload what changed. Returns False (and keeps the old data) if the database failed."""
+        with self._lock:
+            try:
+                self._refresh()
+            except (SQLAlchemyError, OSError) as exc:
+                self.last_error = (
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                )
+                log.warning("snapshot refresh failed: %s", self.last_error)
+                return False
+            self._confirmed_at = self._clock()
+            self.last_error = None
+            return True
+
+    def _refresh(self) -> None:
+        with Session(self._engine) as session:
+            organisations = list(session.execute(select(OrganisationRow)).scalars())
+            changed = [
+                row
+                for row in organisations
+                if row.id not in self._snapshots
+                or self._snapshots[row.id].data_version != row.data_version
+            ]
+            if not changed and len(organisations) == len(self._snapshots):
+                return
+            snapshots = dict(self._snapshots)
+            for row in changed:
+                snapshots[row.id] = load_snapshot(session, row, self._policy_for(row))
+            known = {row.id for row in organisations}
+            snapshots = {org: snap for org, snap in snapshots.items() if org in known}
+            keys = {
+                row.id: KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256)
+                for row in session.execute(
+                    select(ApiKeyRow).where(ApiKeyRow.revoked_at.is_(None))
+                ).scalars()  # type: ignore[union-attr]
+            }
+        self._snapshots = snapshots
+        self._keys = keys
+
+    def age(self) -> float | None:
+        """Seconds since the database last confirmed the snapshots, or None if never."""
+        if self._confirmed_at is None:
+            return None
+        return self._clock() - self._confirmed_at
+
+    def is_fresh(self) -> bool:
+        """Whether decisions may be answered (confirmed within `max_age`)."""
+        age = self.age()
+        return age is not None and age <= self._max_age
+
+    def snapshot(self, organisation_id: str) -> Snapshot:
+        """
+        The organisation's current snapshot.
+
+        Raises:
+            SnapshotUnavailable: never loaded, or not confirmed within `max_age`.
+        """
+        snapshot = self._snapshots.get(organisation_id)
+        if snapshot is None or not self.is_fresh():
+            raise SnapshotUnavailable(organisation_id, self.age())
+        return snapshot
+
+    def key(self, key_id: str) -> KeyEntry | None:
+        """An unrevoked key by id."""
+        return self._keys.get(key_id)
+
+    def organisations(self) -> tuple[str, ...]:
+        """The organisations held."""
+        return tuple(self._snapshots)

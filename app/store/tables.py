@@ -1,0 +1,216 @@
+"""
+SQLModel tables. The only place `table=True` classes live; never returned from a route.
+
+Every instant is stored in UTC (`UTCDateTime`); civil days (poll date, notice date,
+dies non) are `Date`. Everything a council owns carries its `organisation_id`.
+"""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "AccountRow",
+    "ApiKeyRow",
+    "AuditEventRow",
+    "DiesNonRow",
+    "ElectionRow",
+    "ManualWindowRow",
+    "OrganisationRow",
+    "OverrideRow",
+    "RestrictedPeriodRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """
+    An aware datetime stored as UTC.
+
+    PostgreSQL keeps `timestamptz`; SQLite keeps the UTC wall time, and the offset is put
+    back on read. A naive value never reaches the database.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = f"refusing to store a naive datetime: {value.isoformat()}"
+            raise ValueError(msg)
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _instant(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class OrganisationRow(SQLModel, table=True):
+    """A council. `data_version` is bumped by every write, in the writing transaction."""
+
+    __tablename__ = "organisation"
+
+    id: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=200)
+    country: str = Field(max_length=20)
+    policy_file: str = Field(max_length=200)
+    data_version: int = Field(default=0)
+    created_at: dt.datetime = _instant()
+
+
+class ElectionRow(SQLModel, table=True):
+    """One election as this organisation knows it, with what the Clerk recorded."""
+
+    __tablename__ = "election"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    election_id: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(max_length=40)
+    country: str | None = Field(default=None, max_length=20)
+    poll_date: dt.date = Field(sa_column=Column(Date, nullable=False, index=True))
+    notice_published: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    starts_at: dt.datetime | None = _instant(nullable=True)
+    ends_at: dt.datetime | None = _instant(nullable=True)
+    end_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="scheduled", max_length=20)
+    status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: dt.datetime = _instant()
+    updated_at: dt.datetime = _instant()
+
+
+class RestrictedPeriodRow(SQLModel, table=True):
+    """The computed restricted period of one election, recomputed whenever its inputs change."""
+
+    __tablename__ = "restricted_period"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["organisation_id", "election_id"],
+            ["election.organisation_id", "election.election_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    organisation_id: str = Field(primary_key=True, max_length=80)
+    election_id: str = Field(primary_key=True, max_length=200)
+    starts_at: dt.datetime = _instant()
+    ends_at: dt.datetime = _instant()
+    start_basis: str = Field(sa_column=Column(Text, nullable=False))
+    end_basis: str = Field(sa_column=Column(Text, nullable=False))
+    estimated: bool = Field(default=False)
+
+
+class AccountRow(SQLModel, table=True):
+    """An official social media account."""
+
+    __tablename__ = "account"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    id: str = Field(primary_key=True, max_length=80)
+    platform: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    handle: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=500)
+    kind: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    contact_email: str | None = Field(default=None, max_length=320)
+    created_at: dt.datetime = _instant()
+    updated_at: dt.datetime = _instant()
+
+
+class ManualWindowRow(SQLModel, table=True):
+    """A restriction the Clerk set by hand; `account_ids` null means every account."""
+
+    __tablename__ = "manual_window"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    starts_at: dt.datetime = _instant()
+    ends_at: dt.datetime = _instant()
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    account_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+
+
+class OverrideRow(SQLModel, table=True):
+    """The Clerk's permission to publish inside a window; `account_id` null means every account."""
+
+    __tablename__ = "override"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    account_id: str | None = Field(default=None, max_length=80)
+    starts_at: dt.datetime = _instant()
+    ends_at: dt.datetime = _instant()
+    categories: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    granted_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+    confirmed_at: dt.datetime | None = _instant(nullable=True)
+    confirmed_by: str | None = Field(default=None, max_length=200)
+    revoked_at: dt.datetime | None = _instant(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=200)
+    revoke_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """An API key: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    secret_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: dt.datetime = _instant()
+    revoked_at: dt.datetime | None = _instant(nullable=True)
+
+
+class DiesNonRow(SQLModel, table=True):
+    """A day of public thanksgiving or mourning the Clerk added."""
+
+    __tablename__ = "dies_non"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    day: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    name: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+
+
+class AuditEventRow(SQLModel, table=True):
+    """
+    One audited change. Each event's `hash` is the SHA-256 of its canonical JSON together
+    with the previous event's hash of the same organisation (a hash chain).
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_org_seq", "organisation_id", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=80)
+    at: dt.datetime = _instant()
+    actor: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=80)
+    target: str = Field(max_length=300)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    request_id: str | None = Field(default=None, max_length=100)
+    data_version: int = Field(default=0)
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False))

@@ -1,0 +1,147 @@
+"""
+One write = one transaction = its audit events = one `data_version` bump.
+
+The first statement of every write bumps the organisation's `data_version`. That row lock
+(PostgreSQL) or database write lock (SQLite) serialises the organisation's writers, so the
+audit chain never forks, and every replica sees the new version within its poll interval.
+An exception anywhere rolls the whole write back: nothing half-written remains.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from app.domain.audit import GENESIS, canonical_json, chain_hash
+from app.store.errors import NotFound
+from app.store.tables import AuditEventRow, OrganisationRow
+
+__all__ = ["Actor", "Write", "audit_payload", "write"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: an API key's name and role, or an operator command."""
+
+    name: str
+    role: str
+
+
+@dataclass
+class Write:
+    """The open write: its session, the new data version, and the audit events to append."""
+
+    session: Session
+    organisation_id: str
+    data_version: int
+    actor: Actor
+    now: dt.datetime
+    request_id: str | None
+    _events: list[dict[str, Any]] = field(default_factory=list)
+
+    def audit(
+        self,
+        action: str,
+        target: str,
+        *,
+        reason: str | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Record an audit event, appended to the chain when the write commits."""
+        self._events.append(
+            {
+                "action": action,
+                "target": target,
+                "reason": reason,
+                "before": _plain(before),
+                "after": _plain(after),
+            }
+        )
+
+    def _append_events(self) -> None:
+        last = self.session.execute(
+            select(AuditEventRow.hash)
+            .where(AuditEventRow.organisation_id == self.organisation_id)
+            .order_by(AuditEventRow.seq.desc())  # type: ignore[union-attr]
+            .limit(1)
+        ).first()
+        previous = last[0] if last else GENESIS
+        for event in self._events:
+            row = AuditEventRow(
+                organisation_id=self.organisation_id,
+                at=self.now,
+                actor=self.actor.name,
+                role=self.actor.role,
+                request_id=self.request_id,
+                data_version=self.data_version,
+                prev_hash=previous,
+                hash="",
+                **event,
+            )
+            self.session.add(row)
+            self.session.flush()
+            row.hash = chain_hash(previous, audit_payload(row))
+            self.session.flush()
+            previous = row.hash
+
+
+def audit_payload(row: AuditEventRow) -> dict[str, Any]:
+    """The fields of an audit event that its hash covers."""
+    return {
+        "seq": row.seq,
+        "organisation_id": row.organisation_id,
+        "at": row.at,
+        "actor": row.actor,
+        "role": row.role,
+        "action": row.action,
+        "target": row.target,
+        "reason": row.reason,
+        "before": row.before,
+        "after": row.after,
+        "request_id": row.request_id,
+        "data_version": row.data_version,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-native form, so the stored event hashes the same when read back."""
+    if value is None:
+        return None
+    return json.loads(canonical_json({"v": value}))["v"]
+
+
+@contextmanager
+def write(
+    engine: Engine,
+    organisation_id: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> Iterator[Write]:
+    """
+    Open a write for one organisation; commit on success, roll back on any exception.
+
+    Raises:
+        NotFound: the organisation does not exist.
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        bumped = session.execute(
+            update(OrganisationRow)
+            .where(OrganisationRow.id == organisation_id)  # type: ignore[arg-type]
+            .values(data_version=OrganisationRow.data_version + 1)
+        )
+        if bumped.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound(what="organisation", identifier=organisation_id)
+        version = session.execute(
+            select(OrganisationRow.data_version).where(OrganisationRow.id == organisation_id)  # type: ignore[arg-type]
+        ).scalar_one()
+        change = Write(session, organisation_id, version, actor, now, request_id)
+        yield change
+        change._append_events()
