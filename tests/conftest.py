@@ -1,13 +1,158 @@
-"""Shared fixtures. The clock is a fixture: no test reads today's date."""
+"""
+Shared fixtures. The clock is a fixture: no test reads today's date.
+
+Databases: every test that asks for `database` runs twice, on SQLite and on PostgreSQL
+(`PURDAH_TEST_POSTGRES_URL`, default postgresql://postgres@127.0.0.1:5432/test). Each test
+session migrates a fresh database of its own; each test starts from a freshly seeded one.
+Where PostgreSQL cannot be reached the postgres cases skip and say why; under CI
+(`CI=true`) that is a failure instead.
+"""
 
 import datetime as dt
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from app.calendars import read_election_calendar
 from app.domain import UTC
+from app.store import load_policy
+from app.store.commands import create_key, seed
+from app.store.engine import make_engine, upgrade
+from app.store.keys import Role
+from app.store.unit_of_work import Actor
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TABLES = (
+    "audit_event",
+    "restricted_period",
+    "election",
+    "manual_window",
+    "override",
+    "api_key",
+    "dies_non",
+    "account",
+    "organisation",
+)
 
 
 @pytest.fixture
 def now() -> dt.datetime:
     """A fixed 'now' for decisions (evaluated_at)."""
     return dt.datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("PURDAH_TEST_POSTGRES_URL", DEFAULT_POSTGRES).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server, or a skip (a failure under CI)."""
+    url = _postgres_admin_url()
+    try:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except OperationalError as exc:
+        reason = f"PostgreSQL not reachable at {make_url(url).render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI requires it)")
+        print(f"\nSKIPPING postgres cases: {reason}")  # noqa: T201 - a skip says why
+        pytest.skip(reason)
+    return url
+
+
+def _fresh_postgres_database(admin_url: str) -> tuple[str, str]:
+    name = f"purdah_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A freshly migrated database of this test session, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'purdah.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin_url = request.getfixturevalue("postgres_server")
+    name, url = _fresh_postgres_database(admin_url)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _drop_postgres_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@dataclass(frozen=True)
+class Keys:
+    """One API key of each role for the seeded organisation."""
+
+    clerk: str
+    scheduler: str
+    viewer: str
+    auditor: str
+
+    def of(self, role: str) -> str:
+        return str(getattr(self, role))
+
+
+SEEDED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Keys:
+    """The database emptied and seeded as `make run` seeds it, with a key of every role."""
+    _empty(engine)
+    policy = load_policy(ROOT / "policies" / "redruth.yaml")
+    shipped = read_election_calendar(ROOT / "calendars" / "redruth.ics")
+    report = seed(engine, policy, shipped, policy_file="redruth.yaml", now=SEEDED_AT)
+    assert report.first_clerk_key is not None
+    operator = Actor("tests", "operator")
+    made = {
+        role: create_key(
+            engine, "redruth", operator, role=Role(role), name=f"{role} test key", now=SEEDED_AT
+        ).key
+        for role in ("scheduler", "viewer", "auditor")
+    }
+    return Keys(clerk=report.first_clerk_key.key, **made)

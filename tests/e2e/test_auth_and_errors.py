@@ -1,0 +1,173 @@
+"""Bearer keys and roles, and problem+json for every error (401, 403, 404, 405, 422, 500, 503)."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.store import queries
+from app.store.commands import revoke_key
+from app.store.unit_of_work import Actor
+from tests.conftest import SEEDED_AT, Keys
+
+from .conftest import auth
+
+CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish?at=2025-04-10T12:00:00%2B01:00"
+NEW_ELECTION = {"election_id": "parish.redruth.north.by.2027-02-11"}
+NEW_WINDOW = {
+    "starts_at": "2027-06-01T00:00:00+01:00",
+    "ends_at": "2027-06-08T00:00:00+01:00",
+    "reason": "Clerk's review of content (policy 3.2)",
+}
+
+# (method, path, body, roles allowed): README's table of roles.
+ENDPOINTS = [
+    ("GET", CAN_PUBLISH, None, {"clerk", "scheduler", "viewer", "auditor"}),
+    (
+        "POST",
+        "/v1/decisions",
+        {"checks": [{"account_id": "facebook-redruthtowncouncil"}]},
+        {"clerk", "scheduler", "viewer", "auditor"},
+    ),
+    ("GET", "/v1/accounts", None, {"clerk", "scheduler", "viewer", "auditor"}),
+    (
+        "GET",
+        "/v1/accounts/facebook-redruthtowncouncil",
+        None,
+        {"clerk", "scheduler", "viewer", "auditor"},
+    ),
+    ("GET", "/v1/elections", None, {"clerk", "scheduler", "viewer", "auditor"}),
+    (
+        "GET",
+        "/v1/elections/parish.redruth.2029-05-03",
+        None,
+        {"clerk", "scheduler", "viewer", "auditor"},
+    ),
+    (
+        "GET",
+        "/v1/elections/parl.2019-12-12/timetable",
+        None,
+        {"clerk", "scheduler", "viewer", "auditor"},
+    ),
+    ("GET", "/v1/windows", None, {"clerk", "scheduler", "viewer", "auditor"}),
+    ("GET", "/v1/policy", None, {"clerk", "scheduler", "viewer", "auditor"}),
+    ("POST", "/v1/elections", NEW_ELECTION, {"clerk"}),
+    (
+        "PATCH",
+        "/v1/elections/parish.redruth.2029-05-03",
+        {"notice_published": "2029-03-16"},
+        {"clerk"},
+    ),
+    ("POST", "/v1/windows", NEW_WINDOW, {"clerk"}),
+]
+ROLES = ("clerk", "scheduler", "viewer", "auditor")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"),
+    ENDPOINTS,
+    ids=[f"{m} {p.split('?')[0]}" for m, p, _, _ in ENDPOINTS],
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_call_only_its_endpoints(
+    client: TestClient,
+    seeded: Keys,
+    role: str,
+    method: str,
+    path: str,
+    body: object,
+    allowed: set[str],
+) -> None:
+    response = client.request(method, path, json=body, headers=auth(seeded.of(role)))
+
+    if role in allowed:
+        assert response.status_code in (200, 201), response.text
+    else:
+        assert response.status_code == 403
+        assert response.json()["type"] == "/problems/forbidden"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Bearer pdh_000000000000_wrong"},
+    ],
+    ids=["no-header", "basic", "malformed", "unknown-key"],
+)
+def test_no_key_or_a_wrong_key_is_401(
+    client: TestClient, seeded: Keys, headers: dict[str, str]
+) -> None:
+    response = client.get(CAN_PUBLISH, headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_right_key_id_with_a_wrong_secret_is_401(client: TestClient, seeded: Keys) -> None:
+    key_id = seeded.scheduler.split("_")[1]
+
+    response = client.get(CAN_PUBLISH, headers=auth(f"pdh_{key_id}_not-the-secret"))
+
+    assert response.status_code == 401
+
+
+def test_a_revoked_key_is_refused(client: TestClient, engine: Engine, seeded: Keys) -> None:
+    key_id = seeded.scheduler.split("_")[1]
+    revoke_key(
+        engine,
+        "redruth",
+        Actor("tests", "operator"),
+        key_id=key_id,
+        reason="left the council",
+        now=SEEDED_AT,
+    )
+    client.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+
+    response = client.get(CAN_PUBLISH, headers=auth(seeded.scheduler))
+
+    assert response.status_code == 401
+
+
+def test_an_unknown_path_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json()["type"] == "/problems/not-found"
+
+
+def test_a_wrong_method_is_a_405_problem(client: TestClient, seeded: Keys) -> None:
+    response = client.delete("/v1/policy", headers=auth(seeded.clerk))
+
+    assert response.status_code == 405
+    assert response.json()["title"] == "Method not allowed"
+
+
+def test_malformed_json_is_a_422_problem(client: TestClient, seeded: Keys) -> None:
+    response = client.post(
+        "/v1/decisions",
+        content=b"{not json",
+        headers={**auth(seeded.clerk), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(
+    client: TestClient, seeded: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        msg = "secret internal detail: password=hunter2"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(queries, "list_accounts", explode)
+
+    response = client.get("/v1/accounts", headers=auth(seeded.viewer))
+
+    assert response.status_code == 500
+    assert response.json()["type"] == "/problems/internal-error"
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text
