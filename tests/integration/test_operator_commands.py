@@ -1,0 +1,86 @@
+"""purdah db upgrade, seed, keys create/revoke and serve, as the installed console script."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PURDAH = shutil.which("purdah") or str(ROOT / ".venv" / "bin" / "purdah")
+
+
+def _run(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PURDAH_DATABASE_URL": url}
+    return subprocess.run(
+        [PURDAH, *args], capture_output=True, text=True, env=env, check=False, timeout=120
+    )  # noqa: S603 - our own console script
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ops.db'}"
+
+
+def test_the_first_seed_prints_one_clerk_key_and_never_again(url: str) -> None:
+    assert _run("db", "upgrade", url=url).returncode == 0
+
+    first = _run("seed", url=url)
+    second = _run("seed", url=url)
+
+    assert first.returncode == 0
+    assert first.stdout.strip().startswith("pdh_")
+    assert len(first.stdout.strip().splitlines()) == 1
+    assert "shown once" in first.stderr
+    assert (second.returncode, second.stdout) == (0, "")
+    assert "nothing to do" in second.stderr
+
+
+def test_keys_create_prints_only_the_key_on_stdout(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+
+    made = _run("keys", "create", "--role", "scheduler", "--name", "Hootsuite", url=url)
+
+    assert made.returncode == 0
+    assert made.stdout.count("\n") == 1
+    assert made.stdout.startswith("pdh_")
+    assert "scheduler" in made.stderr
+
+
+def test_keys_revoke_revokes_once(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+    key_id = _run("keys", "create", "--role", "viewer", "--name", "x", url=url).stdout.split("_")[1]
+
+    first = _run("keys", "revoke", key_id, "--reason", "lost laptop", url=url)
+    second = _run("keys", "revoke", key_id, url=url)
+
+    assert first.returncode == 0
+    assert second.returncode == 2
+    assert "was revoked" in second.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("keys", "create", "--role", "emperor", "--name", "x"), "emperor"),
+        (("keys", "revoke", "nosuchkey"), "no key"),
+        (("serve",), "purdah db upgrade"),
+        (("seed",), "purdah db upgrade"),
+    ],
+    ids=["bad-role", "unknown-key", "serve-unmigrated", "seed-unmigrated"],
+)
+def test_bad_operator_input_exits_2_with_a_clear_line(
+    url: str, args: tuple[str, ...], says: str
+) -> None:
+    if args[0] == "keys" and args[1] == "revoke":
+        _run("db", "upgrade", url=url)
+        _run("seed", url=url)
+
+    result = _run(*args, url=url)
+
+    assert result.returncode == 2
+    assert says in result.stderr

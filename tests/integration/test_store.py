@@ -1,0 +1,155 @@
+"""The store on SQLite and PostgreSQL: migrations, the seed, all-or-nothing writes, the audit chain."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, text
+from sqlmodel import Session
+
+from app.calendars import read_election_calendar
+from app.config import Settings
+from app.domain import UTC
+from app.domain.audit import verify_chain
+from app.main import create_app
+from app.store import load_policy
+from app.store.commands import seed
+from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine
+from app.store.tables import AccountRow, AuditEventRow, ElectionRow, OrganisationRow
+from app.store.unit_of_work import Actor, audit_payload, write
+from tests.conftest import ROOT, Keys
+
+POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
+SHIPPED = read_election_calendar(ROOT / "calendars" / "redruth.ics")
+LATER = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def _counts(engine: Engine) -> tuple[int, ...]:
+    with Session(engine) as session:
+        return tuple(
+            session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (ElectionRow, AccountRow, AuditEventRow)
+        ) + (session.execute(select(OrganisationRow.data_version)).scalar_one(),)
+
+
+def _chain(engine: Engine):  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq)).scalars().all()  # type: ignore[arg-type]
+    return verify_chain((r.seq, r.prev_hash, r.hash, audit_payload(r)) for r in rows)
+
+
+def test_the_seed_loads_redruth(engine: Engine, seeded: Keys) -> None:
+    with Session(engine) as session:
+        elections = set(session.execute(select(ElectionRow.election_id)).scalars())
+        accounts = session.execute(select(func.count()).select_from(AccountRow)).scalar_one()
+
+    assert accounts == 12
+    assert "local.cornwall.2025-05-01" in elections
+    assert "parish.redruth.2029-05-03" in elections
+
+
+def test_seeding_again_changes_nothing_and_prints_no_key(engine: Engine, seeded: Keys) -> None:
+    before = _counts(engine)
+
+    report = seed(engine, POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
+
+    assert report.changed is False
+    assert report.first_clerk_key is None
+    assert _counts(engine) == before
+
+
+def test_a_write_that_fails_half_way_leaves_the_tables_as_they_were(
+    engine: Engine, seeded: Keys
+) -> None:
+    before = _counts(engine)
+
+    with (
+        pytest.raises(RuntimeError, match="half way"),
+        write(engine, "redruth", Actor("tests", "clerk"), now=LATER) as change,
+    ):
+        change.session.add(
+            ElectionRow(
+                organisation_id="redruth",
+                election_id="parish.redruth.2031-05-01",
+                kind="parish",
+                poll_date=dt.date(2031, 5, 1),
+                created_at=LATER,
+                updated_at=LATER,
+            )
+        )
+        change.session.flush()
+        change.audit("election.create", "parish.redruth.2031-05-01")
+        msg = "failed half way"
+        raise RuntimeError(msg)
+
+    assert _counts(engine) == before
+
+
+def test_every_write_bumps_the_data_version_once(engine: Engine, seeded: Keys) -> None:
+    version = _counts(engine)[-1]
+
+    with write(engine, "redruth", Actor("tests", "clerk"), now=LATER) as change:
+        change.audit("test.touch", "redruth")
+
+    assert _counts(engine)[-1] == version + 1
+
+
+def test_the_audit_chain_of_the_seed_verifies(engine: Engine, seeded: Keys) -> None:
+    result = _chain(engine)
+
+    assert result.ok
+    assert result.events > 20
+
+
+def test_editing_an_audit_row_breaks_the_chain_there(engine: Engine, seeded: Keys) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 5"))
+
+    result = _chain(engine)
+
+    assert (result.ok, result.broken_at) == (False, 5)
+    assert "edited" in (result.problem or "")
+
+
+def test_deleting_an_audit_row_breaks_the_chain_after_it(engine: Engine, seeded: Keys) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq = 5"))
+
+    result = _chain(engine)
+
+    assert (result.ok, result.broken_at) == (False, 6)
+    assert "deleted or reordered" in (result.problem or "")
+
+
+def test_the_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    app = create_app(Settings(database_url=url), refresh_in_background=False)
+
+    with pytest.raises(DatabaseNotMigrated, match="purdah db upgrade"), TestClient(app):
+        pass
+
+
+def test_check_migrated_names_the_command_to_run(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+
+    with pytest.raises(DatabaseNotMigrated, match="run `purdah db upgrade`"):
+        check_migrated(engine)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+
+    with engine.connect() as connection:
+        journal = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+        keys = connection.execute(text("PRAGMA foreign_keys")).scalar_one()
+
+    assert (journal, keys) == ("wal", 1)
+
+
+def test_instants_come_back_aware_in_utc(engine: Engine, seeded: Keys) -> None:
+    with Session(engine) as session:
+        created = session.execute(select(OrganisationRow.created_at)).scalar_one()
+
+    assert created.tzinfo is not None
+    assert created == dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
