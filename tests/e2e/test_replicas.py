@@ -41,7 +41,7 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [PURDAH, "serve"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )  # noqa: S603 - our own console script
+    )
 
 
 def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

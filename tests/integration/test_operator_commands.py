@@ -16,7 +16,7 @@ def _run(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PURDAH_DATABASE_URL": url}
     return subprocess.run(
         [PURDAH, *args], capture_output=True, text=True, env=env, check=False, timeout=120
-    )  # noqa: S603 - our own console script
+    )
 
 
 @pytest.fixture

@@ -59,15 +59,8 @@ def test_seeding_again_changes_nothing_and_prints_no_key(engine: Engine, seeded:
     assert _counts(engine) == before
 
 
-def test_a_write_that_fails_half_way_leaves_the_tables_as_they_were(
-    engine: Engine, seeded: Keys
-) -> None:
-    before = _counts(engine)
-
-    with (
-        pytest.raises(RuntimeError, match="half way"),
-        write(engine, "redruth", Actor("tests", "clerk"), now=LATER) as change,
-    ):
+def _write_that_fails_half_way(engine: Engine) -> None:
+    with write(engine, "redruth", Actor("tests", "clerk"), now=LATER) as change:
         change.session.add(
             ElectionRow(
                 organisation_id="redruth",
@@ -82,6 +75,15 @@ def test_a_write_that_fails_half_way_leaves_the_tables_as_they_were(
         change.audit("election.create", "parish.redruth.2031-05-01")
         msg = "failed half way"
         raise RuntimeError(msg)
+
+
+def test_a_write_that_fails_half_way_leaves_the_tables_as_they_were(
+    engine: Engine, seeded: Keys
+) -> None:
+    before = _counts(engine)
+
+    with pytest.raises(RuntimeError, match="half way"):
+        _write_that_fails_half_way(engine)
 
     assert _counts(engine) == before
 
