@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run serve test bench lint format clean openapi openapi-check
 
 install: $(STAMP)  ## create .venv and install the project with its dev extras (quick when nothing changed)
 
@@ -14,14 +14,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-run: install  ## show the Redruth policy and its current and next restricted periods
+run: install  ## migrate the SQLite database, seed Redruth (first run: print a Clerk key), serve on 127.0.0.1:8000
+	$(BIN)/purdah db upgrade
+	$(BIN)/purdah seed
 	$(BIN)/purdah status
+	$(BIN)/purdah serve
 
 test: install  ## the whole test suite (pytest; "no tests collected" is a failure)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install  ## benchmarks: print figures, never asserted in tests
 	$(BIN)/python -m bench
+
+openapi: install  ## regenerate openapi/openapi.json from the app
+	$(BIN)/python -m app.openapi > openapi/openapi.json
+
+openapi-check: install  ## fail if openapi/openapi.json no longer matches the app
+	@$(BIN)/python -m app.openapi | diff -u openapi/openapi.json - > /dev/null || { echo "openapi/openapi.json is stale: run make openapi" >&2; $(BIN)/python -m app.openapi | diff -u openapi/openapi.json - | head -40; exit 1; }
 
 lint: install  ## ruff, mypy (strict on the domain), import-linter
 	$(BIN)/ruff check .

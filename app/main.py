@@ -30,6 +30,13 @@ Scheduling tools call `GET /v1/accounts/{account_id}/can-publish` before every p
 `POST /v1/decisions` for a queue) and post only on `200` with `allowed: true`: any other
 status means do not post. Times are RFC 3339 with an offset; errors are RFC 9457
 `application/problem+json`. Authenticate with `Authorization: Bearer <API key>`.
+
+Problem types (`type` in every error body): `/problems/validation-error`,
+`/problems/naive-datetime`, `/problems/invalid-election-id`, `/problems/unsupported-election`,
+`/problems/country-required`, `/problems/unknown-category`, `/problems/invalid-change`,
+`/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
+`/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
+`/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
 """
 
 
