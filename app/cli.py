@@ -12,6 +12,11 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
+
+try:  # Typer 0.29 vendors Click; older releases use Click itself
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -82,6 +87,8 @@ def _policy() -> Policy:
         _fail(f"no policy file at {_state.settings.policy_path()} (set PURDAH_POLICY_DIR)")
     except PolicyFileError as exc:
         _fail(str(exc).replace("\n", "; "))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read the policy file {_state.settings.policy_path()}: {exc}")
 
 
 def _shipped() -> dict[str, ShippedElection]:
@@ -92,6 +99,8 @@ def _shipped() -> dict[str, ShippedElection]:
                 found[entry.election.election_id] = entry
     except (CalendarError, PurdahError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot read the calendars in {_state.settings.calendar_dir}: {exc}")
     return found
 
 
@@ -100,6 +109,8 @@ def _parse_instant(text: str, field: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         _fail(f"{field} {text!r} is not an RFC 3339 date-time such as 2025-04-01T09:00:00+01:00")
+    if not 1950 <= value.year <= 2199:
+        _fail(f"{field} {text!r} is outside the years 1950-2199")
     try:
         return require_aware(value, field=field)
     except PurdahError as exc:
@@ -453,8 +464,24 @@ def serve() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    app(args=argv if argv is not None else sys.argv[1:], prog_name="purdah")
+    """Console-script entry point: usage errors become one line and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(
+            args=argv if argv is not None else sys.argv[1:],
+            prog_name="purdah",
+            standalone_mode=False,
+        )
+    except _click_exceptions.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "usage: purdah COMMAND", err=True)
+        sys.exit(2)
+    except _click_exceptions.UsageError as exc:
+        typer.echo(f"error: {exc.format_message().replace('Value error, ', '')}", err=True)
+        sys.exit(2)
+    except _click_exceptions.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,10 @@ from app.main import create_app
 def document() -> dict[str, object]:
     """The OpenAPI document, built without touching a real database."""
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(Settings(database_url=f"sqlite:///{Path(folder) / 'unused.db'}"), refresh_in_background=False)
+        app = create_app(
+            Settings(database_url=f"sqlite:///{Path(folder) / 'unused.db'}"),
+            refresh_in_background=False,
+        )
         return app.openapi()
 
 

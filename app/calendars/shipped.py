@@ -64,6 +64,9 @@ def _election(path: Path, event: icalendar.cal.Component) -> ShippedElection:
         msg = f"{path}: event {uid}: no X-PURDAH-ELECTION-ID"
         raise CalendarError(msg)
     ref = parse_election_id(election_id)
+    if "DTSTART" not in event:
+        msg = f"{path}: event {uid}: no DTSTART (polling day)"
+        raise CalendarError(msg)
     start = event.decoded("DTSTART")
     poll = start.date() if isinstance(start, dt.datetime) else start
     if poll != ref.poll_date:

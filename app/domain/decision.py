@@ -17,14 +17,15 @@ bisect and a few comparisons, whatever the number of windows.
 """
 
 import datetime as dt
+import itertools
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NamedTuple
 
-from app.domain.clock import LONDON, UTC
-from app.domain.errors import NaiveDatetime, UnknownAccount
+from app.domain.clock import LONDON, UTC, require_aware
+from app.domain.errors import NaiveDatetime, UnknownAccount, UnknownCategory
 from app.domain.periods import ManualWindow, RestrictedPeriod, Window, merge_windows
 from app.domain.policy import Account, AccountStatus, Category, Policy
 
@@ -45,6 +46,10 @@ PUBLICITY_CODE = (
     "Code of Recommended Practice on Local Authority Publicity (2011), para. 34: "
     "care during the period between the notice of an election and the election"
 )
+
+
+_CATEGORIES = frozenset(Category)
+_CATEGORY_NAMES = tuple(c.value for c in Category)
 
 
 class Outcome(StrEnum):
@@ -114,6 +119,14 @@ class Reason:
     override_id: str | None = None
 
 
+def _check_interval(starts_at: dt.datetime, ends_at: dt.datetime, what: str) -> None:
+    require_aware(starts_at, field=f"{what} starts_at")
+    require_aware(ends_at, field=f"{what} ends_at")
+    if ends_at <= starts_at:
+        msg = f"{what} ends at {ends_at.isoformat()}, not after its start {starts_at.isoformat()}"
+        raise ValueError(msg)
+
+
 @dataclass(frozen=True, slots=True)
 class Override:
     """
@@ -129,6 +142,9 @@ class Override:
     ends_at: dt.datetime
     reason: str
     categories: frozenset[Category] | None = None
+
+    def __post_init__(self) -> None:
+        _check_interval(self.starts_at, self.ends_at, f"override {self.override_id}")
 
     def covers(self, category: str) -> bool:
         """Whether the override is for this category of post."""
@@ -171,15 +187,19 @@ class _WindowReasons:
     deny: tuple[Reason, ...]
     upcoming: Reason
     warn_from: dt.datetime
+    until: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Timeline:
+    """Pieces of windows in time order (see `_segments`), and the merged windows."""
+
     windows: tuple[Window, ...]
     starts: tuple[float, ...]
     ends: tuple[float, ...]
     warn_from: tuple[float, ...]
     reasons: tuple[_WindowReasons, ...]
+    merged: tuple[Window, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +235,7 @@ class Snapshot:
 
     def windows_for(self, account_id: str) -> tuple[Window, ...]:
         """The merged windows that apply to one account (organisation-wide and its own)."""
-        return self._timelines.get(account_id, self._default_timeline).windows
+        return self._timelines.get(account_id, self._default_timeline).merged
 
 
 def _show(instant: dt.datetime) -> str:
@@ -284,14 +304,77 @@ def _window_reasons(window: Window, policy: Policy) -> _WindowReasons:
     )
 
 
-def _timeline(windows: tuple[Window, ...], policy: Policy) -> _Timeline:
-    reasons = tuple(_window_reasons(w, policy) for w in windows)
+def _segments(
+    window: Window, periods: tuple[RestrictedPeriod, ...], manual: tuple[ManualWindow, ...]
+) -> list[tuple[dt.datetime, dt.datetime, Window]]:
+    """
+    Split a merged window where the set of contributing elections and manual windows changes,
+    so that a decision names only what applies at its instant. Each piece carries a `Window`
+    with the merged window's id and span but only that piece's contributors.
+    """
+    items: list[tuple[dt.datetime, dt.datetime, str, str | None, str | None]] = [
+        (p.starts_at, p.ends_at, "election", p.election_id, None)
+        for p in periods
+        if not p.is_empty and p.starts_at < window.ends_at and p.ends_at > window.starts_at
+    ]
+    items += [
+        (m.starts_at, m.ends_at, "manual", m.window_id, m.reason)
+        for m in manual
+        if m.starts_at < window.ends_at and m.ends_at > window.starts_at
+    ]
+    bounds = sorted(
+        {window.starts_at, window.ends_at} | {i[0] for i in items} | {i[1] for i in items}
+    )
+    bounds = [b for b in bounds if window.starts_at <= b <= window.ends_at]
+    pieces: list[tuple[dt.datetime, dt.datetime, Window]] = []
+    for start, end in itertools.pairwise(bounds):
+        active = [i for i in items if i[0] <= start < i[1]]
+        elections = tuple(dict.fromkeys(i[3] for i in active if i[2] == "election"))
+        manual_ids = tuple(i[3] for i in active if i[2] == "manual")
+        if (
+            pieces
+            and pieces[-1][2].election_ids == elections
+            and pieces[-1][2].manual_window_ids == manual_ids
+        ):
+            pieces[-1] = (pieces[-1][0], end, pieces[-1][2])
+            continue
+        piece = Window(
+            window_id=window.window_id,
+            starts_at=window.starts_at,
+            ends_at=window.ends_at,
+            election_ids=elections,  # type: ignore[arg-type]
+            manual_window_ids=manual_ids,  # type: ignore[arg-type]
+            manual_reasons=tuple(str(i[4]) for i in active if i[2] == "manual"),
+            estimated=window.estimated,
+        )
+        pieces.append((start, end, piece))
+    return pieces
+
+
+def _timeline(
+    windows: tuple[Window, ...],
+    periods: tuple[RestrictedPeriod, ...],
+    manual: tuple[ManualWindow, ...],
+    policy: Policy,
+) -> _Timeline:
+    merged: list[Window] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    reasons: list[_WindowReasons] = []
+    for window in windows:
+        for start, end, piece in _segments(window, periods, manual):
+            why = replace(_window_reasons(piece, policy), until=end)
+            merged.append(window)
+            starts.append(start.timestamp())
+            ends.append(end.timestamp())
+            reasons.append(why)
     return _Timeline(
-        windows=windows,
-        starts=tuple(w.starts_at.timestamp() for w in windows),
-        ends=tuple(w.ends_at.timestamp() for w in windows),
+        windows=tuple(merged),
+        starts=tuple(starts),
+        ends=tuple(ends),
         warn_from=tuple(r.warn_from.timestamp() for r in reasons),
-        reasons=reasons,
+        reasons=tuple(reasons),
+        merged=windows,
     )
 
 
@@ -334,15 +417,25 @@ def build_snapshot(
     """
     periods = tuple(periods)
     manual = tuple(manual_windows)
+    overrides = tuple(overrides)
     accounts_by_id = {a.account_id: a for a in accounts}
+    for window in manual:
+        for account_id in window.account_ids or ():
+            if account_id not in accounts_by_id:
+                raise UnknownAccount(account_id)
+    for override in overrides:
+        if override.account_id is not None and override.account_id not in accounts_by_id:
+            raise UnknownAccount(override.account_id)
     org_manual = tuple(m for m in manual if m.account_ids is None)
-    default = _timeline(merge_windows(periods, org_manual), policy)
+    default = _timeline(merge_windows(periods, org_manual), periods, org_manual, policy)
     timelines: dict[str, _Timeline] = {}
     for account_id in accounts_by_id:
         own = tuple(m for m in manual if m.account_ids is not None and account_id in m.account_ids)
         if own:
-            timelines[account_id] = _timeline(merge_windows(periods, org_manual + own), policy)
-    timed = sorted((_timed(o, policy) for o in overrides), key=lambda t: t.starts)
+            timelines[account_id] = _timeline(
+                merge_windows(periods, org_manual + own), periods, org_manual + own, policy
+            )
+    timed = sorted((_timed(o, policy) for o in overrides), key=lambda item: item.starts)
     org_overrides = tuple(t for t in timed if t.override.account_id is None)
     per_account: dict[str, tuple[_TimedOverride, ...]] = {}
     for t in timed:
@@ -375,7 +468,7 @@ def build_snapshot(
         policy=policy,
         accounts=accounts_by_id,
         data_version=data_version,
-        windows=default.windows,
+        windows=default.merged,
         _timelines=timelines,
         _default_timeline=default,
         _overrides=per_account,
@@ -439,6 +532,8 @@ def decide(
     account = snapshot.accounts.get(account_id)
     if account is None:
         raise UnknownAccount(account_id)
+    if category not in _CATEGORIES:
+        raise UnknownCategory(str(category), _CATEGORY_NAMES)
     t = at.timestamp()
     policy = snapshot.policy
     warnings: tuple[Reason, ...] = ()
@@ -466,7 +561,7 @@ def decide(
     if i >= 0 and t < timeline.ends[i]:
         window = timeline.windows[i]
         reasons = timeline.reasons[i]
-        valid_until = _earlier(window.ends_at, valid_until)
+        valid_until = _earlier(reasons.until, valid_until)
         if category in policy.permitted:
             return Decision(
                 decision_id, account_id, category, at, Outcome.ALLOW,

@@ -52,6 +52,9 @@ class ElectionKind(StrEnum):
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MAX_ID_LENGTH = 200
+# Bank holiday data and the working-day rules are meaningful for modern polls only.
+MIN_POLL_YEAR = 1950
+MAX_POLL_YEAR = 2199
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> 
     parts = election_id.split(".")
     if len(parts) < 2:
         raise InvalidElectionId(election_id, "it needs at least an election type and a date")
+    if any(not part for part in parts):
+        raise InvalidElectionId(election_id, "it has an empty part between dots")
     poll_date = _parse_poll_date(election_id, parts[-1])
     if parts[0] == "parish":
         ref = _parse_parish(election_id, parts, poll_date)
@@ -123,10 +128,14 @@ def _parse_poll_date(election_id: str, text: str) -> dt.date:
             election_id, f"it must end with the poll date as YYYY-MM-DD, not {text!r}"
         )
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         msg = f"{text!r} is not a calendar date"
         raise InvalidElectionId(election_id, msg) from None
+    if not MIN_POLL_YEAR <= day.year <= MAX_POLL_YEAR:
+        msg = f"the poll year {day.year} is outside {MIN_POLL_YEAR}-{MAX_POLL_YEAR}"
+        raise InvalidElectionId(election_id, msg)
+    return day
 
 
 def _parse_parish(election_id: str, parts: list[str], poll_date: dt.date) -> ElectionRef:

@@ -91,6 +91,19 @@ class ManualWindow:
     reason: str
     account_ids: frozenset[str] | None = None
 
+    def __post_init__(self) -> None:
+        require_aware(self.starts_at, field=f"window {self.window_id} starts_at")
+        require_aware(self.ends_at, field=f"window {self.window_id} ends_at")
+        if self.ends_at <= self.starts_at:
+            msg = f"manual window {self.window_id} must end after it starts"
+            raise ValueError(msg)
+        if self.account_ids is not None and not self.account_ids:
+            msg = f"manual window {self.window_id} names no accounts: use None for every account"
+            raise ValueError(msg)
+        if not self.reason.strip():
+            msg = f"manual window {self.window_id} needs a reason"
+            raise ValueError(msg)
+
 
 def restricted_period(
     timetable: Timetable,

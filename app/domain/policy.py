@@ -121,15 +121,24 @@ class Policy:
 
         UK-wide polls (general elections, national referendums) affect every organisation.
         Other polls affect it when their id starts with one of its scopes; the bare national
-        scopes `parl.` and `ref.` do not reach by-elections or local referendums elsewhere.
+        scopes `parl.` and `ref.` do not reach by-elections or local referendums elsewhere, and
+        a by-election in one division of a principal area (or one constituency) needs a scope
+        that names the division: `local.cornwall.redruth-north.`, not `local.cornwall.`.
+        A town or parish council's own ward by-elections match its `parish.<council>.` scope.
         """
         if election.kind in (ElectionKind.PARL_GENERAL, ElectionKind.NATIONAL_REFERENDUM):
             return True
-        return any(
-            election.election_id.startswith(scope)
-            for scope in self.election_scopes
-            if scope not in ("parl.", "ref.")
-        )
+        scopes = [scope for scope in self.election_scopes if scope not in ("parl.", "ref.")]
+        if (
+            election.is_by_election
+            and election.division
+            and election.kind is not ElectionKind.PARISH
+        ):
+            # a by-election in one division restricts only councils that name that division
+            # (or constituency): `local.cornwall.` alone does not reach a by-election in Bodmin
+            division_prefix = election.election_id[: election.election_id.index(election.division)]
+            scopes = [scope for scope in scopes if len(scope) > len(division_prefix)]
+        return any(election.election_id.startswith(scope) for scope in scopes)
 
     def review_due_at(self) -> dt.datetime | None:
         """The instant from which the review is overdue: the day after it was due."""

@@ -29,7 +29,7 @@ from uk_election_timetables import elections as _tt_elections
 
 from app.domain.elections import Country, ElectionKind, ElectionRef
 from app.domain.errors import CountryRequired, UnsupportedElection
-from app.domain.working_days import DiesNon, collect_dies_non
+from app.domain.working_days import DiesNon, DiesNonSource, collect_dies_non
 
 __all__ = ["Timetable", "TimetableEvent", "compute_timetable", "working_days_before"]
 
@@ -132,12 +132,17 @@ class Timetable:
 
 
 class _DiesNonCalendar(_tt_calendars.BaseCalendar):  # type: ignore[misc, unused-ignore]  # untyped base class; only --strict objects
-    """A uk-election-timetables calendar whose exempted dates are exactly `days`."""
+    """
+    A uk-election-timetables calendar whose exempted dates are exactly `days`.
 
-    def __init__(self, days: Iterable[dt.date]) -> None:
-        self._matchers = [
-            _tt_date.DateMatcher(day=d.day, month=d.month, year=d.year) for d in sorted(days)
-        ]
+    `all_days` adds the days the package adds by its own rules (Easter Monday for Scottish
+    nominations), for the counts we make ourselves.
+    """
+
+    def __init__(self, days: Iterable[dt.date], package_adds: Iterable[dt.date] = ()) -> None:
+        base = sorted(set(days))
+        self._matchers = [_tt_date.DateMatcher(day=d.day, month=d.month, year=d.year) for d in base]
+        self.all_days = sorted(set(base) | set(package_adds))
 
     def exempted_dates(self) -> list[Any]:
         return self._matchers
@@ -299,7 +304,14 @@ def compute_timetable(
     resolved = _resolve_country(ref, country)
     appointed = tuple(extra_dies_non)
     dies_non = _dies_non_for(ref.kind, resolved, ref.poll_date, appointed)
-    calendar = _DiesNonCalendar(dies_non)
+    # The package adds Easter Monday itself, and only to the Scottish notice, nominations and
+    # statement; voter deadlines (registration, postal, VAC) count it as a working day.
+    easter = {
+        day
+        for day, entry in dies_non.items()
+        if entry.name == "Easter Monday" and entry.source is DiesNonSource.STATUTE
+    }
+    calendar = _DiesNonCalendar((d for d in dies_non if d not in easter), package_adds=easter)
     builder = _BUILDERS[ref.kind]
     timetable = builder(ref, resolved, calendar)
     first = timetable.first_day()
@@ -313,11 +325,23 @@ def _poll(ref: ElectionRef) -> TimetableEvent:
     return TimetableEvent(ref.poll_date, dt.time(22, 0), "Close of poll at 10pm on polling day")
 
 
-def _voter_deadlines(election: Any, rule_country: Country | None) -> dict[str, TimetableEvent]:
-    postal_rule = (
-        "Representation of the People (Northern Ireland) Regulations 2008 (SI 2008/1741), reg. 61 (14 working days)"
-        if rule_country is Country.NORTHERN_IRELAND
-        else _POSTAL
+_POSTAL_RULES = {
+    Country.NORTHERN_IRELAND: "Representation of the People (Northern Ireland) Regulations 2008 (SI 2008/1741), reg. 61 (14 working days)",
+    Country.SCOTLAND: "Representation of the People (Scotland) Regulations 2001 (SI 2001/497), reg. 56 (11 working days)",
+}
+# Voter ID, and so the Voter Authority Certificate, applies in Great Britain to UK Parliament
+# and PCC polls, and to local polls in England only (Elections Act 2022, Sch. 1); Northern
+# Ireland has its own Electoral Identity Card.
+_VOTER_ID_EVERYWHERE = (ElectionKind.PARL_GENERAL, ElectionKind.PARL_BY, ElectionKind.PCC)
+_NO_VOTER_ID = (ElectionKind.NATIONAL_REFERENDUM, ElectionKind.NEIGHBOURHOOD_REFERENDUM)
+
+
+def _voter_deadlines(
+    election: Any, kind: ElectionKind, country: Country | None
+) -> dict[str, TimetableEvent | None]:
+    postal_rule = _POSTAL_RULES.get(country, _POSTAL) if country is not None else _POSTAL
+    voter_id = country is not Country.NORTHERN_IRELAND and (
+        kind in _VOTER_ID_EVERYWHERE or (country is Country.ENGLAND and kind not in _NO_VOTER_ID)
     )
     return {
         "registration_deadline": TimetableEvent(
@@ -326,7 +350,9 @@ def _voter_deadlines(election: Any, rule_country: Country | None) -> dict[str, T
         "postal_vote_deadline": TimetableEvent(
             election.postal_vote_application_deadline, FIVE_PM, postal_rule
         ),
-        "vac_deadline": TimetableEvent(election.vac_application_deadline, FIVE_PM, _VAC),
+        "vac_deadline": TimetableEvent(election.vac_application_deadline, FIVE_PM, _VAC)
+        if voter_id
+        else None,
     }
 
 
@@ -348,7 +374,7 @@ def _from_package(
             election.close_of_nominations, nominations_time, rule
         ),
         "sopn_publish": TimetableEvent(election.sopn_publish_deadline, FOUR_PM, rule),
-        **_voter_deadlines(election, country),
+        **_voter_deadlines(election, ref.kind, country),
     }
     fields.update(extra)
     return Timetable(**fields)
@@ -573,7 +599,7 @@ def _neighbourhood_referendum(
 
 
 def _dates(cal: _DiesNonCalendar) -> list[dt.date]:
-    return [dt.date(m.year, m.month, m.day) for m in cal.exempted_dates()]
+    return cal.all_days
 
 
 _Builder = Callable[[ElectionRef, Country | None, _DiesNonCalendar], Timetable]

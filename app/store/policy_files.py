@@ -29,6 +29,7 @@ __all__ = ["PolicyFileError", "load_policy", "load_policy_text"]
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MAX_POLICY_BYTES = 1_000_000
 # Local Government Act 1986 s. 2: no policy may permit these on an official account.
 _LAW_NEVER_PERMITTED = frozenset({Category.PARTY_POLITICAL})
 
@@ -67,9 +68,13 @@ class _Organisation(_Strict):
 
 
 def _month_end(value: Any) -> dt.date:
-    """A review month `YYYY-MM` (or a date) as the last day of that month."""
+    """A review month `YYYY-MM` as the last day of that month, or a date `YYYY-MM-DD` as it is."""
     if isinstance(value, dt.date):
         return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        pass
     match = _MONTH.match(str(value))
     if not match:
         msg = f"expected a month as YYYY-MM or a date as YYYY-MM-DD, not {value!r}"
@@ -236,6 +241,20 @@ def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                msg = f"line {key_node.start_mark.line + 1}: key {key!r} is given twice"
+                raise yaml.constructor.ConstructorError(None, None, msg, key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_policy_text(text: str, *, name: str = "<policy>") -> Policy:
     """
     Parse and validate a policy file's text.
@@ -244,13 +263,19 @@ def load_policy_text(text: str, *, name: str = "<policy>") -> Policy:
         PolicyFileError: the YAML is malformed or a field is invalid; the message names
             the field and its line.
     """
+    if len(text) > _MAX_POLICY_BYTES:
+        msg = f"{name}: a policy file is at most {_MAX_POLICY_BYTES} characters"
+        raise PolicyFileError(msg)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         msg = f"{name}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
+        raise PolicyFileError(msg) from None
+    except (RecursionError, ValueError) as exc:
+        msg = f"{name}: not a usable policy file: {type(exc).__name__}: {str(exc)[:200]}"
         raise PolicyFileError(msg) from None
     if not isinstance(data, dict):
         msg = f"{name}: a policy file is a YAML mapping with organisation, policy, clauses, ..."
@@ -271,5 +296,18 @@ def load_policy_text(text: str, *, name: str = "<policy>") -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
-    """Load and validate one policy file."""
-    return load_policy_text(path.read_text(encoding="utf-8"), name=str(path))
+    """
+    Load and validate one policy file.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        PolicyFileError: it cannot be read as UTF-8 text or is not a valid policy.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path}: cannot be read as UTF-8 text: {exc}"
+        raise PolicyFileError(msg) from None
+    return load_policy_text(text, name=str(path))

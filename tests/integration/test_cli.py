@@ -114,6 +114,10 @@ def test_timetable_table_names_the_rules() -> None:
             ],
             "unknown category",
         ),
+        (
+            ["check", "facebook-redruthtowncouncil", "--at", "0001-01-01T00:00:00+01:00"],
+            "outside the years",
+        ),
     ],
     ids=[
         "bad-date",
@@ -124,6 +128,7 @@ def test_timetable_table_names_the_rules() -> None:
         "not-a-time",
         "unknown-account",
         "unknown-category",
+        "year-1",
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], says: str) -> None:
@@ -182,7 +187,7 @@ def test_a_broken_policy_file_exits_2(tmp_path: Path) -> None:
 def test_the_installed_console_script_runs() -> None:
     purdah = shutil.which("purdah") or str(Path(__file__).parents[2] / ".venv" / "bin" / "purdah")
 
-    completed = subprocess.run(, fixed arguments
+    completed = subprocess.run(
         [purdah, "timetable", "parl.2024-07-04", "--json"],
         capture_output=True,
         text=True,
@@ -191,3 +196,22 @@ def test_the_installed_console_script_runs() -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["close_of_nominations"] == "2024-06-07"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["timetable", "local.cornwall.2025-05-01", "--country", "narnia"], "narnia"),
+        (["--bogus"], "No such option"),
+        (["timetable"], "Missing argument"),
+    ],
+    ids=["bad-choice", "unknown-option", "missing-argument"],
+)
+def test_usage_errors_from_the_console_script_are_one_line(args: list[str], says: str) -> None:
+    purdah = shutil.which("purdah") or str(Path(__file__).parents[2] / ".venv" / "bin" / "purdah")
+
+    completed = subprocess.run([purdah, *args], capture_output=True, text=True, check=False)
+
+    assert completed.returncode == 2
+    assert says in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1

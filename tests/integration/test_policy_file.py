@@ -148,3 +148,33 @@ def test_a_bad_policy_file_names_the_field_and_line(
 def test_malformed_yaml_names_its_line() -> None:
     with pytest.raises(PolicyFileError, match=r"redruth.yaml: line 3: not valid YAML"):
         load_policy_text("organisation:\n  id: [unclosed\n", name="redruth.yaml")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("a: " + "[" * 5000, "not"),
+        ("x: " + "9" * 5000, "not a usable policy file"),
+        ("organisation: 1\norganisation: 2\n", "given twice"),
+    ],
+    ids=["deeply-nested", "huge-integer", "duplicate-key"],
+)
+def test_hostile_yaml_is_a_policy_file_error(content: str, says: str) -> None:
+    with pytest.raises(PolicyFileError, match=says):
+        load_policy_text(content, name="x.yaml")
+
+
+def test_a_review_date_may_be_a_full_date(text: str) -> None:
+    policy = load_policy_text(
+        text.replace("next_review: 2025-07", "next_review: 2025-07-15"), name="x.yaml"
+    )
+
+    assert policy.next_review_due == dt.date(2025, 7, 15)
+
+
+def test_a_file_that_is_not_utf8_is_a_policy_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("organisation: Caf\xe9".encode("latin-1"))
+
+    with pytest.raises(PolicyFileError, match="UTF-8"):
+        load_policy(path)

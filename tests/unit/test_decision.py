@@ -17,6 +17,7 @@ from app.domain import (
     ReasonCode,
     Snapshot,
     UnknownAccount,
+    UnknownCategory,
     build_snapshot,
     decide,
     parse_election_id,
@@ -339,3 +340,56 @@ def test_a_decision_carries_its_data_version_and_evaluation_time(
     decision = decide(TOWN, INSIDE, Category.GENERAL, snapshot, now=now, decision_id="d-1")
 
     assert (decision.decision_id, decision.data_version, decision.evaluated_at) == ("d-1", 7, now)
+
+
+def test_a_misspelt_category_is_an_error_not_an_allow(snapshot: Snapshot, now: dt.datetime) -> None:
+    """Fail closed: 'party_political' is not a category, so it cannot slip through as allowed."""
+    with pytest.raises(UnknownCategory, match="party_political"):
+        decide(TOWN, BEFORE, "party_political", snapshot, now=now)
+
+
+def test_reasons_name_only_what_applies_at_that_instant(now: dt.datetime) -> None:
+    """A manual window touching the election period merges with it, but each instant names its own cause."""
+    closure = ManualWindow(
+        "m-1",
+        dt.datetime(2025, 2, 1, tzinfo=UTC),
+        WINDOW_START,
+        "content review",
+        frozenset({TOWN}),
+    )
+    snapshot = _snapshot(manual=(closure,))
+
+    february = decide(
+        TOWN, dt.datetime(2025, 2, 5, tzinfo=UTC), Category.GENERAL, snapshot, now=now
+    )
+    april = decide(TOWN, INSIDE, Category.GENERAL, snapshot, now=now)
+
+    assert _codes(february) == ["MANUAL_RESTRICTION"]
+    assert february.valid_until == WINDOW_START
+    assert _codes(april) == ["PRE_ELECTION_PERIOD"]
+    assert february.windows[0].window_id == april.windows[0].window_id
+
+
+def test_a_manual_window_for_an_unknown_account_is_refused(policy: Policy) -> None:
+    typo = ManualWindow(
+        "m-1", WINDOW_START, WINDOW_END, "review", frozenset({"facebook-redruthtowncouncill"})
+    )
+
+    with pytest.raises(UnknownAccount):
+        build_snapshot(policy, accounts=policy.accounts, periods=(), manual_windows=(typo,))
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "accounts", "says"),
+    [
+        (WINDOW_END, WINDOW_START, None, "end after"),
+        (dt.datetime(2025, 3, 14), WINDOW_END, None, "no UTC offset"),  # noqa: DTZ001 - the point of the test
+        (WINDOW_START, WINDOW_END, frozenset(), "names no accounts"),
+    ],
+    ids=["inverted", "naive", "no-accounts"],
+)
+def test_a_malformed_manual_window_is_refused(
+    starts: dt.datetime, ends: dt.datetime, accounts: frozenset[str] | None, says: str
+) -> None:
+    with pytest.raises((ValueError, NaiveDatetime), match=says):
+        ManualWindow("m-1", starts, ends, "review", accounts)

@@ -65,7 +65,9 @@ def test_an_explicit_kind_wins_over_the_id() -> None:
         ("parish.2025-05-01", "parish.<council>"),
         ("parish.red_ruth.2025-05-01", "not a slug"),
         ("parish.a.b.c.2025-05-01", "parish.<council>"),
-        ("local.cornwall.2025-05-01/../../etc", "YYYY-MM-DD"),
+        ("local.cornwall.2025-05-01/../../etc", "empty part"),
+        ("ref..2025-06-05", "empty part"),
+        ("parl.0001-01-05", "outside 1950-2199"),
         ("x" * 300, "longer than"),
     ],
     ids=[
@@ -79,6 +81,8 @@ def test_an_explicit_kind_wins_over_the_id() -> None:
         "parish-underscore",
         "parish-too-many-parts",
         "path-traversal",
+        "empty-part",
+        "year-1",
         "too-long",
     ],
 )

@@ -172,3 +172,43 @@ def test_window_contains_is_half_open() -> None:
 
     assert window.contains(window.starts_at)
     assert not window.contains(window.ends_at)
+
+
+@pytest.mark.parametrize(
+    ("election_id", "affects"),
+    [
+        ("local.cornwall.2025-05-01", True),
+        ("local.cornwall.bodmin-st-petroc.by.2026-01-15", False),
+        ("local.cornwall.redruth-north.by.2026-01-15", True),
+        ("parish.redruth.central.by.2026-06-11", True),
+        ("parish.camborne.2029-05-03", False),
+        ("pcc.devon-and-cornwall.by.2026-01-15", True),
+        ("parl.st-ives.by.2026-01-15", False),
+        ("parl.camborne-and-redruth.by.2026-01-15", True),
+    ],
+    ids=[
+        "whole-council",
+        "other-division-by-election",
+        "own-division-by-election",
+        "own-ward-by-election",
+        "other-parish",
+        "pcc-by-election",
+        "other-constituency",
+        "own-constituency",
+    ],
+)
+def test_a_by_election_restricts_only_the_councils_it_names(
+    election_id: str, affects: bool
+) -> None:
+    policy = make_policy(
+        election_scopes=(
+            "parl.",
+            "parl.camborne-and-redruth.",
+            "pcc.devon-and-cornwall.",
+            "local.cornwall.",
+            "local.cornwall.redruth-north.",
+            "parish.redruth.",
+        )
+    )
+
+    assert policy.affects(parse_election_id(election_id)) is affects

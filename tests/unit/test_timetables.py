@@ -222,3 +222,16 @@ def test_the_kind_can_be_given_explicitly() -> None:
 
     assert timetable.restriction_start is not None
     assert timetable.restriction_start.day == dt.date(2026, 5, 8)
+
+
+def test_voter_authority_certificates_exist_only_where_voter_id_applies() -> None:
+    """Elections Act 2022: voter ID at English local polls, not at Scottish ones."""
+    english = compute_timetable(
+        parse_election_id("local.cornwall.2025-05-01"), country=Country.ENGLAND
+    )
+    scottish = compute_timetable(
+        parse_election_id("local.glasgow.2022-05-05"), country=Country.SCOTLAND
+    )
+
+    assert english.vac_deadline is not None
+    assert scottish.vac_deadline is None
