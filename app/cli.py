@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.calendars import CalendarError, ShippedElection, read_election_calendar
+from app.calendars import CalendarError, read_election_calendar
 from app.config import Settings
 from app.domain import (
     LONDON,
@@ -30,6 +30,7 @@ from app.domain import (
     Decision,
     ElectionKind,
     ElectionRecord,
+    ListedElection,
     Policy,
     PurdahError,
     RestrictedPeriod,
@@ -91,8 +92,8 @@ def _policy() -> Policy:
         _fail(f"cannot read the policy file {_state.settings.policy_path()}: {exc}")
 
 
-def _shipped() -> dict[str, ShippedElection]:
-    found: dict[str, ShippedElection] = {}
+def _shipped() -> dict[str, ListedElection]:
+    found: dict[str, ListedElection] = {}
     try:
         for path in sorted(_state.settings.calendar_dir.glob("*.ics")):
             for entry in read_election_calendar(path):
@@ -199,7 +200,7 @@ def timetable(
 # --- check and status ---------------------------------------------------------------------
 
 
-def _records(ids: Sequence[str], shipped: dict[str, ShippedElection]) -> list[ElectionRecord]:
+def _records(ids: Sequence[str], shipped: dict[str, ListedElection]) -> list[ElectionRecord]:
     records = []
     for election_id in ids or list(shipped):
         entry = shipped.get(election_id)

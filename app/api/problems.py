@@ -84,7 +84,7 @@ def problem_response(
     detail: str,
     *,
     headers: Mapping[str, str] | None = None,
-    **extra: Any,
+    extra: Mapping[str, object] | None = None,
 ) -> JSONResponse:
     """A problem+json response."""
     body = {
@@ -94,7 +94,7 @@ def problem_response(
         "detail": detail,
         "instance": request.url.path,
     }
-    body.update(extra)
+    body.update(extra or {})
     return JSONResponse(
         body, status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {})
     )
@@ -114,7 +114,7 @@ async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidChange):
         extra["errors"] = [{"field": exc.field, "message": exc.problem}]
     return problem_response(
-        request, kind.status, kind.slug, kind.title, str(exc), headers=headers, **extra
+        request, kind.status, kind.slug, kind.title, str(exc), headers=headers, extra=extra
     )
 
 
@@ -129,13 +129,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {
             "field": _field(tuple(e.get("loc", ()))),
             "location": str(e.get("loc", ("",))[0]),
-            "message": str(e.get("msg", "")),
+            "message": str(e.get("msg", "")).removeprefix("Value error, "),
         }
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem_response(
-        request, _VALIDATION.status, _VALIDATION.slug, _VALIDATION.title, detail, errors=errors
+        request,
+        _VALIDATION.status,
+        _VALIDATION.slug,
+        _VALIDATION.title,
+        detail,
+        extra={"errors": errors},
     )
 
 

@@ -85,7 +85,7 @@ class ReasonOut(_Out):
     def of(cls, reason: Reason) -> "ReasonOut":
         return cls(
             code=reason.code,
-            effect=reason.effect.value,  # type: ignore[arg-type]
+            effect=reason.effect.value,
             message=reason.message,
             clause=reason.clause,
             rule=reason.rule,
@@ -109,8 +109,8 @@ class WindowOut(_Out):
     def of(cls, window: Window) -> "WindowOut":
         return cls(
             window_id=window.window_id,
-            starts_at=london(window.starts_at),  # type: ignore[arg-type]
-            ends_at=london(window.ends_at),  # type: ignore[arg-type]
+            starts_at=london(window.starts_at),
+            ends_at=london(window.ends_at),
             election_ids=list(window.election_ids),
             manual_window_ids=list(window.manual_window_ids),
             estimated=window.estimated,
@@ -141,14 +141,14 @@ class DecisionOut(_Out):
             decision_id=decision.decision_id,
             account_id=decision.account_id,
             category=str(decision.category),
-            at=london(decision.at),  # type: ignore[arg-type]
+            at=london(decision.at),
             allowed=decision.allowed,
-            outcome=decision.outcome.value,  # type: ignore[arg-type]
+            outcome=decision.outcome.value,
             reasons=[ReasonOut.of(r) for r in decision.reasons],
             windows=[WindowOut.of(w) for w in decision.windows],
             valid_until=london(decision.valid_until),
             data_version=decision.data_version,
-            evaluated_at=london(decision.evaluated_at),  # type: ignore[arg-type]
+            evaluated_at=london(decision.evaluated_at),
         )
 
 

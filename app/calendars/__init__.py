@@ -1,5 +1,5 @@
 """ICS and election-id import and export (icalendar)."""
 
-from app.calendars.shipped import CalendarError, ShippedElection, read_election_calendar
+from app.calendars.shipped import CalendarError, read_election_calendar
 
-__all__ = ["CalendarError", "ShippedElection", "read_election_calendar"]
+__all__ = ["CalendarError", "read_election_calendar"]

@@ -8,34 +8,22 @@ The full import (uploads, URLs, other feeds' shapes) builds on this.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import icalendar
 
-from app.domain import ElectionRef, PurdahError, parse_election_id
+from app.domain import ElectionStatus, ListedElection, PurdahError, parse_election_id
 
-__all__ = ["CalendarError", "ShippedElection", "read_election_calendar"]
+__all__ = ["CalendarError", "read_election_calendar"]
 
-STATUSES = ("scheduled", "held", "uncontested", "countermanded", "cancelled")
+STATUSES = tuple(s.value for s in ElectionStatus)
 
 
 class CalendarError(PurdahError):
     """An election calendar that cannot be read; the message says which event and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class ShippedElection:
-    """One election from a shipped calendar."""
-
-    election: ElectionRef
-    summary: str
-    status: str
-    notice_published: dt.date | None
-    description: str
-
-
-def read_election_calendar(path: Path) -> tuple[ShippedElection, ...]:
+def read_election_calendar(path: Path) -> tuple[ListedElection, ...]:
     """
     Read one shipped calendar.
 
@@ -57,7 +45,7 @@ def read_election_calendar(path: Path) -> tuple[ShippedElection, ...]:
     return tuple(found)
 
 
-def _election(path: Path, event: icalendar.cal.Component) -> ShippedElection:
+def _election(path: Path, event: icalendar.cal.Component) -> ListedElection:
     uid = str(event.get("UID", "?"))
     election_id = str(event.get("X-PURDAH-ELECTION-ID", "")).strip()
     if not election_id:
@@ -87,10 +75,10 @@ def _election(path: Path, event: icalendar.cal.Component) -> ShippedElection:
         if notice >= poll:
             msg = f"{path}: event {uid}: notice published {notice} is not before polling day {poll}"
             raise CalendarError(msg)
-    return ShippedElection(
+    return ListedElection(
         election=ref,
         summary=str(event.get("SUMMARY", election_id)),
-        status=status,
+        status=ElectionStatus(status),
         notice_published=notice,
         description=str(event.get("DESCRIPTION", "")),
     )

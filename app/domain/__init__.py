@@ -17,7 +17,14 @@ from app.domain.decision import (
     build_snapshot,
     decide,
 )
-from app.domain.elections import Country, ElectionKind, ElectionRef, parse_election_id
+from app.domain.elections import (
+    Country,
+    ElectionKind,
+    ElectionRef,
+    ElectionStatus,
+    ListedElection,
+    parse_election_id,
+)
 from app.domain.errors import (
     CountryRequired,
     InvalidElectionId,
@@ -59,9 +66,11 @@ __all__ = [
     "Effect",
     "ElectionKind",
     "ElectionRecord",
+    "ElectionStatus",
     "ElectionRef",
     "GeneralElectionStart",
     "InvalidElectionId",
+    "ListedElection",
     "ManualWindow",
     "NaiveDatetime",
     "Outcome",

@@ -19,6 +19,8 @@ __all__ = [
     "Country",
     "ElectionKind",
     "ElectionRef",
+    "ElectionStatus",
+    "ListedElection",
     "parse_election_id",
 ]
 
@@ -77,6 +79,31 @@ class ElectionRef:
     organisation: str | None = None
     division: str | None = None
     is_by_election: bool = False
+
+
+class ElectionStatus(StrEnum):
+    """
+    What became of a poll. None of these lifts a restricted period by itself: only the Clerk
+    ends one early (guidance of the associations of local councils: the period still applies
+    to uncontested seats).
+    """
+
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    UNCONTESTED = "uncontested"
+    COUNTERMANDED = "countermanded"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedElection:
+    """An election as a calendar or other source lists it, with what that source records."""
+
+    election: ElectionRef
+    summary: str
+    status: ElectionStatus = ElectionStatus.SCHEDULED
+    notice_published: dt.date | None = None
+    description: str = ""
 
 
 def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> ElectionRef:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.calendars import ShippedElection
 from app.domain import (
     Country,
     ElectionKind,
     ElectionRecord,
+    ListedElection,
     Policy,
     parse_election_id,
     restricted_periods,
@@ -81,14 +81,14 @@ def _recompute_periods(change: Write, policy: Policy) -> None:
     session = change.session
     org = change.organisation_id
     elections = (
-        session.execute(select(ElectionRow).where(ElectionRow.organisation_id == org))
+        session.execute(select(ElectionRow).where(col(ElectionRow.organisation_id) == org))
         .scalars()
         .all()
     )
     appointed = [
         (row.day, row.name)
         for row in session.execute(
-            select(DiesNonRow).where(DiesNonRow.organisation_id == org)
+            select(DiesNonRow).where(col(DiesNonRow.organisation_id) == org)
         ).scalars()
     ]
     periods = restricted_periods(
@@ -97,7 +97,9 @@ def _recompute_periods(change: Write, policy: Policy) -> None:
         country=policy.country,
         extra_dies_non=appointed,
     )
-    session.execute(delete(RestrictedPeriodRow).where(RestrictedPeriodRow.organisation_id == org))  # type: ignore[arg-type]
+    session.execute(
+        delete(RestrictedPeriodRow).where(col(RestrictedPeriodRow.organisation_id) == org)
+    )
     session.flush()
     for period in periods:
         session.add(
@@ -139,7 +141,7 @@ class SeedReport:
 def seed(
     engine: Engine,
     policy: Policy,
-    shipped: Iterable[ShippedElection],
+    shipped: Iterable[ListedElection],
     *,
     policy_file: str,
     now: dt.datetime,
@@ -157,17 +159,17 @@ def seed(
         exists = session.get(OrganisationRow, org) is not None
         have_accounts = set(
             session.execute(
-                select(AccountRow.id).where(AccountRow.organisation_id == org)
+                select(col(AccountRow.id)).where(col(AccountRow.organisation_id) == org)
             ).scalars()
         )
         have_elections = set(
             session.execute(
-                select(ElectionRow.election_id).where(ElectionRow.organisation_id == org)
+                select(col(ElectionRow.election_id)).where(col(ElectionRow.organisation_id) == org)
             ).scalars()
         )
         have_key = (
             session.execute(
-                select(ApiKeyRow.id).where(ApiKeyRow.organisation_id == org).limit(1)
+                select(col(ApiKeyRow.id)).where(col(ApiKeyRow.organisation_id) == org).limit(1)
             ).first()
             is not None
         )
@@ -223,7 +225,7 @@ def seed(
                 country=str(policy.country),
                 poll_date=entry.election.poll_date,
                 notice_published=entry.notice_published,
-                status=entry.status,
+                status=str(entry.status),
                 source=entry.description or entry.summary,
                 created_at=now,
                 updated_at=now,
@@ -416,9 +418,9 @@ def add_manual_window(
         if account_ids is not None:
             known = set(
                 change.session.execute(
-                    select(AccountRow.id).where(
-                        AccountRow.organisation_id == policy.organisation_id
-                    )  # type: ignore[arg-type]
+                    select(col(AccountRow.id)).where(
+                        col(AccountRow.organisation_id) == policy.organisation_id
+                    )
                 ).scalars()
             )
             for account_id in account_ids:

@@ -247,7 +247,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 msg = f"line {key_node.start_mark.line + 1}: key {key!r} is given twice"
                 raise yaml.constructor.ConstructorError(None, None, msg, key_node.start_mark)

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.store.errors import NotFound
 from app.store.tables import AccountRow, ElectionRow, RestrictedPeriodRow
@@ -17,8 +17,8 @@ def list_accounts(engine: Engine, organisation_id: str) -> list[AccountRow]:
         return list(
             session.execute(
                 select(AccountRow)
-                .where(AccountRow.organisation_id == organisation_id)
-                .order_by(AccountRow.id)  # type: ignore[arg-type]
+                .where(col(AccountRow.organisation_id) == organisation_id)
+                .order_by(col(AccountRow.id))
             ).scalars()
         )
 
@@ -46,21 +46,21 @@ def list_elections(
         select(ElectionRow, RestrictedPeriodRow)
         .join(
             RestrictedPeriodRow,
-            (RestrictedPeriodRow.organisation_id == ElectionRow.organisation_id)  # type: ignore[arg-type]
-            & (RestrictedPeriodRow.election_id == ElectionRow.election_id),
+            (col(RestrictedPeriodRow.organisation_id) == col(ElectionRow.organisation_id))
+            & (col(RestrictedPeriodRow.election_id) == col(ElectionRow.election_id)),
             isouter=True,
         )
-        .where(ElectionRow.organisation_id == organisation_id)  # type: ignore[arg-type]
-        .order_by(ElectionRow.poll_date, ElectionRow.election_id)  # type: ignore[arg-type]
+        .where(col(ElectionRow.organisation_id) == organisation_id)
+        .order_by(col(ElectionRow.poll_date), col(ElectionRow.election_id))
     )
     if poll_from is not None:
-        query = query.where(ElectionRow.poll_date >= poll_from)  # type: ignore[arg-type]
+        query = query.where(col(ElectionRow.poll_date) >= poll_from)
     if poll_to is not None:
-        query = query.where(ElectionRow.poll_date <= poll_to)  # type: ignore[arg-type]
+        query = query.where(col(ElectionRow.poll_date) <= poll_to)
     if kind is not None:
-        query = query.where(ElectionRow.kind == kind)  # type: ignore[arg-type]
+        query = query.where(col(ElectionRow.kind) == kind)
     if status is not None:
-        query = query.where(ElectionRow.status == status)  # type: ignore[arg-type]
+        query = query.where(col(ElectionRow.status) == status)
     with Session(engine) as session:
         return [(row[0], row[1]) for row in session.execute(query).all()]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.domain import (
     Account,
@@ -70,8 +70,8 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             url=row.url,
         )
         for row in session.execute(
-            select(AccountRow).where(AccountRow.organisation_id == org)
-        ).scalars()  # type: ignore[arg-type]
+            select(AccountRow).where(col(AccountRow.organisation_id) == org)
+        ).scalars()
     ]
     periods = [
         RestrictedPeriod(
@@ -83,7 +83,7 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             row.estimated,
         )
         for row in session.execute(
-            select(RestrictedPeriodRow).where(RestrictedPeriodRow.organisation_id == org)  # type: ignore[arg-type]
+            select(RestrictedPeriodRow).where(col(RestrictedPeriodRow.organisation_id) == org)
         ).scalars()
     ]
     manual = [
@@ -95,13 +95,13 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             frozenset(row.account_ids) if row.account_ids is not None else None,
         )
         for row in session.execute(
-            select(ManualWindowRow).where(ManualWindowRow.organisation_id == org)
-        ).scalars()  # type: ignore[arg-type]
+            select(ManualWindowRow).where(col(ManualWindowRow.organisation_id) == org)
+        ).scalars()
     ]
     overrides = []
     for row in session.execute(
-        select(OverrideRow).where(OverrideRow.organisation_id == org)
-    ).scalars():  # type: ignore[arg-type]
+        select(OverrideRow).where(col(OverrideRow.organisation_id) == org)
+    ).scalars():
         if row.revoked_at is not None:
             continue
         if policy.override_needs_second_clerk and row.confirmed_at is None:
@@ -188,8 +188,8 @@ class SnapshotCache:
             keys = {
                 row.id: KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256)
                 for row in session.execute(
-                    select(ApiKeyRow).where(ApiKeyRow.revoked_at.is_(None))
-                ).scalars()  # type: ignore[union-attr]
+                    select(ApiKeyRow).where(col(ApiKeyRow.revoked_at).is_(None))
+                ).scalars()
             }
         self._snapshots = snapshots
         self._keys = keys

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.domain.audit import GENESIS, canonical_json, chain_hash
 from app.store.errors import NotFound
@@ -66,9 +66,9 @@ class Write:
 
     def _append_events(self) -> None:
         last = self.session.execute(
-            select(AuditEventRow.hash)
-            .where(AuditEventRow.organisation_id == self.organisation_id)
-            .order_by(AuditEventRow.seq.desc())  # type: ignore[union-attr]
+            select(col(AuditEventRow.hash))
+            .where(col(AuditEventRow.organisation_id) == self.organisation_id)
+            .order_by(col(AuditEventRow.seq).desc())
             .limit(1)
         ).first()
         previous = last[0] if last else GENESIS
@@ -134,13 +134,15 @@ def write(
     with Session(engine, expire_on_commit=False) as session, session.begin():
         bumped = session.execute(
             update(OrganisationRow)
-            .where(OrganisationRow.id == organisation_id)  # type: ignore[arg-type]
-            .values(data_version=OrganisationRow.data_version + 1)
+            .where(col(OrganisationRow.id) == organisation_id)
+            .values(data_version=col(OrganisationRow.data_version) + 1)
         )
         if bumped.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound(what="organisation", identifier=organisation_id)
         version = session.execute(
-            select(OrganisationRow.data_version).where(OrganisationRow.id == organisation_id)  # type: ignore[arg-type]
+            select(col(OrganisationRow.data_version)).where(
+                col(OrganisationRow.id) == organisation_id
+            )
         ).scalar_one()
         change = Write(session, organisation_id, version, actor, now, request_id)
         yield change

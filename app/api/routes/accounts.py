@@ -20,7 +20,7 @@ def _out(row: AccountRow) -> AccountOut:
         url=row.url,
         kind=row.kind,
         status=row.status,
-        updated_at=london(row.updated_at),  # type: ignore[arg-type]
+        updated_at=london(row.updated_at),
     )
 
 

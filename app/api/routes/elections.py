@@ -28,8 +28,8 @@ def _period(row: RestrictedPeriodRow | None) -> PeriodOut | None:
     if row is None:
         return None
     return PeriodOut(
-        starts_at=london(row.starts_at),  # type: ignore[arg-type]
-        ends_at=london(row.ends_at),  # type: ignore[arg-type]
+        starts_at=london(row.starts_at),
+        ends_at=london(row.ends_at),
         start_basis=row.start_basis,
         end_basis=row.end_basis,
         estimated=row.estimated,

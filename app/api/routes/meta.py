@@ -64,7 +64,7 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         database = f"unreachable: {type(exc).__name__}"
     age = services.cache.age()
     fresh = services.cache.is_fresh()
-    body = {
+    body: dict[str, object] = {
         "database": database,
         "snapshot_age_seconds": round(age, 3) if age is not None else None,
         "snapshot_fresh": fresh,
@@ -78,5 +78,5 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         "not-ready",
         "Not ready",
         "the database or the decision snapshot is not available",
-        **body,
+        extra=body,
     )

@@ -102,5 +102,5 @@ def add_window(
         reason=row.reason,
         account_ids=row.account_ids,
         created_by=row.created_by,
-        created_at=london(row.created_at),  # type: ignore[arg-type]
+        created_at=london(row.created_at),
     )
