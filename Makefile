@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test bench lint format clean openapi openapi-check
+.PHONY: install run serve test bench bench-quick lint format clean openapi openapi-check
 
 install: $(STAMP)  ## create .venv and install the project with its dev extras (quick when nothing changed)
 
@@ -23,8 +23,11 @@ run: install  ## migrate the SQLite database, seed Redruth (first run: print a C
 test: install  ## the whole test suite (pytest; "no tests collected" is a failure)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install  ## benchmarks: print figures, never asserted in tests
+bench: install  ## benchmarks: print figures (var/bench/latest.json), never asserted in tests
 	$(BIN)/python -m bench
+
+bench-quick: install  ## a short run of every benchmark
+	$(BIN)/python -m bench --quick
 
 openapi: install  ## regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi > openapi/openapi.json

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -85,6 +86,10 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         check_migrated(engine)
         cache.refresh()
+        # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
+        # garbage collector's way so it does not pause requests to walk them.
+        gc.collect()
+        gc.freeze()
         task = (
             asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval))
             if refresh_in_background

@@ -11,7 +11,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
 from sqlalchemy import Engine
 
 from app.config import Settings
@@ -25,7 +26,10 @@ from .problems import Forbidden, Unauthorized
 __all__ = [
     "Clerk",
     "Principal",
+    "READ_ROLES",
+    "SECURED",
     "Reader",
+    "authorise",
     "Services",
     "ServicesDep",
     "request_id",
@@ -49,7 +53,7 @@ class Services:
         return self.policies[organisation_id]
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -71,6 +75,9 @@ class Principal:
 
 
 _BEARER = "bearer "
+BEARER_SCHEME = "apiKey"
+# For routes that authorise inline (the hot path) but must still show the lock in OpenAPI.
+SECURED: dict[str, Any] = {"security": [{BEARER_SCHEME: []}]}
 
 
 def _authenticate(request: Request) -> Principal:
@@ -87,17 +94,39 @@ def _authenticate(request: Request) -> Principal:
     return Principal(entry.key_id, entry.organisation_id, entry.name, entry.role)
 
 
-def require(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
-    """A dependency that authenticates the caller and checks its role."""
-    allowed = frozenset(str(r) for r in roles)
-    names = ", ".join(sorted(allowed))
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name=BEARER_SCHEME,
+    description="An API key: `Authorization: Bearer pdh_...`. Create one with `purdah keys create`.",
+)
+READ_ROLES = frozenset(str(r) for r in Role)
 
-    async def _check(request: Request) -> Principal:
-        principal = _authenticate(request)
-        if principal.role not in allowed:
-            msg = f"a {principal.role} key may not do this; it needs one of: {names}"
-            raise Forbidden(msg)
-        return principal
+
+def authorise(request: Request, allowed: frozenset[str]) -> Principal:
+    """
+    Authenticate the caller and check its role; the hot path calls this directly.
+
+    Raises:
+        Unauthorized: no key, or not a valid one.
+        Forbidden: the key's role is not in `allowed`.
+    """
+    principal = _authenticate(request)
+    if principal.role not in allowed:
+        msg = (
+            f"a {principal.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}"
+        )
+        raise Forbidden(msg)
+    return principal
+
+
+def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency that authenticates the caller and checks its role (documented in OpenAPI)."""
+    allowed = frozenset(str(r) for r in roles)
+
+    async def _check(
+        request: Request, _credentials: Annotated[object, Security(_bearer)] = None
+    ) -> Principal:
+        return authorise(request, allowed)
 
     return _check
 

@@ -46,6 +46,15 @@ class Forbidden(PurdahError):
     """A valid key whose role may not do this."""
 
 
+class InvalidQuery(PurdahError):
+    """A query parameter the hot path parsed itself and found wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
 @dataclass(frozen=True, slots=True)
 class ProblemType:
     status: int
@@ -65,6 +74,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
     Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
     Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
+    InvalidQuery: ProblemType(422, "validation-error", "The request is not valid"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }
 _VALIDATION = ProblemType(422, "validation-error", "The request is not valid")
@@ -111,7 +121,7 @@ async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
     kind = _for_exception(exc) or _VALIDATION
     headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else None
     extra: dict[str, Any] = {}
-    if isinstance(exc, InvalidChange):
+    if isinstance(exc, InvalidChange | InvalidQuery):
         extra["errors"] = [{"field": exc.field, "message": exc.problem}]
     return problem_response(
         request, kind.status, kind.slug, kind.title, str(exc), headers=headers, extra=extra

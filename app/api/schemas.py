@@ -42,7 +42,7 @@ NAIVE_MESSAGE = (
 )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def require_offset(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         msg = f"{value.isoformat()} {NAIVE_MESSAGE}"
         raise ValueError(msg)
@@ -52,7 +52,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[dt.datetime, AfterValidator(require_offset)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 

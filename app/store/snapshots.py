@@ -171,20 +171,22 @@ class SnapshotCache:
 
     def _refresh(self) -> None:
         with Session(self._engine) as session:
-            organisations = list(session.execute(select(OrganisationRow)).scalars())
+            rows = session.execute(
+                select(col(OrganisationRow.id), col(OrganisationRow.data_version))
+            ).all()
+            versions: dict[str, int] = {org: version for org, version in rows}
             changed = [
-                row
-                for row in organisations
-                if row.id not in self._snapshots
-                or self._snapshots[row.id].data_version != row.data_version
+                org
+                for org, version in versions.items()
+                if org not in self._snapshots or self._snapshots[org].data_version != version
             ]
-            if not changed and len(organisations) == len(self._snapshots):
+            if not changed and len(versions) == len(self._snapshots):
                 return
-            snapshots = dict(self._snapshots)
-            for row in changed:
-                snapshots[row.id] = load_snapshot(session, row, self._policy_for(row))
-            known = {row.id for row in organisations}
-            snapshots = {org: snap for org, snap in snapshots.items() if org in known}
+            snapshots = {org: snap for org, snap in self._snapshots.items() if org in versions}
+            for org in changed:
+                row = session.get(OrganisationRow, org)
+                if row is not None:
+                    snapshots[org] = load_snapshot(session, row, self._policy_for(row))
             keys = {
                 row.id: KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256)
                 for row in session.execute(

@@ -8,20 +8,60 @@ import datetime as dt
 import hashlib
 import math
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic_core import to_json
 
-from app.domain import Category, Decision, decide
+from app.domain import LONDON, Category, Decision, Outcome, Reason, Window, decide
 from app.store.errors import SnapshotUnavailable
 
-from ..deps import Reader, ServicesDep
-from ..schemas import AwareDatetime, BatchIn, BatchOut, DecisionOut, dump, london
+from ..deps import READ_ROLES, SECURED, Services, authorise
+from ..problems import InvalidQuery
+from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
 CACHE_CAP_SECONDS = 60
+
+
+# Reasons and windows belong to a snapshot and are shared by every decision made from it, so
+# their JSON form is built once. Keyed by identity; the entry keeps its object alive.
+_FRAGMENTS: dict[int, tuple[object, dict[str, object]]] = {}
+_FRAGMENTS_MAX = 50_000
+
+
+def _fragment(value: Reason | Window) -> dict[str, object]:
+    entry = _FRAGMENTS.get(id(value))
+    if entry is not None and entry[0] is value:
+        return entry[1]
+    if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+        _FRAGMENTS.clear()
+    model = ReasonOut.of(value) if isinstance(value, Reason) else WindowOut.of(value)
+    plain = model.model_dump(mode="json")
+    _FRAGMENTS[id(value)] = (value, plain)
+    return plain
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(LONDON).isoformat() if value is not None else None
+
+
+def decision_json(decision: Decision) -> dict[str, object]:
+    """The DecisionOut shape as plain JSON values, without re-validating snapshot parts."""
+    return {
+        "decision_id": decision.decision_id,
+        "account_id": decision.account_id,
+        "category": str(decision.category),
+        "at": _iso(decision.at),
+        "allowed": decision.outcome is Outcome.ALLOW,
+        "outcome": decision.outcome.value,
+        "reasons": [_fragment(r) for r in decision.reasons],
+        "windows": [_fragment(w) for w in decision.windows],
+        "valid_until": _iso(decision.valid_until),
+        "data_version": decision.data_version,
+        "evaluated_at": _iso(decision.evaluated_at),
+    }
 
 
 def _etag(decision: Decision) -> str:
@@ -72,6 +112,55 @@ def unavailable_body(
     }
 
 
+_CAN_PUBLISH_PARAMETERS = [
+    {
+        "name": "at",
+        "in": "query",
+        "required": False,
+        "description": "When the post goes out: RFC 3339 with an offset (2025-04-10T12:00:00+01:00). Default: now.",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    {
+        "name": "category",
+        "in": "query",
+        "required": False,
+        "description": "The kind of post.",
+        "schema": {
+            "type": "string",
+            "enum": [c.value for c in Category],
+            "default": Category.GENERAL.value,
+        },
+    },
+]
+
+
+def _query_instant(request: Request, name: str) -> dt.datetime | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidQuery(
+            name, f"{text!r} is not an RFC 3339 date-time such as 2025-04-10T12:00:00+01:00"
+        ) from None
+    try:
+        return require_offset(value)
+    except ValueError as exc:
+        raise InvalidQuery(field=name, problem=str(exc)) from None
+
+
+def _query_category(request: Request) -> Category:
+    text = request.query_params.get("category")
+    if text is None:
+        return Category.GENERAL
+    try:
+        return Category(text)
+    except ValueError:
+        known = ", ".join(c.value for c in Category)
+        raise InvalidQuery(field="category", problem=f"{text!r} is not one of: {known}") from None
+
+
 @router.get(
     "/accounts/{account_id}/can-publish",
     response_model=DecisionOut,
@@ -80,23 +169,21 @@ def unavailable_body(
         304: {"description": "Not modified: the answer is the one the ETag names."},
         503: {"description": "Fail closed: the data cannot be confirmed; the body denies."},
     },
+    openapi_extra={**SECURED, "parameters": _CAN_PUBLISH_PARAMETERS},
 )
-async def can_publish(
-    account_id: str,
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    principal: Reader,
-    at: Annotated[
-        AwareDatetime | None, Query(description="RFC 3339 with an offset; default now.")
-    ] = None,
-    category: Annotated[Category, Query()] = Category.GENERAL,
-) -> DecisionOut | Response:
+async def can_publish(account_id: str, request: Request) -> Response:
     """
     The decision of DESIGN section 3. `Cache-Control: private, max-age=N` never reaches past
     `valid_until` (and is at most 60 s); `ETag` names the answer, and `If-None-Match` gets 304.
     A scheduling tool should treat any status but 200 (or 304) as "do not post".
+
+    The hot path: the key, `at` and `category` are read here rather than through FastAPI's
+    dependency machinery, which costs more than the decision itself.
     """
+    principal = authorise(request, READ_ROLES)
+    at = _query_instant(request, "at")
+    category = _query_category(request)
+    services: Services = request.app.state.services
     now = services.clock()
     when = at if at is not None else now
     try:
@@ -110,12 +197,12 @@ async def can_publish(
         )
     decision = decide(account_id, when, category, snapshot, now=now, decision_id=uuid.uuid4().hex)
     etag = _etag(decision)
-    cache_control = f"private, max-age={_max_age(decision, now)}"
+    headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = cache_control
-    return DecisionOut.of(decision)
+        return Response(status_code=304, headers=headers)
+    return Response(
+        to_json(decision_json(decision)), media_type="application/json", headers=headers
+    )
 
 
 @router.post(
@@ -123,9 +210,12 @@ async def can_publish(
     response_model=BatchOut,
     summary="Check up to 1,000 posts in one call, answered in order.",
     responses={503: {"description": "Fail closed: the data cannot be confirmed."}},
+    openapi_extra=SECURED,
 )
-async def batch(body: BatchIn, services: ServicesDep, principal: Reader) -> BatchOut | JSONResponse:
+async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
+    principal = authorise(request, READ_ROLES)
+    services: Services = request.app.state.services
     now = services.clock()
     try:
         snapshot = services.cache.snapshot(principal.organisation_id)
@@ -153,4 +243,4 @@ async def batch(body: BatchIn, services: ServicesDep, principal: Reader) -> Batc
     return BatchOut(decisions=decisions)
 
 
-__all__ = ["dump", "router"]
+__all__ = ["decision_json", "router"]
