@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from app.api.deps import Services
+from app.api.fast_path import CanPublishFastPath
 from app.api.problems import install_problem_handlers
 from app.api.routes import accounts, decisions, elections, meta, windows
 from app.config import Settings
@@ -111,6 +112,7 @@ def create_app(
     )
     app.state.services = services
     install_problem_handlers(app)
+    app.add_middleware(CanPublishFastPath, fastapi=app)
     for module in (decisions, accounts, elections, windows, meta):
         app.include_router(module.router)
     return app

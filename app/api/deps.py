@@ -30,6 +30,8 @@ __all__ = [
     "SECURED",
     "Reader",
     "authorise",
+    "check_role",
+    "principal_for",
     "Services",
     "ServicesDep",
     "request_id",
@@ -81,12 +83,20 @@ SECURED: dict[str, Any] = {"security": [{BEARER_SCHEME: []}]}
 
 
 def _authenticate(request: Request) -> Principal:
-    header = request.headers.get("authorization")
+    return principal_for(request.app.state.services, request.headers.get("authorization"))
+
+
+def principal_for(services: Services, header: str | None) -> Principal:
+    """
+    The caller named by an `Authorization` header.
+
+    Raises:
+        Unauthorized: no bearer key, or one that is unknown, revoked or mistyped.
+    """
     if not header or header[:7].lower() != _BEARER:
         msg = "send an API key as 'Authorization: Bearer <key>'"
         raise Unauthorized(msg)
     parsed = parse_key(header[7:].strip())
-    services: Services = request.app.state.services
     entry = services.cache.key(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
         msg = "the API key is not valid (unknown, revoked or mistyped)"
@@ -110,7 +120,11 @@ def authorise(request: Request, allowed: frozenset[str]) -> Principal:
         Unauthorized: no key, or not a valid one.
         Forbidden: the key's role is not in `allowed`.
     """
-    principal = _authenticate(request)
+    return check_role(_authenticate(request), allowed)
+
+
+def check_role(principal: Principal, allowed: frozenset[str]) -> Principal:
+    """The principal, if its role is allowed. Raises Forbidden."""
     if principal.role not in allowed:
         msg = (
             f"a {principal.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}"

@@ -117,15 +117,42 @@ def _for_exception(exc: Exception) -> ProblemType | None:
     return None
 
 
-async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
+def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[str, object]]:
+    """Status, headers and body of the problem for one of our errors."""
     kind = _for_exception(exc) or _VALIDATION
-    headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else None
-    extra: dict[str, Any] = {}
+    headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else {}
+    body: dict[str, object] = {
+        "type": f"/problems/{kind.slug}",
+        "title": kind.title,
+        "status": kind.status,
+        "detail": str(exc),
+        "instance": path,
+    }
     if isinstance(exc, InvalidChange | InvalidQuery):
-        extra["errors"] = [{"field": exc.field, "message": exc.problem}]
-    return problem_response(
-        request, kind.status, kind.slug, kind.title, str(exc), headers=headers, extra=extra
-    )
+        body["errors"] = [{"field": exc.field, "message": exc.problem}]
+    return kind.status, headers, body
+
+
+INTERNAL_DETAIL = (
+    "an unexpected error occurred; the request changed nothing. Scheduling tools: do not publish."
+)
+
+
+def internal_problem(path: str) -> dict[str, object]:
+    """The body of a 500: no internals."""
+    return {
+        "type": f"/problems/{_INTERNAL.slug}",
+        "title": _INTERNAL.title,
+        "status": _INTERNAL.status,
+        "detail": INTERNAL_DETAIL,
+        "instance": path,
+    }
+
+
+async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PurdahError)  # noqa: S101 - registered for this class only
+    status, headers, body = problem_for(exc, request.url.path)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -167,13 +194,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(
-        request,
-        _INTERNAL.status,
-        _INTERNAL.slug,
-        _INTERNAL.title,
-        "an unexpected error occurred; the request changed nothing. Scheduling tools: do not publish.",
-    )
+    return JSONResponse(internal_problem(request.url.path), status_code=500, media_type=MEDIA_TYPE)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -128,6 +128,9 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
     )
 
 
+_VERSIONS = select(col(OrganisationRow.id), col(OrganisationRow.data_version))
+
+
 class SnapshotCache:
     """
     Every organisation's snapshot and the API keys, in memory, for one process.
@@ -170,18 +173,18 @@ class SnapshotCache:
             return True
 
     def _refresh(self) -> None:
+        # The common case, nothing changed, costs one small query on a pooled connection.
+        with self._engine.connect() as connection:
+            rows = connection.execute(_VERSIONS).all()
+        versions: dict[str, int] = {org: version for org, version in rows}
+        changed = [
+            org
+            for org, version in versions.items()
+            if org not in self._snapshots or self._snapshots[org].data_version != version
+        ]
+        if not changed and len(versions) == len(self._snapshots):
+            return
         with Session(self._engine) as session:
-            rows = session.execute(
-                select(col(OrganisationRow.id), col(OrganisationRow.data_version))
-            ).all()
-            versions: dict[str, int] = {org: version for org, version in rows}
-            changed = [
-                org
-                for org, version in versions.items()
-                if org not in self._snapshots or self._snapshots[org].data_version != version
-            ]
-            if not changed and len(versions) == len(self._snapshots):
-                return
             snapshots = {org: snap for org, snap in self._snapshots.items() if org in versions}
             for org in changed:
                 row = session.get(OrganisationRow, org)

@@ -234,3 +234,24 @@ def test_a_batch_naming_an_unknown_account_is_404(client: TestClient, seeded: Ke
     )
 
     assert response.status_code == 404
+
+
+def test_the_openapi_document_still_describes_can_publish(client: TestClient) -> None:
+    """The fast path answers before the router, but the contract stays documented."""
+    operation = client.get("/openapi.json").json()["paths"][
+        "/v1/accounts/{account_id}/can-publish"
+    ]["get"]
+
+    assert {p["name"] for p in operation["parameters"]} == {"account_id", "at", "category"}
+    assert operation["security"] == [{"apiKey": []}]
+    assert "200" in operation["responses"]
+
+
+def test_a_head_request_gets_headers_only(client: TestClient, seeded: Keys) -> None:
+    response = client.head(
+        URL, params={"at": "2025-04-10T12:00:00+01:00"}, headers=auth(seeded.scheduler)
+    )
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["etag"]

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import math
 import uuid
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,8 +17,8 @@ from pydantic_core import to_json
 from app.domain import LONDON, Category, Decision, Outcome, Reason, Window, decide
 from app.store.errors import SnapshotUnavailable
 
-from ..deps import READ_ROLES, SECURED, Services, authorise
-from ..problems import InvalidQuery
+from ..deps import READ_ROLES, SECURED, Services, authorise, check_role, principal_for
+from ..problems import MEDIA_TYPE, InvalidQuery
 from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -134,24 +135,21 @@ _CAN_PUBLISH_PARAMETERS = [
 ]
 
 
-def _query_instant(request: Request, name: str) -> dt.datetime | None:
-    text = request.query_params.get(name)
+def _instant(name: str, text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidQuery(
-            name, f"{text!r} is not an RFC 3339 date-time such as 2025-04-10T12:00:00+01:00"
-        ) from None
+        problem = f"{text!r} is not an RFC 3339 date-time such as 2025-04-10T12:00:00+01:00"
+        raise InvalidQuery(field=name, problem=problem) from None
     try:
         return require_offset(value)
     except ValueError as exc:
         raise InvalidQuery(field=name, problem=str(exc)) from None
 
 
-def _query_category(request: Request) -> Category:
-    text = request.query_params.get("category")
+def _category(text: str | None) -> Category:
     if text is None:
         return Category.GENERAL
     try:
@@ -159,6 +157,49 @@ def _query_category(request: Request) -> Category:
     except ValueError:
         known = ", ".join(c.value for c in Category)
         raise InvalidQuery(field="category", problem=f"{text!r} is not one of: {known}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer: status, headers and body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    media_type: str = "application/json"
+
+
+def answer_can_publish(
+    services: Services,
+    account_id: str,
+    *,
+    authorization: str | None,
+    if_none_match: str | None,
+    at: str | None,
+    category: str | None,
+) -> Answer:
+    """
+    The whole of can-publish, shared by the FastAPI route and the ASGI fast path.
+
+    Raises:
+        PurdahError: a 4xx problem (no key, bad query, unknown account).
+    """
+    principal = check_role(principal_for(services, authorization), READ_ROLES)
+    when = _instant("at", at)
+    chosen = _category(category)
+    now = services.clock()
+    when = when if when is not None else now
+    try:
+        snapshot = services.cache.snapshot(principal.organisation_id)
+    except SnapshotUnavailable as exc:
+        body = to_json(unavailable_body(account_id, when, exc, now))
+        return Answer(503, {"Cache-Control": "no-store"}, body, MEDIA_TYPE)
+    decision = decide(account_id, when, chosen, snapshot, now=now, decision_id=uuid.uuid4().hex)
+    etag = _etag(decision)
+    headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
+    if if_none_match == etag:
+        return Answer(304, headers, b"")
+    return Answer(200, headers, to_json(decision_json(decision)))
 
 
 @router.get(
@@ -177,31 +218,21 @@ async def can_publish(account_id: str, request: Request) -> Response:
     `valid_until` (and is at most 60 s); `ETag` names the answer, and `If-None-Match` gets 304.
     A scheduling tool should treat any status but 200 (or 304) as "do not post".
 
-    The hot path: the key, `at` and `category` are read here rather than through FastAPI's
-    dependency machinery, which costs more than the decision itself.
+    Served by `CanPublishFastPath` in front of FastAPI's routing; this route documents it and
+    answers when the app is mounted without that middleware.
     """
-    principal = authorise(request, READ_ROLES)
-    at = _query_instant(request, "at")
-    category = _query_category(request)
-    services: Services = request.app.state.services
-    now = services.clock()
-    when = at if at is not None else now
-    try:
-        snapshot = services.cache.snapshot(principal.organisation_id)
-    except SnapshotUnavailable as exc:
-        return JSONResponse(
-            unavailable_body(account_id, when, exc, now),
-            status_code=503,
-            media_type="application/problem+json",
-            headers={"Cache-Control": "no-store"},
-        )
-    decision = decide(account_id, when, category, snapshot, now=now, decision_id=uuid.uuid4().hex)
-    etag = _etag(decision)
-    headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
+    answer = answer_can_publish(
+        request.app.state.services,
+        account_id,
+        authorization=request.headers.get("authorization"),
+        if_none_match=request.headers.get("if-none-match"),
+        at=request.query_params.get("at"),
+        category=request.query_params.get("category"),
+    )
+    if answer.status == 304:
+        return Response(status_code=304, headers=answer.headers)
     return Response(
-        to_json(decision_json(decision)), media_type="application/json", headers=headers
+        answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers
     )
 
 
@@ -243,4 +274,4 @@ async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
     return BatchOut(decisions=decisions)
 
 
-__all__ = ["decision_json", "router"]
+__all__ = ["Answer", "answer_can_publish", "decision_json", "router"]
