@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from app.api.deps import Services
 from app.api.fast_path import CanPublishFastPath
 from app.api.problems import install_problem_handlers
-from app.api.routes import accounts, decisions, elections, meta, windows
+from app.api.routes import accounts, audit, decisions, dies_non, elections, meta, overrides, windows
 from app.config import Settings
 from app.domain import Policy
 from app.store import load_policy
@@ -113,7 +113,7 @@ def create_app(
     app.state.services = services
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
-    for module in (decisions, accounts, elections, windows, meta):
+    for module in (decisions, accounts, overrides, elections, windows, dies_non, audit, meta):
         app.include_router(module.router)
     return app
 

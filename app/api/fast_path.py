@@ -16,8 +16,9 @@ from pydantic_core import to_json
 
 from app.domain import PurdahError
 
+from .deps import principal_for
 from .problems import MEDIA_TYPE, internal_problem, problem_for
-from .routes.decisions import Answer, answer_can_publish
+from .routes.decisions import Answer, answer_can_publish, audited
 
 __all__ = ["CanPublishFastPath"]
 
@@ -57,6 +58,10 @@ class CanPublishFastPath:
                 at=query.get("at"),
                 category=query.get("category"),
             )
+            if answer.override_uses:
+                services = self.fastapi.state.services
+                principal = principal_for(services, _text(headers.get(b"authorization")))
+                answer = await audited(services, answer, actor=principal.actor(), path=path)
         except PurdahError as exc:
             status, extra, problem = problem_for(exc, path)
             answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)

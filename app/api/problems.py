@@ -24,6 +24,7 @@ from app.domain import (
     UnknownCategory,
     UnsupportedElection,
 )
+from app.domain.accounts import IllegalMove, OfficialEmailRequired
 from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUnavailable
 
 __all__ = [
@@ -70,6 +71,10 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     UnknownCategory: ProblemType(422, "unknown-category", "Unknown category"),
     InvalidChange: ProblemType(422, "invalid-change", "The change is not allowed"),
     UnknownAccount: ProblemType(404, "unknown-account", "Unknown account"),
+    IllegalMove: ProblemType(409, "illegal-move", "Not allowed from the account's status"),
+    OfficialEmailRequired: ProblemType(
+        422, "official-email-required", "An official email address is required (policy 5.3a)"
+    ),
     NotFound: ProblemType(404, "not-found", "Not found"),
     AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
     Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
@@ -130,6 +135,12 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
     }
     if isinstance(exc, InvalidChange | InvalidQuery):
         body["errors"] = [{"field": exc.field, "message": exc.problem}]
+    if isinstance(exc, IllegalMove):
+        body["status_now"] = str(exc.status)
+        body["allowed_moves"] = list(exc.allowed)
+    if isinstance(exc, OfficialEmailRequired):
+        body["clause"] = "5.3a"
+        body["errors"] = [{"field": "contact_email", "message": str(exc)}]
     return kind.status, headers, body
 
 

@@ -278,3 +278,156 @@ class PolicyOut(_Out):
 def dump(model: BaseModel) -> dict[str, Any]:
     """JSON-ready dict of a model."""
     return model.model_dump(mode="json")
+
+
+class AccountIn(_In):
+    """A proposed account (policy 4.1): it is `pending` until the Town Clerk approves it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "tiktok-redruth",
+                    "platform": "tiktok",
+                    "name": "Redruth Town Council on TikTok",
+                    "kind": "profile",
+                    "contact_email": "comms@redruth.gov.uk",
+                    "url": "https://www.tiktok.com/@redruthtc",
+                    "reason": "Proposed by the communications officer to reach younger residents",
+                }
+            ]
+        },
+    )
+
+    account_id: Slug
+    platform: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["page", "profile", "company-page", "podcast"]
+    contact_email: Annotated[
+        str, Field(min_length=3, max_length=320, description="On an official domain (policy 5.3a).")
+    ]
+    handle: Annotated[str, Field(max_length=200)] | None = None
+    url: Annotated[str, Field(max_length=500, pattern=r"^https://")] | None = None
+    reason: Text
+
+
+class ReasonIn(_In):
+    """Every move of the Clerk's carries a reason, kept in the audit log."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Approved at the Clerk's weekly review"}]},
+    )
+
+    reason: Text
+
+
+class OverrideIn(_In):
+    """The Clerk's written permission to publish inside a window; it must end."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "facebook-redruthtowncouncil",
+                    "starts_at": "2029-04-10T09:00:00+01:00",
+                    "ends_at": "2029-04-12T17:00:00+01:00",
+                    "categories": ["event"],
+                    "reason": "Murdoch Day street fair: factual event notice, approved by the Town Clerk",
+                }
+            ]
+        },
+    )
+
+    account_id: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=80, description="An account id, or `all` for every account."
+        ),
+    ]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    categories: list[Category] | None = Field(
+        default=None, description="Null: every category but the never-permitted ones."
+    )
+    reason: Text
+
+
+class OverrideOut(_Out):
+    override_id: str
+    account_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    categories: list[str] | None
+    reason: str
+    granted_by: str
+    created_at: dt.datetime
+    confirmed: bool
+    revoked_at: dt.datetime | None
+    revoke_reason: str | None
+    in_force: bool = Field(description="Confirmed where required, not revoked, and not yet ended.")
+
+
+class DiesNonIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"date": "2029-04-16", "name": "Day of national mourning (appointed)"}]
+        },
+    )
+
+    date: dt.date
+    name: Text
+
+
+class DiesNonOut(_Out):
+    date: dt.date
+    name: str
+
+
+class ManualWindowPatch(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"ends_at": "2027-06-05T00:00:00+01:00", "change_reason": "Review finished early"}
+            ]
+        },
+    )
+
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    reason: Text | None = None
+    account_ids: list[Slug] | None = None
+    change_reason: Text
+
+
+class AuditEventOut(_Out):
+    seq: int
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    target: str
+    reason: str | None
+    before: Any
+    after: Any
+    request_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(_Out):
+    events: list[AuditEventOut]
+    next_after_seq: int | None = Field(
+        description="Pass as `after_seq` for the next page; null at the end."
+    )
+
+
+class AuditVerifyOut(_Out):
+    ok: bool
+    events: int
+    broken_at_seq: int | None
+    problem: str | None

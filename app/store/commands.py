@@ -14,14 +14,18 @@ from sqlalchemy import Engine, delete, select
 from sqlmodel import Session, col
 
 from app.domain import (
+    AccountStatus,
+    Category,
     Country,
     ElectionKind,
     ElectionRecord,
     ListedElection,
     Policy,
+    Snapshot,
     parse_election_id,
     restricted_periods,
 )
+from app.domain.accounts import AccountAction, check_official_email, next_status
 from app.store.errors import AlreadyExists, InvalidChange, NotFound
 from app.store.keys import NewKey, Role, new_key
 from app.store.tables import (
@@ -31,6 +35,7 @@ from app.store.tables import (
     ElectionRow,
     ManualWindowRow,
     OrganisationRow,
+    OverrideRow,
     RestrictedPeriodRow,
 )
 from app.store.unit_of_work import Actor, Write, write
@@ -508,3 +513,407 @@ def revoke_key(
 def country_of(row: OrganisationRow) -> Country:
     """The organisation's part of the UK."""
     return Country(row.country)
+
+
+# --- accounts (policy 3.1, 3.2, 4.1, 5.3a) ---------------------------------------------------
+
+
+def _account_dict(row: AccountRow) -> dict[str, Any]:
+    return {
+        "status": row.status,
+        "name": row.name,
+        "platform": row.platform,
+        "contact_email": row.contact_email,
+    }
+
+
+def propose_account(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    *,
+    account_id: str,
+    platform: str,
+    name: str,
+    kind: str,
+    contact_email: str,
+    handle: str | None,
+    url: str | None,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> AccountRow:
+    """
+    Propose a new official account; it stays `pending` until the Clerk approves it (4.1).
+
+    Raises:
+        OfficialEmailRequired: the contact email is not on an official domain (5.3a).
+        AlreadyExists: the id is taken.
+    """
+    email = check_official_email(contact_email, policy.official_email_domains)
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        if change.session.get(AccountRow, (policy.organisation_id, account_id)) is not None:
+            raise AlreadyExists(what="account", identifier=account_id)
+        row = AccountRow(
+            organisation_id=policy.organisation_id,
+            id=account_id,
+            platform=platform,
+            name=name,
+            handle=handle,
+            url=url,
+            kind=kind,
+            status=str(AccountStatus.PENDING),
+            contact_email=email,
+            created_at=now,
+            updated_at=now,
+        )
+        change.session.add(row)
+        change.session.flush()
+        change.audit("account.propose", account_id, reason=reason, after=_account_dict(row))
+    return row
+
+
+def move_account(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    account_id: str,
+    action: AccountAction,
+    *,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> AccountRow:
+    """
+    Approve, suspend, reinstate, close or deactivate an account, with a reason.
+
+    Raises:
+        NotFound: no such account.
+        IllegalMove: the move is not allowed from its status (409, listing the allowed moves).
+    """
+    if not reason.strip():
+        raise InvalidChange(field="reason", problem=f"{action} needs a reason")
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = change.session.get(AccountRow, (policy.organisation_id, account_id))
+        if row is None:
+            raise NotFound(what="account", identifier=account_id)
+        before = _account_dict(row)
+        row.status = str(next_status(account_id, AccountStatus(row.status), action))
+        row.updated_at = now
+        change.session.add(row)
+        change.session.flush()
+        change.audit(
+            f"account.{action}",
+            account_id,
+            reason=reason.strip(),
+            before=before,
+            after=_account_dict(row),
+        )
+    return row
+
+
+# --- overrides -----------------------------------------------------------------------------------
+
+
+def _override_dict(row: OverrideRow) -> dict[str, Any]:
+    return {
+        "account_id": row.account_id,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "categories": row.categories,
+        "confirmed_at": row.confirmed_at,
+        "revoked_at": row.revoked_at,
+    }
+
+
+def grant_override(
+    engine: Engine,
+    policy: Policy,
+    snapshot: Snapshot,
+    actor: Actor,
+    *,
+    account_id: str | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    categories: Sequence[Category] | None,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> OverrideRow:
+    """
+    Grant the Clerk's written permission to publish inside a window.
+
+    Raises:
+        InvalidChange: the override is unbounded or longer than the policy allows, does not
+            overlap a restriction window, names a never-permitted category (policy 5.1, Local
+            Government Act 1986 s. 2), or has no reason.
+        NotFound: the account is not the organisation's.
+    """
+    if ends_at <= starts_at:
+        raise InvalidChange(field="ends_at", problem="must be after starts_at")
+    if ends_at - starts_at > policy.max_override:
+        raise InvalidChange(
+            field="ends_at",
+            problem=f"an override may last at most {policy.max_override.days} days under the policy",
+        )
+    if not reason.strip():
+        raise InvalidChange(field="reason", problem="an override needs a written reason")
+    never = sorted(set(categories or ()) & policy.never_permitted)
+    if never:
+        raise InvalidChange(
+            field="categories",
+            problem=(
+                f"{', '.join(never)} can never be published on an official account (policy 5.1; "
+                "Local Government Act 1986 s. 2): no override can permit it"
+            ),
+        )
+    if account_id is not None and account_id not in snapshot.accounts:
+        raise NotFound(what="account", identifier=account_id)
+    windows = snapshot.windows_for(account_id) if account_id else snapshot.windows
+    if not any(w.starts_at < ends_at and starts_at < w.ends_at for w in windows):
+        raise InvalidChange(
+            field="starts_at",
+            problem="the override does not overlap any restriction window: outside windows nothing needs one",
+        )
+    needs_second = policy.override_needs_second_clerk
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = OverrideRow(
+            id=f"ov-{secrets.token_hex(5)}",
+            organisation_id=policy.organisation_id,
+            account_id=account_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            categories=sorted(str(c) for c in categories) if categories else None,
+            reason=reason.strip(),
+            granted_by=actor.name,
+            created_at=now,
+            confirmed_at=None if needs_second else now,
+            confirmed_by=None if needs_second else actor.name,
+        )
+        change.session.add(row)
+        change.session.flush()
+        change.audit("override.grant", row.id, reason=row.reason, after=_override_dict(row))
+    return row
+
+
+def confirm_override(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    override_id: str,
+    *,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> OverrideRow:
+    """
+    A second Clerk confirms an override, where the policy requires it (no self-approval).
+
+    Raises:
+        NotFound, InvalidChange (confirmed already, revoked, or by the Clerk who granted it).
+    """
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = _override(change, override_id)
+        if row.revoked_at is not None:
+            raise InvalidChange(field="override_id", problem=f"{override_id} was revoked")
+        if row.confirmed_at is not None:
+            raise InvalidChange(field="override_id", problem=f"{override_id} is confirmed already")
+        if row.granted_by == actor.name:
+            raise InvalidChange(
+                field="override_id", problem="the Clerk who granted an override cannot confirm it"
+            )
+        before = _override_dict(row)
+        row.confirmed_at = now
+        row.confirmed_by = actor.name
+        change.session.add(row)
+        change.audit("override.confirm", override_id, before=before, after=_override_dict(row))
+    return row
+
+
+def revoke_override(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    override_id: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> OverrideRow:
+    """Revoke an override at once. Raises NotFound, InvalidChange (revoked already, no reason)."""
+    if not reason.strip():
+        raise InvalidChange(field="reason", problem="revoking an override needs a reason")
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = _override(change, override_id)
+        if row.revoked_at is not None:
+            raise InvalidChange(field="override_id", problem=f"{override_id} was revoked already")
+        before = _override_dict(row)
+        row.revoked_at = now
+        row.revoked_by = actor.name
+        row.revoke_reason = reason.strip()
+        change.session.add(row)
+        change.audit(
+            "override.revoke",
+            override_id,
+            reason=row.revoke_reason,
+            before=before,
+            after=_override_dict(row),
+        )
+    return row
+
+
+def _override(change: Write, override_id: str) -> OverrideRow:
+    row = change.session.get(OverrideRow, override_id)
+    if row is None or row.organisation_id != change.organisation_id:
+        raise NotFound(what="override", identifier=override_id)
+    return row
+
+
+def record_override_use(
+    engine: Engine,
+    organisation_id: str,
+    actor: Actor,
+    uses: Sequence[dict[str, Any]],
+    *,
+    now: dt.datetime,
+) -> None:
+    """Audit decisions that relied on an override (no data_version bump: decisions do not change)."""
+    with write(engine, organisation_id, actor, now=now, bump=False) as change:
+        for use in uses:
+            change.audit("decision.override", str(use["override_id"]), after=use)
+
+
+# --- dies non and manual windows ---------------------------------------------------------------
+
+
+def add_dies_non(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    *,
+    day: dt.date,
+    name: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> None:
+    """
+    Add a day of public thanksgiving or mourning; every period is recomputed (SI 2006/3304
+    Sch. 2 r. 2 and the like: such days do not count as working days).
+    """
+    if not name.strip():
+        raise InvalidChange(field="name", problem="name the day (e.g. 'National day of mourning')")
+    if day.weekday() >= 5:
+        raise InvalidChange(
+            field="date", problem=f"{day} is a weekend day, never a working day anyway"
+        )
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        if change.session.get(DiesNonRow, (policy.organisation_id, day)) is not None:
+            raise AlreadyExists(what="dies non", identifier=day.isoformat())
+        before = _periods_dict(change)
+        change.session.add(
+            DiesNonRow(
+                organisation_id=policy.organisation_id, day=day, name=name.strip(), created_at=now
+            )
+        )
+        change.session.flush()
+        _recompute_periods(change, policy)
+        change.audit(
+            "dies_non.add",
+            day.isoformat(),
+            reason=name.strip(),
+            before=before,
+            after=_periods_dict(change),
+        )
+
+
+def remove_dies_non(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    *,
+    day: dt.date,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> None:
+    """Remove a day the Clerk added; every period is recomputed."""
+    if not reason.strip():
+        raise InvalidChange(field="reason", problem="removing a dies non needs a reason")
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = change.session.get(DiesNonRow, (policy.organisation_id, day))
+        if row is None:
+            raise NotFound(what="dies non", identifier=day.isoformat())
+        before = _periods_dict(change)
+        change.session.delete(row)
+        change.session.flush()
+        _recompute_periods(change, policy)
+        change.audit(
+            "dies_non.remove",
+            day.isoformat(),
+            reason=reason.strip(),
+            before=before,
+            after=_periods_dict(change),
+        )
+
+
+def _periods_dict(change: Write) -> dict[str, Any]:
+    rows = change.session.execute(
+        select(RestrictedPeriodRow).where(
+            col(RestrictedPeriodRow.organisation_id) == change.organisation_id
+        )
+    ).scalars()
+    return {row.election_id: [row.starts_at, row.ends_at] for row in rows}
+
+
+def change_manual_window(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    window_id: str,
+    *,
+    changes: dict[str, Any],
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> ManualWindowRow:
+    """Change a manual window's times, reason or accounts; ending one early is `ends_at=now`."""
+    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
+        row = change.session.get(ManualWindowRow, window_id)
+        if row is None or row.organisation_id != policy.organisation_id:
+            raise NotFound(what="manual window", identifier=window_id)
+        before = {
+            "starts_at": row.starts_at,
+            "ends_at": row.ends_at,
+            "reason": row.reason,
+            "account_ids": row.account_ids,
+        }
+        for field in ("starts_at", "ends_at", "reason"):
+            if changes.get(field) is not None:
+                setattr(row, field, changes[field])
+        if "account_ids" in changes:
+            ids = changes["account_ids"]
+            known = set(
+                change.session.execute(
+                    select(col(AccountRow.id)).where(
+                        col(AccountRow.organisation_id) == policy.organisation_id
+                    )
+                ).scalars()
+            )
+            for account_id in ids or ():
+                if account_id not in known:
+                    raise NotFound(what="account", identifier=account_id)
+            row.account_ids = sorted(set(ids)) if ids is not None else None
+        if row.ends_at <= row.starts_at:
+            raise InvalidChange(field="ends_at", problem="must be after starts_at")
+        change.session.add(row)
+        change.audit(
+            "window.change",
+            window_id,
+            reason=changes.get("change_reason"),
+            before=before,
+            after={
+                "starts_at": row.starts_at,
+                "ends_at": row.ends_at,
+                "reason": row.reason,
+                "account_ids": row.account_ids,
+            },
+        )
+    return row

@@ -6,9 +6,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.store.errors import NotFound
-from app.store.tables import AccountRow, ElectionRow, RestrictedPeriodRow
+from app.store.tables import AccountRow, DiesNonRow, ElectionRow, OverrideRow, RestrictedPeriodRow
 
-__all__ = ["get_account", "get_election", "list_accounts", "list_elections"]
+__all__ = [
+    "get_account",
+    "get_election",
+    "list_accounts",
+    "list_dies_non",
+    "list_elections",
+    "list_overrides",
+]
 
 
 def list_accounts(engine: Engine, organisation_id: str) -> list[AccountRow]:
@@ -75,3 +82,28 @@ def get_election(
     if row is None:
         raise NotFound(what="election", identifier=election_id)
     return row, period
+
+
+def list_overrides(
+    engine: Engine, organisation_id: str, *, account_id: str | None = None
+) -> list[OverrideRow]:
+    """Overrides, newest first; for one account, its own and the organisation-wide ones."""
+    query = select(OverrideRow).where(col(OverrideRow.organisation_id) == organisation_id)
+    if account_id is not None:
+        query = query.where(
+            (col(OverrideRow.account_id) == account_id) | col(OverrideRow.account_id).is_(None)
+        )
+    with Session(engine) as session:
+        return list(session.execute(query.order_by(col(OverrideRow.created_at).desc())).scalars())
+
+
+def list_dies_non(engine: Engine, organisation_id: str) -> list[DiesNonRow]:
+    """The days the Clerk added, in date order."""
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(DiesNonRow)
+                .where(col(DiesNonRow.organisation_id) == organisation_id)
+                .order_by(col(DiesNonRow.day))
+            ).scalars()
+        )

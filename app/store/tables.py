@@ -68,6 +68,10 @@ class OrganisationRow(SQLModel, table=True):
     policy_file: str = Field(max_length=200)
     data_version: int = Field(default=0)
     created_at: dt.datetime = _instant()
+    # The hash of the latest audit event and how many there are: deleting the newest events
+    # (which no later event links to) shows as a mismatch here.
+    audit_head: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    audit_events: int = Field(default=0)
 
 
 class ElectionRow(SQLModel, table=True):

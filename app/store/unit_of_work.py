@@ -73,6 +73,7 @@ class Write:
         ).first()
         previous = last[0] if last else GENESIS
         for event in self._events:
+            self.session.flush()
             row = AuditEventRow(
                 organisation_id=self.organisation_id,
                 at=self.now,
@@ -89,6 +90,15 @@ class Write:
             row.hash = chain_hash(previous, audit_payload(row))
             self.session.flush()
             previous = row.hash
+        if self._events:
+            self.session.execute(
+                update(OrganisationRow)
+                .where(col(OrganisationRow.id) == self.organisation_id)
+                .values(
+                    audit_head=previous,
+                    audit_events=col(OrganisationRow.audit_events) + len(self._events),
+                )
+            )
 
 
 def audit_payload(row: AuditEventRow) -> dict[str, Any]:
@@ -124,9 +134,15 @@ def write(
     *,
     now: dt.datetime,
     request_id: str | None = None,
+    bump: bool = True,
 ) -> Iterator[Write]:
     """
     Open a write for one organisation; commit on success, roll back on any exception.
+
+    Args:
+        bump: whether the write changes what decisions see (it bumps `data_version`). An
+            audit-only write (a decision that relied on an override) takes the same lock
+            without a bump, so it does not make every replica rebuild its snapshot.
 
     Raises:
         NotFound: the organisation does not exist.
@@ -135,7 +151,7 @@ def write(
         bumped = session.execute(
             update(OrganisationRow)
             .where(col(OrganisationRow.id) == organisation_id)
-            .values(data_version=col(OrganisationRow.data_version) + 1)
+            .values(data_version=col(OrganisationRow.data_version) + (1 if bump else 0))
         )
         if bumped.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound(what="organisation", identifier=organisation_id)

@@ -1,12 +1,13 @@
 """Accounts: the official social media accounts of the caller's organisation."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
-from app.store import queries
+from app.domain.accounts import AccountAction
+from app.store import commands, queries
 from app.store.tables import AccountRow
 
-from ..deps import Reader, ServicesDep
-from ..schemas import AccountOut, london
+from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..schemas import AccountIn, AccountOut, ReasonIn, london
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
@@ -32,3 +33,79 @@ def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
 @router.get("/{account_id}", response_model=AccountOut, summary="One account")
 def get_account(account_id: str, services: ServicesDep, principal: Reader) -> AccountOut:
     return _out(queries.get_account(services.engine, principal.organisation_id, account_id))
+
+
+@router.post(
+    "",
+    response_model=AccountOut,
+    status_code=201,
+    summary="Propose a new official account (policy 4.1); it is pending until approved",
+)
+def propose_account(
+    body: AccountIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
+) -> AccountOut:
+    """The contact email must be on an official domain (policy 5.3a), else 422 citing the clause."""
+    row = commands.propose_account(
+        services.engine,
+        services.policy(principal.organisation_id),
+        principal.actor(),
+        account_id=body.account_id,
+        platform=body.platform,
+        name=body.name,
+        kind=body.kind,
+        contact_email=body.contact_email,
+        handle=body.handle,
+        url=body.url,
+        reason=body.reason,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/accounts/{row.id}"
+    return _out(row)
+
+
+_MOVES = {
+    AccountAction.APPROVE: "Approve a proposed account (policy 4.1): pending to active",
+    AccountAction.SUSPEND: "Suspend publishing rights (policy 3.1): active to suspended",
+    AccountAction.REINSTATE: "Reinstate a suspended or inactive account: to active",
+    AccountAction.CLOSE: "Close an account (policy 3.2): closed for good",
+    AccountAction.DEACTIVATE: "Mark an account not currently in use: active to inactive",
+}
+
+
+def _move_route(action: AccountAction) -> None:
+    def move(
+        account_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+    ) -> AccountOut:
+        row = commands.move_account(
+            services.engine,
+            services.policy(principal.organisation_id),
+            principal.actor(),
+            account_id,
+            action,
+            reason=body.reason,
+            now=services.clock(),
+            request_id=request_id(request),
+        )
+        services.cache.refresh()
+        return _out(row)
+
+    move.__name__ = f"{action}_account"
+    move.__doc__ = (
+        f"{_MOVES[action]}. A move the status does not allow gets 409 listing the allowed moves."
+    )
+    router.post(
+        f"/{{account_id}}/{action}",
+        response_model=AccountOut,
+        summary=_MOVES[action],
+        responses={
+            409: {
+                "description": "Not allowed from the account's status; the body lists `allowed_moves`."
+            }
+        },
+    )(move)
+
+
+for _action in AccountAction:
+    _move_route(_action)

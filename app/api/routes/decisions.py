@@ -4,8 +4,10 @@ can-publish and batch decisions: the hot path. Answered from the in-memory snaps
 Fail closed: if the snapshot is unavailable the answer is 503 with a deny body.
 """
 
+import asyncio
 import datetime as dt
 import hashlib
+import logging
 import math
 import uuid
 from dataclasses import dataclass
@@ -14,14 +16,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
-from app.domain import LONDON, Category, Decision, Outcome, Reason, Window, decide
+from app.domain import LONDON, Category, Decision, Outcome, Reason, ReasonCode, Window, decide
+from app.store.commands import record_override_use
 from app.store.errors import SnapshotUnavailable
+from app.store.unit_of_work import Actor
 
 from ..deps import READ_ROLES, SECURED, Services, authorise, check_role, principal_for
 from ..problems import MEDIA_TYPE, InvalidQuery
 from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
+log = logging.getLogger(__name__)
 
 CACHE_CAP_SECONDS = 60
 
@@ -161,12 +166,68 @@ def _category(text: str | None) -> Category:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An HTTP answer: status, headers and body bytes."""
+    """
+    An HTTP answer: status, headers and body bytes, and the override uses to audit before
+    it may be sent (a decision that relied on an override is an audit event).
+    """
 
     status: int
     headers: dict[str, str]
     body: bytes
     media_type: str = "application/json"
+    organisation_id: str = ""
+    override_uses: tuple[dict[str, object], ...] = ()
+
+
+def override_uses(decision: Decision) -> tuple[dict[str, object], ...]:
+    """What to audit for a decision that relied on an override (usually nothing)."""
+    return tuple(
+        {
+            "override_id": reason.override_id,
+            "decision_id": decision.decision_id,
+            "account_id": decision.account_id,
+            "category": str(decision.category),
+            "at": decision.at.isoformat(),
+        }
+        for reason in decision.reasons
+        if reason.code is ReasonCode.OVERRIDE_APPLIED
+    )
+
+
+async def audited(services: Services, answer: Answer, *, actor: Actor, path: str) -> Answer:
+    """
+    Record the override uses of an answer, off the event loop, before it is sent. If they
+    cannot be recorded the answer becomes a 503 deny: an unrecorded override must not be used.
+    """
+    if not answer.override_uses:
+        return answer
+    try:
+        await asyncio.to_thread(
+            record_override_use, services.engine, answer.organisation_id, actor, answer.override_uses,
+            now=services.clock(),
+        )  # fmt: skip
+    except Exception:
+        log.exception("could not audit an override's use; failing closed")
+        body = {
+            "type": "/problems/service-unavailable",
+            "title": "Decision data unavailable",
+            "status": 503,
+            "detail": "the decision relied on an override whose use could not be recorded: do not publish",
+            "instance": path,
+            "allowed": False,
+            "outcome": "deny",
+            "reasons": [
+                {
+                    "code": "SERVICE_UNAVAILABLE",
+                    "effect": "deny",
+                    "message": "The use of the override could not be recorded.",
+                    "clause": None,
+                    "rule": None,
+                }
+            ],
+        }
+        return Answer(503, {"Cache-Control": "no-store"}, to_json(body), MEDIA_TYPE)
+    return answer
 
 
 def answer_can_publish(
@@ -197,9 +258,13 @@ def answer_can_publish(
     decision = decide(account_id, when, chosen, snapshot, now=now, decision_id=uuid.uuid4().hex)
     etag = _etag(decision)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
+    uses = override_uses(decision)
     if if_none_match == etag:
-        return Answer(304, headers, b"")
-    return Answer(200, headers, to_json(decision_json(decision)))
+        return Answer(
+            304, headers, b"", organisation_id=principal.organisation_id, override_uses=uses
+        )
+    body = to_json(decision_json(decision))
+    return Answer(200, headers, body, organisation_id=principal.organisation_id, override_uses=uses)
 
 
 @router.get(
@@ -221,14 +286,17 @@ async def can_publish(account_id: str, request: Request) -> Response:
     Served by `CanPublishFastPath` in front of FastAPI's routing; this route documents it and
     answers when the app is mounted without that middleware.
     """
+    services: Services = request.app.state.services
     answer = answer_can_publish(
-        request.app.state.services,
+        services,
         account_id,
         authorization=request.headers.get("authorization"),
         if_none_match=request.headers.get("if-none-match"),
         at=request.query_params.get("at"),
         category=request.query_params.get("category"),
     )
+    principal = principal_for(services, request.headers.get("authorization"))
+    answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
     if answer.status == 304:
         return Response(status_code=304, headers=answer.headers)
     return Response(
@@ -258,20 +326,24 @@ async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
             media_type="application/problem+json",
             headers={"Cache-Control": "no-store"},
         )
-    decisions = [
-        DecisionOut.of(
-            decide(
-                c.account_id,
-                c.at or now,
-                c.category,
-                snapshot,
-                now=now,
-                decision_id=uuid.uuid4().hex,
-            )
+    decided = [
+        decide(
+            c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=uuid.uuid4().hex
         )
         for c in body.checks
     ]
-    return BatchOut(decisions=decisions)
+    uses = tuple(use for d in decided for use in override_uses(d))
+    answer = Answer(
+        200,
+        {"Cache-Control": "no-store"},
+        to_json({"decisions": [decision_json(d) for d in decided]}),
+        organisation_id=principal.organisation_id,
+        override_uses=uses,
+    )
+    answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
+    return Response(
+        answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers
+    )
 
 
-__all__ = ["Answer", "answer_can_publish", "decision_json", "router"]
+__all__ = ["Answer", "answer_can_publish", "audited", "decision_json", "router"]

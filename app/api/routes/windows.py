@@ -8,9 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 from app.domain import LONDON, UnknownAccount, london_instant
 from app.store import commands
 from app.store.errors import InvalidChange
+from app.store.tables import ManualWindowRow
 
 from ..deps import Clerk, Reader, ServicesDep, request_id
-from ..schemas import NAIVE_MESSAGE, ManualWindowIn, ManualWindowOut, WindowOut, london
+from ..schemas import (
+    NAIVE_MESSAGE,
+    ManualWindowIn,
+    ManualWindowOut,
+    ManualWindowPatch,
+    ReasonIn,
+    WindowOut,
+    london,
+)
 
 router = APIRouter(prefix="/v1/windows", tags=["windows"])
 
@@ -104,3 +113,53 @@ def add_window(
         created_by=row.created_by,
         created_at=london(row.created_at),
     )
+
+
+def _manual_out(row: ManualWindowRow) -> ManualWindowOut:
+    return ManualWindowOut(
+        window_id=row.id,
+        starts_at=row.starts_at.astimezone(LONDON),
+        ends_at=row.ends_at.astimezone(LONDON),
+        reason=row.reason,
+        account_ids=row.account_ids,
+        created_by=row.created_by,
+        created_at=row.created_at.astimezone(LONDON),
+    )
+
+
+@router.patch(
+    "/{window_id}",
+    response_model=ManualWindowOut,
+    summary="Change a manual window's times, reason or accounts (Clerk)",
+)
+def change_window(
+    window_id: str,
+    body: ManualWindowPatch,
+    request: Request,
+    services: ServicesDep,
+    principal: Clerk,
+) -> ManualWindowOut:
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    row = commands.change_manual_window(
+        services.engine, services.policy(principal.organisation_id), principal.actor(), window_id, changes=changes,
+        now=services.clock(), request_id=request_id(request),
+    )  # fmt: skip
+    services.cache.refresh()
+    return _manual_out(row)
+
+
+@router.post(
+    "/{window_id}/end",
+    response_model=ManualWindowOut,
+    summary="End a manual window now, with a reason (Clerk)",
+)
+def end_window(
+    window_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+) -> ManualWindowOut:
+    now = services.clock()
+    row = commands.change_manual_window(
+        services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
+        changes={"ends_at": now, "change_reason": body.reason}, now=now, request_id=request_id(request),
+    )  # fmt: skip
+    services.cache.refresh()
+    return _manual_out(row)

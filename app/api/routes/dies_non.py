@@ -1,0 +1,58 @@
+"""Days of public thanksgiving or mourning, appointed at short notice, that do not count as working days."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.store import commands, queries
+
+from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..schemas import DiesNonIn, DiesNonOut, Text
+
+router = APIRouter(prefix="/v1/dies-non", tags=["dies non"])
+
+
+@router.get("", response_model=list[DiesNonOut], summary="Days the Clerk added as dies non")
+def list_dies_non(services: ServicesDep, principal: Reader) -> list[DiesNonOut]:
+    return [
+        DiesNonOut(date=row.day, name=row.name)
+        for row in queries.list_dies_non(services.engine, principal.organisation_id)
+    ]
+
+
+@router.post(
+    "",
+    response_model=DiesNonOut,
+    status_code=201,
+    summary="Add a day of thanksgiving or mourning; every period is recomputed",
+)
+def add(
+    body: DiesNonIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
+) -> DiesNonOut:
+    """Election rules disregard such days when counting working days (e.g. SI 2006/3304 Sch. 2 r. 2)."""
+    commands.add_dies_non(
+        services.engine, services.policy(principal.organisation_id), principal.actor(), day=body.date, name=body.name,
+        now=services.clock(), request_id=request_id(request),
+    )  # fmt: skip
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/dies-non/{body.date.isoformat()}"
+    return DiesNonOut(date=body.date, name=body.name)
+
+
+@router.delete(
+    "/{day}", status_code=204, summary="Remove a day the Clerk added; every period is recomputed"
+)
+def remove(
+    day: dt.date,
+    reason: Annotated[Text, Query(description="Why the day is removed (audited).")],
+    request: Request,
+    services: ServicesDep,
+    principal: Clerk,
+) -> Response:
+    commands.remove_dies_non(
+        services.engine, services.policy(principal.organisation_id), principal.actor(), day=day, reason=reason,
+        now=services.clock(), request_id=request_id(request),
+    )  # fmt: skip
+    services.cache.refresh()
+    return Response(status_code=204)

@@ -1,0 +1,125 @@
+"""Overrides: the Town Clerk's written permission to publish inside a window (policy 3.2, 5.3g)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.domain import Category
+from app.store import commands, queries
+from app.store.tables import OverrideRow
+
+from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..schemas import OverrideIn, OverrideOut, ReasonIn, london
+
+router = APIRouter(prefix="/v1/overrides", tags=["overrides"])
+
+
+def _out(row: OverrideRow, now: object, needs_second: bool) -> OverrideOut:
+    confirmed = row.confirmed_at is not None or not needs_second
+    return OverrideOut(
+        override_id=row.id,
+        account_id=row.account_id or "all",
+        starts_at=london(row.starts_at),
+        ends_at=london(row.ends_at),
+        categories=row.categories,
+        reason=row.reason,
+        granted_by=row.granted_by,
+        created_at=london(row.created_at),
+        confirmed=confirmed,
+        revoked_at=london(row.revoked_at),
+        revoke_reason=row.revoke_reason,
+        in_force=confirmed and row.revoked_at is None and row.ends_at > now,  # type: ignore[operator]
+    )
+
+
+@router.post(
+    "",
+    response_model=OverrideOut,
+    status_code=201,
+    summary="Grant an override: permission to publish inside a window, for a bounded time, with a reason",
+)
+def grant(
+    body: OverrideIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
+) -> OverrideOut:
+    """
+    `account_id` is one account or `all`. The override must end within the policy's longest
+    duration, overlap a restriction window, and cannot cover a never-permitted category
+    (policy 5.1; Local Government Act 1986 s. 2). Where the policy requires it, a second Clerk
+    confirms it before it takes effect.
+    """
+    policy = services.policy(principal.organisation_id)
+    row = commands.grant_override(
+        services.engine,
+        policy,
+        services.cache.snapshot(principal.organisation_id),
+        principal.actor(),
+        account_id=None if body.account_id == "all" else body.account_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        categories=body.categories,
+        reason=body.reason,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/overrides/{row.id}"
+    return _out(row, services.clock(), policy.override_needs_second_clerk)
+
+
+@router.get("", response_model=list[OverrideOut], summary="List overrides, newest first")
+def list_overrides(
+    services: ServicesDep,
+    principal: Reader,
+    account_id: Annotated[
+        str | None, Query(description="One account's (and organisation-wide) overrides.")
+    ] = None,
+    in_force: Annotated[
+        bool | None, Query(description="Only those in force now (or only those not).")
+    ] = None,
+) -> list[OverrideOut]:
+    policy = services.policy(principal.organisation_id)
+    now = services.clock()
+    rows = queries.list_overrides(services.engine, principal.organisation_id, account_id=account_id)
+    found = [_out(row, now, policy.override_needs_second_clerk) for row in rows]
+    return [o for o in found if in_force is None or o.in_force is in_force]
+
+
+@router.post(
+    "/{override_id}/revoke",
+    response_model=OverrideOut,
+    summary="Revoke an override at once, with a reason",
+)
+def revoke(
+    override_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+) -> OverrideOut:
+    policy = services.policy(principal.organisation_id)
+    row = commands.revoke_override(
+        services.engine, policy, principal.actor(), override_id, reason=body.reason, now=services.clock(),
+        request_id=request_id(request),
+    )  # fmt: skip
+    services.cache.refresh()
+    return _out(row, services.clock(), policy.override_needs_second_clerk)
+
+
+@router.post(
+    "/{override_id}/confirm",
+    response_model=OverrideOut,
+    summary="Confirm an override granted by another Clerk (where the policy requires two)",
+)
+def confirm(
+    override_id: str, request: Request, services: ServicesDep, principal: Clerk
+) -> OverrideOut:
+    policy = services.policy(principal.organisation_id)
+    row = commands.confirm_override(
+        services.engine,
+        policy,
+        principal.actor(),
+        override_id,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    services.cache.refresh()
+    return _out(row, services.clock(), policy.override_needs_second_clerk)
+
+
+__all__ = ["Category", "router"]

@@ -1,0 +1,116 @@
+"""
+What the Town Clerk may do to an account, and what becomes of it.
+
+Source: Redruth Social Media Policy 4.1 (new accounts need the Clerk's approval), 3.1
+(publishing rights may be suspended), 3.2 (the Clerk may require closure), 5.3a (official
+accounts use official email addresses).
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from app.domain.errors import PurdahError
+from app.domain.policy import AccountStatus
+
+__all__ = [
+    "AccountAction",
+    "IllegalMove",
+    "OfficialEmailRequired",
+    "check_official_email",
+    "next_status",
+]
+
+
+class AccountAction(StrEnum):
+    """The Clerk's moves on an account."""
+
+    APPROVE = "approve"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    CLOSE = "close"
+    DEACTIVATE = "deactivate"
+
+
+_MOVES: Mapping[AccountStatus, Mapping[AccountAction, AccountStatus]] = {
+    AccountStatus.PENDING: {
+        AccountAction.APPROVE: AccountStatus.ACTIVE,
+        AccountAction.CLOSE: AccountStatus.CLOSED,
+    },
+    AccountStatus.ACTIVE: {
+        AccountAction.SUSPEND: AccountStatus.SUSPENDED,
+        AccountAction.DEACTIVATE: AccountStatus.INACTIVE,
+        AccountAction.CLOSE: AccountStatus.CLOSED,
+    },
+    AccountStatus.SUSPENDED: {
+        AccountAction.REINSTATE: AccountStatus.ACTIVE,
+        AccountAction.CLOSE: AccountStatus.CLOSED,
+    },
+    AccountStatus.INACTIVE: {
+        AccountAction.REINSTATE: AccountStatus.ACTIVE,
+        AccountAction.CLOSE: AccountStatus.CLOSED,
+    },
+    AccountStatus.CLOSED: {},
+}
+
+CLAUSES: Mapping[AccountAction, str] = {
+    AccountAction.APPROVE: "4.1",
+    AccountAction.SUSPEND: "3.1",
+    AccountAction.REINSTATE: "3.1",
+    AccountAction.CLOSE: "3.2",
+    AccountAction.DEACTIVATE: "3.2",
+}
+
+
+class IllegalMove(PurdahError):
+    """A move the account's status does not allow (closing a closed account)."""
+
+    def __init__(self, account_id: str, status: AccountStatus, action: AccountAction) -> None:
+        self.account_id = account_id
+        self.status = status
+        self.action = action
+        self.allowed = tuple(str(a) for a in _MOVES[status])
+        allowed = ", ".join(self.allowed) or "none: a closed account stays closed"
+        msg = (
+            f"account {account_id!r} is {status}: it cannot be {action}d; allowed moves: {allowed}"
+        )
+        super().__init__(msg)
+
+
+class OfficialEmailRequired(PurdahError):
+    """An account's contact email is not on one of the council's official domains (5.3a)."""
+
+    def __init__(self, email: str, domains: tuple[str, ...]) -> None:
+        self.email = email
+        self.domains = domains
+        msg = (
+            f"policy 5.3a: official accounts must use an official email address; {email!r} is not on "
+            f"{', '.join('@' + d for d in domains) or 'any official domain'}"
+        )
+        super().__init__(msg)
+
+
+def next_status(account_id: str, status: AccountStatus, action: AccountAction) -> AccountStatus:
+    """
+    The status after the Clerk's move.
+
+    Raises:
+        IllegalMove: the move is not allowed from `status`; it lists the allowed ones.
+    """
+    moves = _MOVES[status]
+    if action not in moves:
+        raise IllegalMove(account_id, status, action)
+    return moves[action]
+
+
+def check_official_email(email: str, domains: tuple[str, ...]) -> str:
+    """
+    The address, lower-cased, if its domain is official (policy 5.3a).
+
+    Raises:
+        OfficialEmailRequired: it is not.
+    """
+    address = email.strip().lower()
+    local, _, domain = address.rpartition("@")
+    if not local or domain not in {d.lower() for d in domains}:
+        raise OfficialEmailRequired(email, domains)
+    return address
