@@ -9,6 +9,7 @@ import json
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -48,6 +49,7 @@ from app.domain import (
     timetable_summary,
 )
 from app.store import PolicyFileError, load_policy
+from app.store.audit import export_events, verify_organisation
 from app.store.commands import create_key, revoke_key
 from app.store.commands import seed as seed_organisation
 from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine, upgrade
@@ -348,6 +350,8 @@ def status(
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 
@@ -444,6 +448,43 @@ def keys_revoke(
     except PurdahError as exc:
         _fail(str(exc))
     typer.echo(f"revoked key {key_id}", err=True)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain: 'ok', or the first broken event and why (exit 1)."""
+    engine = _migrated_engine()
+    try:
+        result = verify_organisation(engine, _state.settings.organisation)
+    except PurdahError as exc:
+        _fail(str(exc))
+    if result.ok:
+        typer.echo(f"ok: {result.check.events} events, chain intact")
+        return
+    where = (
+        f"event {result.check.broken_at}"
+        if result.check.broken_at is not None
+        else "the end of the log"
+    )
+    typer.echo(f"BROKEN at {where}: {result.problem}")
+    raise typer.Exit(code=1)
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@audit_app.command("export")
+def audit_export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="jsonl or csv")
+    ] = ExportFormat.JSONL,
+) -> None:
+    """Write the whole audit log to stdout, for a complaints panel (policy 6.2)."""
+    engine = _migrated_engine()
+    for chunk in export_events(engine, _state.settings.organisation, fmt.value):
+        sys.stdout.write(chunk)
 
 
 @app.command()

@@ -84,3 +84,31 @@ def test_bad_operator_input_exits_2_with_a_clear_line(
 
     assert result.returncode == 2
     assert says in result.stderr
+
+
+def test_audit_verify_says_ok_then_finds_an_edit(url: str, tmp_path: Path) -> None:
+    import sqlite3
+
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+    ok = _run("audit", "verify", url=url)
+    with sqlite3.connect(str(tmp_path / "ops.db")) as connection:
+        connection.execute("UPDATE audit_event SET reason = 'x' WHERE seq = 3")
+    broken = _run("audit", "verify", url=url)
+
+    assert (ok.returncode, ok.stdout.startswith("ok:")) == (0, True)
+    assert broken.returncode == 1
+    assert "BROKEN at event 3" in broken.stdout
+
+
+def test_audit_export_writes_jsonl(url: str) -> None:
+    import json
+
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+
+    out = _run("audit", "export", "--format", "jsonl", url=url)
+
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert events[0]["action"] == "organisation.create"
+    assert all(e["hash"] for e in events)
