@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from app.api.deps import Services
+from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
-from app.api.problems import install_problem_handlers
+from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from app.api.routes import accounts, audit, decisions, dies_non, elections, meta, overrides, windows
 from app.config import Settings
 from app.domain import Policy
@@ -40,6 +41,39 @@ Problem types (`type` in every error body): `/problems/validation-error`,
 `/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
 `/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
 """
+
+
+TAGS = [
+    {
+        "name": "decisions",
+        "description": "Ask before every post: may this account publish this now? (DESIGN section 3)",
+    },
+    {
+        "name": "accounts",
+        "description": "The official accounts of the policy's appendix; the Town Clerk approves, suspends and closes them (policy 3.1, 3.2, 4.1, 5.3a).",
+    },
+    {
+        "name": "overrides",
+        "description": "The Town Clerk's written permission to publish inside a window, bounded in time (policy 5.3g).",
+    },
+    {
+        "name": "elections",
+        "description": "Elections that restrict the council, their statutory timetables, and what the Clerk records of them.",
+    },
+    {
+        "name": "windows",
+        "description": "Restriction windows: merged pre-election periods and windows the Clerk sets by hand (policy 3.2, 5.3g).",
+    },
+    {
+        "name": "dies non",
+        "description": "Days of public thanksgiving or mourning, which do not count as working days.",
+    },
+    {
+        "name": "audit",
+        "description": "Who changed what, when and why; a hash chain that shows any alteration (policy 6.2).",
+    },
+    {"name": "service", "description": "The policy as applied, liveness and readiness."},
+]
 
 
 def _utc_now() -> dt.datetime:
@@ -106,15 +140,19 @@ def create_app(
 
     app = FastAPI(
         title="purdah-controller",
-        version="0.2.0",
+        version="0.3.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=TAGS,
     )
     app.state.services = services
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
     for module in (decisions, accounts, overrides, elections, windows, dies_non, audit, meta):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=PROBLEM_RESPONSES if module is not meta else {})
+    install_docs(app)
     return app
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain import (
@@ -54,6 +55,43 @@ class InvalidQuery(PurdahError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    location: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: every error this API gives has this shape."""
+
+    type: str = Field(
+        description="A stable URI naming the kind of problem, e.g. /problems/naive-datetime."
+    )
+    title: str
+    status: int
+    detail: str = Field(description="What is wrong, for a person.")
+    instance: str = Field(description="The path of the request.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each invalid field, for validation problems."
+    )
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "model": Problem,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("No API key, or one that is unknown, revoked or mistyped."),
+    403: _problem("The key's role may not do this."),
+    404: _problem("No such account, election, window or override."),
+    422: _problem("The request is not valid; `errors` names each field."),
+}
 
 
 @dataclass(frozen=True, slots=True)

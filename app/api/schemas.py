@@ -10,10 +10,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.domain import (
     LONDON,
+    AccountKind,
+    AccountStatus,
     Category,
     Decision,
     ElectionKind,
+    ElectionStatus,
     Reason,
+    ReasonCode,
     Window,
 )
 
@@ -71,7 +75,7 @@ class _In(BaseModel):
 
 
 class ReasonOut(_Out):
-    code: str = Field(description="Machine-readable reason code (README, 'Reason codes').")
+    code: ReasonCode = Field(description="Machine-readable reason code.")
     effect: Literal["allow", "refer", "deny", "warn"]
     message: str
     clause: str | None = Field(description="The clause of the council's policy this reason cites.")
@@ -153,12 +157,47 @@ class DecisionOut(_Out):
 
 
 class CheckIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "facebook-redruthtowncouncil",
+                    "at": "2029-04-10T09:00:00+01:00",
+                    "category": "event",
+                }
+            ]
+        },
+    )
+
     account_id: Annotated[str, Field(min_length=1, max_length=80)]
     at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     category: Category = Category.GENERAL
 
 
 class BatchIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "checks": [
+                        {
+                            "account_id": "facebook-redruthtowncouncil",
+                            "at": "2029-04-10T09:00:00+01:00",
+                            "category": "general",
+                        },
+                        {
+                            "account_id": "facebook-mayorofredruth",
+                            "at": "2029-04-10T09:00:00+01:00",
+                            "category": "emergency",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
     checks: list[CheckIn] = Field(
         min_length=1, max_length=1000, description="At most 1,000 checks, answered in order."
     )
@@ -174,8 +213,8 @@ class AccountOut(_Out):
     name: str
     handle: str | None
     url: str | None
-    kind: str
-    status: str
+    kind: AccountKind
+    status: AccountStatus
     updated_at: dt.datetime
 
 
@@ -206,10 +245,10 @@ class PeriodOut(_Out):
 
 class ElectionOut(_Out):
     election_id: str
-    kind: str
+    kind: ElectionKind
     country: str | None
     poll_date: dt.date
-    status: str
+    status: ElectionStatus
     status_reason: str | None
     notice_published: dt.date | None
     starts_at_set: dt.datetime | None = Field(description="A start the Clerk set by hand.")
@@ -221,6 +260,19 @@ class ElectionOut(_Out):
 
 
 class ElectionIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "election_id": "parish.redruth.north.by.2027-02-11",
+                    "notice_published": "2027-01-05",
+                    "source": "Cornwall Council notice of election",
+                }
+            ]
+        },
+    )
+
     election_id: Annotated[str, Field(min_length=1, max_length=200)]
     poll_date: dt.date | None = Field(default=None, description="Must equal the date in the id.")
     kind: ElectionKind | None = None
@@ -229,6 +281,16 @@ class ElectionIn(_In):
 
 
 class ElectionPatch(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"notice_published": "2029-03-16"},
+                {"status": "uncontested", "status_reason": "One candidate for one seat"},
+            ]
+        },
+    )
+
     notice_published: dt.date | None = None
     status: Literal["scheduled", "held", "uncontested", "countermanded", "cancelled"] | None = None
     status_reason: Text | None = None
@@ -238,6 +300,20 @@ class ElectionPatch(_In):
 
 
 class ManualWindowIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "starts_at": "2027-06-01T00:00:00+01:00",
+                    "ends_at": "2027-06-08T00:00:00+01:00",
+                    "reason": "Content under review by the Town Clerk (policy 3.2)",
+                    "account_ids": ["facebook-mayorofredruth"],
+                }
+            ]
+        },
+    )
+
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: Text

@@ -1,0 +1,60 @@
+"""
+Swagger UI (/docs) and ReDoc (/redoc) served by the app itself, from the files that the
+fastapi-offline package ships: no CDN, no web fonts, no validator badge, nothing fetched
+from off the machine (council networks often have no internet access for such things).
+"""
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+__all__ = ["STATIC_URL", "install_docs"]
+
+STATIC_URL = "/static/docs"
+SWAGGER_UI_PARAMETERS: dict[str, Any] = {
+    "validatorUrl": None,  # the default validator badge loads an image from the internet
+    "persistAuthorization": True,
+    "displayRequestDuration": True,
+    "tryItOutEnabled": True,
+    "docExpansion": "list",
+    "defaultModelsExpandDepth": 0,
+    "filter": True,
+}
+
+
+def install_docs(app: FastAPI) -> None:
+    """Mount the assets and the two documentation pages (the app is built with docs_url=None)."""
+    static = files("fastapi_offline") / "static"
+    app.mount(STATIC_URL, StaticFiles(directory=str(static)), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{app.title}: Swagger UI",
+            swagger_js_url=f"{root}{STATIC_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{STATIC_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{STATIC_URL}/favicon.png",
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{app.title}: ReDoc",
+            redoc_js_url=f"{root}{STATIC_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{STATIC_URL}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> HTMLResponse:
+        data = (static / "favicon.png").read_bytes()
+        return HTMLResponse(content=data, media_type="image/png")
