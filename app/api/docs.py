@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 __all__ = ["STATIC_URL", "install_docs"]
 
 STATIC_URL = "/static/docs"
+REDOC_JS = "/static/redoc/redoc.standalone.js"
+_REDOCLY_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 SWAGGER_UI_PARAMETERS: dict[str, Any] = {
     "validatorUrl": None,  # the default validator badge loads an image from the internet
     "persistAuthorization": True,
@@ -34,13 +36,35 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=f"{root}/openapi.json",
             title=f"{app.title}: Swagger UI",
             swagger_js_url=f"{root}{STATIC_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{STATIC_URL}/swagger-ui.css",
             swagger_favicon_url=f"{root}{STATIC_URL}/favicon.png",
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+        # The Clerk should see live answers: can-publish is cacheable for scheduling tools
+        # (max-age up to 60 s), but the page asks past the browser's cache every time.
+        html = page.body.decode().replace(
+            "const ui = SwaggerUIBundle({",
+            'const ui = SwaggerUIBundle({\n    requestInterceptor: (request) => { request.cache = "no-store"; return request; },',
+            1,
+        )
+        return HTMLResponse(html)
+
+    redoc_js: list[bytes] = []
+
+    @app.get(REDOC_JS, include_in_schema=False)
+    async def redoc_script() -> Response:
+        # ReDoc's bundle shows a "powered by" logo from Redocly's CDN; point it at our favicon.
+        if not redoc_js:
+            source = (static / "redoc.standalone.js").read_bytes()
+            redoc_js.append(source.replace(_REDOCLY_LOGO, f"{STATIC_URL}/favicon.png".encode()))
+        return Response(
+            redoc_js[0],
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
         )
 
     @app.get("/redoc", include_in_schema=False)
@@ -49,7 +73,7 @@ def install_docs(app: FastAPI) -> None:
         return get_redoc_html(
             openapi_url=f"{root}/openapi.json",
             title=f"{app.title}: ReDoc",
-            redoc_js_url=f"{root}{STATIC_URL}/redoc.standalone.js",
+            redoc_js_url=f"{root}{REDOC_JS}",
             redoc_favicon_url=f"{root}{STATIC_URL}/favicon.png",
             with_google_fonts=False,
         )

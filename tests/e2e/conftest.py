@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,8 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.domain import UTC
 from app.main import create_app
-from tests.conftest import ROOT, Keys
+from app.store.engine import upgrade
+from tests.conftest import ROOT, Keys, _drop_postgres_database, _fresh_postgres_database
 
 
 @dataclass
@@ -42,3 +44,20 @@ def client(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Ite
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database that real server processes share, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin = request.getfixturevalue("postgres_server")
+    name, url = _fresh_postgres_database(admin)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _drop_postgres_database(admin, name)

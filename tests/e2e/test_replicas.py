@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,8 +18,8 @@ from app.calendars import read_election_calendar
 from app.domain import UTC
 from app.store import load_policy
 from app.store.commands import seed
-from app.store.engine import make_engine, upgrade
-from tests.conftest import ROOT, _drop_postgres_database, _fresh_postgres_database
+from app.store.engine import make_engine
+from tests.conftest import ROOT
 
 PURDAH = shutil.which("purdah") or str(ROOT / ".venv" / "bin" / "purdah")
 AT = "2027-06-03T12:00:00+01:00"
@@ -56,22 +55,6 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.1)
     pytest.fail(f"server on {port} not ready in 30 s: {log.read_text()[-2000:]}")
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-        upgrade(url)
-        yield url
-        return
-    admin = request.getfixturevalue("postgres_server")
-    name, url = _fresh_postgres_database(admin)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        _drop_postgres_database(admin, name)
 
 
 def test_a_window_written_through_one_replica_is_enforced_by_the_other_within_a_second(

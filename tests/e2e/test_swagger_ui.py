@@ -1,0 +1,229 @@
+"""
+The Town Clerk's flow through Swagger UI, in a real browser (Debian's chromium, driven by
+Playwright): authorise, propose and approve an account, record a notice date, grant an
+override, check can-publish before and after, revoke it, read the audit trail. Any request
+that leaves the server fails the test. Screenshots go to var/screenshots/.
+"""
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from app.calendars import read_election_calendar
+from app.domain import UTC
+from app.store import load_policy
+from app.store.commands import seed
+from app.store.engine import make_engine
+from tests.conftest import ROOT
+
+from .test_replicas import _free_port, _serve, _wait_ready
+
+CHROMIUM = os.environ.get("PURDAH_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "var" / "screenshots"
+FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a dev dependency (pip install -e '.[dev]')"
+)
+
+
+def leaves_machine(url: str) -> bool:
+    """Whether a request the page makes goes anywhere but this server (blob: and data: stay in the page)."""
+    if url.startswith("data:"):
+        return False
+    inner = url.removeprefix("blob:")
+    return urlparse(inner).hostname not in ("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        reason = f"no chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        print(f"\nSKIPPING browser test: {reason}")  # noqa: T201 - a skip says why
+        pytest.skip(reason)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class SwaggerPage:
+    """Drives Swagger UI the way a person does: open an operation, fill it in, execute."""
+
+    def __init__(self, page: object, base: str) -> None:
+        self.page = page
+        self.base = base
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)  # type: ignore[attr-defined]
+
+    def authorise(self, key: str) -> None:
+        page = self.page
+        page.click("button.authorize")  # type: ignore[attr-defined]
+        page.fill(".modal-ux input[type=text], .modal-ux input[type=password]", key)  # type: ignore[attr-defined]
+        page.click(".modal-ux .auth-btn-wrapper button.authorize")  # type: ignore[attr-defined]
+        page.click(".modal-ux .auth-btn-wrapper button.btn-done")  # type: ignore[attr-defined]
+
+    def execute(
+        self,
+        operation_id: str,
+        tag: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, object] | None = None,
+        shot: str | None = None,
+    ) -> tuple[int, dict[str, object]]:
+        page = self.page
+        block = page.locator(f"#operations-{tag}-{operation_id}")  # type: ignore[attr-defined]
+        if "is-open" not in (block.get_attribute("class") or ""):
+            block.locator(".opblock-summary").first.click()
+        for name, value in (params or {}).items():
+            row = block.locator(f'tr[data-param-name="{name}"]')
+            select = row.locator("select")
+            if select.count():
+                select.select_option(value)
+            else:
+                row.locator("input").fill(value)
+        if body is not None:
+            block.locator("textarea.body-param__text").fill(json.dumps(body, indent=2))
+        clear = block.locator("button.btn-clear")
+        if clear.count():
+            clear.first.click()  # drop the previous answer, so the one read below is new
+        with page.expect_response(lambda response: "/v1/" in response.url):  # type: ignore[attr-defined]
+            block.locator("button.execute").click()
+        status = block.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for(timeout=15_000)
+        text = block.locator(
+            ".live-responses-table .response-col_description .microlight"
+        ).first.inner_text()
+        if shot:
+            block.scroll_into_view_if_needed()
+            self.shot(shot)
+        code = int(status.inner_text().strip().split()[0])
+        block.locator(".opblock-summary").first.click()  # close it again
+        return code, json.loads(text) if text.strip() else {}
+
+
+@pytest.fixture
+def server(shared_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    engine = make_engine(shared_url)
+    report = seed(
+        engine,
+        load_policy(ROOT / "policies" / "redruth.yaml"),
+        read_election_calendar(ROOT / "calendars" / "redruth.ics"),
+        policy_file="redruth.yaml",
+        now=dt.datetime.now(UTC),
+    )
+    engine.dispose()
+    assert report.first_clerk_key is not None
+    port = _free_port()
+    process = _serve(shared_url, port, tmp_path / "server.log")
+    try:
+        _wait_ready(port, process, tmp_path / "server.log")
+        yield f"http://127.0.0.1:{port}", report.first_clerk_key.key
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, str]) -> None:
+    base, key = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    off_machine: list[str] = []
+    page.on(
+        "request",
+        lambda request: off_machine.append(request.url) if leaves_machine(request.url) else None,
+    )
+    page.goto(f"{base}/docs")
+    page.wait_for_selector("#operations-accounts-propose_account_v1_accounts_post")
+    ui = SwaggerPage(page, base)
+    ui.shot("01-swagger-ui")
+    ui.authorise(key)
+
+    proposed, account = ui.execute(
+        "propose_account_v1_accounts_post",
+        "accounts",
+        body={"account_id": "tiktok-redruth", "platform": "tiktok", "name": "Redruth on TikTok", "kind": "profile",
+              "contact_email": "comms@redruth.gov.uk", "reason": "to reach younger residents"},
+    )  # fmt: skip
+    approved, approved_body = ui.execute(
+        "approve_account_v1_accounts__account_id__approve_post", "accounts",
+        params={"account_id": "tiktok-redruth"}, body={"reason": "approved at the weekly review"}, shot="02-approve",
+    )  # fmt: skip
+    noted, election = ui.execute(
+        "update_election_v1_elections__election_id__patch", "elections",
+        params={"election_id": "parish.redruth.2029-05-03"}, body={"notice_published": "2029-03-16"},
+    )  # fmt: skip
+    ask = {"account_id": "tiktok-redruth", "at": "2029-04-10T12:00:00+01:00", "category": "event"}
+    _, before = ui.execute(
+        "can_publish_v1_accounts__account_id__can_publish_get",
+        "decisions",
+        params=ask,
+        shot="03-refer",
+    )
+    granted, override = ui.execute(
+        "grant_v1_overrides_post", "overrides",
+        body={"account_id": "tiktok-redruth", "starts_at": "2029-04-09T09:00:00+01:00", "ends_at": "2029-04-12T17:00:00+01:00",
+              "categories": ["event"], "reason": "Murdoch Day street fair"},
+        shot="04-override",
+    )  # fmt: skip
+    _, after = ui.execute(
+        "can_publish_v1_accounts__account_id__can_publish_get",
+        "decisions",
+        params=ask,
+        shot="05-allow",
+    )
+    revoked, revoked_body = ui.execute(
+        "revoke_v1_overrides__override_id__revoke_post", "overrides",
+        params={"override_id": str(override["override_id"])}, body={"reason": "fair postponed"},
+    )  # fmt: skip
+    _, trail = ui.execute(
+        "audit_log_v1_audit_get",
+        "audit",
+        params={"action": "override.", "limit": "50"},
+        shot="06-audit",
+    )
+
+    assert (proposed, account["status"]) == (201, "pending")
+    assert (approved, approved_body["status"]) == (200, "active")
+    assert noted == 200
+    assert str(election["restricted_period"]["starts_at"]).startswith("2029-03-16")  # type: ignore[index]
+    assert before["outcome"] == "refer"
+    assert granted == 201
+    assert (after["outcome"], after["reasons"][0]["override_id"]) == (
+        "allow",
+        override["override_id"],
+    )  # type: ignore[index]
+    assert (revoked, revoked_body["in_force"]) == (200, False)
+    assert [e["action"] for e in trail["events"]] == ["override.grant", "override.revoke"]  # type: ignore[union-attr]
+    assert off_machine == []
+
+
+def test_redoc_loads_without_leaving_the_machine(browser: object, server: tuple[str, str]) -> None:
+    base, _key = server
+    page = browser.new_page()  # type: ignore[attr-defined]
+    off_machine: list[str] = []
+    page.on(
+        "request",
+        lambda request: off_machine.append(request.url) if leaves_machine(request.url) else None,
+    )
+
+    page.goto(f"{base}/redoc")
+    page.wait_for_selector("text=can-publish", timeout=20_000)
+
+    assert off_machine == []
+
+
+__all__ = ["shutil"]
