@@ -150,7 +150,10 @@ def main() -> int:
     figures: dict[str, float] = {}
     figures.update(bench_decide())
     figures.update(bench_timetable())
+    from bench.audit import bench_audit
     from bench.http import bench_http
+
+    figures.update(bench_audit(events=20_000, writes=50) if quick else bench_audit())
 
     figures.update(bench_http(duration=3, repeats=1, warmup=1) if quick else bench_http())
     width = max(len(k) for k in figures)

@@ -1,9 +1,13 @@
 """
 The audit log's hash chain.
 
-Each event's hash is SHA-256 over the previous event's hash and the event's canonical JSON
-(sorted keys, no whitespace, UTF-8, instants as RFC 3339 UTC). Editing, deleting or
-reordering any event breaks every hash after it.
+An event's hash is SHA-256 over four lines: the previous event's hash; the canonical JSON
+(sorted keys, no whitespace, UTF-8, instants as RFC 3339 UTC) of its scalar fields (seq,
+time, actor, action, target, reason, ...); and the canonical JSON of its `before` and of its
+`after`. Editing, deleting or reordering any event breaks the chain at that event.
+
+`before` and `after` are stored as their canonical JSON text, so a verifier can hash the
+stored text as it is (`RawJSON`) without decoding and re-encoding every event.
 """
 
 import datetime as dt
@@ -13,9 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GENESIS", "ChainCheck", "canonical_json", "chain_hash", "verify_chain"]
+__all__ = ["GENESIS", "ChainCheck", "RawJSON", "canonical_json", "chain_hash", "verify_chain"]
 
 GENESIS = "0" * 64
+_encode_string = json.encoder.encode_basestring  # the C encoder; ensure_ascii=False semantics
+_NESTED = ("before", "after")
 
 
 def _default(value: Any) -> Any:
@@ -26,22 +32,65 @@ def _default(value: Any) -> Any:
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, frozenset | set | tuple):
-        return sorted(value) if isinstance(value, frozenset | set) else list(value)
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
     msg = f"cannot put {type(value).__name__} in an audit event"
     raise TypeError(msg)
 
 
-def canonical_json(event: Mapping[str, Any]) -> bytes:
-    """The event as canonical JSON bytes."""
+def canonical_json(value: Any) -> bytes:
+    """`value` as canonical JSON bytes: sorted keys, no whitespace, UTF-8."""
     return json.dumps(
-        event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
     ).encode()
 
 
+@dataclass(frozen=True, slots=True)
+class RawJSON:
+    """JSON text already in canonical form (as stored), hashed as it is."""
+
+    text: str
+
+
+def _nested(value: Any) -> bytes:
+    if isinstance(value, RawJSON):
+        return value.text.encode()
+    return canonical_json(value)
+
+
+def _scalars_json(event: Mapping[str, Any]) -> bytes:
+    """
+    `canonical_json` of the event's scalar fields, written out directly: a full verify hashes
+    every event, and for strings, integers, None and aware datetimes this gives the same bytes
+    at a fraction of the cost (a unit test holds the two to equality). Anything else falls
+    back to `canonical_json`.
+    """
+    parts = []
+    for key in sorted(k for k in event if k not in _NESTED):
+        value = event[key]
+        if value is None:
+            text = "null"
+        elif type(value) is str:
+            text = _encode_string(value)
+        elif type(value) is int:
+            text = str(value)
+        elif type(value) is dt.datetime and value.tzinfo is not None:
+            text = '"' + value.astimezone(dt.UTC).isoformat() + '"'
+        else:
+            return canonical_json({k: v for k, v in event.items() if k not in _NESTED})
+        parts.append(_encode_string(key) + ":" + text)
+    return ("{" + ",".join(parts) + "}").encode()
+
+
 def chain_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
-    """SHA-256 of the previous hash and the event's canonical JSON, hex."""
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical_json(event)).hexdigest()
+    """SHA-256, hex, of the previous hash, the event's scalar fields, its `before` and its `after`."""
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    digest.update(b"\n" + _scalars_json(event))
+    for name in _NESTED:
+        digest.update(b"\n" + _nested(event.get(name)))
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from app.domain.audit import canonical_json
+
 __all__ = ["DatabaseNotMigrated", "alembic_config", "check_migrated", "make_engine", "upgrade"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -46,7 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=_canonical,
+            **kwargs,
         )
 
         @event.listens_for(engine, "connect")
@@ -59,7 +64,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=_canonical, **kwargs
+    )
+
+
+def _canonical(value: Any) -> str:
+    """JSON columns are written in canonical form, so the audit chain can hash the stored text."""
+    return canonical_json(value).decode()
 
 
 def alembic_config(url: str) -> Config:
