@@ -46,10 +46,14 @@ def install_docs(app: FastAPI) -> None:
         )
         # The Clerk should see live answers: can-publish is cacheable for scheduling tools
         # (max-age up to 60 s), but the page asks past the browser's cache every time.
-        html = bytes(page.body).decode().replace(
-            "const ui = SwaggerUIBundle({",
-            'const ui = SwaggerUIBundle({\n    requestInterceptor: (request) => { request.cache = "no-store"; return request; },',
-            1,
+        html = (
+            bytes(page.body)
+            .decode()
+            .replace(
+                "const ui = SwaggerUIBundle({",
+                'const ui = SwaggerUIBundle({\n    requestInterceptor: (request) => { request.cache = "no-store"; return request; },',
+                1,
+            )
         )
         return HTMLResponse(html)
 
