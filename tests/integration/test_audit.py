@@ -104,3 +104,40 @@ def test_the_export_holds_every_event(engine: Engine, seeded: Keys, fmt: str) ->
     lines = out.strip().splitlines()
     expected = verify_organisation(engine, "redruth").check.events
     assert len(lines) == expected + (1 if fmt == "csv" else 0)
+
+
+def test_where_the_policy_asks_a_second_clerk_must_confirm_an_override(
+    engine: Engine, seeded: Keys
+) -> None:
+    """No self-approval: the granting Clerk cannot confirm; until confirmed the override is not in force."""
+    from dataclasses import replace
+
+    from app.store.commands import confirm_override, grant_override
+    from app.store.errors import InvalidChange
+    from app.store.snapshots import SnapshotCache
+
+    strict = replace(POLICY, override_needs_second_clerk=True)
+    cache = SnapshotCache(engine, lambda _row: strict, max_age=30)
+    cache.refresh()
+    first, second = Actor("Clerk A (k1)", "clerk"), Actor("Deputy Clerk (k2)", "clerk")
+    start = dt.datetime(2029, 4, 9, 8, 0, tzinfo=UTC)
+    granted = grant_override(
+        engine, strict, cache.snapshot("redruth"), first, account_id="facebook-redruthtowncouncil",
+        starts_at=start, ends_at=start + dt.timedelta(days=2), categories=None, reason="civic event", now=start,
+    )  # fmt: skip
+    cache.refresh()
+    unconfirmed = cache.snapshot("redruth")
+
+    with pytest.raises(InvalidChange, match="cannot confirm"):
+        confirm_override(engine, strict, first, granted.id, now=start)
+    confirm_override(engine, strict, second, granted.id, now=start)
+    cache.refresh()
+
+    from app.domain import Category, decide
+
+    at = start + dt.timedelta(hours=2)
+    before = decide("facebook-redruthtowncouncil", at, Category.EVENT, unconfirmed, now=at)
+    after = decide(
+        "facebook-redruthtowncouncil", at, Category.EVENT, cache.snapshot("redruth"), now=at
+    )
+    assert (before.outcome, after.outcome) == ("refer", "allow")
