@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,13 +90,12 @@ def _drop_postgres_database(admin_url: str, name: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A freshly migrated database of this test session, on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'purdah.db'}"
+@contextmanager
+def migrated_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database migrated to the latest revision: a SQLite file in `folder`, or a new
+    PostgreSQL database dropped afterwards."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'purdah.db'}"
         upgrade(url)
         yield url
         return
@@ -106,6 +106,32 @@ def database_url(
         yield url
     finally:
         _drop_postgres_database(admin_url, name)
+
+
+def seed_shipped(url: str) -> str:
+    """Seed Redruth as `make run` does; return the first Clerk key."""
+    engine = make_engine(url)
+    try:
+        report = seed(
+            engine,
+            load_policy(ROOT / "policies" / "redruth.yaml"),
+            read_election_calendar(ROOT / "calendars" / "redruth.ics"),
+            policy_file="redruth.yaml",
+            now=dt.datetime.now(UTC),
+        )
+    finally:
+        engine.dispose()
+    assert report.first_clerk_key is not None
+    return report.first_clerk_key.key
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A freshly migrated database of this test session, on each backend."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db"), request) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

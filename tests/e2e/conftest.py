@@ -12,8 +12,7 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.domain import UTC
 from app.main import create_app
-from app.store.engine import upgrade
-from tests.conftest import ROOT, Keys, _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import ROOT, Keys, migrated_database
 
 
 @dataclass
@@ -49,15 +48,5 @@ def auth(key: str) -> dict[str, str]:
 @pytest.fixture(params=["postgres", "sqlite"])
 def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database that real server processes share, on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-        upgrade(url)
+    with migrated_database(request.param, tmp_path, request) as url:
         yield url
-        return
-    admin = request.getfixturevalue("postgres_server")
-    name, url = _fresh_postgres_database(admin)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        _drop_postgres_database(admin, name)

@@ -5,7 +5,6 @@ override, check can-publish before and after, revoke it, read the audit trail. A
 that leaves the server fails the test. Screenshots go to var/screenshots/.
 """
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -15,14 +14,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app.calendars import read_election_calendar
-from app.domain import UTC
-from app.store import load_policy
-from app.store.commands import seed
-from app.store.engine import make_engine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seed_shipped
 
-from .test_replicas import _free_port, _serve, _wait_ready
+from .servers import free_port, serve, wait_ready
 
 CHROMIUM = os.environ.get("PURDAH_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -118,21 +112,12 @@ class SwaggerPage:
 
 @pytest.fixture
 def server(shared_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    engine = make_engine(shared_url)
-    report = seed(
-        engine,
-        load_policy(ROOT / "policies" / "redruth.yaml"),
-        read_election_calendar(ROOT / "calendars" / "redruth.ics"),
-        policy_file="redruth.yaml",
-        now=dt.datetime.now(UTC),
-    )
-    engine.dispose()
-    assert report.first_clerk_key is not None
-    port = _free_port()
-    process = _serve(shared_url, port, tmp_path / "server.log")
+    key = seed_shipped(shared_url)
+    port = free_port()
+    process = serve(shared_url, port, tmp_path / "server.log")
     try:
-        _wait_ready(port, process, tmp_path / "server.log")
-        yield f"http://127.0.0.1:{port}", report.first_clerk_key.key
+        wait_ready(port, process, tmp_path / "server.log")
+        yield f"http://127.0.0.1:{port}", key
     finally:
         process.terminate()
         process.wait(timeout=10)
