@@ -51,3 +51,43 @@ def test_a_window_written_through_one_replica_is_enforced_by_the_other_within_a_
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
+
+
+def test_parallel_writes_through_two_replicas_keep_one_audit_chain(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """Sixteen Clerk requests at once, split across two server processes: one unbroken chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {"Authorization": f"Bearer {seed_shipped(shared_url)}"}
+    ports = (free_port(), free_port())
+    servers = [serve(shared_url, port, tmp_path / f"{port}.log") for port in ports]
+    try:
+        for port, server in zip(ports, servers, strict=True):
+            wait_ready(port, server, tmp_path / f"{port}.log")
+
+        def post(n: int) -> int:
+            day = 1 + n
+            body = {
+                "starts_at": f"2031-03-{day:02d}T00:00:00Z",
+                "ends_at": f"2031-03-{day:02d}T12:00:00Z",
+                "reason": f"parallel {n}",
+            }
+            return httpx.post(
+                f"http://127.0.0.1:{ports[n % 2]}/v1/windows",
+                json=body,
+                headers=headers,
+                timeout=30,
+            ).status_code
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(post, range(16)))
+        verified = httpx.get(f"http://127.0.0.1:{ports[0]}/v1/audit/verify", headers=headers).json()
+
+        assert statuses == [201] * 16
+        assert verified["ok"] is True, verified
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
