@@ -159,7 +159,10 @@ def create_app(
 async def _refresher(cache: SnapshotCache, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
-        await asyncio.to_thread(cache.refresh)
+        try:
+            await asyncio.to_thread(cache.refresh)
+        except Exception:  # the refresher must outlive any failure; the cache fails closed in time
+            log.exception("snapshot refresher failed; trying again")
 
 
 def app_from_environment() -> FastAPI:

@@ -4,9 +4,10 @@ their offset; times coming in must carry an offset.
 """
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.domain import (
     LONDON,
@@ -50,14 +51,54 @@ def require_offset(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         msg = f"{value.isoformat()} {NAIVE_MESSAGE}"
         raise ValueError(msg)
-    if not 1900 <= value.year <= 2200:
-        msg = f"year {value.year} is outside 1900-2200"
+    if not 1950 <= value.astimezone(dt.UTC).year <= 2199:
+        msg = f"year {value.year} is outside 1950-2199"
         raise ValueError(msg)
     return value
 
 
-AwareDatetime = Annotated[dt.datetime, AfterValidator(require_offset)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+_DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _text_only(value: object) -> object:
+    """Times come as RFC 3339 text, never as numbers or digit strings (pydantic would read epochs)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _DATETIME_TEXT.match(value):
+        msg = "give an RFC 3339 date-time as text, such as 2025-04-01T09:00:00+01:00"
+        raise ValueError(msg)
+    return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_text(value: object) -> object:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        msg = f"{value!r} is not a date as YYYY-MM-DD"
+        raise ValueError(msg)
+    return value
+
+
+def _modern_date(value: dt.date) -> dt.date:
+    if not 1950 <= value.year <= 2199:
+        msg = f"the year {value.year} is outside 1950-2199"
+        raise ValueError(msg)
+    return value
+
+
+def _printable(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        msg = "control characters (such as NUL) are not allowed"
+        raise ValueError(msg)
+    return value
+
+
+AwareDatetime = Annotated[dt.datetime, BeforeValidator(_text_only), AfterValidator(require_offset)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_modern_date)]
+Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_printable)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -274,9 +315,9 @@ class ElectionIn(_In):
     )
 
     election_id: Annotated[str, Field(min_length=1, max_length=200)]
-    poll_date: dt.date | None = Field(default=None, description="Must equal the date in the id.")
+    poll_date: IsoDate | None = Field(default=None, description="Must equal the date in the id.")
     kind: ElectionKind | None = None
-    notice_published: dt.date | None = None
+    notice_published: IsoDate | None = None
     source: Annotated[str, Field(max_length=2000)] | None = None
 
 
@@ -291,10 +332,11 @@ class ElectionPatch(_In):
         },
     )
 
-    notice_published: dt.date | None = None
+    notice_published: IsoDate | None = None
     status: Literal["scheduled", "held", "uncontested", "countermanded", "cancelled"] | None = None
     status_reason: Text | None = None
     starts_at: AwareDatetime | None = None
+    start_reason: Text | None = None
     ends_at: AwareDatetime | None = None
     end_reason: Text | None = None
 
@@ -317,7 +359,7 @@ class ManualWindowIn(_In):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: Text
-    account_ids: list[Slug] | None = Field(
+    account_ids: Annotated[list[Slug], Field(min_length=1)] | None = Field(
         default=None, max_length=500, description="Null: every account."
     )
 
@@ -356,6 +398,13 @@ def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
+def _not_all(value: str) -> str:
+    if value == "all":
+        msg = "'all' is reserved: an override for `all` covers every account"
+        raise ValueError(msg)
+    return value
+
+
 class AccountIn(_In):
     """A proposed account (policy 4.1): it is `pending` until the Town Clerk approves it."""
 
@@ -376,7 +425,7 @@ class AccountIn(_In):
         },
     )
 
-    account_id: Slug
+    account_id: Annotated[Slug, AfterValidator(_not_all)]
     platform: Slug
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: Literal["page", "profile", "company-page", "podcast"]
@@ -425,7 +474,7 @@ class OverrideIn(_In):
     ]
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    categories: list[Category] | None = Field(
+    categories: Annotated[list[Category], Field(min_length=1)] | None = Field(
         default=None, description="Null: every category but the never-permitted ones."
     )
     reason: Text
@@ -454,7 +503,7 @@ class DiesNonIn(_In):
         },
     )
 
-    date: dt.date
+    date: IsoDate
     name: Text
 
 
@@ -476,7 +525,7 @@ class ManualWindowPatch(_In):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     reason: Text | None = None
-    account_ids: list[Slug] | None = None
+    account_ids: Annotated[list[Slug], Field(min_length=1)] | None = None
     change_reason: Text
 
 

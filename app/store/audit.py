@@ -48,11 +48,11 @@ def list_events(
     if where.after_seq is not None:
         query = query.where(col(AuditEventRow.seq) > where.after_seq)
     if where.action:
-        query = query.where(col(AuditEventRow.action).startswith(where.action))
+        query = query.where(col(AuditEventRow.action).startswith(where.action, autoescape=True))
     if where.target:
         query = query.where(col(AuditEventRow.target) == where.target)
     if where.actor:
-        query = query.where(col(AuditEventRow.actor).contains(where.actor))
+        query = query.where(col(AuditEventRow.actor).contains(where.actor, autoescape=True))
     if where.since:
         query = query.where(col(AuditEventRow.at) >= where.since)
     if where.until:

@@ -22,10 +22,12 @@ from app.domain import (
     ListedElection,
     Policy,
     Snapshot,
+    london_instant,
     parse_election_id,
     restricted_periods,
 )
 from app.domain.accounts import AccountAction, check_official_email, next_status
+from app.domain.periods import CLOSE_OF_POLL
 from app.store.errors import AlreadyExists, InvalidChange, NotFound
 from app.store.keys import NewKey, Role, new_key
 from app.store.tables import (
@@ -273,6 +275,16 @@ def add_election(
             not affect the organisation.
         AlreadyExists: the organisation has it already.
     """
+    inferred = parse_election_id(election_id)
+    if (
+        kind is not None
+        and kind is not inferred.kind
+        and not inferred.election_id.startswith("ref.")
+    ):
+        raise InvalidChange(
+            field="kind",
+            problem=f"{election_id} is a {inferred.kind} election; only a referendum's kind can be given",
+        )
     ref = parse_election_id(election_id, kind=kind)
     if poll_date is not None and poll_date != ref.poll_date:
         raise InvalidChange(
@@ -370,6 +382,10 @@ def update_election(
             row.status_reason = changes.get("status_reason")
         if "starts_at" in changes:
             row.starts_at = changes["starts_at"]
+            if row.starts_at is not None and not changes.get("start_reason"):
+                raise InvalidChange(
+                    field="start_reason", problem="setting a start by hand needs a reason"
+                )
         if "ends_at" in changes:
             row.ends_at = changes["ends_at"]
             row.end_reason = changes.get("end_reason")
@@ -377,15 +393,29 @@ def update_election(
                 raise InvalidChange(
                     field="end_reason", problem="ending a restricted period by hand needs a reason"
                 )
-        if row.starts_at is not None and row.ends_at is not None and row.ends_at <= row.starts_at:
-            raise InvalidChange(field="ends_at", problem="must be after starts_at")
+        statutory_end = (
+            london_instant(row.poll_date, CLOSE_OF_POLL) + policy.period_rules.end_extension
+        )
+        if row.ends_at is not None and row.ends_at > statutory_end:
+            raise InvalidChange(
+                field="ends_at",
+                problem=f"an end set by hand may only shorten the period, which ends at {statutory_end.isoformat()}",
+            )
+        end = row.ends_at or statutory_end
+        if row.starts_at is not None and end <= row.starts_at:
+            raise InvalidChange(
+                field="starts_at",
+                problem="a start on or after the end would lift the period; end it early with ends_at and end_reason",
+            )
         row.updated_at = now
         change.session.add(row)
         change.session.flush()
         change.audit(
             "election.update",
             election_id,
-            reason=changes.get("end_reason") or changes.get("status_reason"),
+            reason=changes.get("end_reason")
+            or changes.get("start_reason")
+            or changes.get("status_reason"),
             before=before,
             after=_election_dict(row),
         )
@@ -419,6 +449,10 @@ def add_manual_window(
         raise InvalidChange(field="ends_at", problem="must be after starts_at")
     if not reason.strip():
         raise InvalidChange(field="reason", problem="a manual window needs a reason")
+    if account_ids is not None and not account_ids:
+        raise InvalidChange(
+            field="account_ids", problem="name at least one account, or send null for every account"
+        )
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         if account_ids is not None:
             known = set(
@@ -658,6 +692,11 @@ def grant_override(
         )
     if not reason.strip():
         raise InvalidChange(field="reason", problem="an override needs a written reason")
+    if categories is not None and not categories:
+        raise InvalidChange(
+            field="categories",
+            problem="name at least one category, or send null for every category",
+        )
     never = sorted(set(categories or ()) & policy.never_permitted)
     if never:
         raise InvalidChange(
@@ -683,7 +722,7 @@ def grant_override(
             account_id=account_id,
             starts_at=starts_at,
             ends_at=ends_at,
-            categories=sorted(str(c) for c in categories) if categories else None,
+            categories=sorted({str(c) for c in categories}) if categories else None,
             reason=reason.strip(),
             granted_by=actor.name,
             created_at=now,
@@ -890,6 +929,11 @@ def change_manual_window(
                 setattr(row, field, changes[field])
         if "account_ids" in changes:
             ids = changes["account_ids"]
+            if ids is not None and not ids:
+                raise InvalidChange(
+                    field="account_ids",
+                    problem="name at least one account, or send null for every account",
+                )
             known = set(
                 change.session.execute(
                     select(col(AccountRow.id)).where(
@@ -917,3 +961,41 @@ def change_manual_window(
             },
         )
     return row
+
+
+def end_manual_window(
+    engine: Engine,
+    policy: Policy,
+    actor: Actor,
+    window_id: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> ManualWindowRow:
+    """
+    End a manual window now. Only a window in force can end: one that has ended stays as it
+    was, and one not yet started is changed (or moved) with PATCH instead.
+    """
+    with Session(engine) as session:
+        row = session.get(ManualWindowRow, window_id)
+    if row is None or row.organisation_id != policy.organisation_id:
+        raise NotFound(what="manual window", identifier=window_id)
+    if row.ends_at <= now:
+        raise InvalidChange(
+            field="window_id", problem=f"{window_id} ended at {row.ends_at.isoformat()} already"
+        )
+    if row.starts_at > now:
+        raise InvalidChange(
+            field="window_id",
+            problem=f"{window_id} has not started: change its times with PATCH instead",
+        )
+    return change_manual_window(
+        engine,
+        policy,
+        actor,
+        window_id,
+        changes={"ends_at": now, "change_reason": reason},
+        now=now,
+        request_id=request_id,
+    )

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app.domain import (
@@ -162,7 +161,7 @@ class SnapshotCache:
         with self._lock:
             try:
                 self._refresh()
-            except (SQLAlchemyError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure keeps the old data and fails closed in time
                 self.last_error = (
                     f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 )

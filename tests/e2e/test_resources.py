@@ -234,10 +234,11 @@ def test_the_clerk_ends_a_period_early_with_a_reason(client: TestClient, seeded:
         (
             {
                 "starts_at": "2028-04-10T00:00:00Z",
+                "start_reason": "by hand",
                 "ends_at": "2028-04-01T00:00:00Z",
                 "end_reason": "x",
             },
-            "after starts_at",
+            "on or after the end",
         ),
     ],
     ids=[

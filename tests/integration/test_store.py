@@ -155,3 +155,29 @@ def test_instants_come_back_aware_in_utc(engine: Engine, seeded: Keys) -> None:
 
     assert created.tzinfo is not None
     assert created == dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def test_a_snapshot_that_cannot_be_built_keeps_the_old_one_and_the_refresher_alive(
+    engine: Engine, seeded: Keys
+) -> None:
+    """Any failure while rebuilding (not only a database error) leaves the cache serving, then failing closed."""
+    from app.store.snapshots import SnapshotCache
+    from app.store.unit_of_work import write as open_write
+
+    calls = {"n": 0}
+
+    def policy_for(_row: OrganisationRow):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 1:
+            msg = "a row the domain refuses"
+            raise ValueError(msg)
+        return POLICY
+
+    cache = SnapshotCache(engine, policy_for, max_age=30)
+    assert cache.refresh() is True
+    with open_write(engine, "redruth", Actor("tests", "clerk"), now=LATER) as change:
+        change.audit("test.touch", "redruth")
+
+    assert cache.refresh() is False
+    assert "a row the domain refuses" in (cache.last_error or "")
+    assert cache.snapshot("redruth").accounts

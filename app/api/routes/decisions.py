@@ -82,6 +82,14 @@ def _etag(decision: Decision) -> str:
     return f'W/"{decision.data_version}-{digest}"'
 
 
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 13.1.2: `*`, or a list of tags compared weakly."""
+    if if_none_match.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
+
+
 def _max_age(decision: Decision, now: dt.datetime) -> int:
     if decision.valid_until is None:
         return CACHE_CAP_SECONDS
@@ -95,6 +103,7 @@ def unavailable_body(
     """The deny body of a 503: the answer a scheduling tool must act on is 'do not post'."""
     return {
         "type": "/problems/service-unavailable",
+        "instance": f"/v1/accounts/{account_id}/can-publish",
         "title": "Decision data unavailable",
         "status": 503,
         "detail": str(exc),
@@ -259,7 +268,7 @@ def answer_can_publish(
     etag = _etag(decision)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
     uses = override_uses(decision)
-    if if_none_match == etag:
+    if if_none_match is not None and _matches(if_none_match, etag):
         return Answer(
             304, headers, b"", organisation_id=principal.organisation_id, override_uses=uses
         )

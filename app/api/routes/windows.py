@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.domain import LONDON, UnknownAccount, london_instant
 from app.store import commands
-from app.store.errors import InvalidChange
 from app.store.tables import ManualWindowRow
 
 from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..problems import InvalidQuery
 from ..schemas import (
     NAIVE_MESSAGE,
     ManualWindowIn,
@@ -66,7 +66,9 @@ def list_windows(
     try:
         lower, upper = _bound(start, "from"), _bound(end, "to")
     except _BadBound as exc:
-        raise InvalidChange("from" if "from=" in str(exc) else "to", str(exc)) from None
+        raise InvalidQuery(
+            field="from" if "from=" in str(exc) else "to", problem=str(exc)
+        ) from None
     snapshot = services.cache.snapshot(principal.organisation_id)
     if account_id is not None and account_id not in snapshot.accounts:
         raise UnknownAccount(account_id)
@@ -157,9 +159,9 @@ def end_window(
     window_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> ManualWindowOut:
     now = services.clock()
-    row = commands.change_manual_window(
+    row = commands.end_manual_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
-        changes={"ends_at": now, "change_reason": body.reason}, now=now, request_id=request_id(request),
+        reason=body.reason, now=now, request_id=request_id(request),
     )  # fmt: skip
     services.cache.refresh()
     return _manual_out(row)
