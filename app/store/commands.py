@@ -337,9 +337,6 @@ def _check_notice(notice: dt.date | None, poll: dt.date) -> None:
         )
 
 
-_UNSET: Any = object()
-
-
 def update_election(
     engine: Engine,
     policy: Policy,
@@ -426,6 +423,26 @@ def update_election(
 # --- manual windows -------------------------------------------------------------------------
 
 
+def _check_window_accounts(change: Write, account_ids: Sequence[str] | None) -> None:
+    """None means every account; otherwise at least one, each the organisation's."""
+    if account_ids is None:
+        return
+    if not account_ids:
+        raise InvalidChange(
+            field="account_ids", problem="name at least one account, or send null for every account"
+        )
+    known = set(
+        change.session.execute(
+            select(col(AccountRow.id)).where(
+                col(AccountRow.organisation_id) == change.organisation_id
+            )
+        ).scalars()
+    )
+    for account_id in account_ids:
+        if account_id not in known:
+            raise NotFound(what="account", identifier=account_id)
+
+
 def add_manual_window(
     engine: Engine,
     policy: Policy,
@@ -449,22 +466,8 @@ def add_manual_window(
         raise InvalidChange(field="ends_at", problem="must be after starts_at")
     if not reason.strip():
         raise InvalidChange(field="reason", problem="a manual window needs a reason")
-    if account_ids is not None and not account_ids:
-        raise InvalidChange(
-            field="account_ids", problem="name at least one account, or send null for every account"
-        )
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
-        if account_ids is not None:
-            known = set(
-                change.session.execute(
-                    select(col(AccountRow.id)).where(
-                        col(AccountRow.organisation_id) == policy.organisation_id
-                    )
-                ).scalars()
-            )
-            for account_id in account_ids:
-                if account_id not in known:
-                    raise NotFound(what="account", identifier=account_id)
+        _check_window_accounts(change, account_ids)
         row = ManualWindowRow(
             id=f"mw-{secrets.token_hex(5)}",
             organisation_id=policy.organisation_id,
@@ -929,21 +932,7 @@ def change_manual_window(
                 setattr(row, field, changes[field])
         if "account_ids" in changes:
             ids = changes["account_ids"]
-            if ids is not None and not ids:
-                raise InvalidChange(
-                    field="account_ids",
-                    problem="name at least one account, or send null for every account",
-                )
-            known = set(
-                change.session.execute(
-                    select(col(AccountRow.id)).where(
-                        col(AccountRow.organisation_id) == policy.organisation_id
-                    )
-                ).scalars()
-            )
-            for account_id in ids or ():
-                if account_id not in known:
-                    raise NotFound(what="account", identifier=account_id)
+            _check_window_accounts(change, ids)
             row.account_ids = sorted(set(ids)) if ids is not None else None
         if row.ends_at <= row.starts_at:
             raise InvalidChange(field="ends_at", problem="must be after starts_at")
