@@ -356,6 +356,8 @@ def update_election(
         NotFound: no such election.
         InvalidChange: a field contradicts another or the timetable.
     """
+    if not changes:
+        raise InvalidChange(field="body", problem="nothing to change: send at least one field")
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
         if row is None:
@@ -688,6 +690,10 @@ def grant_override(
     """
     if ends_at <= starts_at:
         raise InvalidChange(field="ends_at", problem="must be after starts_at")
+    if ends_at <= now:
+        raise InvalidChange(
+            field="ends_at", problem="the override would end before now, so it could allow nothing"
+        )
     if ends_at - starts_at > policy.max_override:
         raise InvalidChange(
             field="ends_at",
@@ -917,6 +923,11 @@ def change_manual_window(
     request_id: str | None = None,
 ) -> ManualWindowRow:
     """Change a manual window's times, reason or accounts; ending one early is `ends_at=now`."""
+    if not set(changes) - {"change_reason"}:
+        raise InvalidChange(
+            field="body",
+            problem="nothing to change: send starts_at, ends_at, reason or account_ids",
+        )
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         row = change.session.get(ManualWindowRow, window_id)
         if row is None or row.organisation_id != policy.organisation_id:
