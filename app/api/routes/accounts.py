@@ -27,11 +27,13 @@ def _out(row: AccountRow) -> AccountOut:
 
 @router.get("", response_model=list[AccountOut], summary="List the organisation's accounts")
 def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
+    """Every official account of the policy's appendix and any added since, with its status: pending (4.1), active, inactive, suspended (3.1) or closed (3.2)."""
     return [_out(row) for row in queries.list_accounts(services.engine, principal.organisation_id)]
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="One account")
 def get_account(account_id: str, services: ServicesDep, principal: Reader) -> AccountOut:
+    """One account and its status (policy 3.1, 3.2, 4.1)."""
     return _out(queries.get_account(services.engine, principal.organisation_id, account_id))
 
 

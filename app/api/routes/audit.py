@@ -37,6 +37,7 @@ def audit_log(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> AuditPage:
+    """Every change, in order: who (key name and role), when, what, why, before and after, and the request id, with each event's place in the hash chain. For auditors, the monitoring officer and complaints panels (policy 6.2). Page with `after_seq`."""
     rows = list_events(
         services.engine,
         principal.organisation_id,
@@ -74,6 +75,7 @@ def audit_log(
     summary="Walk the hash chain: ok, or the first broken event and why",
 )
 def verify(services: ServicesDep, principal: Auditor) -> AuditVerifyOut:
+    """Recompute the whole hash chain. `ok`, or the first event that was edited, deleted or moved, and a missing tail if the newest events were deleted."""
     result = verify_organisation(services.engine, principal.organisation_id)
     return AuditVerifyOut(
         ok=result.ok,

@@ -15,6 +15,7 @@ router = APIRouter(prefix="/v1/dies-non", tags=["dies non"])
 
 @router.get("", response_model=list[DiesNonOut], summary="Days the Clerk added as dies non")
 def list_dies_non(services: ServicesDep, principal: Reader) -> list[DiesNonOut]:
+    """Days of public thanksgiving or mourning the Clerk added; bank holidays come from GOV.UK's list and need no entry."""
     return [
         DiesNonOut(date=row.day, name=row.name)
         for row in queries.list_dies_non(services.engine, principal.organisation_id)
@@ -50,6 +51,7 @@ def remove(
     services: ServicesDep,
     principal: Clerk,
 ) -> Response:
+    """Remove a day the Clerk added, with a reason; every restricted period is recomputed and the change is audited."""
     commands.remove_dies_non(
         services.engine, services.policy(principal.organisation_id), principal.actor(), day=day, reason=reason,
         now=services.clock(), request_id=request_id(request),

@@ -96,6 +96,7 @@ def list_elections(
         str | None, Query(pattern="^(scheduled|held|uncontested|countermanded|cancelled)$")
     ] = None,
 ) -> list[ElectionOut]:
+    """The elections that restrict the council (its scopes), each with its restricted period; filter by poll date, kind or status."""
     rows = queries.list_elections(
         services.engine,
         principal.organisation_id,
@@ -133,6 +134,7 @@ def timetable(
     summary="One election, with its timetable and restricted period",
 )
 def get_election(election_id: str, services: ServicesDep, principal: Reader) -> ElectionOut:
+    """One election: what the Clerk recorded, its statutory timetable (the same keys as `purdah timetable --json`) and its restricted period."""
     row, period = queries.get_election(services.engine, principal.organisation_id, election_id)
     return _out(row, period, _timetable(services, principal.organisation_id, row, period))
 
@@ -143,6 +145,7 @@ def get_election(election_id: str, services: ServicesDep, principal: Reader) -> 
 def add_election(
     body: ElectionIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> ElectionOut:
+    """Add an election by its Democracy Club id (or `parish.<council>.<date>`). It must affect the council; its restricted period is computed at once and enforced within a second."""
     policy = services.policy(principal.organisation_id)
     commands.add_election(
         services.engine,

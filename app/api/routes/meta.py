@@ -21,6 +21,7 @@ router = APIRouter(tags=["service"])
     summary="The organisation's policy as the service applies it",
 )
 def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
+    """The council's policy as the service applies it: its clauses, which categories stay permitted, are referred to the Clerk or are never permitted (5.1), the period rules, and whether its review is overdue (6.1)."""
     policy = services.policy(principal.organisation_id)
     due = policy.review_due_at()
     denied = sorted(set(Category) - policy.permitted - policy.referred - policy.never_permitted)
@@ -51,11 +52,13 @@ def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
 
 @router.get("/healthz", summary="The process is alive")
 async def healthz() -> dict[str, str]:
+    """Liveness: the process answers. It says nothing about the database; use /readyz for that."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
 def readyz(request: Request, services: ServicesDep) -> Any:
+    """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200."""
     try:
         with services.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

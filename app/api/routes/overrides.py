@@ -77,6 +77,7 @@ def list_overrides(
         bool | None, Query(description="Only those in force now (or only those not).")
     ] = None,
 ) -> list[OverrideOut]:
+    """Overrides, newest first, with whether each is in force (confirmed where the policy asks, not revoked, not ended)."""
     policy = services.policy(principal.organisation_id)
     now = services.clock()
     rows = queries.list_overrides(services.engine, principal.organisation_id, account_id=account_id)
@@ -92,6 +93,7 @@ def list_overrides(
 def revoke(
     override_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
+    """Withdraw an override at once, with a reason; can-publish stops relying on it within a second, on every replica."""
     policy = services.policy(principal.organisation_id)
     row = commands.revoke_override(
         services.engine, policy, principal.actor(), override_id, reason=body.reason, now=services.clock(),
@@ -109,6 +111,7 @@ def revoke(
 def confirm(
     override_id: str, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
+    """Where the policy requires two Clerks, a second Clerk confirms an override before it takes effect; the Clerk who granted it cannot."""
     policy = services.policy(principal.organisation_id)
     row = commands.confirm_override(
         services.engine,

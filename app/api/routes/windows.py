@@ -63,6 +63,7 @@ def list_windows(
         str | None, Query(description="Include this account's own manual windows.")
     ] = None,
 ) -> list[WindowOut]:
+    """Restriction windows: pre-election periods merged where they overlap or touch, and the Clerk's manual windows (policy 3.2, 5.3g). With `account_id`, that account's own manual windows too."""
     try:
         lower, upper = _bound(start, "from"), _bound(end, "to")
     except _BadBound as exc:
@@ -93,6 +94,7 @@ def add_window(
     services: ServicesDep,
     principal: Clerk,
 ) -> ManualWindowOut:
+    """Restrict publishing by hand for a time, for every account or some (policy 3.2): for example a referendum announced late, or content under review. Needs a reason; audited."""
     row = commands.add_manual_window(
         services.engine,
         services.policy(principal.organisation_id),
@@ -141,6 +143,7 @@ def change_window(
     services: ServicesDep,
     principal: Clerk,
 ) -> ManualWindowOut:
+    """Change a manual window's times, reason or accounts, saying why in `change_reason`; audited."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     row = commands.change_manual_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id, changes=changes,
@@ -158,6 +161,7 @@ def change_window(
 def end_window(
     window_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> ManualWindowOut:
+    """End a manual window that is in force now, with a reason; audited."""
     now = services.clock()
     row = commands.end_manual_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
