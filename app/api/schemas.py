@@ -14,7 +14,6 @@ from app.domain import (
     AccountKind,
     AccountStatus,
     Category,
-    Decision,
     ElectionKind,
     ElectionStatus,
     Reason,
@@ -179,22 +178,6 @@ class DecisionOut(_Out):
     )
     data_version: int
     evaluated_at: dt.datetime
-
-    @classmethod
-    def of(cls, decision: Decision) -> "DecisionOut":
-        return cls(
-            decision_id=decision.decision_id,
-            account_id=decision.account_id,
-            category=str(decision.category),
-            at=london(decision.at),
-            allowed=decision.allowed,
-            outcome=decision.outcome.value,
-            reasons=[ReasonOut.of(r) for r in decision.reasons],
-            windows=[WindowOut.of(w) for w in decision.windows],
-            valid_until=london(decision.valid_until),
-            data_version=decision.data_version,
-            evaluated_at=london(decision.evaluated_at),
-        )
 
 
 class CheckIn(_In):
@@ -391,11 +374,6 @@ class PolicyOut(_Out):
     review_overdue: bool
     max_override_days: float
     override_needs_second_clerk: bool
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    """JSON-ready dict of a model."""
-    return model.model_dump(mode="json")
 
 
 def _not_all(value: str) -> str:

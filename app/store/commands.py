@@ -16,7 +16,6 @@ from sqlmodel import Session, col
 from app.domain import (
     AccountStatus,
     Category,
-    Country,
     ElectionKind,
     ElectionRecord,
     ListedElection,
@@ -547,11 +546,6 @@ def revoke_key(
             before={"revoked_at": None},
             after={"revoked_at": now},
         )
-
-
-def country_of(row: OrganisationRow) -> Country:
-    """The organisation's part of the UK."""
-    return Country(row.country)
 
 
 # --- accounts (policy 3.1, 3.2, 4.1, 5.3a) ---------------------------------------------------
