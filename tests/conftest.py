@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
     "audit_event",
+    "feed_event",
+    "feed_token",
+    "election_schedule",
     "restricted_period",
     "election",
     "manual_window",

@@ -23,6 +23,8 @@ from app.domain.elections import (
     ElectionRef,
     ElectionStatus,
     ListedElection,
+    election_group_id,
+    election_title,
     parse_election_id,
 )
 from app.domain.errors import (
@@ -93,6 +95,8 @@ __all__ = [
     "decide",
     "london_instant",
     "merge_windows",
+    "election_group_id",
+    "election_title",
     "parse_election_id",
     "require_aware",
     "restricted_period",

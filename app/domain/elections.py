@@ -21,6 +21,8 @@ __all__ = [
     "ElectionRef",
     "ElectionStatus",
     "ListedElection",
+    "election_group_id",
+    "election_title",
     "parse_election_id",
 ]
 
@@ -235,3 +237,80 @@ def _infer_kind(
         f"election type {election_type!r} has no timetable here "
         "(European Parliament elections ended in the UK in 2019)",
     )
+
+
+def election_group_id(ref: ElectionRef) -> str:
+    """
+    The election a ballot belongs to: `local.cornwall.redruth-north.2025-05-01` (one division's
+    ballot, as WhoCanIVoteFor lists it) is part of `local.cornwall.2025-05-01`, and
+    `parl.camborne-and-redruth.2024-07-04` of the general election `parl.2024-07-04`.
+
+    A by-election keeps its ballot id: its division is what says whom it affects. Ids without
+    a division are returned unchanged.
+    """
+    if ref.division is None or ref.is_by_election:
+        return ref.election_id
+    date = ref.poll_date.isoformat()
+    if ref.kind is ElectionKind.PARL_GENERAL:
+        return f"parl.{date}"
+    prefix = ref.election_id.split(".", 1)[0]
+    if ref.organisation is None:
+        return ref.election_id
+    return f"{prefix}.{ref.organisation}.{date}"
+
+
+_SMALL_WORDS = frozenset({"and", "of", "on", "upon", "the", "in", "with", "by", "under"})
+
+
+def _place(slug: str) -> str:
+    words = slug.split("-")
+    return " ".join(w if (i and w in _SMALL_WORDS) else w.capitalize() for i, w in enumerate(words))
+
+
+def election_title(ref: ElectionRef, *, parish_council: str | None = None) -> str:
+    """
+    A name a person recognises: "Cornwall Council", "Devon and Cornwall Police and Crime
+    Commissioner", "UK Parliament general election".
+
+    Args:
+        parish_council: the full name of the town or parish council, if the id is its own
+            (`parish.redruth.` for Redruth Town Council); otherwise "<Place> parish council".
+    """
+    org = _place(ref.organisation) if ref.organisation else None
+    division = _place(ref.division) if ref.division else None
+    by = " by-election" if ref.is_by_election else ""
+    match ref.kind:
+        case ElectionKind.PARISH:
+            name = parish_council or f"{org} parish council"
+            return f"{name} ({division} ward){by}" if division else f"{name}{by}"
+        case ElectionKind.PRINCIPAL:
+            name = f"{org} Council"
+            return f"{name} ({division}){by}" if division else f"{name}{by}"
+        case ElectionKind.PCC:
+            return f"{org} Police and Crime Commissioner"
+        case ElectionKind.MAYOR:
+            return f"{org} mayor"
+        case ElectionKind.GLA:
+            return "London Assembly and Mayor of London"
+        case ElectionKind.PARL_GENERAL:
+            return "UK Parliament general election"
+        case ElectionKind.PARL_BY:
+            return (
+                f"UK Parliament by-election ({division})"
+                if division
+                else "UK Parliament by-election"
+            )
+        case ElectionKind.SP:
+            return "Scottish Parliament"
+        case ElectionKind.SENEDD:
+            return "Senedd Cymru"
+        case ElectionKind.NIA:
+            return "Northern Ireland Assembly"
+        case ElectionKind.NATIONAL_REFERENDUM:
+            return "national referendum"
+        case ElectionKind.NEIGHBOURHOOD_REFERENDUM:
+            return (
+                f"{org} neighbourhood planning referendum"
+                if org
+                else "neighbourhood planning referendum"
+            )

@@ -202,6 +202,17 @@ class Window:
     manual_reasons: tuple[str, ...] = ()
     estimated: bool = False
 
+    @property
+    def anchor(self) -> str:
+        """
+        The window's identity while it moves: its first election (by polling day, then id),
+        else its first manual window. Unlike `window_id`, it survives a change of times, so a
+        calendar feed can keep one UID for the window.
+        """
+        if self.election_ids:
+            return min(self.election_ids, key=lambda e: (e[-10:], e))
+        return self.manual_window_ids[0]
+
     def contains(self, instant: dt.datetime) -> bool:
         """Half-open: `starts_at <= instant < ends_at`."""
         return self.starts_at <= instant < self.ends_at

@@ -18,6 +18,9 @@ __all__ = [
     "AuditEventRow",
     "DiesNonRow",
     "ElectionRow",
+    "ElectionScheduleRow",
+    "FeedEventRow",
+    "FeedTokenRow",
     "ManualWindowRow",
     "OrganisationRow",
     "OverrideRow",
@@ -91,6 +94,9 @@ class ElectionRow(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=20)
     status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What produced it, so importing the same source again finds it: `ics:<UID>`,
+    # `everyelection:<id>`, `schedule:<schedule id>`; null for one added by hand.
+    source_ref: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: dt.datetime = _instant()
     updated_at: dt.datetime = _instant()
 
@@ -218,3 +224,65 @@ class AuditEventRow(SQLModel, table=True):
     data_version: int = Field(default=0)
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class ElectionScheduleRow(SQLModel, table=True):
+    """
+    Recurring scheduled elections: an RFC 5545 RRULE from `dtstart`, with exception dates
+    (`exdates`) and one-off dates (`rdates`). Each occurrence is an ordinary election row.
+    """
+
+    __tablename__ = "election_schedule"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    name: str = Field(max_length=200)
+    election_prefix: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    rrule: str = Field(sa_column=Column(Text, nullable=False))
+    dtstart: dt.date = Field(sa_column=Column(Date, nullable=False))
+    exdates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rdates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    horizon_until: dt.date = Field(sa_column=Column(Date, nullable=False))
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A secret feed URL for calendar apps, which cannot send headers; only its SHA-256 is stored."""
+
+    __tablename__ = "feed_token"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    name: str = Field(max_length=200)
+    account_id: str | None = Field(default=None, max_length=80)
+    secret_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+    revoked_at: dt.datetime | None = _instant(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=200)
+
+
+class FeedEventRow(SQLModel, table=True):
+    """
+    One restriction window as the ICS feed has published it, kept so that a window keeps its
+    UID when it moves (with a higher `sequence`) and stays, cancelled, when it is withdrawn.
+
+    `scope` is `*` for the organisation's feed, or an account id. `anchor` is the window's
+    identity: its first election (by polling day, then id), or its manual window's id.
+    """
+
+    __tablename__ = "feed_event"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    scope: str = Field(primary_key=True, max_length=80)
+    anchor: str = Field(primary_key=True, max_length=200)
+    starts_at: dt.datetime = _instant()
+    ends_at: dt.datetime = _instant()
+    election_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    manual_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    estimated: bool = Field(default=False)
+    sequence: int = Field(default=0)
+    changed_at: dt.datetime = _instant()
+    cancelled_at: dt.datetime | None = _instant(nullable=True)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from app.domain.audit import GENESIS, canonical_json, chain_hash
 from app.store.errors import NotFound
+from app.store.feed_events import sync_feed_events
 from app.store.tables import AuditEventRow, OrganisationRow
 
 __all__ = ["Actor", "Write", "audit_payload", "write"]
@@ -139,6 +140,9 @@ def write(
     """
     Open a write for one organisation; commit on success, roll back on any exception.
 
+    A write that bumps the version also reconciles the ICS feed's published events
+    (`feed_events.sync_feed_events`), in the same transaction.
+
     Args:
         bump: whether the write changes what decisions see (it bumps `data_version`). An
             audit-only write (a decision that relied on an override) takes the same lock
@@ -162,4 +166,6 @@ def write(
         ).scalar_one()
         change = Write(session, organisation_id, version, actor, now, request_id)
         yield change
+        if bump:
+            sync_feed_events(session, organisation_id, now)
         change._append_events()

@@ -1,0 +1,176 @@
+"""
+The ICS feed's memory: what it has published, so that UIDs and SEQUENCE behave.
+
+Calendar clients match events by UID and take a higher SEQUENCE as an update, so the feed
+remembers what it has published: one `feed_event` row per window and scope (the
+organisation's feed `*`, and each account's). Every write that changes data reconciles them
+in its own transaction (`unit_of_work.write` calls `sync_feed_events`): a new window is added
+with sequence 0; a window whose times, elections or reasons change keeps its row (its UID)
+and gets sequence + 1; a window that disappears is marked cancelled, so a subscribed calendar
+shows it as cancelled instead of silently dropping it. Rows cancelled for longer than
+`PURGE_AFTER` are deleted.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from app.domain import ManualWindow, RestrictedPeriod, Window, merge_windows
+from app.store.tables import AccountRow, FeedEventRow, ManualWindowRow, RestrictedPeriodRow
+
+__all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "FeedEvent", "feed_events", "sync_feed_events"]
+
+ORGANISATION_SCOPE = "*"
+PURGE_AFTER = dt.timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """A window as the feed publishes it (see `FeedEventRow`)."""
+
+    anchor: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    election_ids: tuple[str, ...]
+    manual_reasons: tuple[str, ...]
+    estimated: bool
+    sequence: int
+    changed_at: dt.datetime
+    cancelled_at: dt.datetime | None
+
+
+def _windows_by_scope(session: Session, organisation_id: str) -> dict[str, tuple[Window, ...]]:
+    periods = [
+        RestrictedPeriod(
+            r.election_id, r.starts_at, r.ends_at, r.start_basis, r.end_basis, r.estimated
+        )
+        for r in session.execute(
+            select(RestrictedPeriodRow).where(
+                col(RestrictedPeriodRow.organisation_id) == organisation_id
+            )
+        ).scalars()
+    ]
+    manual = [
+        ManualWindow(
+            r.id,
+            r.starts_at,
+            r.ends_at,
+            r.reason,
+            frozenset(r.account_ids) if r.account_ids is not None else None,
+        )
+        for r in session.execute(
+            select(ManualWindowRow).where(col(ManualWindowRow.organisation_id) == organisation_id)
+        ).scalars()
+    ]
+    accounts = session.execute(
+        select(col(AccountRow.id)).where(col(AccountRow.organisation_id) == organisation_id)
+    ).scalars()
+    shared = [m for m in manual if m.account_ids is None]
+    org_windows = merge_windows(periods, shared)
+    scopes = {ORGANISATION_SCOPE: org_windows}
+    for account_id in accounts:
+        own = [m for m in manual if m.account_ids is not None and account_id in m.account_ids]
+        scopes[account_id] = merge_windows(periods, shared + own) if own else org_windows
+    return scopes
+
+
+def _content(window: Window) -> tuple[object, ...]:
+    return (
+        window.starts_at,
+        window.ends_at,
+        list(window.election_ids),
+        list(window.manual_reasons),
+        window.estimated,
+    )
+
+
+def _row_content(row: FeedEventRow) -> tuple[object, ...]:
+    return (
+        row.starts_at,
+        row.ends_at,
+        list(row.election_ids),
+        list(row.manual_reasons),
+        row.estimated,
+    )
+
+
+def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -> None:
+    """Reconcile the published events with the organisation's current windows (see module)."""
+    scopes = _windows_by_scope(session, organisation_id)
+    existing = {
+        (row.scope, row.anchor): row
+        for row in session.execute(
+            select(FeedEventRow).where(col(FeedEventRow.organisation_id) == organisation_id)
+        ).scalars()
+    }
+    seen: set[tuple[str, str]] = set()
+    for scope, windows in scopes.items():
+        for window in windows:
+            key = (scope, window.anchor)
+            seen.add(key)
+            row = existing.get(key)
+            if row is None:
+                session.add(
+                    FeedEventRow(
+                        organisation_id=organisation_id,
+                        scope=scope,
+                        anchor=window.anchor,
+                        starts_at=window.starts_at,
+                        ends_at=window.ends_at,
+                        election_ids=list(window.election_ids),
+                        manual_reasons=list(window.manual_reasons),
+                        estimated=window.estimated,
+                        sequence=0,
+                        changed_at=now,
+                        cancelled_at=None,
+                    )
+                )
+            elif _row_content(row) != _content(window) or row.cancelled_at is not None:
+                row.starts_at, row.ends_at = window.starts_at, window.ends_at
+                row.election_ids = list(window.election_ids)
+                row.manual_reasons = list(window.manual_reasons)
+                row.estimated = window.estimated
+                row.sequence += 1
+                row.changed_at = now
+                row.cancelled_at = None
+                session.add(row)
+    for key, row in existing.items():
+        if key in seen:
+            continue
+        if row.cancelled_at is None:
+            row.cancelled_at = now
+            row.sequence += 1
+            row.changed_at = now
+            session.add(row)
+        elif row.cancelled_at < now - PURGE_AFTER:
+            session.delete(row)
+    session.flush()
+
+
+def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[FeedEvent, ...]:
+    """The published events of one scope, cancelled ones included, in time order."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(FeedEventRow)
+            .where(
+                col(FeedEventRow.organisation_id) == organisation_id,
+                col(FeedEventRow.scope) == scope,
+            )
+            .order_by(col(FeedEventRow.starts_at), col(FeedEventRow.anchor))
+        ).scalars()
+        return tuple(
+            FeedEvent(
+                r.anchor,
+                r.starts_at,
+                r.ends_at,
+                tuple(r.election_ids),
+                tuple(r.manual_reasons),
+                r.estimated,
+                r.sequence,
+                r.changed_at,
+                r.cancelled_at,
+            )
+            for r in rows
+        )
