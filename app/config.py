@@ -31,6 +31,17 @@ class Settings(BaseSettings):
             replicas' writes (`PURDAH_SNAPSHOT_POLL_INTERVAL`).
         max_batch: the most checks in one `POST /v1/decisions`.
         environment: `development` or `production`.
+        public_url: the address people and calendar apps reach the service at (for feed
+            URLs, `purdah feeds create`); default: the request's own address, or
+            `http://<host>:<port>` on the command line.
+        feed_keep_cancelled_days: how long a withdrawn window stays in the feed, cancelled.
+        import_max_bytes: the largest ICS upload or download (413 beyond it).
+        import_max_events: the most events one imported calendar may hold.
+        import_url_timeout: seconds to wait for a calendar URL.
+        import_allow_private_urls: let the server fetch calendars from loopback and private
+            addresses (tests; a council's intranet). Off by default: a URL must not make the
+            server reach inside its own network.
+        schedule_horizon_years: how far ahead a recurring schedule creates elections.
     """
 
     model_config = SettingsConfigDict(env_prefix="PURDAH_", extra="ignore")
@@ -47,6 +58,13 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=16)
     access_log: bool = True
     environment: Literal["development", "production"] = "development"
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    feed_keep_cancelled_days: int = Field(default=30, ge=0, le=365)
+    import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    import_max_events: int = Field(default=10_000, ge=1)
+    import_url_timeout: float = Field(default=10.0, gt=0, le=120)
+    import_allow_private_urls: bool = False
+    schedule_horizon_years: int = Field(default=10, ge=1, le=50)
 
     def policy_path(self, organisation: str | None = None) -> Path:
         """The policy file of an organisation (default: the configured one)."""

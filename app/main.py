@@ -13,8 +13,19 @@ from sqlalchemy import Engine
 from app.api.deps import Services
 from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
+from app.api.feed_cache import FeedCache
 from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from app.api.routes import accounts, audit, decisions, dies_non, elections, meta, overrides, windows
+from app.api.routes import (
+    accounts,
+    audit,
+    decisions,
+    dies_non,
+    elections,
+    feeds,
+    meta,
+    overrides,
+    windows,
+)
 from app.config import Settings
 from app.domain import Policy
 from app.store import load_policy
@@ -69,6 +80,10 @@ TAGS = [
         "description": "Days of public thanksgiving or mourning, which do not count as working days.",
     },
     {
+        "name": "feeds",
+        "description": "The restriction windows as an ICS feed for Outlook, Google and Apple calendars, and the secret feed URLs calendar apps subscribe to.",
+    },
+    {
         "name": "audit",
         "description": "Who changed what, when and why; a hash chain that shows any alteration (policy 6.2).",
     },
@@ -114,7 +129,12 @@ def create_app(
         engine, _policy_loader(settings, policies), max_age=settings.snapshot_max_age
     )
     services = Services(
-        settings=settings, engine=engine, cache=cache, policies=policies, clock=clock
+        settings=settings,
+        engine=engine,
+        cache=cache,
+        policies=policies,
+        clock=clock,
+        feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
     )
 
     @contextlib.asynccontextmanager
@@ -150,7 +170,9 @@ def create_app(
     app.state.services = services
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
-    for module in (decisions, accounts, overrides, elections, windows, dies_non, audit, meta):
+    for module in (
+        decisions, accounts, overrides, elections, windows, dies_non, feeds, audit, meta
+    ):  # fmt: skip
         app.include_router(module.router, responses=PROBLEM_RESPONSES if module is not meta else {})
     install_docs(app)
     return app

@@ -21,6 +21,7 @@ from app.store.keys import Role, parse_key, secret_matches
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor
 
+from .feed_cache import FeedCache
 from .problems import Forbidden, Unauthorized
 
 __all__ = [
@@ -47,6 +48,7 @@ class Services:
     cache: SnapshotCache
     policies: dict[str, Policy]
     clock: Callable[[], dt.datetime]
+    feeds: FeedCache
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -30,6 +30,7 @@ from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUna
 
 __all__ = [
     "PROBLEM_TYPES",
+    "FeedNotFound",
     "Forbidden",
     "Unauthorized",
     "install_problem_handlers",
@@ -46,6 +47,13 @@ class Unauthorized(PurdahError):
 
 class Forbidden(PurdahError):
     """A valid key whose role may not do this."""
+
+
+class FeedNotFound(PurdahError):
+    """A feed token that is unknown, revoked or mistyped: the answer never says which."""
+
+    def __init__(self) -> None:
+        super().__init__("no such feed")
 
 
 class InvalidQuery(PurdahError):
@@ -118,6 +126,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
     Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
     InvalidQuery: ProblemType(422, "validation-error", "The request is not valid"),
+    FeedNotFound: ProblemType(404, "not-found", "Not found"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }
 _VALIDATION = ProblemType(422, "validation-error", "The request is not valid")

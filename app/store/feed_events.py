@@ -12,33 +12,18 @@ shows it as cancelled instead of silently dropping it. Rows cancelled for longer
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.domain import ManualWindow, RestrictedPeriod, Window, merge_windows
+from app.domain.feeds import PublishedWindow
 from app.store.tables import AccountRow, FeedEventRow, ManualWindowRow, RestrictedPeriodRow
 
-__all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "FeedEvent", "feed_events", "sync_feed_events"]
+__all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "feed_events", "sync_feed_events"]
 
 ORGANISATION_SCOPE = "*"
 PURGE_AFTER = dt.timedelta(days=400)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEvent:
-    """A window as the feed publishes it (see `FeedEventRow`)."""
-
-    anchor: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    election_ids: tuple[str, ...]
-    manual_reasons: tuple[str, ...]
-    estimated: bool
-    sequence: int
-    changed_at: dt.datetime
-    cancelled_at: dt.datetime | None
 
 
 def _windows_by_scope(session: Session, organisation_id: str) -> dict[str, tuple[Window, ...]]:
@@ -149,7 +134,7 @@ def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -
     session.flush()
 
 
-def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[FeedEvent, ...]:
+def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[PublishedWindow, ...]:
     """The published events of one scope, cancelled ones included, in time order."""
     with Session(engine) as session:
         rows = session.execute(
@@ -161,7 +146,7 @@ def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[FeedE
             .order_by(col(FeedEventRow.starts_at), col(FeedEventRow.anchor))
         ).scalars()
         return tuple(
-            FeedEvent(
+            PublishedWindow(
                 r.anchor,
                 r.starts_at,
                 r.ends_at,

@@ -33,13 +33,14 @@ from app.store.errors import SnapshotUnavailable
 from app.store.tables import (
     AccountRow,
     ApiKeyRow,
+    FeedTokenRow,
     ManualWindowRow,
     OrganisationRow,
     OverrideRow,
     RestrictedPeriodRow,
 )
 
-__all__ = ["KeyEntry", "SnapshotCache", "load_snapshot"]
+__all__ = ["FeedTokenEntry", "KeyEntry", "SnapshotCache", "load_snapshot"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,16 @@ class KeyEntry:
     organisation_id: str
     name: str
     role: str
+    secret_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTokenEntry:
+    """A feed token as the feed needs it: whose feed, and the secret's hash."""
+
+    token_id: str
+    organisation_id: str
+    account_id: str | None
     secret_sha256: str
 
 
@@ -153,6 +164,7 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}
         self._keys: dict[str, KeyEntry] = {}
+        self._feed_tokens: dict[str, FeedTokenEntry] = {}
         self._confirmed_at: float | None = None
         self.last_error: str | None = None
 
@@ -195,8 +207,17 @@ class SnapshotCache:
                     select(ApiKeyRow).where(col(ApiKeyRow.revoked_at).is_(None))
                 ).scalars()
             }
+            tokens = {
+                row.id: FeedTokenEntry(
+                    row.id, row.organisation_id, row.account_id, row.secret_sha256
+                )
+                for row in session.execute(
+                    select(FeedTokenRow).where(col(FeedTokenRow.revoked_at).is_(None))
+                ).scalars()
+            }
         self._snapshots = snapshots
         self._keys = keys
+        self._feed_tokens = tokens
 
     def age(self) -> float | None:
         """Seconds since the database last confirmed the snapshots, or None if never."""
@@ -224,6 +245,10 @@ class SnapshotCache:
     def key(self, key_id: str) -> KeyEntry | None:
         """An unrevoked key by id."""
         return self._keys.get(key_id)
+
+    def feed_token(self, token_id: str) -> FeedTokenEntry | None:
+        """An unrevoked feed token by id."""
+        return self._feed_tokens.get(token_id)
 
     def organisations(self) -> tuple[str, ...]:
         """The organisations held."""
