@@ -105,8 +105,8 @@ async def _serve(
 
         def window_url(window: PublishedWindow) -> str:
             return (
-                f"{base}/v1/windows?from={window.starts_at.isoformat()}"
-                f"&to={window.ends_at.isoformat()}{suffix}"
+                f"{base}/v1/windows?from={window.starts_at.astimezone(LONDON).isoformat()}"
+                f"&to={window.ends_at.astimezone(LONDON).isoformat()}{suffix}"
             ).replace("+", "%2B")
 
         check = f"{base}/v1/accounts/{account_id or '{account_id}'}/can-publish"
