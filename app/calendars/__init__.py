@@ -1,5 +1,21 @@
 """ICS and election-id import and export (icalendar)."""
 
-from app.calendars.shipped import CalendarError, read_election_calendar
+from app.calendars.shipped import read_election_calendar
+from app.calendars.sources import (
+    CalendarError,
+    SourceEntry,
+    TooLarge,
+    entries_from_election_ids,
+    entries_from_everyelection,
+    read_ics,
+)
 
-__all__ = ["CalendarError", "read_election_calendar"]
+__all__ = [
+    "CalendarError",
+    "SourceEntry",
+    "TooLarge",
+    "entries_from_election_ids",
+    "entries_from_everyelection",
+    "read_election_calendar",
+    "read_ics",
+]

@@ -38,7 +38,10 @@ def test_recorded_notice_dates_match_cornwall_councils_published_dates() -> None
     ("content", "says"),
     [
         (b"hello", "not an iCalendar file"),
-        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n", "not an iCalendar file"),
+        (
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n",
+            "line 4: the file ends inside the VEVENT begun at line 3",
+        ),
         (
             b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20250501\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
             "no X-PURDAH-ELECTION-ID",

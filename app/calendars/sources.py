@@ -1,0 +1,374 @@
+"""
+What an election source says, read into `SourceEntry` values: ICS calendars, lists of
+Democracy Club election ids, and EveryElection's election objects.
+
+An ICS calendar is checked line by line before `icalendar` reads it, because `icalendar` is
+lenient where an import must not be: a truncated file or an unterminated VEVENT must be an
+error (not an empty calendar), an unknown TZID must not become a floating time, and a date
+that is not a date must not be kept as text. Every error names the line.
+
+Which events are elections, in this order:
+1. `X-PURDAH-ELECTION-ID` (our own calendars, `calendars/*.ics`);
+2. a WhoCanIVoteFor postcode feed's UID, `<post id>-<election id>`
+   (DemocracyClub/WhoCanIVoteFor, `PostcodeiCalView`); its "address picker" event means the
+   postcode is split between areas, and its hustings are not elections;
+3. an election id in `CATEGORIES`, then anywhere in `DESCRIPTION` or `SUMMARY`;
+4. an event that only says "polling day": a poll, but the source does not say which; the
+   Clerk confirms it with a kind.
+Anything else is skipped, with the reason.
+"""
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import icalendar
+
+from app.domain import LONDON, PurdahError
+
+__all__ = [
+    "CalendarError",
+    "SourceEntry",
+    "TooLarge",
+    "entries_from_election_ids",
+    "entries_from_everyelection",
+    "read_ics",
+]
+
+_ID = (
+    r"(?:local|parl|pcc|mayor|gla|sp|senedd|naw|nia|ref|parish)"
+    r"\.(?:[a-z0-9-]+\.)*\d{4}-\d{2}-\d{2}"
+)
+ELECTION_ID = re.compile(rf"(?<![\w.-])({_ID})(?![\w-])")
+_WCIVF_UID = re.compile(rf"^.+?-({_ID})$")
+_POLLING_DAY = re.compile(r"\bpolling[ -]day\b|\bday of (?:the )?poll\b|\belection day\b", re.I)
+_HOLDS_ID = ("X-PURDAH-ELECTION-ID", "CATEGORIES", "DESCRIPTION", "SUMMARY")
+
+
+class CalendarError(PurdahError):
+    """A source that cannot be read; `where` names the line or field."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}")
+
+
+class TooLarge(PurdahError):
+    """An upload, download or calendar beyond the configured limits (413)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """
+    One entry of a source: an election it names, a poll it implies, or something it skips.
+
+    Attributes:
+        where: the line (`line 12`) or item (`election_ids[3]`) it came from.
+        election_id: the id the source gives, if any (a ballot id is kept as given).
+        poll_date: polling day, as the source dates it.
+        how: how the election was recognised, for the report.
+        skip: why the entry is not an election, if it is not.
+        uid: the source's own identifier (an ICS UID, an EveryElection id), so that a second
+            import of a source whose events carry no election id finds what the first made.
+    """
+
+    where: str
+    summary: str = ""
+    description: str = ""
+    election_id: str | None = None
+    poll_date: dt.date | None = None
+    notice_published: dt.date | None = None
+    cancelled: bool = False
+    cancellation_reason: str | None = None
+    replaced_by: str | None = None
+    kind_hint: str | None = None
+    status: str | None = None
+    how: str = ""
+    skip: str | None = None
+    uid: str | None = None
+
+
+# --- ICS --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Component:
+    name: str
+    line: int
+    properties: dict[str, int] = field(default_factory=dict)
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CalendarError(
+            where=f"line {line}",
+            problem="not UTF-8 text (iCalendar files are UTF-8, RFC 5545 section 3.1.4)",
+        ) from None
+    return text
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Unfolded content lines with the number of the physical line each starts on."""
+    lines: list[tuple[int, str]] = []
+    physical = text.split("\n")
+    for number, raw in enumerate(physical, start=1):
+        line = raw.removesuffix("\r")
+        if "\r" in line:
+            raise CalendarError(
+                where=f"line {number}", problem="a bare carriage return inside a line"
+            )
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] = (lines[-1][0], lines[-1][1] + line[1:])
+        elif line.strip():
+            lines.append((number, line))
+    return lines
+
+
+_TZID_PARAM = re.compile(r";TZID=(\"[^\"]*\"|[^;:]*)", re.I)
+
+
+def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component]:
+    """Check BEGIN/END nesting and TZIDs; return the VEVENTs with their property lines."""
+    if not lines or lines[0][1].strip().upper() != "BEGIN:VCALENDAR":
+        first = lines[0][1][:60] if lines else ""
+        where = f"line {lines[0][0]}" if lines else "line 1"
+        raise CalendarError(
+            where=where, problem=f"not an iCalendar file: it starts {first!r}, not BEGIN:VCALENDAR"
+        )
+    stack: list[_Component] = []
+    events: list[_Component] = []
+    zones_defined: set[str] = set()
+    zones_used: list[tuple[int, str]] = []
+    ended = False
+    for number, line in lines:
+        name, _, value = line.partition(":")
+        key = name.split(";", 1)[0].strip().upper()
+        if ended:
+            raise CalendarError(where=f"line {number}", problem="content after END:VCALENDAR")
+        if key == "BEGIN":
+            component = _Component(value.strip().upper(), number)
+            stack.append(component)
+            if component.name == "VEVENT":
+                events.append(component)
+                if len(events) > max_events:
+                    msg = f"the calendar has more than {max_events} events, the import limit"
+                    raise TooLarge(msg)
+        elif key == "END":
+            closing = value.strip().upper()
+            if not stack or stack[-1].name != closing:
+                open_part = (
+                    f"the {stack[-1].name} begun at line {stack[-1].line} is not ended"
+                    if stack
+                    else "nothing is open"
+                )
+                raise CalendarError(
+                    where=f"line {number}", problem=f"END:{closing}, but {open_part}"
+                )
+            stack.pop()
+            ended = not stack
+        elif not stack:
+            raise CalendarError(
+                where=f"line {number}", problem="a property outside BEGIN:VCALENDAR"
+            )
+        else:
+            stack[-1].properties.setdefault(key, number)
+            if stack[-1].name == "VTIMEZONE" and key == "TZID":
+                zones_defined.add(value.strip())
+            for match in _TZID_PARAM.finditer(name):
+                zones_used.append((number, match.group(1).strip('"')))
+    if stack:
+        raise CalendarError(
+            where=f"line {lines[-1][0]}",
+            problem=f"the file ends inside the {stack[-1].name} begun at line {stack[-1].line} "
+            "(truncated? no END:" + stack[-1].name + ")",
+        )
+    for number, tzid in zones_used:
+        if tzid not in zones_defined and tzid not in _known_zones():
+            raise CalendarError(
+                where=f"line {number}",
+                problem=f"unknown TZID {tzid!r}: no VTIMEZONE in the file defines it and it is not "
+                "in the tz database",
+            )
+    return events
+
+
+def _day(value: Any, where: str, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(LONDON).date()
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise CalendarError(where=where, problem=f"{name} {value!s} is not a date")
+
+
+def read_ics(data: bytes, *, max_events: int) -> tuple[SourceEntry, ...]:
+    """
+    Read an ICS calendar into source entries.
+
+    Raises:
+        CalendarError: not a calendar, truncated, badly nested, an unknown TZID, or a date
+            that is not a date; the error names the line.
+        TooLarge: more events than `max_events`.
+    """
+    lines = _logical_lines(_decode(data))
+    components = _structure(lines, max_events)
+    try:
+        calendar = icalendar.Calendar.from_ical(data.decode("utf-8-sig"))
+    except ValueError as exc:
+        raise CalendarError(where="file", problem=f"malformed iCalendar: {exc}") from None
+    events = list(calendar.walk("VEVENT"))
+    if len(events) != len(components):
+        raise CalendarError(
+            where="file", problem="malformed iCalendar: the events could not all be read"
+        )
+    return tuple(
+        _entry(event, component) for event, component in zip(events, components, strict=True)
+    )
+
+
+def _property_error(event: icalendar.Event, component: _Component) -> None:
+    for name, problem in getattr(event, "errors", ()):
+        key = str(name).upper()
+        line = component.properties.get(key, component.line)
+        raw = str(problem).splitlines()[0][:120]
+        raise CalendarError(where=f"line {line}", problem=f"{key} is not valid: {raw}")
+
+
+def _text(event: icalendar.Event, name: str) -> str:
+    value = event.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if hasattr(value, "cats"):
+        return " ".join(str(c) for c in value.cats)
+    return str(value)
+
+
+def _entry(event: icalendar.Event, component: _Component) -> SourceEntry:
+    where = f"line {component.line}"
+    _property_error(event, component)
+    uid = _text(event, "UID").strip() or None
+    summary = _text(event, "SUMMARY").strip()
+    if uid and uid.endswith("-address-picker"):
+        return SourceEntry(
+            where,
+            summary,
+            uid=uid,
+            skip="WhoCanIVoteFor needs an address: this postcode is split between areas; "
+            "import the feed for the council's address instead",
+        )
+    if "DTSTART" not in event:
+        return SourceEntry(where, summary, uid=uid, skip="no DTSTART, so no polling day")
+    start_line = f"line {component.properties.get('DTSTART', component.line)}"
+    poll = _day(event.decoded("DTSTART"), start_line, "DTSTART")
+    status = _text(event, "STATUS").strip().upper()
+    purdah_status = _text(event, "X-PURDAH-STATUS").strip().lower()
+    cancelled = status == "CANCELLED" or purdah_status in ("cancelled", "countermanded")
+    description = _text(event, "DESCRIPTION").strip()
+    reason = (description.splitlines()[0][:300] if description else None) if cancelled else None
+    notice = None
+    notice_text = _text(event, "X-PURDAH-NOTICE-PUBLISHED").strip()
+    if notice_text:
+        try:
+            notice = dt.date.fromisoformat(notice_text)
+        except ValueError:
+            line = component.properties.get("X-PURDAH-NOTICE-PUBLISHED", component.line)
+            raise CalendarError(
+                where=f"line {line}",
+                problem=f"X-PURDAH-NOTICE-PUBLISHED {notice_text!r} is not a date",
+            ) from None
+    common: dict[str, Any] = {
+        "where": where,
+        "summary": summary,
+        "description": description,
+        "poll_date": poll,
+        "notice_published": notice,
+        "cancelled": cancelled,
+        "cancellation_reason": reason
+        or ("cancelled in the source calendar" if cancelled else None),
+        "uid": uid,
+        "status": purdah_status or None,
+    }
+    found = _text(event, "X-PURDAH-ELECTION-ID").strip()
+    if found:
+        return SourceEntry(election_id=found, how="X-PURDAH-ELECTION-ID", **common)
+    wcivf = _WCIVF_UID.match(uid or "")
+    if wcivf:
+        return SourceEntry(election_id=wcivf.group(1), how="UID (WhoCanIVoteFor)", **common)
+    for name in _HOLDS_ID[1:]:
+        match = ELECTION_ID.search(_text(event, name))
+        if match:
+            return SourceEntry(election_id=match.group(1), how=name, **common)
+    if _POLLING_DAY.search(summary) or _POLLING_DAY.search(description):
+        return SourceEntry(how="says polling day", **common)
+    return SourceEntry(
+        where,
+        summary,
+        uid=uid,
+        skip="not an election: no election id, and it does not say polling day",
+    )
+
+
+# --- election ids and EveryElection -------------------------------------------------------
+
+
+def entries_from_election_ids(ids: Sequence[str]) -> tuple[SourceEntry, ...]:
+    """A list of Democracy Club election ids: the poll date is the one in each id."""
+    return tuple(
+        SourceEntry(f"election_ids[{i}]", election_id=e.strip(), how="election id")
+        for i, e in enumerate(ids)
+    )
+
+
+def entries_from_everyelection(objects: Iterable[Mapping[str, Any]]) -> tuple[SourceEntry, ...]:
+    """
+    EveryElection's election objects (https://elections.democracyclub.org.uk/api/elections/),
+    as a council pastes them: `election_id`, `poll_open_date`, `election_type` (a string or
+    EveryElection's `{"election_type": "local", ...}` object), `cancelled`,
+    `cancellation_reason`, `replaced_by`. Other fields are ignored.
+    """
+    entries = []
+    for i, item in enumerate(objects):
+        where = f"elections[{i}]"
+        election_type = item.get("election_type")
+        if isinstance(election_type, Mapping):
+            election_type = election_type.get("election_type")
+        poll = item.get("poll_open_date")
+        poll_date = None
+        if poll is not None:
+            try:
+                poll_date = dt.date.fromisoformat(str(poll))
+            except ValueError:
+                raise CalendarError(
+                    where=f"{where}.poll_open_date", problem=f"{poll!r} is not a date (YYYY-MM-DD)"
+                ) from None
+        entries.append(
+            SourceEntry(
+                where,
+                str(item.get("election_title") or ""),
+                election_id=str(item.get("election_id") or "").strip() or None,
+                poll_date=poll_date,
+                cancelled=bool(item.get("cancelled")),
+                cancellation_reason=item.get("cancellation_reason") or None,
+                replaced_by=item.get("replaced_by") or None,
+                kind_hint=str(election_type) if election_type else None,
+                how="EveryElection",
+                uid=str(item.get("election_id") or "") or None,
+            )
+        )
+    return tuple(entries)
