@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -22,10 +23,12 @@ from app.api.routes import (
     dies_non,
     elections,
     feeds,
+    imports,
     meta,
     overrides,
     windows,
 )
+from app.api.schemas import ImportIn
 from app.config import Settings
 from app.domain import Policy
 from app.store import load_policy
@@ -171,11 +174,28 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
     for module in (
-        decisions, accounts, overrides, elections, windows, dies_non, feeds, audit, meta
+        decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit, meta
     ):  # fmt: skip
         app.include_router(module.router, responses=PROBLEM_RESPONSES if module is not meta else {})
     install_docs(app)
+    _document_manual_bodies(app)
     return app
+
+
+def _document_manual_bodies(app: FastAPI) -> None:
+    """Add the schemas of bodies that routes read themselves (the import's JSON source)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})["ImportIn"] = (
+                ImportIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _refresher(cache: SnapshotCache, interval: float) -> None:

@@ -16,6 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.calendars import CalendarError, TooLarge
+from app.calendars.fetch import SourceUnavailable
+from app.calendars.recurrence import RecurrenceError
 from app.domain import (
     CountryRequired,
     InvalidElectionId,
@@ -31,6 +34,7 @@ from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUna
 __all__ = [
     "PROBLEM_TYPES",
     "FeedNotFound",
+    "UnsupportedMediaType",
     "Forbidden",
     "Unauthorized",
     "install_problem_handlers",
@@ -54,6 +58,17 @@ class FeedNotFound(PurdahError):
 
     def __init__(self) -> None:
         super().__init__("no such feed")
+
+
+class UnsupportedMediaType(PurdahError):
+    """A body in a media type the operation does not take."""
+
+    def __init__(self, media_type: str) -> None:
+        self.media_type = media_type
+        super().__init__(
+            f"content type {media_type!r} is not accepted here: send multipart/form-data "
+            "(field `file`), text/calendar or application/json"
+        )
 
 
 class InvalidQuery(PurdahError):
@@ -127,6 +142,13 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
     InvalidQuery: ProblemType(422, "validation-error", "The request is not valid"),
     FeedNotFound: ProblemType(404, "not-found", "Not found"),
+    CalendarError: ProblemType(422, "invalid-calendar", "The calendar or source cannot be read"),
+    SourceUnavailable: ProblemType(
+        422, "source-unavailable", "The calendar URL could not be fetched"
+    ),
+    RecurrenceError: ProblemType(422, "invalid-recurrence", "The recurrence rule cannot be used"),
+    TooLarge: ProblemType(413, "content-too-large", "Content too large"),
+    UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }
 _VALIDATION = ProblemType(422, "validation-error", "The request is not valid")
@@ -180,8 +202,12 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
         "detail": str(exc),
         "instance": path,
     }
-    if isinstance(exc, InvalidChange | InvalidQuery):
+    if isinstance(exc, InvalidChange | InvalidQuery | RecurrenceError):
         body["errors"] = [{"field": exc.field, "message": exc.problem}]
+    if isinstance(exc, CalendarError):
+        body["errors"] = [{"field": exc.where, "message": exc.problem}]
+    if isinstance(exc, SourceUnavailable):
+        body["errors"] = [{"field": "url", "message": exc.problem}]
     if isinstance(exc, IllegalMove):
         body["status_now"] = str(exc.status)
         body["allowed_moves"] = list(exc.allowed)

@@ -29,6 +29,7 @@ from typing import Any
 import icalendar
 
 from app.domain import LONDON, PurdahError
+from app.domain.sources import SourceEntry
 
 __all__ = [
     "CalendarError",
@@ -60,37 +61,6 @@ class CalendarError(PurdahError):
 
 class TooLarge(PurdahError):
     """An upload, download or calendar beyond the configured limits (413)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceEntry:
-    """
-    One entry of a source: an election it names, a poll it implies, or something it skips.
-
-    Attributes:
-        where: the line (`line 12`) or item (`election_ids[3]`) it came from.
-        election_id: the id the source gives, if any (a ballot id is kept as given).
-        poll_date: polling day, as the source dates it.
-        how: how the election was recognised, for the report.
-        skip: why the entry is not an election, if it is not.
-        uid: the source's own identifier (an ICS UID, an EveryElection id), so that a second
-            import of a source whose events carry no election id finds what the first made.
-    """
-
-    where: str
-    summary: str = ""
-    description: str = ""
-    election_id: str | None = None
-    poll_date: dt.date | None = None
-    notice_published: dt.date | None = None
-    cancelled: bool = False
-    cancellation_reason: str | None = None
-    replaced_by: str | None = None
-    kind_hint: str | None = None
-    status: str | None = None
-    how: str = ""
-    skip: str | None = None
-    uid: str | None = None
 
 
 # --- ICS --------------------------------------------------------------------------------------
@@ -240,7 +210,7 @@ def read_ics(data: bytes, *, max_events: int) -> tuple[SourceEntry, ...]:
     )
 
 
-def _property_error(event: icalendar.Event, component: _Component) -> None:
+def _property_error(event: icalendar.cal.Component, component: _Component) -> None:
     for name, problem in getattr(event, "errors", ()):
         key = str(name).upper()
         line = component.properties.get(key, component.line)
@@ -248,7 +218,7 @@ def _property_error(event: icalendar.Event, component: _Component) -> None:
         raise CalendarError(where=f"line {line}", problem=f"{key} is not valid: {raw}")
 
 
-def _text(event: icalendar.Event, name: str) -> str:
+def _text(event: icalendar.cal.Component, name: str) -> str:
     value = event.get(name)
     if value is None:
         return ""
@@ -259,7 +229,7 @@ def _text(event: icalendar.Event, name: str) -> str:
     return str(value)
 
 
-def _entry(event: icalendar.Event, component: _Component) -> SourceEntry:
+def _entry(event: icalendar.cal.Component, component: _Component) -> SourceEntry:
     where = f"line {component.line}"
     _property_error(event, component)
     uid = _text(event, "UID").strip() or None

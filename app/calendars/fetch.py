@@ -1,0 +1,106 @@
+"""
+Fetching a calendar from a URL the Clerk gives, carefully: the server must not become a way
+to reach inside its own network (server-side request forgery).
+
+* http and https only; no user name or password in the URL;
+* every address the host name resolves to must be public (not loopback, private, link-local,
+  reserved or multicast), unless `allow_private` (tests, or a council that serves calendars
+  on its intranet); redirects are followed by hand, at most 5, each checked the same way;
+* a timeout for the whole exchange, and a size limit read as the body streams in.
+
+A host that resolves to a public address when checked and a private one when connected to
+(DNS rebinding) is not prevented here; a deployment that needs that closes it with an egress
+proxy.
+"""
+
+import ipaddress
+import socket
+import urllib.parse
+
+import httpx
+
+from app.calendars.sources import TooLarge
+from app.domain import PurdahError
+
+__all__ = ["SourceUnavailable", "fetch_calendar"]
+
+_MAX_REDIRECTS = 5
+
+
+class SourceUnavailable(PurdahError):
+    """A calendar URL that could not be fetched; says why, never what is inside the network."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"url: {problem}")
+
+
+def _check(url: str, *, allow_private: bool) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise SourceUnavailable(
+            url, f"only http and https URLs can be fetched, not {parts.scheme or 'none'!r}"
+        )
+    if not parts.hostname:
+        raise SourceUnavailable(url, "the URL has no host")
+    if parts.username or parts.password:
+        raise SourceUnavailable(url, "a URL with a user name or password is not accepted")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise SourceUnavailable(url, f"the host {parts.hostname!r} is not known") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise SourceUnavailable(
+                url,
+                f"the host {parts.hostname!r} is a private or local address; the server only "
+                "fetches calendars from public addresses",
+            )
+
+
+def fetch_calendar(url: str, *, timeout: float, max_bytes: int, allow_private: bool) -> bytes:
+    """
+    The body of a calendar URL.
+
+    Raises:
+        SourceUnavailable: a bad or private URL, a timeout, an error status, too many redirects.
+        TooLarge: a body beyond `max_bytes`.
+    """
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        for _ in range(_MAX_REDIRECTS + 1):
+            _check(url, allow_private=allow_private)
+            try:
+                with client.stream(
+                    "GET", url, headers={"Accept": "text/calendar, */*;q=0.1"}
+                ) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location", "")
+                        url = str(response.url.join(location))
+                        continue
+                    if response.status_code != 200:
+                        raise SourceUnavailable(
+                            url,
+                            f"the server answered {response.status_code} {response.reason_phrase}",
+                        )
+                    declared = response.headers.get("content-length")
+                    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                        msg = f"the calendar is {int(declared)} bytes; the limit is {max_bytes}"
+                        raise TooLarge(msg)
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > max_bytes:
+                            msg = f"the calendar is larger than the limit of {max_bytes} bytes"
+                            raise TooLarge(msg)
+                    return bytes(body)
+            except httpx.TimeoutException:
+                raise SourceUnavailable(url, f"no answer within {timeout:g} s") from None
+            except httpx.HTTPError as exc:
+                raise SourceUnavailable(
+                    url, f"could not be fetched ({type(exc).__name__})"
+                ) from None
+    raise SourceUnavailable(url, f"more than {_MAX_REDIRECTS} redirects")
