@@ -327,6 +327,10 @@ def entries_from_everyelection(objects: Iterable[Mapping[str, Any]]) -> tuple[So
                 raise CalendarError(
                     where=f"{where}.poll_open_date", problem=f"{poll!r} is not a date (YYYY-MM-DD)"
                 ) from None
+        if not str(item.get("election_id") or "").strip():
+            raise CalendarError(
+                where=f"{where}.election_id", problem="every election object needs its election_id"
+            )
         entries.append(
             SourceEntry(
                 where,
