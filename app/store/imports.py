@@ -246,11 +246,10 @@ def _plan(
             cancellations[replaces] = (
                 f"moved to {ref.poll_date.isoformat()} ({source}, {entry.where})"
             )
+        why = entry.cancellation_reason or "cancelled in the source"
         if entry.replaced_by:
-            cancellations.setdefault(
-                election_id,
-                f"{entry.cancellation_reason or 'cancelled'}; replaced by {entry.replaced_by} ({source})",
-            )
+            why = f"{why}; replaced by {entry.replaced_by}"
+            cancellations.setdefault(election_id, f"{why} ({source})")
         source_ref = (
             f"ics:{entry.uid}"
             if entry.uid and entry.how not in ("EveryElection", "election id")
@@ -269,9 +268,7 @@ def _plan(
                 poll_date=ref.poll_date,
                 notice_published=entry.notice_published,
                 status="cancelled" if cancelled else "scheduled",
-                status_reason=(entry.cancellation_reason or "cancelled in the source")
-                if cancelled
-                else None,
+                status_reason=why if cancelled else None,
                 source=f"{source}, {entry.where}" + (f": {entry.summary}" if entry.summary else ""),
                 source_ref=source_ref,
                 created_at=now,
@@ -292,7 +289,7 @@ def _plan(
             fields["notice_published"] = entry.notice_published
         if entry.cancelled and row.status != "cancelled":
             fields["status"] = "cancelled"
-            fields["status_reason"] = entry.cancellation_reason or "cancelled in the source"
+            fields["status_reason"] = why
         if fields:
             plan.changes[election_id] = fields
             report.changed.append(

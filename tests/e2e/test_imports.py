@@ -1,0 +1,535 @@
+"""
+Bringing elections in through the API: ICS uploads and URLs, Democracy Club ids, EveryElection
+objects and recurring schedules; a dry run first, then one transaction and one audit event.
+"""
+
+import contextlib
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import ROOT, Keys
+
+from .conftest import Clock, auth
+
+ICS = ROOT / "tests" / "data" / "ics"
+IMPORT = "/v1/elections/import"
+BY_ELECTION = "parish.redruth.central.by.2026-02-12"
+
+
+@pytest.fixture
+def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Iterator[TestClient]:
+    """The app with small import limits, allowed to fetch from loopback (the test's server)."""
+    settings = Settings(
+        database_url=database_url,
+        policy_dir=ROOT / "policies",
+        import_max_bytes=64 * 1024,
+        import_max_events=50,
+        import_url_timeout=1.0,
+        import_allow_private_urls=True,
+    )
+    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        if self.path == "/slow.ics":
+            time.sleep(2.5)
+        status, media, body = self.routes.get(self.path, (404, "text/plain", b"not found"))
+        self.send_response(status)
+        if status in (301, 302):
+            self.send_header("Location", body.decode())
+            body = b""
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError):
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def calendar_server() -> Iterator[str]:
+    """A real HTTP server on loopback serving the fixture calendars."""
+    _Handler.routes = {
+        "/tr15.ics": (200, "text/calendar", (ICS / "wcivf-tr15-1aa.ics").read_bytes()),
+        "/ids.ics": (200, "text/calendar", (ICS / "purdah-ids.ics").read_bytes()),
+        "/error.html": (200, "text/html", (ICS / "not-a-calendar.ics").read_bytes()),
+        "/slow.ics": (200, "text/calendar", (ICS / "purdah-ids.ics").read_bytes()),
+        "/moved.ics": (302, "text/plain", b"/ids.ics"),
+    }
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _upload(client: TestClient, keys: Keys, name: str, *, data: bytes | None = None, **params: str):  # type: ignore[no-untyped-def]
+    body = data if data is not None else (ICS / name).read_bytes()
+    return client.post(
+        IMPORT,
+        params=params,
+        files={"file": (name, body, "text/calendar")},
+        headers=auth(keys.clerk),
+    )
+
+
+def _audit_count(client: TestClient, keys: Keys) -> int:
+    return len(
+        client.get("/v1/audit", params={"limit": 500}, headers=auth(keys.auditor)).json()["events"]
+    )
+
+
+def _election(client: TestClient, keys: Keys, election_id: str) -> dict:  # type: ignore[type-arg]
+    return client.get(f"/v1/elections/{election_id}", headers=auth(keys.viewer)).json()
+
+
+def test_a_dry_run_reports_and_writes_nothing(importer: TestClient, seeded: Keys) -> None:
+    before = _audit_count(importer, seeded)
+
+    preview = _upload(importer, seeded, "purdah-ids.ics", dry_run="true")
+
+    body = preview.json()
+    assert preview.status_code == 200, preview.text
+    assert body["dry_run"] is True
+    assert [i["election_id"] for i in body["created"]] == [BY_ELECTION]
+    assert [i["election_id"] for i in body["unchanged"]] == [
+        "local.cornwall.2025-05-01",
+        "pcc.devon-and-cornwall.2024-05-02",
+    ]
+    assert body["skipped"][0]["summary"] == "Full Council meeting"
+    assert _audit_count(importer, seeded) == before
+    assert _election(importer, seeded, BY_ELECTION)["status"] == 404
+
+
+def test_an_import_is_one_audit_event_and_its_period_is_enforced(
+    importer: TestClient, seeded: Keys
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    done = _upload(importer, seeded, "purdah-ids.ics")
+
+    events = importer.get(
+        "/v1/audit", params={"action": "election.import"}, headers=auth(seeded.auditor)
+    ).json()["events"]
+    assert done.status_code == 200, done.text
+    assert _audit_count(importer, seeded) == before + 1
+    assert events[0]["after"]["created"] == [BY_ELECTION]
+    assert _election(importer, seeded, BY_ELECTION)["restricted_period"]["ends_at"] == (
+        "2026-02-12T22:00:00Z"
+    )
+
+
+def test_importing_the_same_source_twice_changes_nothing(
+    importer: TestClient, seeded: Keys
+) -> None:
+    _upload(importer, seeded, "purdah-ids.ics")
+    before = _audit_count(importer, seeded)
+    feed = importer.get("/v1/feeds/restrictions.ics", headers=auth(seeded.viewer))
+
+    again = _upload(importer, seeded, "purdah-ids.ics")
+
+    assert (again.json()["created"], again.json()["changed"]) == ([], [])
+    assert _audit_count(importer, seeded) == before
+    assert (
+        importer.get(
+            "/v1/feeds/restrictions.ics",
+            headers=auth(seeded.viewer) | {"If-None-Match": feed.headers["etag"]},
+        ).status_code
+        == 304
+    )
+
+
+def test_a_whocanivotefor_feed_is_read_and_its_hustings_skipped(
+    importer: TestClient, seeded: Keys
+) -> None:
+    response = _upload(importer, seeded, "wcivf-tr15-1aa.ics")
+
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert sorted(i["election_id"] for i in body["unchanged"]) == [
+        "local.cornwall.2025-05-01",
+        "parl.2024-07-04",
+        "pcc.devon-and-cornwall.2024-05-02",
+    ]
+    assert [i["reason"][:15] for i in body["skipped"]] == ["not an election"] * 2
+
+
+def test_a_cancellation_from_a_source_keeps_the_period(importer: TestClient, seeded: Keys) -> None:
+    _upload(importer, seeded, "purdah-ids.ics")
+    period = _election(importer, seeded, BY_ELECTION)["restricted_period"]
+
+    cancelled = _upload(importer, seeded, "cancelled.ics")
+
+    after = _election(importer, seeded, BY_ELECTION)
+    assert [i["election_id"] for i in cancelled.json()["changed"]] == [BY_ELECTION]
+    assert after["status"] == "cancelled"
+    assert after["status_reason"]
+    # only the Clerk lifts a period (DESIGN section 2)
+    assert (after["restricted_period"]["starts_at"], after["restricted_period"]["ends_at"]) == (
+        period["starts_at"],
+        period["ends_at"],
+    )
+
+
+def test_plain_polling_days_need_the_clerk_to_confirm_a_kind(
+    importer: TestClient, seeded: Keys
+) -> None:
+    unconfirmed = _upload(importer, seeded, "plain-polling-days.ics")
+    confirmed = _upload(importer, seeded, "plain-polling-days.ics", kind="parish")
+
+    assert unconfirmed.json()["created"] == []
+    assert "confirm it with `kind`" in unconfirmed.json()["skipped"][0]["reason"]
+    assert [i["election_id"] for i in confirmed.json()["created"]] == ["parish.redruth.2026-02-12"]
+
+
+def test_a_plain_polling_day_that_moves_makes_a_new_election_and_cancels_the_old(
+    importer: TestClient, seeded: Keys
+) -> None:
+    original = (ICS / "plain-polling-days.ics").read_bytes()
+    _upload(importer, seeded, "plain-polling-days.ics", kind="parish")
+    moved = original.replace(b"20260212", b"20260219").replace(b"20260213", b"20260220")
+
+    response = _upload(importer, seeded, "plain-polling-days.ics", data=moved, kind="parish")
+
+    body = response.json()
+    assert [(i["election_id"], i.get("replaces")) for i in body["created"]] == [
+        ("parish.redruth.2026-02-19", "parish.redruth.2026-02-12")
+    ]
+    old = _election(importer, seeded, "parish.redruth.2026-02-12")
+    assert old["status"] == "cancelled"
+    assert old["restricted_period"] is not None
+
+
+def test_democracy_club_ids_are_imported_with_their_kinds(
+    importer: TestClient, seeded: Keys
+) -> None:
+    response = importer.post(
+        IMPORT,
+        json={
+            "election_ids": ["parish.redruth.2033-05-05", "local.cornwall.2029-05-03", "nonsense"]
+        },
+        headers=auth(seeded.clerk),
+    )
+
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert [(i["election_id"], i["kind"]) for i in body["created"]] == [
+        ("parish.redruth.2033-05-05", "parish")
+    ]
+    assert [i["election_id"] for i in body["unchanged"]] == ["local.cornwall.2029-05-03"]
+    assert body["rejected"][0]["where"] == "election_ids[2]"
+
+
+def test_an_election_that_does_not_affect_the_council_is_skipped(
+    importer: TestClient, seeded: Keys
+) -> None:
+    response = importer.post(
+        IMPORT, json={"election_ids": ["local.bristol.2029-05-03"]}, headers=auth(seeded.clerk)
+    )
+
+    assert response.json()["skipped"][0]["reason"].startswith(
+        "does not affect Redruth Town Council"
+    )
+
+
+def test_everyelection_objects_with_a_replacement_cancel_the_old_poll_and_add_the_new(
+    importer: TestClient, seeded: Keys
+) -> None:
+    old = "local.cornwall.redruth-north.by.2026-04-16"
+    new = "local.cornwall.redruth-north.by.2026-05-28"
+    importer.post(IMPORT, json={"election_ids": [old]}, headers=auth(seeded.clerk))
+    pasted = [
+        {
+            "election_id": old,
+            "poll_open_date": "2026-04-16",
+            "election_type": {"election_type": "local", "name": "Local elections"},
+            "cancelled": True,
+            "cancellation_reason": "CANDIDATE_DEATH",
+            "replaced_by": new,
+            "current": False,
+        },
+        {
+            "election_id": new,
+            "poll_open_date": "2026-05-28",
+            "election_type": {"election_type": "local", "name": "Local elections"},
+            "cancelled": False,
+            "cancellation_reason": None,
+            "replaced_by": None,
+        },
+    ]
+
+    response = importer.post(IMPORT, json={"elections": pasted}, headers=auth(seeded.clerk))
+
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert [i["election_id"] for i in body["created"]] == [new]
+    assert [i["election_id"] for i in body["changed"]] == [old]
+    assert "replaced by" in _election(importer, seeded, old)["status_reason"]
+    assert _election(importer, seeded, old)["restricted_period"] is not None
+
+
+def test_a_calendar_url_is_fetched_by_the_server(
+    importer: TestClient, seeded: Keys, calendar_server: str
+) -> None:
+    response = importer.post(
+        IMPORT, json={"url": f"{calendar_server}/moved.ics"}, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 200, response.text
+    assert [i["election_id"] for i in response.json()["created"]] == [BY_ELECTION]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/missing.ics", 422, "answered 404"),
+        ("/slow.ics", 422, "no answer within 1 s"),
+        ("/error.html", 422, "not an iCalendar file"),
+    ],
+    ids=["404", "timeout", "not-a-calendar"],
+)
+def test_a_url_that_fails_is_a_clear_error_and_nothing_is_written(
+    importer: TestClient, seeded: Keys, calendar_server: str, path: str, status: int, says: str
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    response = importer.post(
+        IMPORT, json={"url": f"{calendar_server}{path}"}, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert says in response.json()["detail"]
+    assert _audit_count(importer, seeded) == before
+
+
+def test_a_private_address_is_refused_unless_the_setting_allows_it(
+    client: TestClient, seeded: Keys, calendar_server: str
+) -> None:
+    response = client.post(
+        IMPORT, json={"url": f"{calendar_server}/ids.ics"}, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "url"
+    assert "private or local address" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://example.org/x.ics", "http://user:pw@example.org/x.ics"],
+    ids=["file", "ftp", "credentials"],
+)
+def test_urls_that_are_not_plain_http_are_refused(
+    client: TestClient, seeded: Keys, url: str
+) -> None:
+    response = client.post(IMPORT, json={"url": url}, headers=auth(seeded.clerk))
+
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("not-a-calendar.ics", "line 1"),
+        ("truncated.ics", "line 40"),
+        ("unterminated-vevent.ics", "line 20"),
+        ("unknown-tzid.ics", "line 32"),
+        ("bad-date.ics", "line 17"),
+    ],
+    ids=["not-ics", "truncated", "unterminated-vevent", "unknown-tzid", "bad-date"],
+)
+def test_a_broken_file_is_a_problem_naming_the_line_and_nothing_is_written(
+    importer: TestClient, seeded: Keys, name: str, line: str
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    response = _upload(importer, seeded, name)
+
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-calendar"
+    assert response.json()["errors"][0]["field"] == line
+    assert _audit_count(importer, seeded) == before
+
+
+def test_an_oversized_upload_is_413(importer: TestClient, seeded: Keys) -> None:
+    response = _upload(importer, seeded, "big.ics", data=b"BEGIN:VCALENDAR\r\n" + b"X" * 200_000)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_more_events_than_the_limit_is_413(importer: TestClient, seeded: Keys) -> None:
+    event = b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20290503\r\nEND:VEVENT\r\n"
+
+    response = _upload(
+        importer,
+        seeded,
+        "many.ics",
+        data=b"BEGIN:VCALENDAR\r\n" + event * 51 + b"END:VCALENDAR\r\n",
+    )
+
+    assert response.status_code == 413
+    assert "more than 50 events" in response.json()["detail"]
+
+
+def test_a_raw_text_calendar_body_is_accepted(importer: TestClient, seeded: Keys) -> None:
+    response = importer.post(
+        IMPORT,
+        params={"dry_run": "true"},
+        content=(ICS / "purdah-ids.ics").read_bytes(),
+        headers=auth(seeded.clerk) | {"Content-Type": "text/calendar"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert [i["election_id"] for i in response.json()["created"]] == [BY_ELECTION]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"election_ids": ["a"], "url": "https://example.org/x.ics"}, "body"),
+        ({"elections": [{"poll_open_date": "2026-01-01"}]}, "elections[0].election_id"),
+        (
+            {"elections": [{"election_id": "parl.2029-05-03", "poll_open_date": "3 May"}]},
+            "elections[0].poll_open_date",
+        ),
+    ],
+    ids=["no-source", "two-sources", "no-id", "bad-date"],
+)
+def test_a_bad_json_source_names_the_field(
+    importer: TestClient, seeded: Keys, body: dict, field: str
+) -> None:  # type: ignore[type-arg]
+    response = importer.post(IMPORT, json=body, headers=auth(seeded.clerk))
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_an_unsupported_content_type_is_415(importer: TestClient, seeded: Keys) -> None:
+    response = importer.post(
+        IMPORT, content=b"<xml/>", headers=auth(seeded.clerk) | {"Content-Type": "application/xml"}
+    )
+
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("role", ["scheduler", "viewer", "auditor"])
+def test_only_the_clerk_imports(importer: TestClient, seeded: Keys, role: str) -> None:
+    response = importer.post(
+        IMPORT, json={"election_ids": ["parish.redruth.2033-05-05"]}, headers=auth(seeded.of(role))
+    )
+
+    assert response.status_code == 403
+
+
+SCHEDULE = {
+    "name": "Redruth Town Council ordinary elections",
+    "election_prefix": "parish.redruth",
+    "rrule": "FREQ=YEARLY;INTERVAL=4;BYMONTH=5;BYDAY=1TH;UNTIL=20450601",
+    "dtstart": "2029-05-03",
+}
+
+
+def test_a_schedule_creates_its_elections_up_to_the_horizon(
+    importer: TestClient, seeded: Keys
+) -> None:
+    made = importer.post("/v1/elections/schedules", json=SCHEDULE, headers=auth(seeded.clerk))
+
+    body = made.json()
+    assert made.status_code == 201, made.text
+    assert body["horizon_until"] == "2036-11-24"  # ten years from the test clock's today
+    assert [i["election_id"] for i in body["elections"]["created"]] == ["parish.redruth.2033-05-05"]
+    assert [i["election_id"] for i in body["elections"]["unchanged"]] == [
+        "parish.redruth.2029-05-03"
+    ]
+    assert _election(importer, seeded, "parish.redruth.2033-05-05")["source"].startswith("schedule")
+    listed = importer.get("/v1/elections/schedules", headers=auth(seeded.viewer)).json()
+    assert [s["schedule_id"] for s in listed] == [body["schedule_id"]]
+
+
+def test_a_moved_poll_in_a_schedule_is_an_exception_and_a_one_off(
+    importer: TestClient, seeded: Keys
+) -> None:
+    moved = SCHEDULE | {"exdates": ["2033-05-05"], "rdates": ["2033-05-19"]}
+
+    made = importer.post("/v1/elections/schedules", json=moved, headers=auth(seeded.clerk))
+
+    assert [i["election_id"] for i in made.json()["elections"]["created"]] == [
+        "parish.redruth.2033-05-19"
+    ]
+    assert _election(importer, seeded, "parish.redruth.2033-05-05")["status"] == 404
+
+
+def test_a_scheduled_election_is_editable_like_any_other(
+    importer: TestClient, seeded: Keys
+) -> None:
+    importer.post("/v1/elections/schedules", json=SCHEDULE, headers=auth(seeded.clerk))
+
+    edited = importer.patch(
+        "/v1/elections/parish.redruth.2033-05-05",
+        json={"notice_published": "2033-03-18"},
+        headers=auth(seeded.clerk),
+    )
+
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["restricted_period"]["starts_at"] == "2033-03-18T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rrule": "FREQ=YEARLY;INTERVAL=4;BYMONTH=5;BYDAY=1TH"}, "rrule"),
+        ({"election_prefix": "local.bristol"}, "election_prefix"),
+        ({"dtstart": "2029-13-01"}, "dtstart"),
+        ({"name": ""}, "name"),
+    ],
+    ids=["no-end", "not-ours", "bad-date", "no-name"],
+)
+def test_a_bad_schedule_is_refused_and_nothing_written(
+    importer: TestClient,
+    seeded: Keys,
+    change: dict,
+    field: str,  # type: ignore[type-arg]
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    response = importer.post(
+        "/v1/elections/schedules", json=SCHEDULE | change, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+    assert _audit_count(importer, seeded) == before
+
+
+def test_a_dry_run_schedule_writes_nothing(importer: TestClient, seeded: Keys) -> None:
+    response = importer.post(
+        "/v1/elections/schedules",
+        params={"dry_run": "true"},
+        json=SCHEDULE,
+        headers=auth(seeded.clerk),
+    )
+
+    assert response.status_code == 201
+    assert response.json()["elections"]["dry_run"] is True
+    assert importer.get("/v1/elections/schedules", headers=auth(seeded.viewer)).json() == []
