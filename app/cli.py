@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -21,7 +22,7 @@ except ImportError:  # pragma: no cover
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.calendars import CalendarError, read_election_calendar
+from app.calendars import CalendarError, read_election_calendar, read_ics
 from app.config import Settings
 from app.domain import (
     LONDON,
@@ -50,9 +51,11 @@ from app.domain import (
 )
 from app.store import PolicyFileError, load_policy
 from app.store.audit import export_events, verify_organisation
-from app.store.commands import create_key, revoke_key
+from app.store.commands import SEED_ACTOR, create_key, revoke_key
 from app.store.commands import seed as seed_organisation
 from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine, upgrade
+from app.store.feeds import create_feed_token, ensure_feed_events, revoke_feed_token
+from app.store.imports import import_elections, plan_import
 from app.store.keys import Role
 from app.store.unit_of_work import Actor
 
@@ -354,6 +357,8 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+feeds_app = typer.Typer(help="Secret feed URLs for calendar apps.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
 
 
 def _engine() -> Engine:
@@ -397,6 +402,9 @@ def seed() -> None:
         policy_file=_state.settings.policy_path().name,
         now=dt.datetime.now(UTC),
     )
+    published = ensure_feed_events(engine, policy.organisation_id, SEED_ACTOR, dt.datetime.now(UTC))
+    if published:
+        typer.echo(f"{policy.organisation_name}: published the calendar feed", err=True)
     if not report.changed:
         typer.echo(f"{policy.organisation_name}: already seeded, nothing to do", err=True)
         return
@@ -448,6 +456,90 @@ def keys_revoke(
     except PurdahError as exc:
         _fail(str(exc))
     typer.echo(f"revoked key {key_id}", err=True)
+
+
+def _public_url() -> str:
+    settings = _state.settings
+    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+@feeds_app.command("create")
+def feeds_create(
+    name: Annotated[str, typer.Option(help="Who or what the URL is for, e.g. 'Office Outlook'.")],
+    account: Annotated[
+        str | None, typer.Option(help="Only this account's windows (default: every account).")
+    ] = None,
+) -> None:
+    """Create a secret feed URL and print it on stdout, once (uses PURDAH_PUBLIC_URL)."""
+    engine = _migrated_engine()
+    try:
+        made = create_feed_token(
+            engine, _state.settings.organisation, Actor("purdah feeds create", "operator"), name=name,
+            account_id=account, now=dt.datetime.now(UTC),
+        )  # fmt: skip
+    except PurdahError as exc:
+        _fail(str(exc))
+    typer.echo(f"created feed token {made.token_id} ({made.name}); the URL is shown once", err=True)
+    typer.echo(f"{_public_url()}/v1/feeds/{made.token}.ics")
+
+
+@feeds_app.command("revoke")
+def feeds_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token id (the part after pft_).")],
+    reason: Annotated[str, typer.Option(help="Why (audited).")] = "revoked by the operator",
+) -> None:
+    """Revoke a feed URL: it answers 404 from now on."""
+    engine = _migrated_engine()
+    try:
+        revoke_feed_token(
+            engine, _state.settings.organisation, Actor("purdah feeds revoke", "operator"), token_id,
+            reason=reason, now=dt.datetime.now(UTC),
+        )  # fmt: skip
+    except PurdahError as exc:
+        _fail(str(exc))
+    typer.echo(f"revoked feed token {token_id}", err=True)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[
+        Path, typer.Argument(help="An ICS file of elections.", exists=True, dir_okay=False)
+    ],
+    kind: Annotated[
+        ElectionKind | None, typer.Option(help="Confirm 'polling day' events as this kind.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would change.")
+    ] = False,
+) -> None:
+    """Import elections from an ICS file, as POST /v1/elections/import does; prints the report as JSON."""
+    engine = _migrated_engine()
+    policy = _policy()
+    settings = _state.settings
+    data = path.read_bytes()
+    if len(data) > settings.import_max_bytes:
+        _fail(
+            f"{path}: {len(data)} bytes; the limit is {settings.import_max_bytes} (PURDAH_IMPORT_MAX_BYTES)"
+        )
+    try:
+        entries = read_ics(data, max_events=settings.import_max_events)
+        source, now = f"file {path.name}", dt.datetime.now(UTC)
+        if dry_run:
+            report = plan_import(engine, policy, entries, source=source, kind=kind, now=now)
+        else:
+            report = import_elections(
+                engine, policy, Actor("purdah import", "operator"), entries, source=source,
+                kind=kind, now=now,
+            )  # fmt: skip
+    except PurdahError as exc:
+        _fail(f"{path}: {exc}")
+    summary = {
+        name: getattr(report, name)
+        for name in ("created", "changed", "unchanged", "skipped", "rejected")
+    }
+    typer.echo(
+        json.dumps({"dry_run": dry_run, "source": report.source, **summary}, default=str, indent=2)
+    )
 
 
 @audit_app.command("verify")

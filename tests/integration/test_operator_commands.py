@@ -112,3 +112,51 @@ def test_audit_export_writes_jsonl(url: str) -> None:
     events = [json.loads(line) for line in out.stdout.splitlines()]
     assert events[0]["action"] == "organisation.create"
     assert all(e["hash"] for e in events)
+
+
+def test_feeds_create_prints_only_the_url_on_stdout(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+
+    made = _run("feeds", "create", "--name", "Office Outlook", url=url)
+
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.count("\n") == 1
+    assert made.stdout.startswith("http://127.0.0.1:8000/v1/feeds/pft_")
+    assert made.stdout.strip().endswith(".ics")
+
+
+def test_feeds_revoke_an_unknown_token_exits_2(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+
+    revoked = _run("feeds", "revoke", "000000000000", url=url)
+
+    assert revoked.returncode == 2
+    assert "no feed token" in revoked.stderr
+
+
+def test_import_a_dry_run_prints_the_report_and_writes_nothing(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+    ics = str(ROOT / "tests" / "data" / "ics" / "purdah-ids.ics")
+
+    preview = _run("import", ics, "--dry-run", url=url)
+    done = _run("import", ics, url=url)
+    again = _run("import", ics, url=url)
+
+    assert preview.returncode == 0, preview.stderr
+    assert '"election_id": "parish.redruth.central.by.2026-02-12"' in preview.stdout
+    assert '"dry_run": true' in preview.stdout
+    assert '"created": [\n    {' in done.stdout
+    assert '"created": []' in again.stdout
+
+
+def test_import_a_broken_file_exits_2_naming_the_line(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+
+    broken = _run("import", str(ROOT / "tests" / "data" / "ics" / "truncated.ics"), url=url)
+
+    assert broken.returncode == 2
+    assert "line 40: the file ends inside the VEVENT begun at line 35" in broken.stderr
