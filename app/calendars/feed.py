@@ -1,5 +1,10 @@
 """
-The ICS feed of restriction windows (RFC 5545), written with `icalendar`.
+The ICS feed of restriction windows (RFC 5545).
+
+`icalendar` builds the VTIMEZONE from the tz database; the events are written here, line by
+line, because the feed has a fixed, small set of properties and `icalendar`'s general
+serialiser costs about 0.5 ms a window (28 ms for ten years of windows against 5 ms). The
+tests read every feed back with `icalendar` and with Home Assistant's `ical`.
 
 One VEVENT per window, in Europe/London with its VTIMEZONE; `TRANSP:TRANSPARENT`, so a
 seven-week pre-election period never shows staff as busy. UIDs come from the organisation
@@ -11,6 +16,7 @@ unchanged data are byte-for-byte equal. Optional all-day companion events mark t
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Sequence
 
 import icalendar
@@ -31,20 +37,44 @@ REFRESH = dt.timedelta(hours=1)
 _TZID = "Europe/London"
 
 
-@functools.lru_cache(maxsize=32)
-def _vtimezone(first_year: int, last_year: int) -> icalendar.Timezone:
-    """Europe/London from the tz database, for the years the events need (built once)."""
-    return icalendar.Timezone.from_tzid(
-        _TZID, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
-    )
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _local(instant: dt.datetime) -> dt.datetime:
-    return instant.astimezone(LONDON)
+def _text(value: str) -> str:
+    """A TEXT value (RFC 5545 section 3.3.11): escaped, one line, no control characters."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def _utc(instant: dt.datetime) -> dt.datetime:
-    return instant.astimezone(dt.UTC)
+def _uri(value: str) -> str:
+    """A URI value: no escaping in the grammar, so nothing that could end the line."""
+    return _CONTROL.sub("", value.replace("\r", "").replace("\n", ""))
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 section 3.1), never inside a UTF-8 character."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: back off to the character start
+            end -= 1
+        parts.append(data[start:end].decode())
+        start, limit = end, 74
+    parts.append(data[start:].decode())
+    return "\r\n ".join(parts)
+
+
+def _local(instant: dt.datetime) -> str:
+    return instant.astimezone(LONDON).strftime("%Y%m%dT%H%M%S")
+
+
+def _utc(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def render_feed(
@@ -58,7 +88,7 @@ def render_feed(
     companions: bool = False,
 ) -> bytes:
     """
-    The feed as bytes: CRLF line endings, lines folded at 75 octets (icalendar does both).
+    The feed as bytes: CRLF line endings, lines folded at 75 octets.
 
     Args:
         windows: the windows to publish, cancelled ones included (they get STATUS:CANCELLED).
@@ -67,86 +97,104 @@ def render_feed(
         check_url: where a scheduling tool or a person checks a post.
         companions: add all-day events for the notice (start) day and each polling day.
     """
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", calendar_name)
-    calendar.add("x-wr-timezone", _TZID)
-    calendar.add(
-        "x-wr-caldesc",
-        f"When {policy.organisation_name}'s official social media must stay quiet before "
-        "elections (policy 5.3g), and what is still allowed.",
-    )
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT1H")  # a DURATION value, as Outlook reads it
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text(calendar_name)}",
+        f"X-WR-TIMEZONE:{_TZID}",
+        "X-WR-CALDESC:"
+        + _text(
+            f"When {policy.organisation_name}'s official social media must stay quiet before "
+            "elections (policy 5.3g), and what is still allowed."
+        ),
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
     if windows:
-        years = [y for w in windows for y in (_local(w.starts_at).year, _local(w.ends_at).year)]
-        calendar.add_component(_vtimezone(min(years), max(years)))
+        years = [
+            y
+            for w in windows
+            for y in (w.starts_at.astimezone(LONDON).year, w.ends_at.astimezone(LONDON).year)
+        ]
+        lines += _vtimezone(min(years), max(years))
     for window in windows:
-        calendar.add_component(_event(window, policy, account_id, window_url(window), check_url))
+        lines += _event(window, policy, account_id, window_url(window), check_url)
         if companions:
-            for event in _companions(window, policy, account_id):
-                calendar.add_component(event)
-    return calendar.to_ical()
+            lines += _companions(window, policy, account_id)
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
+
+
+@functools.lru_cache(maxsize=32)
+def _vtimezone(first_year: int, last_year: int) -> tuple[str, ...]:
+    """Europe/London from the tz database, for the years the events need (built once)."""
+    zone = icalendar.Timezone.from_tzid(
+        _TZID, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
+    )
+    # already folded by icalendar; _fold leaves lines of 75 octets or fewer alone
+    return tuple(zone.to_ical().decode().removesuffix("\r\n").split("\r\n"))
+
+
+def _status(window: PublishedWindow) -> str:
+    return "STATUS:CANCELLED" if window.cancelled_at is not None else "STATUS:CONFIRMED"
 
 
 def _event(
     window: PublishedWindow, policy: Policy, account_id: str | None, url: str, check_url: str
-) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", feed_uid(policy.organisation_id, window.anchor, account_id))
-    event.add("dtstamp", _utc(window.changed_at))
-    event.add("last-modified", _utc(window.changed_at))
-    event.add("sequence", window.sequence)
-    event.add("summary", window_summary(window, policy.organisation_name))
-    event.add("description", window_description(window, policy, check_url=check_url))
-    event.add("dtstart", _local(window.starts_at))
-    event.add("dtend", _local(window.ends_at))
-    event.add("url", url)
-    event.add("categories", ["Pre-election period"])
-    event.add("transp", "TRANSPARENT")
-    event.add("class", "PUBLIC")
-    event.add("status", "CANCELLED" if window.cancelled_at is not None else "CONFIRMED")
-    return event
+) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{_text(feed_uid(policy.organisation_id, window.anchor, account_id))}",
+        f"DTSTAMP:{_utc(window.changed_at)}",
+        f"LAST-MODIFIED:{_utc(window.changed_at)}",
+        f"SEQUENCE:{window.sequence}",
+        f"SUMMARY:{_text(window_summary(window, policy.organisation_name))}",
+        f"DESCRIPTION:{_text(window_description(window, policy, check_url=check_url))}",
+        f"DTSTART;TZID={_TZID}:{_local(window.starts_at)}",
+        f"DTEND;TZID={_TZID}:{_local(window.ends_at)}",
+        f"URL:{_uri(url)}",
+        "CATEGORIES:Pre-election period",
+        "TRANSP:TRANSPARENT",
+        "CLASS:PUBLIC",
+        _status(window),
+        "END:VEVENT",
+    ]
 
 
-def _all_day(uid: str, day: dt.date, summary: str, window: PublishedWindow) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", uid)
-    event.add("dtstamp", _utc(window.changed_at))
-    event.add("last-modified", _utc(window.changed_at))
-    event.add("sequence", window.sequence)
-    event.add("summary", summary)
-    event.add("dtstart", day)
-    event.add("dtend", day + dt.timedelta(days=1))
-    event.add("transp", "TRANSPARENT")
-    event.add("status", "CANCELLED" if window.cancelled_at is not None else "CONFIRMED")
-    return event
+def _all_day(uid: str, day: dt.date, summary: str, window: PublishedWindow) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{_text(uid)}",
+        f"DTSTAMP:{_utc(window.changed_at)}",
+        f"LAST-MODIFIED:{_utc(window.changed_at)}",
+        f"SEQUENCE:{window.sequence}",
+        f"SUMMARY:{_text(summary)}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        "TRANSP:TRANSPARENT",
+        _status(window),
+        "END:VEVENT",
+    ]
 
 
-def _companions(
-    window: PublishedWindow, policy: Policy, account_id: str | None
-) -> list[icalendar.Event]:
+def _companions(window: PublishedWindow, policy: Policy, account_id: str | None) -> list[str]:
     org = policy.organisation_id
-    events = [
-        _all_day(
-            feed_uid(org, f"{window.anchor}.begins", account_id),
-            _local(window.starts_at).date(),
-            "Pre-election period begins (notice of election)"
-            if window.election_ids
-            else "Publishing restriction begins",
+    lines = _all_day(
+        feed_uid(org, f"{window.anchor}.begins", account_id),
+        window.starts_at.astimezone(LONDON).date(),
+        "Pre-election period begins (notice of election)"
+        if window.election_ids
+        else "Publishing restriction begins",
+        window,
+    )
+    for ref in window.elections():
+        lines += _all_day(
+            feed_uid(org, f"{ref.election_id}.polling-day", account_id),
+            ref.poll_date,
+            f"Polling day: {poll_name(ref, policy.organisation_name)}",
             window,
         )
-    ]
-    for ref in window.elections():
-        events.append(
-            _all_day(
-                feed_uid(org, f"{ref.election_id}.polling-day", account_id),
-                ref.poll_date,
-                f"Polling day: {poll_name(ref, policy.organisation_name)}",
-                window,
-            )
-        )
-    return events
+    return lines
