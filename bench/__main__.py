@@ -156,6 +156,11 @@ def main() -> int:
     figures.update(bench_audit(events=20_000, writes=50) if quick else bench_audit())
 
     figures.update(bench_http(duration=3, repeats=1, warmup=1) if quick else bench_http())
+    from bench.feeds import bench_feed_http, bench_feed_render, bench_import
+
+    figures.update(bench_feed_render(repeats=50 if quick else 200))
+    figures.update(bench_feed_http(requests=300 if quick else 2000))
+    figures.update(bench_import())
     width = max(len(k) for k in figures)
     print(f"{'figure':<{width}}  value")
     for name, value in figures.items():

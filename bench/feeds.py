@@ -18,7 +18,7 @@ import httpx
 
 from app.calendars import read_election_calendar, read_ics
 from app.calendars.feed import render_feed
-from app.domain import UTC
+from app.domain import LONDON, UTC
 from app.store import load_policy
 from app.store.commands import seed
 from app.store.engine import make_engine, upgrade
@@ -51,11 +51,11 @@ def _ics(ids: list[str], meetings: int) -> bytes:
     for i, election_id in enumerate(ids):
         day = election_id[-10:].replace("-", "")
         lines += [
-            "BEGIN:VEVENT", f"UID:election-{i}@bench", f"DTSTAMP:20261124T120000Z",
+            "BEGIN:VEVENT", f"UID:election-{i}@bench", "DTSTAMP:20261124T120000Z",
             f"DTSTART;VALUE=DATE:{day}", f"SUMMARY:By-election {i}",
             f"X-PURDAH-ELECTION-ID:{election_id}", "END:VEVENT",
         ]  # fmt: skip
-    start = dt.datetime(2027, 1, 4, 19, 0)
+    start = dt.datetime(2027, 1, 4, 19, 0, tzinfo=LONDON)
     for i in range(meetings):
         when = start + dt.timedelta(days=i // 3, hours=i % 3)
         lines += [
@@ -80,8 +80,6 @@ def _seeded(folder: Path) -> tuple[str, object]:
 
 def bench_feed_render(repeats: int = 200) -> dict[str, float]:
     """Building the feed's bytes from its events, uncached, as the first fetch after a change does."""
-    from app.calendars.sources import SourceEntry  # noqa: F401 - the same import path as the API
-
     with tempfile.TemporaryDirectory() as folder:
         url, engine = _seeded(Path(folder))
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
