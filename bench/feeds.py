@@ -118,10 +118,18 @@ def bench_feed_http(requests: int = 2000) -> dict[str, float]:
         token = create_feed_token(engine, "redruth", ACTOR, name="bench", account_id=None, now=NOW)  # type: ignore[arg-type]
         engine.dispose()  # type: ignore[attr-defined]
         port = 18_731
-        env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_PORT": str(port), "PURDAH_ACCESS_LOG": "false"}
+        env = {
+            **os.environ,
+            "PURDAH_DATABASE_URL": url,
+            "PURDAH_PORT": str(port),
+            "PURDAH_ACCESS_LOG": "false",
+        }
         log = Path(folder) / "server.log"
         server = subprocess.Popen(  # noqa: S603 - our own console script
-            [str(ROOT / ".venv" / "bin" / "purdah"), "serve"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+            [str(ROOT / ".venv" / "bin" / "purdah"), "serve"],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -168,7 +176,9 @@ def bench_import(events: int = 5000, elections: int = 40) -> dict[str, float]:
         start = time.perf_counter()
         entries = read_ics(data, max_events=10_000)
         parsed = time.perf_counter()
-        report = import_elections(engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW)  # type: ignore[arg-type]
+        report = import_elections(
+            engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW
+        )  # type: ignore[arg-type]
         done = time.perf_counter()
         assert len(report.created) == len(ids), report.rejected[:3]  # noqa: S101 - checks the fixture
         engine.dispose()  # type: ignore[attr-defined]
