@@ -16,6 +16,7 @@ from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
 from app.api.feed_cache import FeedCache
 from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
+from app.api.redaction import install_redaction
 from app.api.routes import (
     accounts,
     audit,
@@ -171,6 +172,7 @@ def create_app(
         openapi_tags=TAGS,
     )
     app.state.services = services
+    install_redaction()
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
     for module in (

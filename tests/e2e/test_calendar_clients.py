@@ -8,6 +8,7 @@ in test_feeds.py instead.
 """
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from tests.conftest import seed_shipped
 
 from .calendar_clients import ensure_calendar_clients, khal_list, sync_with_vdirsyncer
-from .servers import free_port, serve, wait_ready
+from .servers import PURDAH, free_port, serve, wait_ready
 
 SUMMARY = "Pre-election period: Cornwall Council and Redruth Town Council elections"
 
@@ -90,3 +91,27 @@ def test_vdirsyncer_gets_an_error_for_a_revoked_feed_url(
 
     with pytest.raises(RuntimeError, match="vdirsyncer"):
         sync_with_vdirsyncer(made["url"], tmp_path / "sync")
+
+
+def test_the_access_log_never_shows_a_feed_tokens_secret(shared_url: str, tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {seed_shipped(shared_url)}"}
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "PURDAH_DATABASE_URL": shared_url, "PURDAH_PORT": str(port)}
+    process = subprocess.Popen(
+        [PURDAH, "serve"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    try:
+        wait_ready(port, process, log)
+        base = f"http://127.0.0.1:{port}"
+        made = httpx.post(f"{base}/v1/feeds/tokens", json={"name": "log"}, headers=headers).json()
+        fetched = httpx.get(made["url"])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    text = log.read_text()
+    secret = made["token"].split("_", 2)[2]
+    assert fetched.status_code == 200
+    assert f"/v1/feeds/pft_{made['token_id']}_…" in text  # the request is logged, redacted
+    assert secret not in text
