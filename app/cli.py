@@ -402,9 +402,8 @@ def seed() -> None:
         policy_file=_state.settings.policy_path().name,
         now=dt.datetime.now(UTC),
     )
-    published = ensure_feed_events(engine, policy.organisation_id, SEED_ACTOR, dt.datetime.now(UTC))
-    if published:
-        typer.echo(f"{policy.organisation_name}: published the calendar feed", err=True)
+    for organisation_id in ensure_feed_events(engine, SEED_ACTOR, dt.datetime.now(UTC)):
+        typer.echo(f"{organisation_id}: published the calendar feed", err=True)
     if not report.changed:
         typer.echo(f"{policy.organisation_name}: already seeded, nothing to do", err=True)
         return

@@ -34,8 +34,10 @@ from app.config import Settings
 from app.domain import Policy
 from app.store import load_policy
 from app.store.engine import check_migrated, make_engine
+from app.store.feeds import ensure_feed_events
 from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
+from app.store.unit_of_work import Actor
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -144,6 +146,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         check_migrated(engine)
+        # a database from before feeds: publish its windows once (a no-op afterwards)
+        ensure_feed_events(engine, Actor("purdah serve", "system"), clock())
         cache.refresh()
         # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
         # garbage collector's way so it does not pause requests to walk them.

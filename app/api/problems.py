@@ -34,6 +34,7 @@ from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUna
 __all__ = [
     "PROBLEM_TYPES",
     "FeedNotFound",
+    "LengthRequired",
     "UnsupportedMediaType",
     "Forbidden",
     "Unauthorized",
@@ -58,6 +59,13 @@ class FeedNotFound(PurdahError):
 
     def __init__(self) -> None:
         super().__init__("no such feed")
+
+
+class LengthRequired(PurdahError):
+    """A file upload without Content-Length, whose size cannot be checked before it is stored."""
+
+    def __init__(self) -> None:
+        super().__init__("send the upload with a Content-Length header (no chunked uploads)")
 
 
 class UnsupportedMediaType(PurdahError):
@@ -148,6 +156,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     ),
     RecurrenceError: ProblemType(422, "invalid-recurrence", "The recurrence rule cannot be used"),
     TooLarge: ProblemType(413, "content-too-large", "Content too large"),
+    LengthRequired: ProblemType(411, "length-required", "Length required"),
     UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }

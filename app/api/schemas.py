@@ -98,6 +98,7 @@ def _printable(value: str) -> str:
 AwareDatetime = Annotated[dt.datetime, BeforeValidator(_text_only), AfterValidator(require_offset)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_modern_date)]
 Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_printable)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -549,7 +550,7 @@ class FeedTokenIn(_In):
         },
     )
 
-    name: Text
+    name: Name
     account_id: Slug | None = Field(
         default=None, description="Only this account's windows (its own manual windows too)."
     )
@@ -674,7 +675,7 @@ class ScheduleIn(_In):
         },
     )
 
-    name: Text
+    name: Name
     election_prefix: Annotated[
         str,
         Field(

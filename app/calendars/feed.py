@@ -122,7 +122,9 @@ def render_feed(
         lines += _vtimezone(min(years), max(years))
     for window in windows:
         lines += _event(window, policy, account_id, window_url(window), check_url)
-        if companions:
+        if companions and window.cancelled_at is None:
+            # a withdrawn window's elections may live on in another window: never two events
+            # with one UID
             lines += _companions(window, policy, account_id)
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()

@@ -6,7 +6,8 @@ to reach inside its own network (server-side request forgery).
 * every address the host name resolves to must be public (not loopback, private, link-local,
   reserved or multicast), unless `allow_private` (tests, or a council that serves calendars
   on its intranet); redirects are followed by hand, at most 5, each checked the same way;
-* a timeout for the whole exchange, and a size limit read as the body streams in.
+* a timeout for the whole exchange (redirects and a slow body included), and a size limit
+  read as the body streams in.
 
 A host that resolves to a public address when checked and a private one when connected to
 (DNS rebinding) is not prevented here; a deployment that needs that closes it with an egress
@@ -15,6 +16,7 @@ proxy.
 
 import ipaddress
 import socket
+import time
 import urllib.parse
 
 import httpx
@@ -25,6 +27,7 @@ from app.domain import PurdahError
 __all__ = ["SourceUnavailable", "fetch_calendar"]
 
 _MAX_REDIRECTS = 5
+_TOO_SLOW = "the whole exchange took too long"
 
 
 class SourceUnavailable(PurdahError):
@@ -37,7 +40,11 @@ class SourceUnavailable(PurdahError):
 
 
 def _check(url: str, *, allow_private: bool) -> None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SourceUnavailable(url, f"not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise SourceUnavailable(
             url, f"only http and https URLs can be fetched, not {parts.scheme or 'none'!r}"
@@ -49,7 +56,7 @@ def _check(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise SourceUnavailable(url, f"the host {parts.hostname!r} is not known") from None
     for info in infos:
@@ -70,6 +77,7 @@ def fetch_calendar(url: str, *, timeout: float, max_bytes: int, allow_private: b
         SourceUnavailable: a bad or private URL, a timeout, an error status, too many redirects.
         TooLarge: a body beyond `max_bytes`.
     """
+    deadline = time.monotonic() + timeout
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(_MAX_REDIRECTS + 1):
             _check(url, allow_private=allow_private)
@@ -92,6 +100,8 @@ def fetch_calendar(url: str, *, timeout: float, max_bytes: int, allow_private: b
                         raise TooLarge(msg)
                     body = bytearray()
                     for chunk in response.iter_bytes():
+                        if time.monotonic() > deadline:
+                            raise httpx.ReadTimeout(_TOO_SLOW)
                         body += chunk
                         if len(body) > max_bytes:
                             msg = f"the calendar is larger than the limit of {max_bytes} bytes"

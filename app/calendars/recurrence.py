@@ -70,17 +70,22 @@ def poll_dates(
         recurrence = rrulestr(text, dtstart=start)
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(field="rrule", problem=f"not a valid RRULE: {exc}") from None
+    if parts.get("INTERVAL", "1") in ("0", ""):
+        raise RecurrenceError(field="rrule", problem="INTERVAL must be at least 1")
     horizon = dt.datetime.combine(until, dt.time(23, 59))
     days: set[dt.date] = set()
-    for occurrence in recurrence.xafter(start, count=MAX_OCCURRENCES + 1, inc=True):
-        if occurrence > horizon:
-            break
-        days.add(occurrence.date())
-        if len(days) > MAX_OCCURRENCES:
-            raise RecurrenceError(
-                field="rrule",
-                problem=f"the rule makes more than {MAX_OCCURRENCES} elections within the horizon",
-            )
+    try:
+        for occurrence in recurrence.xafter(start, count=MAX_OCCURRENCES + 1, inc=True):
+            if occurrence > horizon:
+                break
+            days.add(occurrence.date())
+            if len(days) > MAX_OCCURRENCES:
+                raise RecurrenceError(
+                    field="rrule",
+                    problem=f"the rule makes more than {MAX_OCCURRENCES} elections within the horizon",
+                )
+    except (ValueError, IndexError, OverflowError) as exc:
+        raise RecurrenceError(field="rrule", problem=f"not a usable RRULE: {exc}") from None
     days -= set(exdates)
     days |= {d for d in rdates if d <= until}
     return tuple(sorted(days))

@@ -252,10 +252,15 @@ def _entry(event: icalendar.cal.Component, component: _Component) -> SourceEntry
     description = _text(event, "DESCRIPTION").strip()
     reason = (description.splitlines()[0][:300] if description else None) if cancelled else None
     notice = None
-    notice_text = _text(event, "X-PURDAH-NOTICE-PUBLISHED").strip()
+    notice_value = event.get("X-PURDAH-NOTICE-PUBLISHED")
+    notice_text = (
+        notice_value.dt.isoformat()
+        if isinstance(getattr(notice_value, "dt", None), dt.date)
+        else _text(event, "X-PURDAH-NOTICE-PUBLISHED").strip()
+    )
     if notice_text:
         try:
-            notice = dt.date.fromisoformat(notice_text)
+            notice = dt.date.fromisoformat(notice_text)  # 2025-03-14 or 20250314
         except ValueError:
             line = component.properties.get("X-PURDAH-NOTICE-PUBLISHED", component.line)
             raise CalendarError(
@@ -305,44 +310,69 @@ def entries_from_election_ids(ids: Sequence[str]) -> tuple[SourceEntry, ...]:
     )
 
 
+def _optional_text(item: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = item.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 2000:
+        raise CalendarError(
+            where=f"{where}.{name}", problem="must be text (at most 2,000 characters) or null"
+        )
+    return value.strip() or None
+
+
 def entries_from_everyelection(objects: Iterable[Mapping[str, Any]]) -> tuple[SourceEntry, ...]:
     """
     EveryElection's election objects (https://elections.democracyclub.org.uk/api/elections/),
     as a council pastes them: `election_id`, `poll_open_date`, `election_type` (a string or
     EveryElection's `{"election_type": "local", ...}` object), `cancelled`,
     `cancellation_reason`, `replaced_by`. Other fields are ignored.
+
+    Raises:
+        CalendarError: a field of the wrong type, naming it (`elections[2].cancelled`).
     """
     entries = []
     for i, item in enumerate(objects):
         where = f"elections[{i}]"
+        election_id = _optional_text(item, "election_id", where)
+        if election_id is None:
+            raise CalendarError(
+                where=f"{where}.election_id", problem="every election object needs its election_id"
+            )
         election_type = item.get("election_type")
         if isinstance(election_type, Mapping):
             election_type = election_type.get("election_type")
+        if election_type is not None and not isinstance(election_type, str):
+            raise CalendarError(
+                where=f"{where}.election_type",
+                problem='must be text, or an object with "election_type" text',
+            )
+        cancelled = item.get("cancelled", False)
+        if not isinstance(cancelled, bool):
+            raise CalendarError(where=f"{where}.cancelled", problem="must be true or false")
         poll = item.get("poll_open_date")
         poll_date = None
         if poll is not None:
             try:
-                poll_date = dt.date.fromisoformat(str(poll))
+                poll_date = dt.date.fromisoformat(str(poll)) if isinstance(poll, str) else None
             except ValueError:
+                poll_date = None
+            if poll_date is None:
                 raise CalendarError(
                     where=f"{where}.poll_open_date", problem=f"{poll!r} is not a date (YYYY-MM-DD)"
-                ) from None
-        if not str(item.get("election_id") or "").strip():
-            raise CalendarError(
-                where=f"{where}.election_id", problem="every election object needs its election_id"
-            )
+                )
         entries.append(
             SourceEntry(
                 where,
-                str(item.get("election_title") or ""),
-                election_id=str(item.get("election_id") or "").strip() or None,
+                _optional_text(item, "election_title", where) or "",
+                election_id=election_id,
                 poll_date=poll_date,
-                cancelled=bool(item.get("cancelled")),
-                cancellation_reason=item.get("cancellation_reason") or None,
-                replaced_by=item.get("replaced_by") or None,
-                kind_hint=str(election_type) if election_type else None,
+                cancelled=cancelled,
+                cancellation_reason=_optional_text(item, "cancellation_reason", where),
+                replaced_by=_optional_text(item, "replaced_by", where),
+                kind_hint=election_type or None,
                 how="EveryElection",
-                uid=str(item.get("election_id") or "") or None,
+                uid=election_id,
             )
         )
     return tuple(entries)

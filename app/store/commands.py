@@ -68,7 +68,7 @@ def election_record(row: ElectionRow) -> ElectionRecord:
     )
 
 
-def _election_dict(row: ElectionRow) -> dict[str, Any]:
+def election_dict(row: ElectionRow) -> dict[str, Any]:
     return {
         "election_id": row.election_id,
         "kind": row.kind,
@@ -82,7 +82,7 @@ def _election_dict(row: ElectionRow) -> dict[str, Any]:
     }
 
 
-def _recompute_periods(change: Write, policy: Policy) -> None:
+def recompute_periods(change: Write, policy: Policy) -> None:
     """Replace the organisation's restricted periods with ones computed from its elections."""
     session = change.session
     org = change.organisation_id
@@ -237,9 +237,9 @@ def seed(
                 updated_at=now,
             )
             change.session.add(row)
-            change.audit("election.seed", row.election_id, after=_election_dict(row))
+            change.audit("election.seed", row.election_id, after=election_dict(row))
         change.session.flush()
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
         if not have_key:
             first_key = _insert_key(change, Role.CLERK, "first Clerk key (purdah seed)")
     return SeedReport(
@@ -317,8 +317,8 @@ def add_election(
         )
         change.session.add(row)
         change.session.flush()
-        change.audit("election.create", election_id, after=_election_dict(row))
-        _recompute_periods(change, policy)
+        change.audit("election.create", election_id, after=election_dict(row))
+        recompute_periods(change, policy)
     return row
 
 
@@ -361,7 +361,7 @@ def update_election(
         row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
         if row is None:
             raise NotFound(what="election", identifier=election_id)
-        before = _election_dict(row)
+        before = election_dict(row)
         if "notice_published" in changes:
             _check_notice(changes["notice_published"], row.poll_date)
             row.notice_published = changes["notice_published"]
@@ -415,9 +415,9 @@ def update_election(
             or changes.get("start_reason")
             or changes.get("status_reason"),
             before=before,
-            after=_election_dict(row),
+            after=election_dict(row),
         )
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
     return row
 
 
@@ -857,7 +857,7 @@ def add_dies_non(
             )
         )
         change.session.flush()
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
         change.audit(
             "dies_non.add",
             day.isoformat(),
@@ -887,7 +887,7 @@ def remove_dies_non(
         before = _periods_dict(change)
         change.session.delete(row)
         change.session.flush()
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
         change.audit(
             "dies_non.remove",
             day.isoformat(),

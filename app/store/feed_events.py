@@ -6,7 +6,8 @@ remembers what it has published: one `feed_event` row per window and scope (the
 organisation's feed `*`, and each account's). Every write that changes data reconciles them
 in its own transaction (`unit_of_work.write` calls `sync_feed_events`): a new window is added
 with sequence 0; a window whose times, elections or reasons change keeps its row (its UID)
-and gets sequence + 1; a window that disappears is marked cancelled, so a subscribed calendar
+and gets sequence + 1, also when another poll joins it or it splits (it continues the event
+it shares an election with); a window that disappears is marked cancelled, so a subscribed calendar
 shows it as cancelled instead of silently dropping it. Rows cancelled for longer than
 `PURGE_AFTER` are deleted.
 """
@@ -81,6 +82,53 @@ def _row_content(row: FeedEventRow) -> tuple[object, ...]:
     )
 
 
+def _continued(
+    windows: tuple[Window, ...],
+    scope: str,
+    existing: dict[tuple[str, str], FeedEventRow],
+) -> list[FeedEventRow | None]:
+    """
+    The published event each window continues: first the one with its anchor; then, for the
+    rest, one not yet taken that shares an election with it, so that a window an earlier
+    poll joins, or one that splits, keeps its UID instead of being cancelled and published
+    anew; else None (a new event).
+    """
+    found: list[FeedEventRow | None] = [existing.get((scope, w.anchor)) for w in windows]
+    taken = {(scope, row.anchor) for row in found if row is not None}
+    for i, window in enumerate(windows):
+        elections = set(window.election_ids)
+        if found[i] is not None or not elections:
+            continue
+        candidates = [
+            row
+            for (row_scope, anchor), row in existing.items()
+            if row_scope == scope
+            and (scope, anchor) not in taken
+            and elections & set(row.election_ids)
+        ]
+        # prefer a live event, then the one sharing most elections, then the earliest
+        candidates.sort(
+            key=lambda r: (
+                r.cancelled_at is not None,
+                -len(elections & set(r.election_ids)),
+                r.starts_at,
+            )
+        )
+        if candidates:
+            found[i] = candidates[0]
+            taken.add((scope, candidates[0].anchor))
+    return found
+
+
+def _free_anchor(anchor: str, scope: str, existing: dict[tuple[str, str], FeedEventRow]) -> str:
+    """The window's anchor, or a variant of it if an event that moved on holds that anchor."""
+    candidate, n = anchor, 1
+    while (scope, candidate) in existing:
+        n += 1
+        candidate = f"{anchor}~{n}"
+    return candidate
+
+
 def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -> None:
     """Reconcile the published events with the organisation's current windows (see module)."""
     scopes = _windows_by_scope(session, organisation_id)
@@ -92,26 +140,23 @@ def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -
     }
     seen: set[tuple[str, str]] = set()
     for scope, windows in scopes.items():
-        for window in windows:
-            key = (scope, window.anchor)
-            seen.add(key)
-            row = existing.get(key)
+        for window, row in zip(windows, _continued(windows, scope, existing), strict=True):
             if row is None:
-                session.add(
-                    FeedEventRow(
-                        organisation_id=organisation_id,
-                        scope=scope,
-                        anchor=window.anchor,
-                        starts_at=window.starts_at,
-                        ends_at=window.ends_at,
-                        election_ids=list(window.election_ids),
-                        manual_reasons=list(window.manual_reasons),
-                        estimated=window.estimated,
-                        sequence=0,
-                        changed_at=now,
-                        cancelled_at=None,
-                    )
+                row = FeedEventRow(
+                    organisation_id=organisation_id,
+                    scope=scope,
+                    anchor=_free_anchor(window.anchor, scope, existing),
+                    starts_at=window.starts_at,
+                    ends_at=window.ends_at,
+                    election_ids=list(window.election_ids),
+                    manual_reasons=list(window.manual_reasons),
+                    estimated=window.estimated,
+                    sequence=0,
+                    changed_at=now,
+                    cancelled_at=None,
                 )
+                existing[(scope, row.anchor)] = row
+                session.add(row)
             elif _row_content(row) != _content(window) or row.cancelled_at is not None:
                 row.starts_at, row.ends_at = window.starts_at, window.ends_at
                 row.election_ids = list(window.election_ids)
@@ -121,6 +166,7 @@ def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -
                 row.changed_at = now
                 row.cancelled_at = None
                 session.add(row)
+            seen.add((scope, row.anchor))
     for key, row in existing.items():
         if key in seen:
             continue

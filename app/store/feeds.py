@@ -12,9 +12,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.store.errors import InvalidChange, NotFound
-from app.store.feed_events import sync_feed_events
 from app.store.keys import hash_secret
-from app.store.tables import AccountRow, FeedEventRow, FeedTokenRow
+from app.store.tables import AccountRow, FeedEventRow, FeedTokenRow, OrganisationRow
 from app.store.unit_of_work import Actor, write
 
 __all__ = [
@@ -29,24 +28,24 @@ __all__ = [
 _TOKEN_PREFIX = "pft"  # noqa: S105 - the public prefix of a token, not a secret
 
 
-def ensure_feed_events(
-    engine: Engine, organisation_id: str, actor: Actor, now: dt.datetime
-) -> bool:
+def ensure_feed_events(engine: Engine, actor: Actor, now: dt.datetime) -> tuple[str, ...]:
     """
-    Publish the feed of an organisation that has none yet (a database from before feeds).
-    Returns whether it did. No data version bump: decisions do not change.
+    Publish the feed of every organisation that has none yet (a database from before feeds):
+    one audited write each (`feed.publish`). Returns the organisations it published.
     """
     with Session(engine) as session:
-        has = session.execute(
-            select(col(FeedEventRow.anchor))
-            .where(col(FeedEventRow.organisation_id) == organisation_id)
-            .limit(1)
-        ).first()
-    if has is not None:
-        return False
-    with write(engine, organisation_id, actor, now=now, bump=False) as change:
-        sync_feed_events(change.session, organisation_id, now)
-    return True
+        organisations = session.execute(select(col(OrganisationRow.id))).scalars().all()
+        published = set(
+            session.execute(select(col(FeedEventRow.organisation_id)).distinct()).scalars()
+        )
+    done = []
+    for organisation_id in organisations:
+        if organisation_id in published:
+            continue
+        with write(engine, organisation_id, actor, now=now) as change:
+            change.audit("feed.publish", organisation_id, reason="the calendar feed's first events")
+        done.append(organisation_id)
+    return tuple(done)
 
 
 # --- tokens -----------------------------------------------------------------------------------

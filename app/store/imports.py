@@ -35,8 +35,8 @@ from app.domain import (
     restricted_periods,
 )
 from app.domain.sources import SourceEntry
-from app.store.commands import _election_dict, _recompute_periods
-from app.store.errors import InvalidChange
+from app.store.commands import election_dict, recompute_periods
+from app.store.errors import InvalidChange, NotFound
 from app.store.tables import ElectionRow, ElectionScheduleRow
 from app.store.unit_of_work import Actor, write
 
@@ -86,7 +86,9 @@ class _Plan:
 
 def _plain_id(entry: SourceEntry, kind: ElectionKind | None, policy: Policy) -> str:
     """The id of a poll the source only dates, confirmed by the Clerk's kind."""
-    assert entry.poll_date is not None  # noqa: S101 - entries that say polling day have a date
+    if entry.poll_date is None:
+        msg = "says polling day but has no date"
+        raise _Reject(msg)
     date = entry.poll_date.isoformat()
     if kind is None:
         msg = (
@@ -123,6 +125,11 @@ class _Reject(Exception):  # noqa: N818 - control flow inside the planner, never
     pass
 
 
+# Sources whose event date is the poll itself, so a different date means the poll moved.
+_DATES_THE_POLL = frozenset({"X-PURDAH-ELECTION-ID", "UID (WhoCanIVoteFor)", "EveryElection"})
+_MAX_MOVE_DAYS = 90
+
+
 def _moved_id(election_id: str, poll: dt.date) -> str:
     return f"{election_id[:-10]}{poll.isoformat()}"
 
@@ -154,7 +161,20 @@ def _ref(
     if group != ref.election_id:
         ref = parse_election_id(group)
     if entry.poll_date is not None and entry.poll_date != ref.poll_date:
-        # the source dates the poll differently from its id: the poll moved
+        if entry.how not in _DATES_THE_POLL:
+            # an event that only mentions an election (a notice, a hustings) is not its poll
+            msg = (
+                f"dated {entry.poll_date}, not polling day {ref.poll_date} of {ref.election_id}: "
+                "an event that mentions an election, not its poll"
+            )
+            raise _Skip(msg)
+        if abs((entry.poll_date - ref.poll_date).days) > _MAX_MOVE_DAYS:
+            msg = (
+                f"dated {entry.poll_date}, more than {_MAX_MOVE_DAYS} days from polling day "
+                f"{ref.poll_date} of {ref.election_id}: add the new election by its own id"
+            )
+            raise _Reject(msg)
+        # the source dates the poll itself differently from its id: the poll moved
         replaces = ref.election_id
         ref = parse_election_id(_moved_id(ref.election_id, entry.poll_date))
     previous = by_uid.get(entry.uid or "") if entry.election_id is None else None
@@ -366,8 +386,9 @@ def import_elections(
         before: dict[str, Any] = {}
         for election_id, fields in plan.changes.items():
             row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
-            assert row is not None  # noqa: S101 - planned from rows of this transaction
-            before[election_id] = _election_dict(row)
+            if row is None:  # planned from this transaction's rows, so never; but never a 500
+                raise NotFound(what="election", identifier=election_id)
+            before[election_id] = election_dict(row)
             for name, value in fields.items():
                 setattr(row, name, value)
             row.updated_at = now
@@ -375,7 +396,7 @@ def import_elections(
         for row in plan.new_rows.values():
             change.session.add(row)
         change.session.flush()
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
         change.audit(
             "election.import",
             source[:300],
@@ -420,6 +441,13 @@ def create_schedule(
         raise InvalidChange(field="name", problem="a schedule needs a name")
     if not poll_dates:
         raise InvalidChange(field="rrule", problem="the rule makes no election within the horizon")
+    sample = parse_election_id(f"{election_prefix}.{poll_dates[0].isoformat()}")
+    if election_group_id(sample) != sample.election_id:
+        raise InvalidChange(
+            field="election_prefix",
+            problem=f"{election_prefix} is one ward or division: ordinary elections are the "
+            f"council's, {election_group_id(sample)[:-11]}",
+        )
     schedule_id = f"sch-{secrets.token_hex(5)}"
     source = f"schedule {schedule_id} ({name.strip()})"
     entries = [
@@ -464,7 +492,7 @@ def create_schedule(
             row.source_ref = f"schedule:{schedule_id}"
             change.session.add(row)
         change.session.flush()
-        _recompute_periods(change, policy)
+        recompute_periods(change, policy)
         change.audit(
             "election.schedule",
             schedule_id,

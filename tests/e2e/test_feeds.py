@@ -346,3 +346,47 @@ def test_the_feed_needs_a_key(client: TestClient, seeded: Keys) -> None:
     response = client.get(FEED)
 
     assert response.status_code == 401
+
+
+def test_a_window_that_an_earlier_poll_joins_keeps_its_uid(
+    client: TestClient, seeded: Keys
+) -> None:
+    before = _events(_feed(client, seeded))[MAY_2029]
+    # a ward by-election three weeks before the ordinary elections: its period overlaps theirs
+    added = client.post(
+        "/v1/elections",
+        json={"election_id": "parish.redruth.central.by.2029-04-12"},
+        headers=auth(seeded.clerk),
+    )
+
+    after = _events(_feed(client, seeded, companions="true"))
+
+    assert added.status_code == 201, added.text
+    assert MAY_2029 in after
+    assert str(after[MAY_2029]["STATUS"]) == "CONFIRMED"
+    assert int(after[MAY_2029]["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert "parish.redruth.central.by.2029-04-12" in str(after[MAY_2029]["DESCRIPTION"])
+
+
+def test_no_two_events_share_a_uid(client: TestClient, seeded: Keys) -> None:
+    client.post(
+        "/v1/elections",
+        json={"election_id": "parish.redruth.central.by.2029-04-12"},
+        headers=auth(seeded.clerk),
+    )
+    _withdraw_by_election(client, seeded)
+
+    calendar = _feed(client, seeded, companions="true")
+
+    uids = [str(e["UID"]) for e in calendar.walk("VEVENT")]
+    assert len(uids) == len(set(uids))
+
+
+def test_head_answers_with_the_headers_of_the_feed(client: TestClient, seeded: Keys) -> None:
+    full = client.get(FEED, headers=auth(seeded.viewer))
+
+    head = client.head(FEED, headers=auth(seeded.viewer))
+
+    assert head.status_code == 200
+    assert head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-type"] == "text/calendar; charset=utf-8"

@@ -46,6 +46,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the standard library's name
         if self.path == "/slow.ics":
             time.sleep(2.5)
+        if self.path == "/trickle.ics":  # answers at once, then one byte every 0.4 s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for _ in range(8):
+                    self.wfile.write(b"B")
+                    self.wfile.flush()
+                    time.sleep(0.4)
+            return
         status, media, body = self.routes.get(self.path, (404, "text/plain", b"not found"))
         self.send_response(status)
         if status in (301, 302):
@@ -302,9 +312,10 @@ def test_a_calendar_url_is_fetched_by_the_server(
     [
         ("/missing.ics", 422, "answered 404"),
         ("/slow.ics", 422, "no answer within 1 s"),
+        ("/trickle.ics", 422, "no answer within 1 s"),
         ("/error.html", 422, "not an iCalendar file"),
     ],
-    ids=["404", "timeout", "not-a-calendar"],
+    ids=["404", "timeout", "trickle", "not-a-calendar"],
 )
 def test_a_url_that_fails_is_a_clear_error_and_nothing_is_written(
     importer: TestClient, seeded: Keys, calendar_server: str, path: str, status: int, says: str
@@ -530,6 +541,125 @@ def test_a_dry_run_schedule_writes_nothing(importer: TestClient, seeded: Keys) -
         headers=auth(seeded.clerk),
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 200
     assert response.json()["elections"]["dry_run"] is True
     assert importer.get("/v1/elections/schedules", headers=auth(seeded.viewer)).json() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "http://example.org:99999/x.ics"}, "url"),
+        ({"url": "http://[::1/x.ics"}, "url"),
+        (
+            {
+                "elections": [
+                    {
+                        "election_id": "parl.2029-05-03",
+                        "cancelled": True,
+                        "cancellation_reason": {"x": 1},
+                    }
+                ]
+            },
+            "elections[0].cancellation_reason",
+        ),
+        (
+            {"elections": [{"election_id": "parl.2029-05-03", "cancelled": "false"}]},
+            "elections[0].cancelled",
+        ),
+        ({"elections": [{"election_id": 42}]}, "elections[0].election_id"),
+        (
+            {"elections": [{"election_id": "parl.2029-05-03", "election_type": ["parl"]}]},
+            "elections[0].election_type",
+        ),
+    ],
+    ids=[
+        "port-out-of-range",
+        "broken-ipv6",
+        "reason-object",
+        "cancelled-text",
+        "id-number",
+        "type-list",
+    ],
+)
+def test_hostile_json_sources_are_422_naming_the_field(
+    importer: TestClient,
+    seeded: Keys,
+    body: dict,
+    field: str,  # type: ignore[type-arg]
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    response = importer.post(IMPORT, json=body, headers=auth(seeded.clerk))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert _audit_count(importer, seeded) == before
+
+
+def test_a_chunked_upload_without_a_length_is_411(importer: TestClient, seeded: Keys) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.ics"\r\n\r\n'
+        yield (ICS / "purdah-ids.ics").read_bytes()
+        yield b"\r\n--x--\r\n"
+
+    response = importer.post(
+        IMPORT,
+        content=chunks(),
+        headers=auth(seeded.clerk) | {"Content-Type": "multipart/form-data; boundary=x"},
+    )
+
+    assert response.status_code == 411
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_event_that_only_mentions_an_election_on_another_day_is_not_a_moved_poll(
+    importer: TestClient, seeded: Keys
+) -> None:
+    notice = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:notice-1@redruth\r\n"
+        b"DTSTART;VALUE=DATE:20290320\r\nSUMMARY:Notice of election published\r\n"
+        b"CATEGORIES:parish.redruth.2029-05-03\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    response = _upload(importer, seeded, "notice.ics", data=notice)
+
+    body = response.json()
+    assert (body["created"], body["changed"]) == ([], [])
+    assert "not its poll" in body["skipped"][0]["reason"]
+    assert _election(importer, seeded, "parish.redruth.2029-05-03")["status"] == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rrule": "FREQ=YEARLY;COUNT=3;BYDAY=99TH"}, "rrule"),
+        ({"rrule": "FREQ=YEARLY;INTERVAL=0;COUNT=3"}, "rrule"),
+        ({"name": "x" * 201}, "name"),
+        ({"election_prefix": "parish.redruth.central"}, "election_prefix"),
+    ],
+    ids=["byday-out-of-range", "interval-zero", "name-too-long", "ward-prefix"],
+)
+def test_hostile_schedules_are_422_naming_the_field(
+    importer: TestClient,
+    seeded: Keys,
+    change: dict,
+    field: str,  # type: ignore[type-arg]
+) -> None:
+    response = importer.post(
+        "/v1/elections/schedules", json=SCHEDULE | change, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_schedule_made_on_29_february_has_a_horizon(
+    importer: TestClient, seeded: Keys, clock: Clock
+) -> None:
+    clock.now = clock.now.replace(year=2028, month=2, day=29)
+
+    made = importer.post("/v1/elections/schedules", json=SCHEDULE, headers=auth(seeded.clerk))
+
+    assert made.status_code == 201, made.text
+    assert made.json()["horizon_until"] == "2038-02-28"

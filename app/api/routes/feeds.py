@@ -141,8 +141,9 @@ def snapshot_created(events: tuple[PublishedWindow, ...]) -> dt.datetime:
     return max((e.changed_at for e in events), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
-@router.get(
+@router.api_route(
     "/restrictions.ics",
+    methods=["GET", "HEAD"],
     response_class=Response,
     responses=_ICS_RESPONSE,
     summary="The ICS feed of restriction windows (any key)",
@@ -243,8 +244,9 @@ def revoke_token(
     return _token_out(row)
 
 
-@router.get(
+@router.api_route(
     "/{token}.ics",
+    methods=["GET", "HEAD"],
     response_class=Response,
     responses=_ICS_RESPONSE | {404: {"description": "No such feed (unknown or revoked)."}},
     summary="The ICS feed at a secret URL, for calendar apps (no key)",

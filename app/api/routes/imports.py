@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -18,14 +18,14 @@ from app.calendars import (
 )
 from app.calendars.fetch import fetch_calendar
 from app.calendars.recurrence import poll_dates
-from app.domain import ElectionKind
+from app.domain import LONDON, ElectionKind
 from app.domain.sources import SourceEntry
 from app.store import imports
 from app.store.imports import ImportReport
 from app.store.tables import ElectionScheduleRow
 
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
-from ..problems import UnsupportedMediaType
+from ..problems import LengthRequired, UnsupportedMediaType
 from ..schemas import ImportIn, ImportItem, ImportOut, ScheduleIn, ScheduleOut
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
@@ -99,6 +99,9 @@ async def _entries(request: Request, services: Services) -> tuple[str, tuple[Sou
         msg = f"the body is {int(declared)} bytes; the limit is {limit}"
         raise TooLarge(msg)
     if media == "multipart/form-data":
+        if not declared.isdigit():
+            # the form parser would spool a file of any size to disk before we could count it
+            raise LengthRequired()
         form = await request.form(max_files=1, max_fields=5)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -139,8 +142,8 @@ async def _entries(request: Request, services: Services) -> tuple[str, tuple[Sou
             return f"url {source.url}", entries
         if source.election_ids is not None:
             return "election ids", entries_from_election_ids(source.election_ids)
-        assert source.elections is not None  # noqa: S101 - ImportIn requires exactly one source
-        return "EveryElection objects", entries_from_everyelection(source.elections)
+        if source.elections is not None:
+            return "EveryElection objects", entries_from_everyelection(source.elections)
     raise UnsupportedMediaType(media or "none")
 
 
@@ -199,6 +202,14 @@ async def import_elections(
     return _out(report)
 
 
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _schedule_out(row: ElectionScheduleRow, report: ImportReport | None = None) -> ScheduleOut:
     return ScheduleOut(
         schedule_id=row.id,
@@ -236,6 +247,7 @@ def list_schedules(services: ServicesDep, principal: Reader) -> list[ScheduleOut
 def create_schedule(
     body: ScheduleIn,
     request: Request,
+    response: Response,
     services: ServicesDep,
     principal: Clerk,
     dry_run: DryRun = False,
@@ -247,8 +259,7 @@ def create_schedule(
     entry (or a one-off election) for the day it moved to. The rule must end (COUNT or UNTIL).
     """
     now = services.clock()
-    today = now.astimezone(dt.UTC).date()
-    horizon = today.replace(year=today.year + services.settings.schedule_horizon_years)
+    horizon = _years_after(now.astimezone(LONDON).date(), services.settings.schedule_horizon_years)
     dates = poll_dates(
         body.rrule,
         dtstart=body.dtstart,
@@ -272,8 +283,11 @@ def create_schedule(
         now=now,
         request_id=request_id(request),
     )
-    if not dry_run:
+    if dry_run:
+        response.status_code = 200  # nothing was created
+    else:
         services.cache.refresh()
+        response.headers["Location"] = "/v1/elections/schedules"
     row = ElectionScheduleRow(
         id=schedule_id,
         organisation_id=principal.organisation_id,
