@@ -3,7 +3,8 @@ The ICS feed's memory: what it has published, so that UIDs and SEQUENCE behave.
 
 Calendar clients match events by UID and take a higher SEQUENCE as an update, so the feed
 remembers what it has published: one `feed_event` row per window and scope (the
-organisation's feed `*`, and each account's). Every write that changes data reconciles them
+organisation's feed `*`, and each account that has had manual windows of its own; any other
+account's feed is the organisation's). Every write that changes data reconciles them
 in its own transaction (`unit_of_work.write` calls `sync_feed_events`): a new window is added
 with sequence 0; a window whose times, elections or reasons change keeps its row (its UID)
 and gets sequence + 1, also when another poll joins it or it splits (it continues the event
@@ -19,7 +20,7 @@ from sqlmodel import Session, col
 
 from app.domain import ManualWindow, RestrictedPeriod, Window, merge_windows
 from app.domain.feeds import PublishedWindow
-from app.store.tables import AccountRow, FeedEventRow, ManualWindowRow, RestrictedPeriodRow
+from app.store.tables import FeedEventRow, ManualWindowRow, RestrictedPeriodRow
 
 __all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "feed_events", "sync_feed_events"]
 
@@ -27,7 +28,13 @@ ORGANISATION_SCOPE = "*"
 PURGE_AFTER = dt.timedelta(days=400)
 
 
-def _windows_by_scope(session: Session, organisation_id: str) -> dict[str, tuple[Window, ...]]:
+def _windows_by_scope(
+    session: Session, organisation_id: str, kept: set[str]
+) -> dict[str, tuple[Window, ...]]:
+    """
+    The windows of the organisation's feed, and of each account that has (or once had) its
+    own manual windows; every other account's feed is the organisation's.
+    """
     periods = [
         RestrictedPeriod(
             r.election_id, r.starts_at, r.ends_at, r.start_basis, r.end_basis, r.estimated
@@ -50,15 +57,12 @@ def _windows_by_scope(session: Session, organisation_id: str) -> dict[str, tuple
             select(ManualWindowRow).where(col(ManualWindowRow.organisation_id) == organisation_id)
         ).scalars()
     ]
-    accounts = session.execute(
-        select(col(AccountRow.id)).where(col(AccountRow.organisation_id) == organisation_id)
-    ).scalars()
     shared = [m for m in manual if m.account_ids is None]
-    org_windows = merge_windows(periods, shared)
-    scopes = {ORGANISATION_SCOPE: org_windows}
-    for account_id in accounts:
+    scopes = {ORGANISATION_SCOPE: merge_windows(periods, shared)}
+    accounts = set(kept) | {a for m in manual for a in (m.account_ids or ())}
+    for account_id in sorted(accounts):
         own = [m for m in manual if m.account_ids is not None and account_id in m.account_ids]
-        scopes[account_id] = merge_windows(periods, shared + own) if own else org_windows
+        scopes[account_id] = merge_windows(periods, shared + own)
     return scopes
 
 
@@ -131,13 +135,35 @@ def _free_anchor(anchor: str, scope: str, existing: dict[tuple[str, str], FeedEv
 
 def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -> None:
     """Reconcile the published events with the organisation's current windows (see module)."""
-    scopes = _windows_by_scope(session, organisation_id)
     existing = {
         (row.scope, row.anchor): row
         for row in session.execute(
             select(FeedEventRow).where(col(FeedEventRow.organisation_id) == organisation_id)
         ).scalars()
     }
+    kept = {scope for scope, _ in existing} - {ORGANISATION_SCOPE}
+    scopes = _windows_by_scope(session, organisation_id, kept)
+    for scope in scopes.keys() - kept - {ORGANISATION_SCOPE}:
+        # an account's first own window: its feed was the organisation's until now, so its
+        # events start as copies of those (same UIDs and sequences) and move on from there
+        for (row_scope, anchor), row in list(existing.items()):
+            if row_scope != ORGANISATION_SCOPE:
+                continue
+            copy = FeedEventRow(
+                organisation_id=organisation_id,
+                scope=scope,
+                anchor=anchor,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                election_ids=list(row.election_ids),
+                manual_reasons=list(row.manual_reasons),
+                estimated=row.estimated,
+                sequence=row.sequence,
+                changed_at=row.changed_at,
+                cancelled_at=row.cancelled_at,
+            )
+            existing[(scope, anchor)] = copy
+            session.add(copy)
     seen: set[tuple[str, str]] = set()
     for scope, windows in scopes.items():
         for window, row in zip(windows, _continued(windows, scope, existing), strict=True):
@@ -181,8 +207,22 @@ def sync_feed_events(session: Session, organisation_id: str, now: dt.datetime) -
 
 
 def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[PublishedWindow, ...]:
-    """The published events of one scope, cancelled ones included, in time order."""
+    """
+    The published events of one scope, cancelled ones included, in time order. An account
+    that never had a manual window of its own has the organisation's events.
+    """
     with Session(engine) as session:
+        if scope != ORGANISATION_SCOPE:
+            own = session.execute(
+                select(col(FeedEventRow.anchor))
+                .where(
+                    col(FeedEventRow.organisation_id) == organisation_id,
+                    col(FeedEventRow.scope) == scope,
+                )
+                .limit(1)
+            ).first()
+            if own is None:
+                scope = ORGANISATION_SCOPE
         rows = session.execute(
             select(FeedEventRow)
             .where(

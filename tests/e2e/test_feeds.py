@@ -390,3 +390,32 @@ def test_head_answers_with_the_headers_of_the_feed(client: TestClient, seeded: K
     assert head.status_code == 200
     assert head.headers["etag"] == full.headers["etag"]
     assert head.headers["content-type"] == "text/calendar; charset=utf-8"
+
+
+def test_an_accounts_first_own_window_leaves_its_other_events_as_they_were(
+    client: TestClient, seeded: Keys
+) -> None:
+    account = "instagram-redruthlibrary"
+    uid = f"restriction.local.cornwall.2029-05-03.{account}@redruth.purdah-controller"
+    client.patch(
+        "/v1/elections/local.cornwall.2029-05-03",
+        json={"notice_published": "2029-03-16"},
+        headers=auth(seeded.clerk),
+    )
+    before = _events(_feed(client, seeded, account_id=account))[uid]
+    client.post(
+        "/v1/windows",
+        json={
+            "starts_at": "2027-01-10T09:00:00Z",
+            "ends_at": "2027-01-12T09:00:00Z",
+            "reason": "Library page under review",
+            "account_ids": [account],
+        },
+        headers=auth(seeded.clerk),
+    )
+
+    after = _events(_feed(client, seeded, account_id=account))[uid]
+
+    assert int(before["SEQUENCE"]) == 1
+    assert int(after["SEQUENCE"]) == 1  # never lower: clients would ignore the event
+    assert after.decoded("DTSTART") == before.decoded("DTSTART")
