@@ -141,9 +141,9 @@ def snapshot_created(events: tuple[PublishedWindow, ...]) -> dt.datetime:
     return max((e.changed_at for e in events), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
-@router.api_route(
+@router.head("/restrictions.ics", include_in_schema=False)
+@router.get(
     "/restrictions.ics",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses=_ICS_RESPONSE,
     summary="The ICS feed of restriction windows (any key)",
@@ -244,9 +244,9 @@ def revoke_token(
     return _token_out(row)
 
 
-@router.api_route(
+@router.head("/{token}.ics", include_in_schema=False)
+@router.get(
     "/{token}.ics",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses=_ICS_RESPONSE | {404: {"description": "No such feed (unknown or revoked)."}},
     summary="The ICS feed at a secret URL, for calendar apps (no key)",
