@@ -19,7 +19,7 @@ try:  # Typer 0.29 vendors Click; older releases use Click itself
     from typer._click import exceptions as _click_exceptions
 except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendars import CalendarError, read_election_calendar, read_ics
@@ -359,6 +359,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 feeds_app = typer.Typer(help="Secret feed URLs for calendar apps.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
+orgs_app = typer.Typer(help="The councils this deployment serves.", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
 
 
 def _engine() -> Engine:
@@ -422,7 +424,7 @@ def seed() -> None:
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[Role, typer.Option(help="clerk, scheduler, viewer or auditor")],
+    role: Annotated[Role, typer.Option(help="clerk, scheduler, viewer, auditor, or operator (adds councils)")],
     name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'Hootsuite'.")],
 ) -> None:
     """Create an API key. Only the key is printed on stdout, once."""
@@ -460,6 +462,39 @@ def keys_revoke(
 def _public_url() -> str:
     settings = _state.settings
     return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+@orgs_app.command("create")
+def orgs_create(
+    policy: Annotated[
+        str, typer.Option(help="The council's policy file in PURDAH_POLICY_DIR, e.g. penryn.yaml.")
+    ],
+) -> None:
+    """Add a council from its policy file; prints its first Clerk key on stdout, once."""
+    engine = _migrated_engine()
+    path = _state.settings.policy_dir / policy
+    if "/" in policy or not path.is_file():
+        _fail(f"no policy file {policy!r} in {_state.settings.policy_dir}")
+    try:
+        loaded = load_policy(path)
+    except PolicyFileError as exc:
+        _fail(str(exc))
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM organisation WHERE id = :id"), {"id": loaded.organisation_id}
+        ).first()
+    if exists is not None:
+        _fail(f"organisation {loaded.organisation_id!r} exists already")
+    report = seed_organisation(
+        engine, loaded, list(_shipped().values()), policy_file=policy, now=dt.datetime.now(UTC)
+    )
+    typer.echo(
+        f"{loaded.organisation_name}: added with {len(report.accounts_added)} accounts and "
+        f"{len(report.elections_added)} elections; its first Clerk key follows, shown once",
+        err=True,
+    )
+    if report.first_clerk_key is not None:
+        typer.echo(report.first_clerk_key.key)
 
 
 @feeds_app.command("create")

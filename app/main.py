@@ -26,6 +26,7 @@ from app.api.routes import (
     feeds,
     imports,
     meta,
+    organisations,
     overrides,
     windows,
 )
@@ -92,6 +93,10 @@ TAGS = [
     {
         "name": "audit",
         "description": "Who changed what, when and why; a hash chain that shows any alteration (policy 6.2).",
+    },
+    {
+        "name": "organisations",
+        "description": "The councils one deployment serves; a platform operator adds them.",
     },
     {"name": "service", "description": "The policy as applied, liveness and readiness."},
 ]
@@ -180,7 +185,8 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(CanPublishFastPath, fastapi=app)
     for module in (
-        decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit, meta
+        decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit,
+        organisations, meta,
     ):  # fmt: skip
         app.include_router(module.router, responses=PROBLEM_RESPONSES if module is not meta else {})
     install_docs(app)

@@ -111,7 +111,8 @@ _bearer = HTTPBearer(
     scheme_name=BEARER_SCHEME,
     description="An API key: `Authorization: Bearer pdh_...`. Create one with `purdah keys create`.",
 )
-READ_ROLES = frozenset(str(r) for r in Role)
+# Every role of an organisation's own staff and tools; not the platform operator.
+READ_ROLES = frozenset(str(r) for r in (Role.CLERK, Role.SCHEDULER, Role.VIEWER, Role.AUDITOR))
 
 
 def authorise(request: Request, allowed: frozenset[str]) -> Principal:

@@ -706,3 +706,29 @@ class ScheduleOut(_Out):
     elections: ImportOut | None = Field(
         default=None, description="What creating the schedule did (or would do, on a dry run)."
     )
+
+
+class OrganisationIn(_In):
+    """A council to add: its policy file, in the policy folder, names it and its accounts."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"policy_file": "penryn.yaml"}]}
+    )
+
+    policy_file: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,78}\.ya?ml$")]
+
+
+class OrganisationOut(_Out):
+    organisation_id: str
+    name: str
+    country: str
+    policy_file: str
+    created_at: dt.datetime | None = None
+    accounts: int | None = Field(
+        default=None, description="Accounts seeded from the policy's appendix."
+    )
+    elections: int | None = Field(default=None, description="Shipped elections that affect it.")
+    first_clerk_key: str | None = Field(
+        default=None,
+        description="The new council's first Clerk key, shown once: hand it to the Town Clerk.",
+    )

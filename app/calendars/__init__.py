@@ -1,6 +1,6 @@
 """ICS and election-id import and export (icalendar)."""
 
-from app.calendars.shipped import read_election_calendar
+from app.calendars.shipped import read_election_calendar, read_shipped_calendars
 from app.calendars.sources import (
     CalendarError,
     SourceEntry,
@@ -17,5 +17,6 @@ __all__ = [
     "entries_from_election_ids",
     "entries_from_everyelection",
     "read_election_calendar",
+    "read_shipped_calendars",
     "read_ics",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from app.calendars.sources import CalendarError, read_ics
 from app.domain import ElectionStatus, ListedElection, parse_election_id
 
-__all__ = ["read_election_calendar"]
+__all__ = ["read_election_calendar", "read_shipped_calendars"]
 
 STATUSES = tuple(s.value for s in ElectionStatus)
 _MAX_EVENTS = 10_000
@@ -61,3 +61,12 @@ def read_election_calendar(path: Path) -> tuple[ListedElection, ...]:
             )
         )
     return tuple(found)
+
+
+def read_shipped_calendars(folder: Path) -> tuple[ListedElection, ...]:
+    """Every election of the `*.ics` calendars in a folder, one per id (later files win)."""
+    found: dict[str, ListedElection] = {}
+    for path in sorted(folder.glob("*.ics")):
+        for entry in read_election_calendar(path):
+            found[entry.election.election_id] = entry
+    return tuple(found.values())

@@ -21,6 +21,8 @@ class Role(StrEnum):
     SCHEDULER = "scheduler"
     VIEWER = "viewer"
     AUDITOR = "auditor"
+    # A platform's operator: creates organisations; reads or changes none of their data.
+    OPERATOR = "operator"
 
 
 ROLES = tuple(r.value for r in Role)

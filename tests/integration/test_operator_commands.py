@@ -160,3 +160,28 @@ def test_import_a_broken_file_exits_2_naming_the_line(url: str) -> None:
 
     assert broken.returncode == 2
     assert "line 40: the file ends inside the VEVENT begun at line 35" in broken.stderr
+
+
+def test_orgs_create_adds_a_council_and_prints_its_first_clerk_key(
+    url: str, tmp_path: Path
+) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    shutil.copy(ROOT / "policies" / "redruth.yaml", policies)
+    shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", policies)
+    env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_POLICY_DIR": str(policies)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PURDAH, *args], capture_output=True, text=True, env=env, check=False, timeout=120
+        )
+
+    run("db", "upgrade")
+    made = run("orgs", "create", "--policy", "penryn.yaml")
+    again = run("orgs", "create", "--policy", "penryn.yaml")
+
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("pdh_")
+    assert "Penryn Town Council: added with 2 accounts" in made.stderr
+    assert (again.returncode, again.stdout) == (2, "")
+    assert "exists already" in again.stderr

@@ -1,0 +1,92 @@
+"""Organisations: a platform operator adds a council, each with its own policy file."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.calendars import read_shipped_calendars
+from app.store import PolicyFileError, load_policy
+from app.store.commands import seed
+from app.store.errors import AlreadyExists, InvalidChange
+from app.store.keys import Role
+from app.store.tables import OrganisationRow
+
+from ..deps import Principal, ServicesDep, require
+from ..schemas import OrganisationIn, OrganisationOut, london
+
+router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
+
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+
+
+@router.get(
+    "", response_model=list[OrganisationOut], summary="Every organisation (platform operator)"
+)
+def list_organisations(services: ServicesDep, principal: Operator) -> list[OrganisationOut]:
+    """The councils this deployment serves; none of their data, only who they are."""
+    with Session(services.engine) as session:
+        rows = (
+            session.execute(select(OrganisationRow).order_by(col(OrganisationRow.id)))
+            .scalars()
+            .all()
+        )
+    return [
+        OrganisationOut(
+            organisation_id=row.id,
+            name=row.name,
+            country=row.country,
+            policy_file=row.policy_file,
+            created_at=london(row.created_at),
+        )
+        for row in rows
+    ]
+
+
+@router.post(
+    "",
+    response_model=OrganisationOut,
+    status_code=201,
+    summary="Add a council from its policy file (platform operator)",
+)
+def create_organisation(
+    body: OrganisationIn, response: Response, services: ServicesDep, principal: Operator
+) -> OrganisationOut:
+    """
+    Reads `<policy_file>` from the policy folder (`PURDAH_POLICY_DIR`), and seeds the council:
+    its accounts, the shipped elections that affect it, and a first Clerk key, shown once in
+    `first_clerk_key`. The operator's key reads and changes nothing of the new council's.
+    """
+    settings = services.settings
+    try:
+        policy = load_policy(settings.policy_dir / body.policy_file)
+    except PolicyFileError as exc:
+        raise InvalidChange(field="policy_file", problem=str(exc)) from None
+    except OSError:
+        raise InvalidChange(
+            field="policy_file", problem=f"no policy file {body.policy_file} in the policy folder"
+        ) from None
+    with Session(services.engine) as session:
+        if session.get(OrganisationRow, policy.organisation_id) is not None:
+            raise AlreadyExists(what="organisation", identifier=policy.organisation_id)
+    report = seed(
+        services.engine,
+        policy,
+        read_shipped_calendars(settings.calendar_dir),
+        policy_file=body.policy_file,
+        now=services.clock(),
+    )
+    services.policies[policy.organisation_id] = policy
+    services.cache.refresh()
+    response.headers["Location"] = f"/v1/organisations/{policy.organisation_id}"
+    return OrganisationOut(
+        organisation_id=policy.organisation_id,
+        name=policy.organisation_name,
+        country=str(policy.country),
+        policy_file=body.policy_file,
+        created_at=london(services.clock()),
+        accounts=len(report.accounts_added),
+        elections=len(report.elections_added),
+        first_clerk_key=report.first_clerk_key.key if report.first_clerk_key else None,
+    )
