@@ -424,7 +424,9 @@ def seed() -> None:
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[Role, typer.Option(help="clerk, scheduler, viewer, auditor, or operator (adds councils)")],
+    role: Annotated[
+        Role, typer.Option(help="clerk, scheduler, viewer, auditor, or operator (adds councils)")
+    ],
     name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'Hootsuite'.")],
 ) -> None:
     """Create an API key. Only the key is printed on stdout, once."""
