@@ -11,8 +11,10 @@ at once. If the database cannot be reached, the last snapshots keep answering un
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -40,7 +42,7 @@ from app.store.tables import (
     RestrictedPeriodRow,
 )
 
-__all__ = ["FeedTokenEntry", "KeyEntry", "SnapshotCache", "load_snapshot"]
+__all__ = ["FeedTokenEntry", "KeyEntry", "SnapshotCache", "load_snapshot", "load_snapshots"]
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +68,58 @@ class FeedTokenEntry:
     secret_sha256: str
 
 
+# Beyond this many organisations to load, whole tables are read once instead of filtered.
+_WHOLE_TABLES = 200
+
+
+def _grouped(session: Session, table: Any, ids: list[str]) -> dict[str, list[Any]]:
+    """Rows of a table by organisation: filtered to `ids`, or the whole table for many."""
+    statement = select(table)
+    if len(ids) <= _WHOLE_TABLES:
+        statement = statement.where(col(table.organisation_id).in_(ids))
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(statement).scalars():
+        grouped[row.organisation_id].append(row)
+    return grouped
+
+
+def load_snapshots(
+    session: Session,
+    organisations: Sequence[OrganisationRow],
+    policy_for: Callable[[OrganisationRow], Policy],
+) -> dict[str, Snapshot]:
+    """Build the snapshots of several organisations, reading each table once."""
+    ids = [o.id for o in organisations]
+    accounts = _grouped(session, AccountRow, ids)
+    periods = _grouped(session, RestrictedPeriodRow, ids)
+    manual = _grouped(session, ManualWindowRow, ids)
+    overrides = _grouped(session, OverrideRow, ids)
+    return {
+        organisation.id: _build(
+            organisation,
+            policy_for(organisation),
+            accounts[organisation.id],
+            periods[organisation.id],
+            manual[organisation.id],
+            overrides[organisation.id],
+        )
+        for organisation in organisations
+    }
+
+
 def load_snapshot(session: Session, organisation: OrganisationRow, policy: Policy) -> Snapshot:
     """Build one organisation's snapshot from its rows."""
-    org = organisation.id
+    return load_snapshots(session, [organisation], lambda _: policy)[organisation.id]
+
+
+def _build(
+    organisation: OrganisationRow,
+    policy: Policy,
+    account_rows: list[AccountRow],
+    period_rows: list[RestrictedPeriodRow],
+    manual_rows: list[ManualWindowRow],
+    override_rows: list[OverrideRow],
+) -> Snapshot:
     accounts = [
         Account(
             account_id=row.id,
@@ -79,9 +130,7 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             handle=row.handle,
             url=row.url,
         )
-        for row in session.execute(
-            select(AccountRow).where(col(AccountRow.organisation_id) == org)
-        ).scalars()
+        for row in account_rows
     ]
     periods = [
         RestrictedPeriod(
@@ -92,9 +141,7 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             row.end_basis,
             row.estimated,
         )
-        for row in session.execute(
-            select(RestrictedPeriodRow).where(col(RestrictedPeriodRow.organisation_id) == org)
-        ).scalars()
+        for row in period_rows
     ]
     manual = [
         ManualWindow(
@@ -104,14 +151,10 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
             row.reason,
             frozenset(row.account_ids) if row.account_ids is not None else None,
         )
-        for row in session.execute(
-            select(ManualWindowRow).where(col(ManualWindowRow.organisation_id) == org)
-        ).scalars()
+        for row in manual_rows
     ]
     overrides = []
-    for row in session.execute(
-        select(OverrideRow).where(col(OverrideRow.organisation_id) == org)
-    ).scalars():
+    for row in override_rows:
         if row.revoked_at is not None:
             continue
         if policy.override_needs_second_clerk and row.confirmed_at is None:
@@ -197,27 +240,35 @@ class SnapshotCache:
             return
         with Session(self._engine) as session:
             snapshots = {org: snap for org, snap in self._snapshots.items() if org in versions}
-            for org in changed:
-                row = session.get(OrganisationRow, org)
-                if row is not None:
-                    snapshots[org] = load_snapshot(session, row, self._policy_for(row))
-            keys = {
-                row.id: KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256)
-                for row in session.execute(
-                    select(ApiKeyRow).where(col(ApiKeyRow.revoked_at).is_(None))
-                ).scalars()
-            }
-            tokens = {
-                row.id: FeedTokenEntry(
-                    row.id, row.organisation_id, row.account_id, row.secret_sha256
-                )
-                for row in session.execute(
-                    select(FeedTokenRow).where(col(FeedTokenRow.revoked_at).is_(None))
-                ).scalars()
-            }
+            wanted = set(changed)
+            statement = select(OrganisationRow)
+            if len(changed) <= _WHOLE_TABLES:
+                statement = statement.where(col(OrganisationRow.id).in_(changed))
+            organisations: list[OrganisationRow] = [
+                row for row in session.execute(statement).scalars() if row.id in wanted
+            ]
+            snapshots.update(load_snapshots(session, organisations, self._policy_for))
+            keys = _grouped(session, ApiKeyRow, changed)
+            tokens = _grouped(session, FeedTokenRow, changed)
+        # keys and feed tokens are reloaded for the organisations that changed only
+        gone = set(changed) | (set(self._snapshots) - set(versions))
+        new_keys = {k: e for k, e in self._keys.items() if e.organisation_id not in gone}
+        new_keys.update(
+            (row.id, KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256))
+            for org in changed
+            for row in keys.get(org, ())
+            if row.revoked_at is None
+        )
+        new_tokens = {k: e for k, e in self._feed_tokens.items() if e.organisation_id not in gone}
+        new_tokens.update(
+            (row.id, FeedTokenEntry(row.id, row.organisation_id, row.account_id, row.secret_sha256))
+            for org in changed
+            for row in tokens.get(org, ())
+            if row.revoked_at is None
+        )
         self._snapshots = snapshots
-        self._keys = keys
-        self._feed_tokens = tokens
+        self._keys = new_keys
+        self._feed_tokens = new_tokens
 
     def age(self) -> float | None:
         """Seconds since the database last confirmed the snapshots, or None if never."""
