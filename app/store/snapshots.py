@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,10 +211,21 @@ class SnapshotCache:
         self._confirmed_at: float | None = None
         self.last_error: str | None = None
 
-    def refresh(self) -> bool:
-        """Reload what changed. Returns False (and keeps the old data) if the database failed."""
+    def refresh(self, organisation_id: str | None = None) -> bool:
+        """
+        Reload what changed. Returns False (and keeps the old data) if the database failed.
+
+        Args:
+            organisation_id: reload only this organisation (after its own write, so the cost
+                does not grow with the number of organisations); the background poll still
+                checks every organisation.
+        """
         with self._lock:
             try:
+                if organisation_id is not None:
+                    self._reload([organisation_id], self._snapshots.keys() | {organisation_id})
+                    self.last_error = None
+                    return True
                 self._refresh()
             except Exception as exc:  # noqa: BLE001 - any failure keeps the old data and fails closed in time
                 self.last_error = (
@@ -238,8 +249,13 @@ class SnapshotCache:
         ]
         if not changed and len(versions) == len(self._snapshots):
             return
+        self._reload(changed, versions.keys())
+
+    def _reload(self, changed: list[str], present: Iterable[str]) -> None:
+        """Rebuild the snapshots, keys and feed tokens of `changed`; drop what is not `present`."""
+        present = set(present)
         with Session(self._engine) as session:
-            snapshots = {org: snap for org, snap in self._snapshots.items() if org in versions}
+            snapshots = {org: snap for org, snap in self._snapshots.items() if org in present}
             wanted = set(changed)
             statement = select(OrganisationRow)
             if len(changed) <= _WHOLE_TABLES:
@@ -251,7 +267,7 @@ class SnapshotCache:
             keys = _grouped(session, ApiKeyRow, changed)
             tokens = _grouped(session, FeedTokenRow, changed)
         # keys and feed tokens are reloaded for the organisations that changed only
-        gone = set(changed) | (set(self._snapshots) - set(versions))
+        gone = set(changed) | (set(self._snapshots) - set(present))
         new_keys = {k: e for k, e in self._keys.items() if e.organisation_id not in gone}
         new_keys.update(
             (row.id, KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256))

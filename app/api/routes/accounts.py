@@ -62,7 +62,7 @@ def propose_account(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/accounts/{row.id}"
     return _out(row)
 
@@ -90,7 +90,7 @@ def _move_route(action: AccountAction) -> None:
             now=services.clock(),
             request_id=request_id(request),
         )
-        services.cache.refresh()
+        services.cache.refresh(principal.organisation_id)
         return _out(row)
 
     move.__name__ = f"{action}_account"

@@ -36,7 +36,7 @@ def add(
         services.engine, services.policy(principal.organisation_id), principal.actor(), day=body.date, name=body.name,
         now=services.clock(), request_id=request_id(request),
     )  # fmt: skip
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/dies-non/{body.date.isoformat()}"
     return DiesNonOut(date=body.date, name=body.name)
 
@@ -56,5 +56,5 @@ def remove(
         services.engine, services.policy(principal.organisation_id), principal.actor(), day=day, reason=reason,
         now=services.clock(), request_id=request_id(request),
     )  # fmt: skip
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return Response(status_code=204)

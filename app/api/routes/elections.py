@@ -159,7 +159,7 @@ def add_election(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/elections/{body.election_id}"
     return get_election(body.election_id, services, principal)
 
@@ -186,5 +186,5 @@ def update_election(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return get_election(election_id, services, principal)

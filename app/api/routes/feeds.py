@@ -209,7 +209,7 @@ def create_token(
         now=now,
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/feeds/tokens/{made.token_id}"
     return NewFeedTokenOut(
         token_id=made.token_id,
@@ -240,7 +240,7 @@ def revoke_token(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return _token_out(row)
 
 

@@ -198,7 +198,7 @@ async def import_elections(
         )
     )
     if report.writes:
-        services.cache.refresh()
+        services.cache.refresh(principal.organisation_id)
     return _out(report)
 
 
@@ -286,7 +286,7 @@ def create_schedule(
     if dry_run:
         response.status_code = 200  # nothing was created
     else:
-        services.cache.refresh()
+        services.cache.refresh(principal.organisation_id)
         response.headers["Location"] = "/v1/elections/schedules"
     row = ElectionScheduleRow(
         id=schedule_id,

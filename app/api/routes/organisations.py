@@ -78,7 +78,7 @@ def create_organisation(
         now=services.clock(),
     )
     services.policies[policy.organisation_id] = policy
-    services.cache.refresh()
+    services.cache.refresh(policy.organisation_id)
     response.headers["Location"] = f"/v1/organisations/{policy.organisation_id}"
     return OrganisationOut(
         organisation_id=policy.organisation_id,

@@ -61,7 +61,7 @@ def grant(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/overrides/{row.id}"
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
@@ -99,7 +99,7 @@ def revoke(
         services.engine, policy, principal.actor(), override_id, reason=body.reason, now=services.clock(),
         request_id=request_id(request),
     )  # fmt: skip
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
 
@@ -121,7 +121,7 @@ def confirm(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
 

@@ -106,7 +106,7 @@ def add_window(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/windows/{row.id}"
     return ManualWindowOut(
         window_id=row.id,
@@ -149,7 +149,7 @@ def change_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id, changes=changes,
         now=services.clock(), request_id=request_id(request),
     )  # fmt: skip
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return _manual_out(row)
 
 
@@ -167,5 +167,5 @@ def end_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
         reason=body.reason, now=now, request_id=request_id(request),
     )  # fmt: skip
-    services.cache.refresh()
+    services.cache.refresh(principal.organisation_id)
     return _manual_out(row)

@@ -1,0 +1,248 @@
+"""
+Ten thousand councils on one instance: a generator, and what the snapshot costs as N grows.
+
+`generate(engine, n)` writes N realistic organisations straight into a migrated database:
+principal areas of about 40 town and parish councils each, every council with its country,
+its election scopes, 1 to 15 accounts, and the elections of 2021 to 2029 that affect it
+(its own parish polls, its principal area's, its police area's PCC, the general election of
+2024), so that windows overlap as they do in life. It is a benchmark fixture, not an audited
+write: no audit events are made.
+
+`bench_scale` measures, for N = 1, 100, 1,000 and 10,000 on PostgreSQL (SQLite if none):
+the full snapshot build, the resident memory it adds, decide() p99 over random councils,
+and the rebuild after one council's write.
+"""
+
+import dataclasses
+import datetime as dt
+import os
+import random
+import secrets
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from app.domain import (
+    UTC,
+    Account,
+    AccountKind,
+    AccountStatus,
+    Category,
+    ElectionRecord,
+    Policy,
+    decide,
+    parse_election_id,
+    restricted_periods,
+)
+from app.store import load_policy
+from app.store.commands import add_manual_window
+from app.store.engine import make_engine, upgrade
+from app.store.snapshots import SnapshotCache
+from app.store.tables import AccountRow, ElectionRow, OrganisationRow, RestrictedPeriodRow
+from app.store.unit_of_work import Actor
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20261124
+COUNCILS_PER_AREA = 40
+POLLS = (dt.date(2021, 5, 6), dt.date(2025, 5, 1), dt.date(2029, 5, 3))
+PCC_POLLS = (dt.date(2021, 5, 6), dt.date(2024, 5, 2), dt.date(2028, 5, 4))
+PLATFORMS = ("facebook", "x", "instagram", "linkedin", "youtube", "tiktok")
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _election_ids(council: str, area: str, police: str) -> list[str]:
+    ids = ["parl.2024-07-04"]
+    ids += [f"parish.{council}.{d}" for d in POLLS]
+    ids += [f"local.{area}.{d}" for d in POLLS]
+    ids += [f"pcc.{police}.{d}" for d in PCC_POLLS]
+    return ids
+
+
+def generate(engine: Engine, n: int) -> dict[str, Policy]:
+    """Write N councils; return their policies (in memory: one template, N organisations)."""
+    template = load_policy(ROOT / "policies" / "redruth.yaml")
+    rng = random.Random(SEED + n)
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=UTC)
+    periods_by_kind: dict[tuple[str, str], tuple[dt.datetime, dt.datetime, str, str]] = {}
+    policies: dict[str, Policy] = {}
+    organisations, accounts, elections, periods = [], [], [], []
+    for i in range(n):
+        area_number = i // COUNCILS_PER_AREA
+        area, police = f"area-{area_number}", f"police-{area_number // 3}"
+        council = f"council-{i}"
+        people = tuple(
+            Account(
+                f"{PLATFORMS[j % len(PLATFORMS)]}-{council}-{j}",
+                PLATFORMS[j % len(PLATFORMS)],
+                f"Council {i} account {j}",
+                AccountKind.PAGE,
+                AccountStatus.ACTIVE,
+            )
+            for j in range(rng.randint(1, 15))
+        )
+        policy = dataclasses.replace(
+            template,
+            organisation_id=council,
+            organisation_name=f"Council {i} Town Council",
+            election_scopes=(
+                "parl.",
+                "ref.",
+                f"pcc.{police}.",
+                f"local.{area}.",
+                f"parish.{council}.",
+            ),
+            accounts=people,
+        )
+        policies[council] = policy
+        organisations.append(
+            {"id": council, "name": policy.organisation_name, "country": "england",
+             "policy_file": "generated", "data_version": 1, "created_at": now, "audit_events": 0}
+        )  # fmt: skip
+        accounts += [
+            {"organisation_id": council, "id": a.account_id, "platform": a.platform, "name": a.name,
+             "kind": str(a.kind), "status": str(a.status), "created_at": now, "updated_at": now}
+            for a in people
+        ]  # fmt: skip
+        for election_id in _election_ids(council, area, police):
+            ref = parse_election_id(election_id)
+            key = (str(ref.kind), ref.poll_date.isoformat())
+            if key not in periods_by_kind:
+                (period,) = restricted_periods(
+                    [ElectionRecord(ref)], rules=template.period_rules, country=template.country
+                )
+                periods_by_kind[key] = (
+                    period.starts_at,
+                    period.ends_at,
+                    period.start_basis,
+                    period.end_basis,
+                )
+            start, end, start_basis, end_basis = periods_by_kind[key]
+            elections.append(
+                {"organisation_id": council, "election_id": election_id, "kind": str(ref.kind),
+                 "country": "england", "poll_date": ref.poll_date, "status": "scheduled",
+                 "created_at": now, "updated_at": now}
+            )  # fmt: skip
+            periods.append(
+                {"organisation_id": council, "election_id": election_id, "starts_at": start,
+                 "ends_at": end, "start_basis": start_basis, "end_basis": end_basis, "estimated": False}
+            )  # fmt: skip
+    with engine.begin() as connection:
+        for table, rows in (
+            (OrganisationRow, organisations),
+            (AccountRow, accounts),
+            (ElectionRow, elections),
+            (RestrictedPeriodRow, periods),
+        ):
+            for start in range(0, len(rows), 5000):
+                connection.execute(insert(table), rows[start : start + 5000])
+    return policies
+
+
+@contextmanager
+def _database() -> Iterator[tuple[str, str]]:
+    """A fresh migrated database: PostgreSQL if reachable, else SQLite. Yields (url, backend)."""
+    admin_url = os.environ.get(
+        "PURDAH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    name = f"purdah_scale_{secrets.token_hex(4)}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # noqa: BLE001 - no PostgreSQL: measure on SQLite and say so
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'scale.db'}"
+            upgrade(url)
+            yield url, "sqlite"
+        return
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url, "postgresql"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _decide_p99_us(cache: SnapshotCache, policies: dict[str, Policy], samples: int) -> float:
+    rng = random.Random(SEED)
+    organisations = list(policies)
+    start = dt.datetime(2021, 1, 1, tzinfo=UTC).timestamp()
+    span = dt.datetime(2029, 12, 31, tzinfo=UTC).timestamp() - start
+    queries = []
+    for _ in range(samples):
+        organisation = organisations[rng.randrange(len(organisations))]
+        cache.snapshot(organisation)
+        account = policies[organisation].accounts[
+            rng.randrange(len(policies[organisation].accounts))
+        ]
+        at = dt.datetime.fromtimestamp(start + rng.random() * span, tz=UTC)
+        queries.append((organisation, account.account_id, at))
+    now = dt.datetime.now(UTC)
+    clock = time.perf_counter_ns
+    timings = []
+    for organisation, account_id, at in queries:
+        began = clock()
+        decide(account_id, at, Category.GENERAL, cache.snapshot(organisation), now=now)
+        timings.append(clock() - began)
+    timings.sort()
+    return timings[int(0.99 * len(timings))] / 1000
+
+
+def bench_scale(
+    sizes: tuple[int, ...] = (1, 100, 1_000, 10_000), samples: int = 50_000
+) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for n in sizes:
+        with _database() as (url, backend):
+            engine = make_engine(url)
+            policies = generate(engine, n)
+            cache = SnapshotCache(engine, lambda row, p=policies: p[row.id], max_age=3600)
+            before = _rss_mib()
+            began = time.perf_counter()
+            assert cache.refresh(), cache.last_error  # noqa: S101 - the benchmark checks what it timed
+            figures[f"snapshot_build_s_n{n}"] = time.perf_counter() - began
+            figures[f"snapshot_rss_mib_n{n}"] = _rss_mib() - before
+            figures[f"decide_p99_us_n{n}"] = _decide_p99_us(cache, policies, samples)
+            rebuilds, polls = [], []
+            target = next(iter(policies))
+            for k in range(5):
+                when = dt.datetime(2027, 1, 10, tzinfo=UTC) + dt.timedelta(days=3 * k)
+                add_manual_window(
+                    engine, policies[target], Actor("bench", "clerk"), starts_at=when,
+                    ends_at=when + dt.timedelta(days=1), reason="bench", account_ids=None, now=when,
+                )  # fmt: skip
+                began = time.perf_counter()
+                cache.refresh(target)  # what the writing process does after its commit
+                rebuilds.append((time.perf_counter() - began) * 1000)
+                began = time.perf_counter()
+                cache.refresh()  # another replica's poll: finds nothing new now
+                polls.append((time.perf_counter() - began) * 1000)
+            figures[f"one_org_rebuild_ms_n{n}"] = statistics.median(rebuilds)
+            figures[f"version_poll_ms_n{n}"] = statistics.median(polls)
+            figures[f"scale_backend_is_postgres_n{n}"] = float(backend == "postgresql")
+            engine.dispose()
+    base = figures[f"decide_p99_us_n{sizes[0]}"]
+    figures[f"ratio_decide_p99_n{sizes[-1]}_to_n{sizes[0]}"] = (
+        figures[f"decide_p99_us_n{sizes[-1]}"] / base
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    for name, value in bench_scale().items():
+        print(f"{name:<40} {value:12.3f}")  # noqa: T201 - a benchmark prints its figures
