@@ -217,6 +217,9 @@ def main() -> int:
     figures.update(bench_feed_render(repeats=50 if quick else 200))
     figures.update(bench_feed_http(requests=300 if quick else 2000))
     figures.update(bench_import())
+    from bench.scale import bench_scale
+
+    figures.update(bench_scale(sizes=(1, 100) if quick else (1, 100, 1_000, 10_000)))
     width = max(len(k) for k in figures)
     print(f"{'figure':<{width}}  value")
     for name, value in figures.items():
