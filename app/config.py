@@ -42,6 +42,8 @@ class Settings(BaseSettings):
             addresses (tests; a council's intranet). Off by default: a URL must not make the
             server reach inside its own network.
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
+        listen: on PostgreSQL, hear other replicas' writes through LISTEN/NOTIFY
+            (`PURDAH_LISTEN`); the `data_version` poll runs either way.
     """
 
     model_config = SettingsConfigDict(env_prefix="PURDAH_", extra="ignore")
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     import_url_timeout: float = Field(default=10.0, gt=0, le=120)
     import_allow_private_urls: bool = False
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
+    listen: bool = True
 
     def policy_path(self, organisation: str | None = None) -> Path:
         """The policy file of an organisation (default: the configured one)."""

@@ -36,6 +36,7 @@ from app.domain import Policy
 from app.store import load_policy
 from app.store.engine import check_migrated, make_engine
 from app.store.feeds import ensure_feed_events
+from app.store.notifications import ChangeListener
 from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
 from app.store.unit_of_work import Actor
@@ -163,9 +164,18 @@ def create_app(
             if refresh_in_background
             else None
         )
+        listener = (
+            ChangeListener(engine, cache.refresh)
+            if refresh_in_background and settings.listen and engine.dialect.name == "postgresql"
+            else None
+        )
+        if listener is not None:
+            listener.start()
         try:
             yield
         finally:
+            if listener is not None:
+                listener.stop()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

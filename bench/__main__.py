@@ -220,6 +220,9 @@ def main() -> int:
     from bench.scale import bench_scale
 
     figures.update(bench_scale(sizes=(1, 100) if quick else (1, 100, 1_000, 10_000)))
+    from bench.replicas import bench_replicas
+
+    figures.update(bench_replicas(writes=10 if quick else 30))
     width = max(len(k) for k in figures)
     print(f"{'figure':<{width}}  value")
     for name, value in figures.items():

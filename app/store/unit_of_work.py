@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from app.domain.audit import GENESIS, canonical_json, chain_hash
 from app.store.errors import NotFound
 from app.store.feed_events import sync_feed_events
+from app.store.notifications import notify_change
 from app.store.tables import AuditEventRow, OrganisationRow
 
 __all__ = ["Actor", "Write", "audit_payload", "write"]
@@ -168,4 +169,5 @@ def write(
         yield change
         if bump:
             sync_feed_events(session, organisation_id, now)
+            notify_change(session, organisation_id)
         change._append_events()

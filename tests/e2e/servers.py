@@ -21,12 +21,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, port: int, log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PURDAH_DATABASE_URL": url,
         "PURDAH_PORT": str(port),
         "PURDAH_ACCESS_LOG": "false",
+        **(extra or {}),
     }
     return subprocess.Popen(
         [PURDAH, "serve"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
