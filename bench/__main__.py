@@ -205,6 +205,9 @@ def main() -> int:
     # the organisation: 200 windows, 20 accounts, 50 overrides
     figures.update(bench_decide(windows=200, accounts=20, overrides=50))
     figures.update(bench_decide_flat(samples=20_000 if quick else 100_000))
+    from bench.cedar import bench_cedar
+
+    figures.update(bench_cedar(cases=20_000))
     figures.update(bench_timetable())
     from bench.audit import bench_audit
     from bench.http import bench_http
