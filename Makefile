@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test bench bench-quick lint format clean openapi openapi-check
+.PHONY: install run serve test bench bench-quick fuzz lint format clean openapi openapi-check
 
 install: $(STAMP)  ## create .venv and install the project with its dev extras (quick when nothing changed)
 
@@ -28,6 +28,9 @@ bench: install  ## benchmarks: print figures (var/bench/latest.json), never asse
 
 bench-quick: install  ## a short run of every benchmark
 	$(BIN)/python -m bench --quick
+
+fuzz: install  ## schemathesis over every operation, 300 examples each (CI runs 10 in make test)
+	PURDAH_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz.py
 
 openapi: install  ## regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi > openapi/openapi.json

@@ -33,6 +33,7 @@ from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUna
 
 __all__ = [
     "PROBLEM_TYPES",
+    "problem_doc",
     "FeedNotFound",
     "LengthRequired",
     "UnsupportedMediaType",
@@ -109,7 +110,7 @@ class Problem(BaseModel):
     )
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "model": Problem,
@@ -118,10 +119,12 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem("No API key, or one that is unknown, revoked or mistyped."),
-    403: _problem("The key's role may not do this."),
-    404: _problem("No such account, election, window or override."),
-    422: _problem("The request is not valid; `errors` names each field."),
+    401: problem_doc("No API key, or one that is unknown, revoked or mistyped."),
+    403: problem_doc("The key's role may not do this."),
+    404: problem_doc("No such account, election, window or override."),
+    409: problem_doc("It exists already, or the change is not allowed from its current state."),
+    422: problem_doc("The request is not valid; `errors` names each field."),
+    503: problem_doc("The data cannot be confirmed with the database: fail closed, try again."),
 }
 
 

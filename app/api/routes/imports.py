@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from app.calendars import (
     CalendarError,
@@ -25,7 +26,7 @@ from app.store.imports import ImportReport
 from app.store.tables import ElectionScheduleRow
 
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
-from ..problems import LengthRequired, UnsupportedMediaType
+from ..problems import LengthRequired, UnsupportedMediaType, problem_doc
 from ..schemas import ImportIn, ImportItem, ImportOut, ScheduleIn, ScheduleOut
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
@@ -102,7 +103,12 @@ async def _entries(request: Request, services: Services) -> tuple[str, tuple[Sou
         if not declared.isdigit():
             # the form parser would spool a file of any size to disk before we could count it
             raise LengthRequired()
-        form = await request.form(max_files=1, max_fields=5)
+        try:
+            form = await request.form(max_files=1, max_fields=5)
+        except HTTPException as exc:  # Starlette's multipart limits and parse errors
+            raise CalendarError(
+                where="file", problem=f"not a usable form upload: {exc.detail}"
+            ) from None
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise CalendarError(where="file", problem="send the ICS file in the form field `file`")
@@ -151,6 +157,11 @@ async def _entries(request: Request, services: Services) -> tuple[str, tuple[Sou
     "/import",
     response_model=ImportOut,
     response_model_exclude_none=True,
+    responses={
+        411: problem_doc("A file upload without Content-Length."),
+        413: problem_doc("The upload, the download or its number of events is beyond the limit."),
+        415: problem_doc("Send multipart/form-data, text/calendar or application/json."),
+    },
     summary="Import elections from an ICS file or URL, Democracy Club ids or EveryElection (Clerk)",
     openapi_extra=_IMPORT_BODY,
 )
@@ -242,6 +253,7 @@ def list_schedules(services: ServicesDep, principal: Reader) -> list[ScheduleOut
     response_model=ScheduleOut,
     response_model_exclude_none=True,
     status_code=201,
+    responses={200: {"model": ScheduleOut, "description": "A dry run: what would be created."}},
     summary="Set up recurring scheduled elections with an RFC 5545 RRULE (Clerk)",
 )
 def create_schedule(
