@@ -172,7 +172,9 @@ def test_a_window_patch_with_only_a_reason_for_the_change_is_refused(
 def test_an_audit_cursor_beyond_the_sequence_column_is_422_not_500(client, seeded) -> None:  # type: ignore[no-untyped-def]
     """Found by schemathesis: after_seq=2**31 overflowed PostgreSQL's integer column."""
     response = client.get(
-        "/v1/audit", params={"after_seq": 2**31}, headers={"Authorization": f"Bearer {seeded.auditor}"}
+        "/v1/audit",
+        params={"after_seq": 2**31},
+        headers={"Authorization": f"Bearer {seeded.auditor}"},
     )
 
     assert response.status_code == 422
