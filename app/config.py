@@ -42,6 +42,8 @@ class Settings(BaseSettings):
             addresses (tests; a council's intranet). Off by default: a URL must not make the
             server reach inside its own network.
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
+        auth_failure_limit, auth_failure_window: failed authentications one client address
+            may make within the window (seconds) before it gets 429 with Retry-After.
         listen: on PostgreSQL, hear other replicas' writes through LISTEN/NOTIFY
             (`PURDAH_LISTEN`); the `data_version` poll runs either way.
     """
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
     import_allow_private_urls: bool = False
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
+    auth_failure_limit: int = Field(default=30, ge=1)
+    auth_failure_window: float = Field(default=60.0, gt=0)
 
     def policy_path(self, organisation: str | None = None) -> Path:
         """The policy file of an organisation (default: the configured one)."""

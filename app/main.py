@@ -31,6 +31,7 @@ from app.api.routes import (
     windows,
 )
 from app.api.schemas import ImportIn
+from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.domain import Policy
 from app.store import load_policy
@@ -147,6 +148,7 @@ def create_app(
         policies=policies,
         clock=clock,
         feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
+        throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
     )
 
     @contextlib.asynccontextmanager

@@ -23,6 +23,7 @@ from app.store.unit_of_work import Actor
 
 from .feed_cache import FeedCache
 from .problems import Forbidden, Unauthorized
+from .throttle import FailedAuthThrottle
 
 __all__ = [
     "Clerk",
@@ -49,6 +50,7 @@ class Services:
     policies: dict[str, Policy]
     clock: Callable[[], dt.datetime]
     feeds: FeedCache
+    throttle: FailedAuthThrottle
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -85,22 +87,31 @@ SECURED: dict[str, Any] = {"security": [{BEARER_SCHEME: []}]}
 
 
 def _authenticate(request: Request) -> Principal:
-    return principal_for(request.app.state.services, request.headers.get("authorization"))
+    client = request.client.host if request.client else None
+    return principal_for(
+        request.app.state.services, request.headers.get("authorization"), client=client
+    )
 
 
-def principal_for(services: Services, header: str | None) -> Principal:
+def principal_for(
+    services: Services, header: str | None, *, client: str | None = None
+) -> Principal:
     """
     The caller named by an `Authorization` header.
 
     Raises:
+        TooManyFailures: the client address failed too often recently (429).
         Unauthorized: no bearer key, or one that is unknown, revoked or mistyped.
     """
+    services.throttle.check(client)
     if not header or header[:7].lower() != _BEARER:
+        services.throttle.failed(client)
         msg = "send an API key as 'Authorization: Bearer <key>'"
         raise Unauthorized(msg)
     parsed = parse_key(header[7:].strip())
     entry = services.cache.key(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
+        services.throttle.failed(client)
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
     return Principal(entry.key_id, entry.organisation_id, entry.name, entry.role)

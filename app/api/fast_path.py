@@ -57,6 +57,7 @@ class CanPublishFastPath:
                 if_none_match=_text(headers.get(b"if-none-match")),
                 at=query.get("at"),
                 category=query.get("category"),
+                client=scope["client"][0] if scope.get("client") else None,
             )
             if answer.override_uses:
                 services = self.fastapi.state.services

@@ -31,6 +31,8 @@ from app.domain import (
 from app.domain.accounts import IllegalMove, OfficialEmailRequired
 from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUnavailable
 
+from .throttle import TooManyFailures
+
 __all__ = [
     "PROBLEM_TYPES",
     "problem_doc",
@@ -160,6 +162,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     RecurrenceError: ProblemType(422, "invalid-recurrence", "The recurrence rule cannot be used"),
     TooLarge: ProblemType(413, "content-too-large", "Content too large"),
     LengthRequired: ProblemType(411, "length-required", "Length required"),
+    TooManyFailures: ProblemType(429, "too-many-requests", "Too many failed authentications"),
     UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }
@@ -207,6 +210,8 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
     """Status, headers and body of the problem for one of our errors."""
     kind = _for_exception(exc) or _VALIDATION
     headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else {}
+    if isinstance(exc, TooManyFailures):
+        headers["Retry-After"] = str(exc.retry_after)
     body: dict[str, object] = {
         "type": f"/problems/{kind.slug}",
         "title": kind.title,

@@ -4,12 +4,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.config import Settings
+from app.main import create_app
 from app.store import queries
 from app.store.commands import revoke_key
 from app.store.unit_of_work import Actor
-from tests.conftest import SEEDED_AT, Keys
+from tests.conftest import ROOT, SEEDED_AT, Keys
 
-from .conftest import auth
+from .conftest import Clock, auth
 
 CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish?at=2025-04-10T12:00:00%2B01:00"
 NEW_ELECTION = {"election_id": "parish.redruth.north.by.2027-02-11"}
@@ -171,3 +173,27 @@ def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(
     assert response.json()["type"] == "/problems/internal-error"
     assert "hunter2" not in response.text
     assert "RuntimeError" not in response.text
+
+
+def test_too_many_failed_authentications_from_one_address_get_429_with_retry_after(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    settings = Settings(
+        database_url=database_url, policy_dir=ROOT / "policies", auth_failure_limit=3
+    )
+    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        wrong = [
+            client.get("/v1/accounts", headers=auth("pdh_000000000000_guess")).status_code
+            for _ in range(3)
+        ]
+        blocked = client.get("/v1/accounts", headers=auth(seeded.viewer))
+        fast_path = client.get(
+            "/v1/accounts/facebook-redruthtowncouncil/can-publish", headers=auth(seeded.viewer)
+        )
+
+    assert wrong == [401, 401, 401]
+    assert blocked.status_code == 429
+    assert blocked.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(blocked.headers["retry-after"]) <= 60
+    assert fast_path.status_code == 429

@@ -247,6 +247,7 @@ def answer_can_publish(
     if_none_match: str | None,
     at: str | None,
     category: str | None,
+    client: str | None = None,
 ) -> Answer:
     """
     The whole of can-publish, shared by the FastAPI route and the ASGI fast path.
@@ -254,7 +255,7 @@ def answer_can_publish(
     Raises:
         PurdahError: a 4xx problem (no key, bad query, unknown account).
     """
-    principal = check_role(principal_for(services, authorization), READ_ROLES)
+    principal = check_role(principal_for(services, authorization, client=client), READ_ROLES)
     when = _instant("at", at)
     chosen = _category(category)
     now = services.clock()
@@ -303,6 +304,7 @@ async def can_publish(account_id: str, request: Request) -> Response:
         if_none_match=request.headers.get("if-none-match"),
         at=request.query_params.get("at"),
         category=request.query_params.get("category"),
+        client=request.client.host if request.client else None,
     )
     principal = principal_for(services, request.headers.get("authorization"))
     answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
