@@ -29,7 +29,13 @@ from app.domain import (
     UnsupportedElection,
 )
 from app.domain.accounts import IllegalMove, OfficialEmailRequired
-from app.store.errors import AlreadyExists, InvalidChange, NotFound, SnapshotUnavailable
+from app.store.errors import (
+    AlreadyExists,
+    InvalidChange,
+    NotFound,
+    PreconditionFailed,
+    SnapshotUnavailable,
+)
 
 from .throttle import TooManyFailures
 
@@ -151,6 +157,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     ),
     NotFound: ProblemType(404, "not-found", "Not found"),
     AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
+    PreconditionFailed: ProblemType(412, "precondition-failed", "Changed since it was read"),
     Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
     Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
     InvalidQuery: ProblemType(422, "validation-error", "The request is not valid"),

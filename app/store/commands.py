@@ -5,6 +5,7 @@ Routes and CLI commands call these; they never commit by themselves.
 """
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ from app.domain import (
     restricted_periods,
 )
 from app.domain.accounts import AccountAction, check_official_email, next_status
+from app.domain.audit import canonical_json
 from app.domain.periods import CLOSE_OF_POLL
-from app.store.errors import AlreadyExists, InvalidChange, NotFound
+from app.store.errors import AlreadyExists, InvalidChange, NotFound, PreconditionFailed
 from app.store.keys import NewKey, Role, new_key
 from app.store.tables import (
     AccountRow,
@@ -80,6 +82,11 @@ def election_dict(row: ElectionRow) -> dict[str, Any]:
         "status": row.status,
         "status_reason": row.status_reason,
     }
+
+
+def election_etag(row: ElectionRow) -> str:
+    """A strong ETag of what the Clerk recorded of an election (for If-Match)."""
+    return '"' + hashlib.sha256(canonical_json(election_dict(row))).hexdigest()[:20] + '"'
 
 
 def recompute_periods(change: Write, policy: Policy) -> None:
@@ -322,6 +329,10 @@ def add_election(
     return row
 
 
+def _tags(header: str) -> set[str]:
+    return {tag.strip() for tag in header.split(",")}
+
+
 def _check_notice(notice: dt.date | None, poll: dt.date) -> None:
     if notice is None:
         return
@@ -345,6 +356,7 @@ def update_election(
     changes: dict[str, Any],
     now: dt.datetime,
     request_id: str | None = None,
+    if_match: str | None = None,
 ) -> ElectionRow:
     """
     Record what the Clerk knows of an election: the actual notice date, a status with its
@@ -361,6 +373,10 @@ def update_election(
         row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
         if row is None:
             raise NotFound(what="election", identifier=election_id)
+        # checked under the organisation's write lock, so two Clerks cannot both pass it
+        current = election_etag(row)
+        if if_match is not None and if_match.strip() != "*" and current not in _tags(if_match):
+            raise PreconditionFailed(what="election", identifier=election_id, current=current)
         before = election_dict(row)
         if "notice_published" in changes:
             _check_notice(changes["notice_published"], row.poll_date)

@@ -2,7 +2,13 @@
 
 from app.domain import PurdahError
 
-__all__ = ["AlreadyExists", "InvalidChange", "NotFound", "SnapshotUnavailable"]
+__all__ = [
+    "AlreadyExists",
+    "InvalidChange",
+    "NotFound",
+    "PreconditionFailed",
+    "SnapshotUnavailable",
+]
 
 
 class NotFound(PurdahError):
@@ -22,6 +28,18 @@ class AlreadyExists(PurdahError):
         self.what = what
         self.identifier = identifier
         msg = f"{what} {identifier!r} exists already"
+        super().__init__(msg)
+
+
+class PreconditionFailed(PurdahError):
+    """An If-Match that no longer matches: someone changed it since it was read (412)."""
+
+    def __init__(self, what: str, identifier: str, current: str) -> None:
+        self.current = current
+        msg = (
+            f"{what} {identifier!r} changed since you read it: read it again (its ETag is now "
+            f"{current}) and redo your change"
+        )
         super().__init__(msg)
 
 

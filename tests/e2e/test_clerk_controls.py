@@ -294,3 +294,28 @@ def test_the_audit_verifies_and_pages(client: TestClient, seeded: Keys) -> None:
 
 def test_a_scheduler_may_not_read_the_audit(client: TestClient, seeded: Keys) -> None:
     assert client.get("/v1/audit", headers=auth(seeded.scheduler)).status_code == 403
+
+
+def test_two_clerks_editing_one_election_cannot_overwrite_each_other_unawares(
+    client: TestClient, seeded: Keys
+) -> None:
+    path = "/v1/elections/local.cornwall.2029-05-03"
+    read = client.get(path, headers=auth(seeded.clerk))
+    etag = read.headers["etag"]
+
+    first = client.patch(
+        path,
+        json={"notice_published": "2029-03-16"},
+        headers=auth(seeded.clerk) | {"If-Match": etag},
+    )
+    second = client.patch(
+        path,
+        json={"notice_published": "2029-03-20"},
+        headers=auth(seeded.clerk) | {"If-Match": etag},
+    )
+
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] != etag
+    assert second.status_code == 412
+    assert second.json()["type"] == "/problems/precondition-failed"
+    assert client.get(path, headers=auth(seeded.viewer)).json()["notice_published"] == "2029-03-16"

@@ -168,3 +168,25 @@ def test_a_lost_listener_connection_costs_at_most_a_poll_and_reconnects(
     assert len(dropped) == 2
     assert during < 6.0, f"the fallback took {during:.2f} s"
     assert after < 1.0, f"after reconnecting the other replica took {after:.2f} s"
+
+
+def test_two_clerks_through_two_replicas_with_one_etag_get_one_success_and_one_412(
+    replicas: tuple[tuple[int, int], dict[str, str]],
+) -> None:
+    ports, headers = replicas
+    path = "/v1/elections/local.cornwall.2029-05-03"
+    etag = httpx.get(f"http://127.0.0.1:{ports[0]}{path}", headers=headers).headers["etag"]
+
+    def patch(port: int, day: str) -> int:
+        return httpx.patch(
+            f"http://127.0.0.1:{port}{path}",
+            json={"notice_published": day},
+            headers=headers | {"If-Match": etag},
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(patch, ports, ["2029-03-16", "2029-03-20"]))
+    verified = httpx.get(f"http://127.0.0.1:{ports[1]}/v1/audit/verify", headers=headers).json()
+
+    assert statuses == [200, 412]
+    assert verified["ok"] is True

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.domain import (
     Country,
@@ -15,10 +15,11 @@ from app.domain import (
     timetable_summary,
 )
 from app.store import commands, queries
-from app.store.commands import election_record
+from app.store.commands import election_etag, election_record
 from app.store.tables import ElectionRow, RestrictedPeriodRow
 
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
+from ..problems import problem_doc
 from ..schemas import ElectionIn, ElectionOut, ElectionPatch, PeriodOut, TimetableOut, london
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
@@ -133,9 +134,12 @@ def timetable(
     response_model=ElectionOut,
     summary="One election, with its timetable and restricted period",
 )
-def get_election(election_id: str, services: ServicesDep, principal: Reader) -> ElectionOut:
-    """One election: what the Clerk recorded, its statutory timetable (the same keys as `purdah timetable --json`) and its restricted period."""
+def get_election(
+    election_id: str, services: ServicesDep, principal: Reader, response: Response
+) -> ElectionOut:
+    """One election: what the Clerk recorded, its statutory timetable (the same keys as `purdah timetable --json`) and its restricted period. Its `ETag` goes in `If-Match` on a PATCH, so that two Clerks cannot overwrite each other unawares."""
     row, period = queries.get_election(services.engine, principal.organisation_id, election_id)
+    response.headers["ETag"] = election_etag(row)
     return _out(row, period, _timetable(services, principal.organisation_id, row, period))
 
 
@@ -161,16 +165,26 @@ def add_election(
     )
     services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/elections/{body.election_id}"
-    return get_election(body.election_id, services, principal)
+    return get_election(body.election_id, services, principal, response)
 
 
 @router.patch(
     "/{election_id}",
     response_model=ElectionOut,
+    responses={412: problem_doc("The election changed since the ETag sent in If-Match.")},
     summary="Record the notice date, a status with reason, or a start or end set by hand (Clerk)",
 )
 def update_election(
-    election_id: str, body: ElectionPatch, request: Request, services: ServicesDep, principal: Clerk
+    election_id: str,
+    body: ElectionPatch,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: Clerk,
+    if_match: Annotated[
+        str | None,
+        Header(description="The ETag of `GET /v1/elections/{id}`: 412 if it changed since."),
+    ] = None,
 ) -> ElectionOut:
     """
     Only the fields sent change; send null to clear one. A status (uncontested, countermanded,
@@ -185,6 +199,7 @@ def update_election(
         changes=changes,
         now=services.clock(),
         request_id=request_id(request),
+        if_match=if_match,
     )
     services.cache.refresh(principal.organisation_id)
-    return get_election(election_id, services, principal)
+    return get_election(election_id, services, principal, response)
