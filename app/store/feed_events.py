@@ -18,8 +18,9 @@ import datetime as dt
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from app.domain import ManualWindow, RestrictedPeriod, Window, merge_windows
+from app.domain import Window, merge_windows
 from app.domain.feeds import PublishedWindow
+from app.store.snapshots import manual_window_of, period_of
 from app.store.tables import FeedEventRow, ManualWindowRow, RestrictedPeriodRow
 
 __all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "feed_events", "sync_feed_events"]
@@ -36,24 +37,16 @@ def _windows_by_scope(
     own manual windows; every other account's feed is the organisation's.
     """
     periods = [
-        RestrictedPeriod(
-            r.election_id, r.starts_at, r.ends_at, r.start_basis, r.end_basis, r.estimated
-        )
-        for r in session.execute(
+        period_of(row)
+        for row in session.execute(
             select(RestrictedPeriodRow).where(
                 col(RestrictedPeriodRow.organisation_id) == organisation_id
             )
         ).scalars()
     ]
     manual = [
-        ManualWindow(
-            r.id,
-            r.starts_at,
-            r.ends_at,
-            r.reason,
-            frozenset(r.account_ids) if r.account_ids is not None else None,
-        )
-        for r in session.execute(
+        manual_window_of(row)
+        for row in session.execute(
             select(ManualWindowRow).where(col(ManualWindowRow.organisation_id) == organisation_id)
         ).scalars()
     ]

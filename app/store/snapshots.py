@@ -42,7 +42,15 @@ from app.store.tables import (
     RestrictedPeriodRow,
 )
 
-__all__ = ["FeedTokenEntry", "KeyEntry", "SnapshotCache", "load_snapshot", "load_snapshots"]
+__all__ = [
+    "FeedTokenEntry",
+    "KeyEntry",
+    "SnapshotCache",
+    "load_snapshot",
+    "load_snapshots",
+    "manual_window_of",
+    "period_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +120,24 @@ def load_snapshot(session: Session, organisation: OrganisationRow, policy: Polic
     return load_snapshots(session, [organisation], lambda _: policy)[organisation.id]
 
 
+def period_of(row: RestrictedPeriodRow) -> RestrictedPeriod:
+    """The domain's view of a stored restricted period."""
+    return RestrictedPeriod(
+        row.election_id, row.starts_at, row.ends_at, row.start_basis, row.end_basis, row.estimated
+    )
+
+
+def manual_window_of(row: ManualWindowRow) -> ManualWindow:
+    """The domain's view of a stored manual window (`account_ids` None: every account)."""
+    return ManualWindow(
+        row.id,
+        row.starts_at,
+        row.ends_at,
+        row.reason,
+        frozenset(row.account_ids) if row.account_ids is not None else None,
+    )
+
+
 def _build(
     organisation: OrganisationRow,
     policy: Policy,
@@ -132,27 +158,8 @@ def _build(
         )
         for row in account_rows
     ]
-    periods = [
-        RestrictedPeriod(
-            row.election_id,
-            row.starts_at,
-            row.ends_at,
-            row.start_basis,
-            row.end_basis,
-            row.estimated,
-        )
-        for row in period_rows
-    ]
-    manual = [
-        ManualWindow(
-            row.id,
-            row.starts_at,
-            row.ends_at,
-            row.reason,
-            frozenset(row.account_ids) if row.account_ids is not None else None,
-        )
-        for row in manual_rows
-    ]
+    periods = [period_of(row) for row in period_rows]
+    manual = [manual_window_of(row) for row in manual_rows]
     overrides = []
     for row in override_rows:
         if row.revoked_at is not None:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from app.domain import (
     Country,
     ElectionKind,
-    RestrictedPeriod,
     compute_timetable,
     parse_election_id,
     restricted_period,
@@ -16,6 +15,7 @@ from app.domain import (
 )
 from app.store import commands, queries
 from app.store.commands import election_etag, election_record
+from app.store.snapshots import period_of
 from app.store.tables import ElectionRow, RestrictedPeriodRow
 
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
@@ -44,14 +44,7 @@ def _timetable(
     record = election_record(row)
     timetable = compute_timetable(record.election, country=policy.country)
     domain_period = (
-        RestrictedPeriod(
-            row.election_id,
-            period.starts_at,
-            period.ends_at,
-            period.start_basis,
-            period.end_basis,
-            period.estimated,
-        )
+        period_of(period)
         if period is not None
         else restricted_period(
             timetable, policy.period_rules, notice_published=row.notice_published
