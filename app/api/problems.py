@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.calendars import CalendarError, TooLarge
@@ -300,6 +301,20 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, slug, title, detail, headers=exc.headers)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database failed the request (unreachable, or its connection dropped): 503, nothing written."""
+    log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        "The database is unavailable",
+        "the database could not be reached, so nothing was written; try again shortly. "
+        "Scheduling tools: do not publish.",
+        headers={"Retry-After": "5", "Cache-Control": "no-store"},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(internal_problem(request.url.path), status_code=500, media_type=MEDIA_TYPE)
@@ -310,4 +325,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PurdahError, _purdah_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(Exception, _unhandled)

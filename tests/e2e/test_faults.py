@@ -1,0 +1,148 @@
+"""
+The database goes away under a real server, and comes back.
+
+This test stops this machine's own PostgreSQL (`pg_ctlcluster ... stop`) and starts it again at
+the end, whatever happens. It shows that:
+- can-publish keeps answering from the snapshot until `PURDAH_SNAPSHOT_MAX_AGE`, then answers
+  503 with a deny body;
+- a write answers a 503 problem and writes nothing;
+- `/readyz` goes red;
+- when PostgreSQL returns, the server recovers by itself, with no restart, and nothing written
+  before the fault is lost.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import migrated_database, seed_shipped
+
+from .servers import free_port, serve, wait_ready
+
+CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish"
+AT = "2027-06-03T12:00:00+01:00"
+
+
+def _cluster(action: str) -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(
+        [
+            shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            version,
+            "main",
+            action,
+            *(["-m", "fast"] if action == "stop" else []),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def _can_control_postgres() -> str | None:
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        return "pg_ctlcluster is not here (Debian's postgresql-common)"
+    if os.geteuid() != 0:
+        return "stopping PostgreSQL needs root"
+    return None
+
+
+def _until(check, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if check():
+            return time.monotonic() - began
+        time.sleep(0.1)
+    return float("inf")
+
+
+@pytest.fixture
+def server_on_postgres(
+    postgres_server: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, dict[str, str]]]:
+    why = _can_control_postgres()
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the database fault test must run in CI: {why}")
+        pytest.skip(why)
+    with migrated_database("postgres", tmp_path, request) as url:
+        headers = {"Authorization": f"Bearer {seed_shipped(url)}"}
+        port = free_port()
+        log = tmp_path / "server.log"
+        settings = {"PURDAH_SNAPSHOT_MAX_AGE": "3", "PURDAH_SNAPSHOT_POLL_INTERVAL": "0.2"}
+        process = serve(url, port, log, settings)
+        try:
+            wait_ready(port, process, log)
+            yield f"http://127.0.0.1:{port}", headers
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_the_service_fails_closed_without_its_database_and_recovers_by_itself(
+    server_on_postgres: tuple[str, dict[str, str]],
+) -> None:
+    base, headers = server_on_postgres
+    written = httpx.post(
+        f"{base}/v1/windows",
+        json={
+            "starts_at": "2027-06-01T00:00:00+01:00",
+            "ends_at": "2027-06-08T00:00:00+01:00",
+            "reason": "before the fault",
+        },
+        headers=headers,
+    )
+    assert written.status_code == 201, written.text
+    window_id = written.json()["window_id"]
+
+    _cluster("stop")
+    try:
+        still = httpx.get(f"{base}{CAN_PUBLISH}", params={"at": AT}, headers=headers)
+        closed_after = _until(
+            lambda: (
+                httpx.get(f"{base}{CAN_PUBLISH}", params={"at": AT}, headers=headers).status_code
+                == 503
+            ),
+            15,
+        )
+        closed = httpx.get(f"{base}{CAN_PUBLISH}", params={"at": AT}, headers=headers)
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+        refused = httpx.post(
+            f"{base}/v1/windows",
+            json={
+                "starts_at": "2027-07-01T00:00:00+01:00",
+                "ends_at": "2027-07-02T00:00:00+01:00",
+                "reason": "during the fault",
+            },
+            headers=headers,
+            timeout=30,
+        )
+    finally:
+        _cluster("start")
+    recovered_after = _until(
+        lambda: httpx.get(f"{base}/readyz", timeout=5).status_code == 200,
+        30,
+    )
+    after = httpx.get(f"{base}{CAN_PUBLISH}", params={"at": AT}, headers=headers)
+    windows = httpx.get(f"{base}/v1/windows", headers=headers).json()
+    verified = httpx.get(f"{base}/v1/audit/verify", headers=headers).json()
+
+    assert (still.status_code, still.json()["outcome"]) == (200, "deny")  # the snapshot answers
+    assert closed_after < 15
+    assert closed.status_code == 503
+    assert closed.json()["allowed"] is False
+    assert ready.status_code == 503
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert recovered_after < 30
+    assert after.status_code == 200
+    assert any(window_id in w["manual_window_ids"] for w in windows)
+    assert not any("during the fault" in " ".join(w.get("manual_reasons", [])) for w in windows)
+    assert verified["ok"] is True
