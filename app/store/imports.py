@@ -428,11 +428,13 @@ def create_schedule(
     dry_run: bool,
     now: dt.datetime,
     request_id: str | None = None,
-) -> tuple[str, ImportReport]:
+) -> tuple[ElectionScheduleRow, ImportReport]:
     """
     Record a recurring schedule and create its elections up to the horizon, in one
-    transaction with one `election.schedule` audit event. Each election is an ordinary one
-    afterwards: the Clerk edits it like any other. Elections that exist already are left.
+    transaction with one `election.schedule` audit event. Returns the schedule (on a dry run,
+    the one that would be stored) and what its elections did or would do. Each election is an
+    ordinary one afterwards: the Clerk edits it like any other. Elections that exist already
+    are left.
 
     Raises:
         InvalidChange: no name, or a prefix whose elections would not be valid ids.
@@ -465,29 +467,28 @@ def create_schedule(
             field="election_prefix",
             problem=f"{bad.get('election_id') or election_prefix}: {bad['reason']}",
         )
+    schedule = ElectionScheduleRow(
+        id=schedule_id,
+        organisation_id=policy.organisation_id,
+        name=name.strip(),
+        election_prefix=election_prefix,
+        kind=str(sample.kind),
+        rrule=rrule,
+        dtstart=dtstart,
+        exdates=[d.isoformat() for d in exdates],
+        rdates=[d.isoformat() for d in rdates],
+        horizon_until=horizon_until,
+        created_by=actor.name,
+        created_at=now,
+    )
     if dry_run:
-        return schedule_id, report
+        return schedule, report
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         plan = _plan(
             change.session, policy, entries, source=source, kind=None, dry_run=False, now=now
         )
         report = plan.report
-        change.session.add(
-            ElectionScheduleRow(
-                id=schedule_id,
-                organisation_id=policy.organisation_id,
-                name=name.strip(),
-                election_prefix=election_prefix,
-                kind=str(parse_election_id(entries[0].election_id or "").kind),
-                rrule=rrule,
-                dtstart=dtstart,
-                exdates=[d.isoformat() for d in exdates],
-                rdates=[d.isoformat() for d in rdates],
-                horizon_until=horizon_until,
-                created_by=actor.name,
-                created_at=now,
-            )
-        )
+        change.session.add(schedule)
         for row in plan.new_rows.values():
             row.source_ref = f"schedule:{schedule_id}"
             change.session.add(row)
@@ -508,7 +509,7 @@ def create_schedule(
             },
         )
     report.dry_run = False
-    return schedule_id, report
+    return schedule, report
 
 
 def list_schedules(engine: Engine, organisation_id: str) -> Sequence[ElectionScheduleRow]:

@@ -279,7 +279,7 @@ def create_schedule(
         rdates=body.rdates,
         until=horizon,
     )
-    schedule_id, report = imports.create_schedule(
+    schedule, report = imports.create_schedule(
         services.engine,
         services.policy(principal.organisation_id),
         principal.actor(),
@@ -300,18 +300,4 @@ def create_schedule(
     else:
         services.cache.refresh(principal.organisation_id)
         response.headers["Location"] = "/v1/elections/schedules"
-    row = ElectionScheduleRow(
-        id=schedule_id,
-        organisation_id=principal.organisation_id,
-        name=body.name,
-        election_prefix=body.election_prefix,
-        kind="",
-        rrule=body.rrule,
-        dtstart=body.dtstart,
-        exdates=[d.isoformat() for d in body.exdates],
-        rdates=[d.isoformat() for d in body.rdates],
-        horizon_until=horizon,
-        created_by=principal.actor().name,
-        created_at=now,
-    )
-    return _schedule_out(row, report)
+    return _schedule_out(schedule, report)
