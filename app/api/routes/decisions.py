@@ -21,6 +21,7 @@ from app.store.commands import record_override_use
 from app.store.errors import SnapshotUnavailable
 from app.store.unit_of_work import Actor
 
+from ..conditional import etag_matches
 from ..deps import READ_ROLES, SECURED, Services, authorise, check_role, principal_for
 from ..problems import MEDIA_TYPE, InvalidQuery
 from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
@@ -80,14 +81,6 @@ def _etag(decision: Decision) -> str:
     ]
     digest = hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
     return f'W/"{decision.data_version}-{digest}"'
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 13.1.2: `*`, or a list of tags compared weakly."""
-    if if_none_match.strip() == "*":
-        return True
-    ours = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
 
 
 def _max_age(decision: Decision, now: dt.datetime) -> int:
@@ -269,7 +262,7 @@ def answer_can_publish(
     etag = _etag(decision)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
     uses = override_uses(decision)
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if if_none_match is not None and etag_matches(if_none_match, etag):
         return Answer(
             304, headers, b"", organisation_id=principal.organisation_id, override_uses=uses
         )

@@ -21,6 +21,7 @@ from app.store.feed_events import ORGANISATION_SCOPE
 from app.store.keys import secret_matches
 from app.store.tables import FeedTokenRow
 
+from ..conditional import etag_matches
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
 from ..feed_cache import RenderedFeed
 from ..problems import FeedNotFound
@@ -58,8 +59,7 @@ def _not_modified(request: Request, feed: RenderedFeed) -> bool:
     """RFC 9110 section 13.2.2: If-None-Match wins; If-Modified-Since only without it."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or feed.etag in tags
+        return etag_matches(if_none_match, feed.etag)
     since = request.headers.get("if-modified-since")
     if since is None:
         return False
