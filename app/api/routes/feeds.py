@@ -37,6 +37,8 @@ _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     },
     304: {"description": "Not modified since the ETag or date the client sent."},
 }
+# Last-Modified of a feed that has never had an event.
+_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 Companions = Annotated[
     bool,
     Query(
@@ -110,7 +112,6 @@ async def _serve(
             ).replace("+", "%2B")
 
         check = f"{base}/v1/accounts/{account_id or '{account_id}'}/can-publish"
-        created = snapshot_created(events)
 
         def render() -> bytes:
             return render_feed(
@@ -123,7 +124,7 @@ async def _serve(
                 companions=companions,
             )
 
-        feed = await run_in_threadpool(cache.rendered, key, last_change or created, render)
+        feed = await run_in_threadpool(cache.rendered, key, last_change or _NEVER, render)
     headers = {
         "ETag": feed.etag,
         "Last-Modified": format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True),
@@ -134,11 +135,6 @@ async def _serve(
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="{organisation_id}-restrictions.ics"'
     return Response(feed.body, media_type=MEDIA_TYPE, headers=headers)
-
-
-def snapshot_created(events: tuple[PublishedWindow, ...]) -> dt.datetime:
-    """Last-Modified of a feed with no events: the Unix epoch (nothing has ever changed)."""
-    return max((e.changed_at for e in events), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
 @router.head("/restrictions.ics", include_in_schema=False)
