@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
         auth_failure_limit, auth_failure_window: failed authentications one client address
             may make within the window (seconds) before it gets 429 with Retry-After.
+        body_max_bytes: the largest request body of any operation but the calendar import
+            (413 beyond it).
         listen: on PostgreSQL, hear other replicas' writes through LISTEN/NOTIFY
             (`PURDAH_LISTEN`); the `data_version` poll runs either way.
     """
@@ -70,6 +72,7 @@ class Settings(BaseSettings):
     import_allow_private_urls: bool = False
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
+    body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     auth_failure_limit: int = Field(default=30, ge=1)
     auth_failure_window: float = Field(default=60.0, gt=0)
 

@@ -8,13 +8,15 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
-from app.api.deps import Services
+from app.api.deps import Services, known_query_only
 from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
 from app.api.feed_cache import FeedCache
+from app.api.limits import BodyLimit
 from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from app.api.redaction import install_redaction
 from app.api.routes import (
@@ -59,6 +61,7 @@ Problem types (`type` in every error body): `/problems/validation-error`,
 `/problems/country-required`, `/problems/unknown-category`, `/problems/invalid-change`,
 `/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
 `/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
+`/problems/malformed-body`, `/problems/content-too-large`,
 `/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
 """
 
@@ -102,6 +105,12 @@ TAGS = [
     },
     {"name": "service", "description": "The policy as applied, liveness and readiness."},
 ]
+
+
+_ROUTE_MODULES = (
+    decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit,
+    organisations, meta,
+)  # fmt: skip
 
 
 def _utc_now() -> dt.datetime:
@@ -195,15 +204,40 @@ def create_app(
     app.state.services = services
     install_redaction()
     install_problem_handlers(app)
-    app.add_middleware(CanPublishFastPath, fastapi=app)
-    for module in (
-        decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit,
-        organisations, meta,
-    ):  # fmt: skip
-        app.include_router(module.router, responses=PROBLEM_RESPONSES if module is not meta else {})
+    app.add_middleware(
+        BodyLimit, limit=settings.body_max_bytes, exempt=frozenset({imports.IMPORT_PATH})
+    )
+    app.add_middleware(CanPublishFastPath, fastapi=app)  # the last added runs first
+    for module in _ROUTE_MODULES:
+        app.include_router(
+            module.router,
+            responses=PROBLEM_RESPONSES if module is not meta else {},
+            # not on /healthz and /readyz: health checkers may add what they like
+            dependencies=[Depends(known_query_only)] if module is not meta else [],
+        )
     install_docs(app)
     _document_manual_bodies(app)
+    # can-publish checks its own; calendar apps may add parameters to a feed URL
+    app.state.query_names = _query_names(app, unchecked={decisions.can_publish, feeds.token_feed})
     return app
+
+
+def _query_names(app: FastAPI, unchecked: set[Any]) -> dict[Any, frozenset[str]]:
+    """Each operation's query parameter names (from its OpenAPI contract), by endpoint."""
+    paths = app.openapi()["paths"]
+    names: dict[Any, frozenset[str]] = {}
+    for route in (r for module in _ROUTE_MODULES for r in module.router.routes):
+        if (
+            isinstance(route, APIRoute)
+            and route.include_in_schema
+            and route.endpoint not in unchecked
+        ):
+            for method in route.methods or ():
+                operation = paths[route.path_format][method.lower()]
+                names[route.endpoint] = frozenset(
+                    p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+                )
+    return names
 
 
 def _document_manual_bodies(app: FastAPI) -> None:

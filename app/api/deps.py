@@ -22,7 +22,7 @@ from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor
 
 from .feed_cache import FeedCache
-from .problems import Forbidden, Unauthorized
+from .problems import Forbidden, InvalidQuery, Unauthorized
 from .throttle import FailedAuthThrottle
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Reader",
     "authorise",
     "check_role",
+    "known_query_only",
     "principal_for",
     "Services",
     "ServicesDep",
@@ -163,6 +164,29 @@ Reader = Annotated[
     Principal, Depends(require(Role.CLERK, Role.SCHEDULER, Role.VIEWER, Role.AUDITOR))
 ]
 Clerk = Annotated[Principal, Depends(require(Role.CLERK))]
+
+
+async def known_query_only(request: Request) -> None:
+    """
+    Refuse query parameters the operation does not take (422).
+
+    A misspelt parameter must not be quietly dropped: `?form=2029-01-01` would list every
+    window, and a scheduler's `?time=...` would be answered for now. `create_app` records each
+    operation's parameter names; operations not recorded (the feed at a calendar app's secret
+    URL, can-publish, which checks its own) are not checked here.
+    """
+    known: dict[object, frozenset[str]] = request.app.state.query_names
+    allowed = known.get(request.scope.get("endpoint"))
+    if allowed is None:
+        return
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        raise InvalidQuery(field=unknown[0], problem=unknown_query_problem(unknown[0], allowed))
+
+
+def unknown_query_problem(name: str, allowed: frozenset[str]) -> str:
+    takes = f"it takes: {', '.join(sorted(allowed))}" if allowed else "it takes none"
+    return f"{name!r} is not a query parameter of this operation; {takes}"
 
 
 def request_id(request: Request) -> str:

@@ -18,7 +18,7 @@ from app.domain import PurdahError
 
 from .deps import principal_for
 from .problems import MEDIA_TYPE, internal_problem, problem_for
-from .routes.decisions import Answer, answer_can_publish, audited
+from .routes.decisions import CAN_PUBLISH_QUERY, Answer, answer_can_publish, audited
 
 __all__ = ["CanPublishFastPath"]
 
@@ -58,6 +58,7 @@ class CanPublishFastPath:
                 at=query.get("at"),
                 category=query.get("category"),
                 client=scope["client"][0] if scope.get("client") else None,
+                unknown_query=[k for k in query if k not in CAN_PUBLISH_QUERY],
             )
             if answer.override_uses:
                 services = self.fastapi.state.services

@@ -177,6 +177,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
 _VALIDATION = ProblemType(422, "validation-error", "The request is not valid")
 _INTERNAL = ProblemType(500, "internal-error", "Internal error")
 _HTTP_TITLES = {
+    400: ("malformed-body", "The body cannot be read"),
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     413: ("content-too-large", "Content too large"),
@@ -298,7 +299,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = f"no resource at {request.url.path}"
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = _unreadable_body(exc.__cause__)
     return problem_response(request, exc.status_code, slug, title, detail, headers=exc.headers)
+
+
+def _unreadable_body(cause: BaseException | None) -> str:
+    """Why the framework could not read a JSON body (it says only that it could not)."""
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply to read; no request needs more than a few levels"
+    if isinstance(cause, UnicodeDecodeError):
+        return "the JSON body is not UTF-8"
+    return "the body could not be read as JSON"
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -50,7 +50,8 @@ def require_offset(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         msg = f"{value.isoformat()} {NAIVE_MESSAGE}"
         raise ValueError(msg)
-    if not 1950 <= value.astimezone(dt.UTC).year <= 2199:
+    # the local year first: converting 9999-12-31T23:00-14:00 to UTC would overflow
+    if not 1950 <= value.year <= 2199 or not 1950 <= value.astimezone(dt.UTC).year <= 2199:
         msg = f"year {value.year} is outside 1950-2199"
         raise ValueError(msg)
     return value

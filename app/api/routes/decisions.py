@@ -10,6 +10,7 @@ import hashlib
 import logging
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
@@ -22,7 +23,15 @@ from app.store.errors import SnapshotUnavailable
 from app.store.unit_of_work import Actor
 
 from ..conditional import etag_matches
-from ..deps import READ_ROLES, SECURED, Services, authorise, check_role, principal_for
+from ..deps import (
+    READ_ROLES,
+    SECURED,
+    Services,
+    authorise,
+    check_role,
+    principal_for,
+    unknown_query_problem,
+)
 from ..problems import MEDIA_TYPE, InvalidQuery
 from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
 
@@ -142,6 +151,9 @@ _CAN_PUBLISH_PARAMETERS = [
 ]
 
 
+CAN_PUBLISH_QUERY = frozenset({"at", "category"})
+
+
 def _instant(name: str, text: str | None) -> dt.datetime | None:
     if text is None:
         return None
@@ -241,14 +253,21 @@ def answer_can_publish(
     at: str | None,
     category: str | None,
     client: str | None = None,
+    unknown_query: Sequence[str] = (),
 ) -> Answer:
     """
     The whole of can-publish, shared by the FastAPI route and the ASGI fast path.
+
+    `unknown_query` names the query parameters given beside `at` and `category`: a
+    misspelt `at` must not be answered for now.
 
     Raises:
         PurdahError: a 4xx problem (no key, bad query, unknown account).
     """
     principal = check_role(principal_for(services, authorization, client=client), READ_ROLES)
+    if unknown_query:
+        problem = unknown_query_problem(unknown_query[0], CAN_PUBLISH_QUERY)
+        raise InvalidQuery(field=unknown_query[0], problem=problem)
     when = _instant("at", at)
     chosen = _category(category)
     now = services.clock()
@@ -298,6 +317,7 @@ async def can_publish(account_id: str, request: Request) -> Response:
         at=request.query_params.get("at"),
         category=request.query_params.get("category"),
         client=request.client.host if request.client else None,
+        unknown_query=[k for k in request.query_params if k not in CAN_PUBLISH_QUERY],
     )
     principal = principal_for(services, request.headers.get("authorization"))
     answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
@@ -350,4 +370,11 @@ async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
     )
 
 
-__all__ = ["Answer", "answer_can_publish", "audited", "decision_json", "router"]
+__all__ = [
+    "CAN_PUBLISH_QUERY",
+    "Answer",
+    "answer_can_publish",
+    "audited",
+    "decision_json",
+    "router",
+]

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.domain import LONDON, UnknownAccount, london_instant
+from app.domain import LONDON, UnknownAccount
 from app.store import commands
 from app.store.tables import ManualWindowRow
 
@@ -33,16 +33,21 @@ def _bound(value: str | None, name: str) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        if len(value) == 10:
-            return london_instant(dt.date.fromisoformat(value))
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = (
+            dt.datetime.fromisoformat(value)
+            if len(value) != 10
+            else dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=LONDON)
+        )
     except ValueError:
         msg = f"{name}={value!r} is neither a date (YYYY-MM-DD) nor an RFC 3339 date-time"
         raise _BadBound(msg) from None
     if parsed.tzinfo is None:
         msg = f"{name}={value!r} {NAIVE_MESSAGE}"
         raise _BadBound(msg)
-    return parsed
+    if not 1950 <= parsed.year <= 2199:  # and comparing year 9999 at -14:00 would overflow
+        msg = f"{name}={value!r}: the year {parsed.year} is outside 1950-2199"
+        raise _BadBound(msg)
+    return parsed.astimezone(dt.UTC)
 
 
 @router.get(
