@@ -4,6 +4,7 @@ fastapi-offline package ships: no CDN, no web fonts, no validator badge, nothing
 from off the machine (council networks often have no internet access for such things).
 """
 
+import secrets
 from importlib.resources import files
 from typing import Any
 
@@ -11,8 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["STATIC_URL", "install_docs"]
+__all__ = ["STATIC_URL", "install_docs", "page_headers"]
 
 STATIC_URL = "/static/docs"
 REDOC_JS = "/static/redoc/redoc.standalone.js"
@@ -28,10 +30,58 @@ SWAGGER_UI_PARAMETERS: dict[str, Any] = {
 }
 
 
+# What a documentation page may load: only this server's own scripts (and the one inline
+# script, by its nonce), styles, images and data: icons, and requests to this API. It may not
+# be framed, post forms elsewhere, or change its base URL. ReDoc's styled-components write
+# <style> elements at run time, and its search runs in a blob: worker, so its page allows both.
+_CSP = (
+    "default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'{styles}; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src {workers}; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def page_headers(nonce: str, *, inline_styles: bool = False) -> dict[str, str]:
+    """The security headers of an HTML page (the docs are the only HTML the service serves)."""
+    return {
+        "Content-Security-Policy": _CSP.format(
+            nonce=nonce,
+            styles=" 'unsafe-inline'" if inline_styles else "",
+            workers="'self' blob:" if inline_styles else "'none'",
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def _with_nonce(html: str, nonce: str) -> str:
+    return html.replace("<script", f'<script nonce="{nonce}"').replace(
+        "<style", f'<style nonce="{nonce}"'
+    )
+
+
+class _NoSniff:
+    """`X-Content-Type-Options: nosniff` on the docs' static files."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
 def install_docs(app: FastAPI) -> None:
     """Mount the assets and the two documentation pages (the app is built with docs_url=None)."""
     static = files("fastapi_offline") / "static"
-    app.mount(STATIC_URL, StaticFiles(directory=str(static)), name="docs-static")
+    app.mount(STATIC_URL, _NoSniff(StaticFiles(directory=str(static))), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
@@ -55,7 +105,8 @@ def install_docs(app: FastAPI) -> None:
                 1,
             )
         )
-        return HTMLResponse(html)
+        nonce = secrets.token_urlsafe(16)
+        return HTMLResponse(_with_nonce(html, nonce), headers=page_headers(nonce))
 
     redoc_js: list[bytes] = []
 
@@ -68,18 +119,23 @@ def install_docs(app: FastAPI) -> None:
         return Response(
             redoc_js[0],
             media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=f"{root}/openapi.json",
             title=f"{app.title}: ReDoc",
             redoc_js_url=f"{root}{REDOC_JS}",
             redoc_favicon_url=f"{root}{STATIC_URL}/favicon.png",
             with_google_fonts=False,
+        )
+        nonce = secrets.token_urlsafe(16)
+        return HTMLResponse(
+            _with_nonce(bytes(page.body).decode(), nonce),
+            headers=page_headers(nonce, inline_styles=True),
         )
 
     @app.get("/favicon.ico", include_in_schema=False)

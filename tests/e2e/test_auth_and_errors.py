@@ -197,3 +197,22 @@ def test_too_many_failed_authentications_from_one_address_get_429_with_retry_aft
     assert blocked.headers["content-type"] == "application/problem+json"
     assert 1 <= int(blocked.headers["retry-after"]) <= 60
     assert fast_path.status_code == 429
+
+
+def test_the_docs_pages_carry_security_headers_with_a_fresh_nonce(client: TestClient) -> None:
+    first, second = client.get("/docs"), client.get("/docs")
+    redoc = client.get("/redoc")
+    script = client.get("/static/docs/swagger-ui-bundle.js")
+
+    policy = first.headers["content-security-policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in first.text  # the inline script runs by its nonce
+    assert nonce not in second.headers["content-security-policy"]  # new for every page
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    for page in (first, redoc):
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["referrer-policy"] == "no-referrer"
+    assert script.headers["x-content-type-options"] == "nosniff"

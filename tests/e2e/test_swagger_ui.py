@@ -38,6 +38,18 @@ def leaves_machine(url: str) -> bool:
     return urlparse(inner).hostname not in ("127.0.0.1", "localhost")
 
 
+def csp_violations(page: object) -> list[str]:
+    """What the page's content security policy blocked, as the browser reported it."""
+    seen: list[str] = []
+    page.on(  # type: ignore[attr-defined]
+        "console",
+        lambda message: (
+            seen.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return seen
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
@@ -131,7 +143,8 @@ def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, 
         "request",
         lambda request: off_machine.append(request.url) if leaves_machine(request.url) else None,
     )
-    page.goto(f"{base}/docs")
+    blocked = csp_violations(page)
+    opened = page.goto(f"{base}/docs")
     page.wait_for_selector("#operations-accounts-propose_account_v1_accounts_post")
     ui = SwaggerPage(page, base)
     ui.shot("01-swagger-ui")
@@ -194,6 +207,9 @@ def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, 
     assert (revoked, revoked_body["in_force"]) == (200, False)
     assert [e["action"] for e in trail["events"]] == ["override.grant", "override.revoke"]  # type: ignore[union-attr]
     assert off_machine == []
+    # the whole flow ran under the page's content security policy, and it blocked nothing
+    assert "script-src 'self' 'nonce-" in opened.headers["content-security-policy"]
+    assert blocked == []
 
 
 def test_redoc_loads_without_leaving_the_machine(browser: object, server: tuple[str, str]) -> None:
@@ -205,10 +221,18 @@ def test_redoc_loads_without_leaving_the_machine(browser: object, server: tuple[
         lambda request: off_machine.append(request.url) if leaves_machine(request.url) else None,
     )
 
-    page.goto(f"{base}/redoc")
+    blocked = csp_violations(page)
+
+    opened = page.goto(f"{base}/redoc")
     page.wait_for_selector("text=can-publish", timeout=20_000)
+    page.fill("input[placeholder='Search...']", "override")  # the search runs in a worker
+    found = page.locator("[data-role='search:results'] label")
+    found.first.wait_for(timeout=10_000)
 
     assert off_machine == []
+    assert found.count() > 0
+    assert "frame-ancestors 'none'" in opened.headers["content-security-policy"]
+    assert blocked == []
 
 
 __all__ = ["shutil"]
