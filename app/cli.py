@@ -57,6 +57,7 @@ from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine, u
 from app.store.feeds import create_feed_token, ensure_feed_events, revoke_feed_token
 from app.store.imports import import_elections, plan_import
 from app.store.keys import Role
+from app.store.queries import list_keys
 from app.store.unit_of_work import Actor
 
 __all__ = ["app", "main"]
@@ -459,6 +460,23 @@ def keys_revoke(
     except PurdahError as exc:
         _fail(str(exc))
     typer.echo(f"revoked key {key_id}", err=True)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the organisation's keys: id, role, name, made, last used (to within a minute), revoked."""
+    engine = _migrated_engine()
+    rows = list_keys(engine, _state.settings.organisation)
+    typer.echo(f"{'key id':<13} {'role':<10} {'made':<17} {'last used':<17} {'revoked':<17} name")
+    for row in rows:
+        typer.echo(
+            f"{row.id:<13} {row.role:<10} {_minute(row.created_at):<17} "
+            f"{_minute(row.last_used_at) or 'never':<17} {_minute(row.revoked_at) or '-':<17} {row.name}"
+        )
+
+
+def _minute(value: dt.datetime | None) -> str:
+    return f"{value.astimezone(LONDON):%Y-%m-%d %H:%M}" if value is not None else ""
 
 
 def _public_url() -> str:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
             may make within the window (seconds) before it gets 429 with Retry-After.
         body_max_bytes: the largest request body of any operation but the calendar import
             (413 beyond it).
+        key_use_interval: seconds between writes of the keys' last-used times.
         listen: on PostgreSQL, hear other replicas' writes through LISTEN/NOTIFY
             (`PURDAH_LISTEN`); the `data_version` poll runs either way.
     """
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     import_allow_private_urls: bool = False
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
+    key_use_interval: float = Field(default=60.0, gt=0, le=3600)
     body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     auth_failure_limit: int = Field(default=30, ge=1)
     auth_failure_window: float = Field(default=60.0, gt=0)

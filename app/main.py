@@ -27,6 +27,7 @@ from app.api.routes import (
     elections,
     feeds,
     imports,
+    keys,
     meta,
     organisations,
     overrides,
@@ -39,6 +40,7 @@ from app.domain import Policy
 from app.store import load_policy
 from app.store.engine import check_migrated, make_engine
 from app.store.feeds import ensure_feed_events
+from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
 from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
@@ -100,6 +102,10 @@ TAGS = [
         "description": "Who changed what, when and why; a hash chain that shows any alteration (policy 6.2).",
     },
     {
+        "name": "keys",
+        "description": "The council's API keys, revoked ones too, and when each was last used.",
+    },
+    {
         "name": "organisations",
         "description": "The councils one deployment serves; a platform operator adds them.",
     },
@@ -108,7 +114,7 @@ TAGS = [
 
 
 _ROUTE_MODULES = (
-    decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit,
+    decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit, keys,
     organisations, meta,
 )  # fmt: skip
 
@@ -158,6 +164,7 @@ def create_app(
         clock=clock,
         feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
         throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
+        key_use=KeyUse(engine),
     )
 
     @contextlib.asynccontextmanager
@@ -170,10 +177,13 @@ def create_app(
         # garbage collector's way so it does not pause requests to walk them.
         gc.collect()
         gc.freeze()
-        task = (
-            asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval))
+        tasks = (
+            [
+                asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval)),
+                asyncio.create_task(_key_use_writer(services.key_use, settings.key_use_interval)),
+            ]
             if refresh_in_background
-            else None
+            else []
         )
         listener = (
             ChangeListener(engine, cache.refresh)
@@ -187,10 +197,11 @@ def create_app(
         finally:
             if listener is not None:
                 listener.stop()
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            _flush_key_use(services.key_use)
 
     app = FastAPI(
         title="purdah-controller",
@@ -263,6 +274,19 @@ async def _refresher(cache: SnapshotCache, interval: float) -> None:
             await asyncio.to_thread(cache.refresh)
         except Exception:  # the refresher must outlive any failure; the cache fails closed in time
             log.exception("snapshot refresher failed; trying again")
+
+
+async def _key_use_writer(key_use: KeyUse, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await asyncio.to_thread(_flush_key_use, key_use)
+
+
+def _flush_key_use(key_use: KeyUse) -> None:
+    try:
+        key_use.flush()
+    except Exception:  # kept for the next flush; a last-used time is not worth failing over
+        log.warning("could not write the keys' last-used times; trying again later", exc_info=True)
 
 
 def app_from_environment() -> FastAPI:

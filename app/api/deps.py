@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.domain import Policy
+from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor
@@ -52,6 +53,7 @@ class Services:
     clock: Callable[[], dt.datetime]
     feeds: FeedCache
     throttle: FailedAuthThrottle
+    key_use: KeyUse
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -115,6 +117,7 @@ def principal_for(
         services.throttle.failed(client)
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
+    services.key_use.seen(entry.key_id)
     return Principal(entry.key_id, entry.organisation_id, entry.name, entry.role)
 
 

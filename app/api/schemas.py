@@ -32,6 +32,7 @@ __all__ = [
     "ElectionOut",
     "ElectionPatch",
     "ManualWindowIn",
+    "KeyOut",
     "ManualWindowOut",
     "PolicyOut",
     "ReasonOut",
@@ -564,6 +565,19 @@ class FeedTokenOut(_Out):
     created_by: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+
+
+class KeyOut(_Out):
+    """An API key as the Clerk sees it: never its secret."""
+
+    key_id: str = Field(description="The part after `pdh_`; `purdah keys revoke <key_id>`.")
+    name: str
+    role: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = Field(
+        default=None, description="The latest successful authentication, to within a minute."
+    )
 
 
 class NewFeedTokenOut(FeedTokenOut):

@@ -6,7 +6,14 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.store.errors import NotFound
-from app.store.tables import AccountRow, DiesNonRow, ElectionRow, OverrideRow, RestrictedPeriodRow
+from app.store.tables import (
+    AccountRow,
+    ApiKeyRow,
+    DiesNonRow,
+    ElectionRow,
+    OverrideRow,
+    RestrictedPeriodRow,
+)
 
 __all__ = [
     "get_account",
@@ -14,6 +21,7 @@ __all__ = [
     "list_accounts",
     "list_dies_non",
     "list_elections",
+    "list_keys",
     "list_overrides",
 ]
 
@@ -26,6 +34,18 @@ def list_accounts(engine: Engine, organisation_id: str) -> list[AccountRow]:
                 select(AccountRow)
                 .where(col(AccountRow.organisation_id) == organisation_id)
                 .order_by(col(AccountRow.id))
+            ).scalars()
+        )
+
+
+def list_keys(engine: Engine, organisation_id: str) -> list[ApiKeyRow]:
+    """The organisation's API keys, revoked ones too, oldest first (only hashes are stored)."""
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(ApiKeyRow)
+                .where(col(ApiKeyRow.organisation_id) == organisation_id)
+                .order_by(col(ApiKeyRow.created_at), col(ApiKeyRow.id))
             ).scalars()
         )
 

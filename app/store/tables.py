@@ -188,6 +188,8 @@ class ApiKeyRow(SQLModel, table=True):
     secret_sha256: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: dt.datetime = _instant()
     revoked_at: dt.datetime | None = _instant(nullable=True)
+    # when a request last authenticated with it (to within a minute); not audited
+    last_used_at: dt.datetime | None = _instant(nullable=True)
 
 
 class DiesNonRow(SQLModel, table=True):

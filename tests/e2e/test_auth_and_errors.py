@@ -217,3 +217,24 @@ def test_the_docs_pages_carry_security_headers_with_a_fresh_nonce(client: TestCl
         assert page.headers["x-frame-options"] == "DENY"
         assert page.headers["referrer-policy"] == "no-referrer"
     assert script.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_clerk_sees_every_key_with_its_last_use_and_never_a_secret(
+    client: TestClient, seeded: Keys
+) -> None:
+    before = {k["key_id"]: k for k in client.get("/v1/keys", headers=auth(seeded.clerk)).json()}
+    client.get("/v1/accounts", headers=auth(seeded.scheduler))
+
+    after = client.get("/v1/keys", headers=auth(seeded.auditor))
+
+    keys = {k["key_id"]: k for k in after.json()}
+    scheduler = seeded.scheduler.split("_")[1]
+    viewer = seeded.viewer.split("_")[1]
+    assert after.status_code == 200
+    assert before[scheduler]["last_used_at"] is None
+    assert keys[scheduler]["last_used_at"] is not None
+    assert keys[scheduler]["role"] == "scheduler"
+    assert keys[viewer]["last_used_at"] is None  # not used in this test
+    for key in (seeded.clerk, seeded.scheduler, seeded.viewer, seeded.auditor):
+        assert key.split("_", 2)[2] not in after.text
+    assert "sha256" not in after.text

@@ -51,6 +51,7 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/feeds/tokens": CLERK,
     "POST /v1/feeds/tokens/{token_id}/revoke": CLERK,
     "GET /v1/feeds/{token}.ics": OPEN,  # the token is the credential
+    "GET /v1/keys": {"clerk", "auditor"},
     "GET /v1/organisations": {"operator"},
     "POST /v1/organisations": {"operator"},
     "GET /v1/overrides": STAFF,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.store.engine import make_engine
+from app.store.key_use import KeyUse
 from tests.conftest import ROOT
 
 PURDAH = shutil.which("purdah") or str(ROOT / ".venv" / "bin" / "purdah")
@@ -61,6 +63,28 @@ def test_keys_revoke_revokes_once(url: str) -> None:
     assert first.returncode == 0
     assert second.returncode == 2
     assert "was revoked" in second.stderr
+
+
+def test_keys_list_shows_each_key_its_last_use_and_no_secret(url: str) -> None:
+    _run("db", "upgrade", url=url)
+    clerk = _run("seed", url=url).stdout.strip()
+    viewer = _run("keys", "create", "--role", "viewer", "--name", "Members", url=url).stdout.strip()
+    _run("keys", "revoke", viewer.split("_")[1], url=url)
+    engine = make_engine(url)
+    uses = KeyUse(engine, clock=lambda: 1_800_000_000.0)  # 2027-01-15 08:00 UTC
+    uses.seen(clerk.split("_")[1])
+    uses.flush()
+    engine.dispose()
+
+    listed = _run("keys", "list", url=url)
+
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()[1:]}
+    assert listed.returncode == 0
+    assert "2027-01-15 08:00" in lines[clerk.split("_")[1]]
+    assert "never" in lines[viewer.split("_")[1]]
+    assert "Members" in lines[viewer.split("_")[1]]
+    assert clerk.split("_", 2)[2] not in listed.stdout
+    assert viewer.split("_", 2)[2] not in listed.stdout
 
 
 @pytest.mark.parametrize(
