@@ -71,16 +71,20 @@ def bank_holidays(
         country: the part of the UK.
         years: calendar years wanted.
         gov_uk: GOV.UK's published bank holidays per part of the UK (from the timetable package).
-        gov_uk_last_year: the last year GOV.UK's data covers; later years come from `holidays`.
+        gov_uk_last_year: the last year GOV.UK's data covers; later years, and earlier years
+            than its first, come from `holidays`.
     """
     found: dict[dt.date, DiesNon] = {}
-    later = sorted(y for y in years if y > gov_uk_last_year)
     wanted = set(years)
+    covered = set()
     for day, name in gov_uk[country].items():
+        covered.add(day.year)
         if day.year in wanted:
             found[day] = DiesNon(day, name, DiesNonSource.GOV_UK)
-    if later:
-        for day, name in _holidays_package(_HOLIDAYS_SUBDIVISION[country], tuple(later)).items():
+    # years GOV.UK does not list: after its last year, and before its first (it starts in 2012)
+    others = tuple(sorted(y for y in wanted if y > gov_uk_last_year or y not in covered))
+    if others:
+        for day, name in _holidays_package(_HOLIDAYS_SUBDIVISION[country], others).items():
             found[day] = DiesNon(day, name, DiesNonSource.HOLIDAYS_PACKAGE)
     return found
 

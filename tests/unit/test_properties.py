@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import holidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -201,17 +202,42 @@ def test_the_same_instant_in_utc_and_in_london_gets_the_same_decision(
     )
 
 
-# SI 2006/3304 Sch. 2 r. 1 and SI 2006/3305 Sch. 2 r. 1: the notice of election is published
-# not later than the twenty-fifth day before the poll, dies non not counted (r. 2).
-@settings(max_examples=150)
+# The latest day for the notice of election, in working days before the poll (dies non, the
+# part of the UK's bank holidays, not counted), as each part's election rules set it:
+STATUTORY_NOTICE_DAYS = [
+    # SI 2006/3304 Sch. 2 r. 1 (principal areas) and SI 2006/3305 Sch. 2 r. 1 (parishes and
+    # communities): not later than the twenty-fifth day before the poll (days: r. 2).
+    ("local.cornwall", Country.ENGLAND, 25),
+    ("parish.redruth", Country.ENGLAND, 25),
+    ("local.cardiff", Country.WALES, 25),
+    ("parish.llandaff", Country.WALES, 25),
+    # SSI 2011/399 Sch. 1 r. 1: not earlier than the 35th and not later than the 28th day
+    # (Electoral Commission, council elections in Scotland, 5 May 2022; Easter Monday counts
+    # as a holiday in Scotland).
+    ("local.glasgow", Country.SCOTLAND, 28),
+    # Electoral Law Act (Northern Ireland) 1962 Sch. 5 r. 1, as amended: not later than the
+    # 25th day (Electoral Commission: "not later than 11 April" for the poll of 18 May 2023).
+    ("local.belfast", Country.NORTHERN_IRELAND, 25),
+]
+
+
+SUBDIVISION = {
+    Country.ENGLAND: "ENG",
+    Country.WALES: "WLS",
+    Country.SCOTLAND: "SCT",
+    Country.NORTHERN_IRELAND: "NIR",
+}
+
+
+@settings(max_examples=300)
 @given(
     st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)),
-    st.sampled_from(["local.cornwall", "parish.redruth"]),
-    st.sampled_from([Country.ENGLAND, Country.WALES]),
+    st.sampled_from(STATUTORY_NOTICE_DAYS),
 )
-def test_the_notice_deadline_is_a_working_day_25_working_days_before_the_poll(
-    poll: dt.date, prefix: str, country: Country
+def test_the_notice_deadline_is_a_working_day_the_statutory_number_before_the_poll(
+    poll: dt.date, case: tuple[str, Country, int]
 ) -> None:
+    prefix, country, days = case
     ref = parse_election_id(f"{prefix}.{poll.isoformat()}")
 
     timetable = compute_timetable(ref, country=country)
@@ -225,4 +251,10 @@ def test_the_notice_deadline_is_a_working_day_25_working_days_before_the_poll(
 
     between = [notice + dt.timedelta(days=n) for n in range(1, (poll - notice).days)]
     assert working(notice)
-    assert sum(working(day) for day in between) == 24  # the notice is the 25th working day before
+    assert sum(working(day) for day in between) == days - 1  # the notice is the Nth working day
+    # and every bank holiday of that part of the UK (the holidays package's own tables), and
+    # Christmas Eve, was left out of the count
+    bank = holidays.country_holidays("GB", subdiv=SUBDIVISION[country], years=poll.year)
+    for day in [notice, *between]:
+        if day in bank or (day.month, day.day) == (12, 24):
+            assert not working(day), f"{day} ({bank.get(day, 'Christmas Eve')}) was counted"

@@ -235,3 +235,23 @@ def test_voter_authority_certificates_exist_only_where_voter_id_applies() -> Non
 
     assert english.vac_deadline is not None
     assert scottish.vac_deadline is None
+
+
+# Reference election: local.cornwall.2011-05-05 (before GOV.UK's bank holiday data, which starts in 2012)
+def test_bank_holidays_before_the_packaged_data_count_too() -> None:
+    """
+    The royal wedding of Friday 29 April 2011 was a bank holiday in England (ALDC's 2011
+    timetable: Good Friday 22 April, Easter Monday 25 April, the royal wedding 29 April and May
+    Day 2 May), so all four are dies non for the poll of 5 May 2011.
+    """
+    timetable = compute_timetable(
+        parse_election_id("local.cornwall.2011-05-05"), country=Country.ENGLAND
+    )
+
+    days = {d.day for d in timetable.dies_non}
+    assert {
+        dt.date(2011, 4, 22),
+        dt.date(2011, 4, 25),
+        dt.date(2011, 4, 29),
+        dt.date(2011, 5, 2),
+    } <= days
