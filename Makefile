@@ -29,6 +29,9 @@ bench: install  ## benchmarks: print figures (var/bench/latest.json), never asse
 bench-quick: install  ## a short run of every benchmark
 	$(BIN)/python -m bench --quick
 
+soak: install  ## ten minutes of mixed traffic on two workers and PostgreSQL; checks every answer afterwards
+	$(BIN)/python -m bench.soak $(if $(SOAK_MINUTES),--minutes $(SOAK_MINUTES),)
+
 fuzz: install  ## schemathesis over every operation, 300 examples each (CI runs 10 in make test)
 	PURDAH_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz.py
 
