@@ -86,7 +86,27 @@ def election_dict(row: ElectionRow) -> dict[str, Any]:
 
 def election_etag(row: ElectionRow) -> str:
     """A strong ETag of what the Clerk recorded of an election (for If-Match)."""
-    return '"' + hashlib.sha256(canonical_json(election_dict(row))).hexdigest()[:20] + '"'
+    return _etag(election_dict(row))
+
+
+def account_etag(row: AccountRow) -> str:
+    """A strong ETag of an account as the Clerk changes it (for If-Match on its moves)."""
+    return _etag(_account_dict(row))
+
+
+def window_etag(row: ManualWindowRow) -> str:
+    """A strong ETag of a manual window (for If-Match on PATCH and end)."""
+    return _etag(_window_dict(row))
+
+
+def _etag(state: dict[str, Any]) -> str:
+    return '"' + hashlib.sha256(canonical_json(state)).hexdigest()[:20] + '"'
+
+
+def _check_if_match(if_match: str | None, current: str, what: str, identifier: str) -> None:
+    """Called under the organisation's write lock, so two Clerks cannot both pass it."""
+    if if_match is not None and if_match.strip() != "*" and current not in _tags(if_match):
+        raise PreconditionFailed(what=what, identifier=identifier, current=current)
 
 
 def recompute_periods(change: Write, policy: Policy) -> None:
@@ -373,10 +393,7 @@ def update_election(
         row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
         if row is None:
             raise NotFound(what="election", identifier=election_id)
-        # checked under the organisation's write lock, so two Clerks cannot both pass it
-        current = election_etag(row)
-        if if_match is not None and if_match.strip() != "*" and current not in _tags(if_match):
-            raise PreconditionFailed(what="election", identifier=election_id, current=current)
+        _check_if_match(if_match, election_etag(row), "election", election_id)
         before = election_dict(row)
         if "notice_published" in changes:
             _check_notice(changes["notice_published"], row.poll_date)
@@ -632,12 +649,14 @@ def move_account(
     reason: str,
     now: dt.datetime,
     request_id: str | None = None,
+    if_match: str | None = None,
 ) -> AccountRow:
     """
     Approve, suspend, reinstate, close or deactivate an account, with a reason.
 
     Raises:
         NotFound: no such account.
+        PreconditionFailed: `if_match` names another state of the account (412).
         IllegalMove: the move is not allowed from its status (409, listing the allowed moves).
     """
     if not reason.strip():
@@ -646,6 +665,7 @@ def move_account(
         row = change.session.get(AccountRow, (policy.organisation_id, account_id))
         if row is None:
             raise NotFound(what="account", identifier=account_id)
+        _check_if_match(if_match, account_etag(row), "account", account_id)
         before = _account_dict(row)
         row.status = str(next_status(account_id, AccountStatus(row.status), action))
         row.updated_at = now
@@ -922,6 +942,15 @@ def _periods_dict(change: Write) -> dict[str, Any]:
     return {row.election_id: [row.starts_at, row.ends_at] for row in rows}
 
 
+def _window_dict(row: ManualWindowRow) -> dict[str, Any]:
+    return {
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "reason": row.reason,
+        "account_ids": row.account_ids,
+    }
+
+
 def change_manual_window(
     engine: Engine,
     policy: Policy,
@@ -931,6 +960,7 @@ def change_manual_window(
     changes: dict[str, Any],
     now: dt.datetime,
     request_id: str | None = None,
+    if_match: str | None = None,
 ) -> ManualWindowRow:
     """Change a manual window's times, reason or accounts; ending one early is `ends_at=now`."""
     if not set(changes) - {"change_reason"}:
@@ -942,12 +972,8 @@ def change_manual_window(
         row = change.session.get(ManualWindowRow, window_id)
         if row is None or row.organisation_id != policy.organisation_id:
             raise NotFound(what="manual window", identifier=window_id)
-        before = {
-            "starts_at": row.starts_at,
-            "ends_at": row.ends_at,
-            "reason": row.reason,
-            "account_ids": row.account_ids,
-        }
+        _check_if_match(if_match, window_etag(row), "manual window", window_id)
+        before = _window_dict(row)
         for field in ("starts_at", "ends_at", "reason"):
             if changes.get(field) is not None:
                 setattr(row, field, changes[field])
@@ -982,6 +1008,7 @@ def end_manual_window(
     reason: str,
     now: dt.datetime,
     request_id: str | None = None,
+    if_match: str | None = None,
 ) -> ManualWindowRow:
     """
     End a manual window now. Only a window in force can end: one that has ended stays as it
@@ -1008,4 +1035,5 @@ def end_manual_window(
         changes={"ends_at": now, "change_reason": reason},
         now=now,
         request_id=request_id,
+        if_match=if_match,
     )

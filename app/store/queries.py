@@ -11,6 +11,7 @@ from app.store.tables import (
     ApiKeyRow,
     DiesNonRow,
     ElectionRow,
+    ManualWindowRow,
     OverrideRow,
     RestrictedPeriodRow,
 )
@@ -18,6 +19,7 @@ from app.store.tables import (
 __all__ = [
     "get_account",
     "get_election",
+    "get_manual_window",
     "list_accounts",
     "list_dies_non",
     "list_elections",
@@ -48,6 +50,15 @@ def list_keys(engine: Engine, organisation_id: str) -> list[ApiKeyRow]:
                 .order_by(col(ApiKeyRow.created_at), col(ApiKeyRow.id))
             ).scalars()
         )
+
+
+def get_manual_window(engine: Engine, organisation_id: str, window_id: str) -> ManualWindowRow:
+    """One manual window. Raises NotFound."""
+    with Session(engine) as session:
+        row = session.get(ManualWindowRow, window_id)
+    if row is None or row.organisation_id != organisation_id:
+        raise NotFound(what="manual window", identifier=window_id)
+    return row
 
 
 def get_account(engine: Engine, organisation_id: str, account_id: str) -> AccountRow:

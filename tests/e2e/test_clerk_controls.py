@@ -319,3 +319,67 @@ def test_two_clerks_editing_one_election_cannot_overwrite_each_other_unawares(
     assert second.status_code == 412
     assert second.json()["type"] == "/problems/precondition-failed"
     assert client.get(path, headers=auth(seeded.viewer)).json()["notice_published"] == "2029-03-16"
+
+
+# --- no lost update: If-Match on manual windows and account moves ---
+
+WINDOW = {
+    "starts_at": "2027-06-01T00:00:00+01:00",
+    "ends_at": "2027-06-08T00:00:00+01:00",
+    "reason": "review of the town plan consultation",
+}
+
+
+def test_a_stale_window_etag_gets_412_and_changes_nothing(client: TestClient, seeded: Keys) -> None:
+    clerk = auth(seeded.clerk)
+    window_id = client.post("/v1/windows", json=WINDOW, headers=clerk).json()["window_id"]
+    read = client.get(f"/v1/windows/{window_id}", headers=auth(seeded.viewer))
+    etag = read.headers["etag"]
+
+    first = client.patch(
+        f"/v1/windows/{window_id}",
+        json={"ends_at": "2027-06-05T00:00:00+01:00", "change_reason": "finished early"},
+        headers={**clerk, "If-Match": etag},
+    )
+    second = client.patch(
+        f"/v1/windows/{window_id}",
+        json={"ends_at": "2027-06-20T00:00:00+01:00", "change_reason": "extended"},
+        headers={**clerk, "If-Match": etag},
+    )
+    now = client.get(f"/v1/windows/{window_id}", headers=clerk)
+
+    assert first.status_code == 200
+    assert first.headers["etag"] != etag
+    assert second.status_code == 412
+    assert second.json()["type"] == "/problems/precondition-failed"
+    assert (
+        now.json()["ends_at"] == "2027-06-05T00:00:00+01:00"
+    )  # the second Clerk lost nothing silently
+    assert now.headers["etag"] == first.headers["etag"]
+
+
+def test_an_unknown_window_is_404(client: TestClient, seeded: Keys) -> None:
+    response = client.get("/v1/windows/mw-0000000000", headers=auth(seeded.viewer))
+
+    assert response.status_code == 404
+
+
+def test_an_account_move_with_a_stale_etag_gets_412(client: TestClient, seeded: Keys) -> None:
+    clerk = auth(seeded.clerk)
+    account = "/v1/accounts/facebook-redruthtowncouncil"
+    etag = client.get(account, headers=clerk).headers["etag"]
+
+    suspended = client.post(
+        f"{account}/suspend",
+        json={"reason": "password leaked"},
+        headers={**clerk, "If-Match": etag},
+    )
+    reinstated = client.post(
+        f"{account}/reinstate", json={"reason": "all fine"}, headers={**clerk, "If-Match": etag}
+    )
+    unconditional = client.get(account, headers=clerk)
+
+    assert suspended.status_code == 200
+    assert reinstated.status_code == 412  # it was read as active; it is suspended now
+    assert unconditional.json()["status"] == "suspended"
+    assert unconditional.headers["etag"] == suspended.headers["etag"]

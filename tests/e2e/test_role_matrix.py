@@ -61,6 +61,7 @@ MATRIX: dict[str, set[str] | None] = {
     "GET /v1/policy": STAFF,
     "GET /v1/windows": STAFF,
     "POST /v1/windows": CLERK,
+    "GET /v1/windows/{window_id}": STAFF,
     "PATCH /v1/windows/{window_id}": CLERK,
     "POST /v1/windows/{window_id}/end": CLERK,
 }

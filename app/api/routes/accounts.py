@@ -1,12 +1,15 @@
 """Accounts: the official social media accounts of the caller's organisation."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
 
 from app.domain.accounts import AccountAction
 from app.store import commands, queries
 from app.store.tables import AccountRow
 
 from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..problems import problem_doc
 from ..schemas import AccountIn, AccountOut, ReasonIn, london
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -32,9 +35,13 @@ def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="One account")
-def get_account(account_id: str, services: ServicesDep, principal: Reader) -> AccountOut:
-    """One account and its status (policy 3.1, 3.2, 4.1)."""
-    return _out(queries.get_account(services.engine, principal.organisation_id, account_id))
+def get_account(
+    account_id: str, response: Response, services: ServicesDep, principal: Reader
+) -> AccountOut:
+    """One account and its status (policy 3.1, 3.2, 4.1). Its `ETag` goes in `If-Match` on a move (approve, suspend, ...), so that two Clerks cannot act on different states unawares."""
+    row = queries.get_account(services.engine, principal.organisation_id, account_id)
+    response.headers["ETag"] = commands.account_etag(row)
+    return _out(row)
 
 
 @router.post(
@@ -78,7 +85,16 @@ _MOVES = {
 
 def _move_route(action: AccountAction) -> None:
     def move(
-        account_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+        account_id: str,
+        body: ReasonIn,
+        request: Request,
+        response: Response,
+        services: ServicesDep,
+        principal: Clerk,
+        if_match: Annotated[
+            str | None,
+            Header(description="The account's ETag (`GET /v1/accounts/{id}`): 412 if it changed."),
+        ] = None,
     ) -> AccountOut:
         row = commands.move_account(
             services.engine,
@@ -89,8 +105,10 @@ def _move_route(action: AccountAction) -> None:
             reason=body.reason,
             now=services.clock(),
             request_id=request_id(request),
+            if_match=if_match,
         )
         services.cache.refresh(principal.organisation_id)
+        response.headers["ETag"] = commands.account_etag(row)
         return _out(row)
 
     move.__name__ = f"{action}_account"
@@ -104,7 +122,8 @@ def _move_route(action: AccountAction) -> None:
         responses={
             409: {
                 "description": "Not allowed from the account's status; the body lists `allowed_moves`."
-            }
+            },
+            412: problem_doc("The account changed since the ETag sent in If-Match."),
         },
     )(move)
 

@@ -17,7 +17,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
-from app.domain import LONDON, Category, Decision, Outcome, Reason, ReasonCode, Window, decide
+from app.domain import (
+    LONDON,
+    Category,
+    Decision,
+    Outcome,
+    Reason,
+    ReasonCode,
+    Snapshot,
+    Window,
+    decide,
+)
 from app.store.commands import record_override_use
 from app.store.errors import SnapshotUnavailable
 from app.store.unit_of_work import Actor
@@ -42,20 +52,30 @@ CACHE_CAP_SECONDS = 60
 
 
 # Reasons and windows belong to a snapshot and are shared by every decision made from it, so
-# their JSON form is built once. Keyed by identity; the entry keeps its object alive.
-_FRAGMENTS: dict[int, tuple[object, dict[str, object]]] = {}
-_FRAGMENTS_MAX = 50_000
+# their JSON form is built once per snapshot. Each organisation keeps the fragments of the
+# snapshot it last answered from; a new snapshot (after any write) starts afresh, so the
+# fragments of old snapshots never pile up (they did, to 50,000 entries, in the soak).
+_Fragments = dict[int, tuple[object, dict[str, object]]]
+_FRAGMENTS: dict[str, tuple[Snapshot, _Fragments]] = {}
 
 
-def _fragment(value: Reason | Window) -> dict[str, object]:
-    entry = _FRAGMENTS.get(id(value))
+def fragments_of(snapshot: Snapshot) -> _Fragments:
+    """The JSON fragments of one snapshot's reasons and windows (filled as they are used)."""
+    organisation_id = snapshot.policy.organisation_id
+    entry = _FRAGMENTS.get(organisation_id)
+    if entry is None or entry[0] is not snapshot:
+        entry = (snapshot, {})
+        _FRAGMENTS[organisation_id] = entry
+    return entry[1]
+
+
+def _fragment(value: Reason | Window, fragments: _Fragments) -> dict[str, object]:
+    entry = fragments.get(id(value))
     if entry is not None and entry[0] is value:
         return entry[1]
-    if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
-        _FRAGMENTS.clear()
     model = ReasonOut.of(value) if isinstance(value, Reason) else WindowOut.of(value)
     plain = model.model_dump(mode="json")
-    _FRAGMENTS[id(value)] = (value, plain)
+    fragments[id(value)] = (value, plain)  # the entry keeps its object alive, so ids stay unique
     return plain
 
 
@@ -63,8 +83,12 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(LONDON).isoformat() if value is not None else None
 
 
-def decision_json(decision: Decision) -> dict[str, object]:
-    """The DecisionOut shape as plain JSON values, without re-validating snapshot parts."""
+def decision_json(decision: Decision, fragments: _Fragments) -> dict[str, object]:
+    """
+    The DecisionOut shape as plain JSON values, without re-validating snapshot parts.
+
+    `fragments` is `fragments_of(snapshot)` for the snapshot the decision came from.
+    """
     return {
         "decision_id": decision.decision_id,
         "account_id": decision.account_id,
@@ -72,8 +96,8 @@ def decision_json(decision: Decision) -> dict[str, object]:
         "at": _iso(decision.at),
         "allowed": decision.outcome is Outcome.ALLOW,
         "outcome": decision.outcome.value,
-        "reasons": [_fragment(r) for r in decision.reasons],
-        "windows": [_fragment(w) for w in decision.windows],
+        "reasons": [_fragment(r, fragments) for r in decision.reasons],
+        "windows": [_fragment(w, fragments) for w in decision.windows],
         "valid_until": _iso(decision.valid_until),
         "data_version": decision.data_version,
         "evaluated_at": _iso(decision.evaluated_at),
@@ -285,7 +309,7 @@ def answer_can_publish(
         return Answer(
             304, headers, b"", organisation_id=principal.organisation_id, override_uses=uses
         )
-    body = to_json(decision_json(decision))
+    body = to_json(decision_json(decision, fragments_of(snapshot)))
     return Answer(200, headers, body, organisation_id=principal.organisation_id, override_uses=uses)
 
 
@@ -357,10 +381,11 @@ async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
         for c in body.checks
     ]
     uses = tuple(use for d in decided for use in override_uses(d))
+    fragments = fragments_of(snapshot)
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        to_json({"decisions": [decision_json(d) for d in decided]}),
+        to_json({"decisions": [decision_json(d, fragments) for d in decided]}),
         organisation_id=principal.organisation_id,
         override_uses=uses,
     )
@@ -376,5 +401,6 @@ __all__ = [
     "answer_can_publish",
     "audited",
     "decision_json",
+    "fragments_of",
     "router",
 ]

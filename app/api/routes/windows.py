@@ -1,16 +1,17 @@
 """Restriction windows: merged election periods and the Clerk's manual windows."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.domain import LONDON, UnknownAccount
 from app.store import commands
+from app.store.queries import get_manual_window
 from app.store.tables import ManualWindowRow
 
 from ..deps import Clerk, Reader, ServicesDep, request_id
-from ..problems import InvalidQuery
+from ..problems import InvalidQuery, problem_doc
 from ..schemas import (
     NAIVE_MESSAGE,
     ManualWindowIn,
@@ -136,41 +137,76 @@ def _manual_out(row: ManualWindowRow) -> ManualWindowOut:
     )
 
 
+@router.get(
+    "/{window_id}",
+    response_model=ManualWindowOut,
+    summary="One manual window, with its ETag for If-Match",
+)
+def get_window(
+    window_id: str, response: Response, services: ServicesDep, principal: Reader
+) -> ManualWindowOut:
+    """A window the Clerk set by hand. Its `ETag` goes in `If-Match` on PATCH or end, so that two Clerks cannot overwrite each other unawares."""
+    row = get_manual_window(services.engine, principal.organisation_id, window_id)
+    response.headers["ETag"] = commands.window_etag(row)
+    return _manual_out(row)
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(description="The window's ETag (`GET /v1/windows/{id}`): 412 if it changed since."),
+]
+_PRECONDITION: dict[int | str, dict[str, Any]] = {
+    412: problem_doc("The window changed since the ETag sent in If-Match.")
+}
+
+
 @router.patch(
     "/{window_id}",
     response_model=ManualWindowOut,
+    responses=_PRECONDITION,
     summary="Change a manual window's times, reason or accounts (Clerk)",
 )
 def change_window(
     window_id: str,
     body: ManualWindowPatch,
     request: Request,
+    response: Response,
     services: ServicesDep,
     principal: Clerk,
+    if_match: IfMatch = None,
 ) -> ManualWindowOut:
     """Change a manual window's times, reason or accounts, saying why in `change_reason`; audited."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     row = commands.change_manual_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id, changes=changes,
-        now=services.clock(), request_id=request_id(request),
+        now=services.clock(), request_id=request_id(request), if_match=if_match,
     )  # fmt: skip
     services.cache.refresh(principal.organisation_id)
+    response.headers["ETag"] = commands.window_etag(row)
     return _manual_out(row)
 
 
 @router.post(
     "/{window_id}/end",
     response_model=ManualWindowOut,
+    responses=_PRECONDITION,
     summary="End a manual window now, with a reason (Clerk)",
 )
 def end_window(
-    window_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+    window_id: str,
+    body: ReasonIn,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: Clerk,
+    if_match: IfMatch = None,
 ) -> ManualWindowOut:
     """End a manual window that is in force now, with a reason; audited."""
     now = services.clock()
     row = commands.end_manual_window(
         services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
-        reason=body.reason, now=now, request_id=request_id(request),
+        reason=body.reason, now=now, request_id=request_id(request), if_match=if_match,
     )  # fmt: skip
     services.cache.refresh(principal.organisation_id)
+    response.headers["ETag"] = commands.window_etag(row)
     return _manual_out(row)
