@@ -33,7 +33,7 @@ from app.api.routes import (
     overrides,
     windows,
 )
-from app.api.schemas import ImportIn
+from app.api.schemas import BatchIn, ImportIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.domain import Policy
@@ -252,15 +252,19 @@ def _query_names(app: FastAPI, unchecked: set[Any]) -> dict[Any, frozenset[str]]
 
 
 def _document_manual_bodies(app: FastAPI) -> None:
-    """Add the schemas of bodies that routes read themselves (the import's JSON source)."""
+    """Add the schemas of bodies that routes read themselves (the import's JSON source, the batch)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            schema.setdefault("components", {}).setdefault("schemas", {})["ImportIn"] = (
-                ImportIn.model_json_schema(ref_template="#/components/schemas/{model}")
-            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (ImportIn, BatchIn):
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, nested in body.pop("$defs", {}).items():
+                    components.setdefault(name, nested)
+                components[model.__name__] = body
+            schema["components"]["schemas"] = dict(sorted(components.items()))
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -9,12 +9,16 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from pydantic_core import to_json
 
 from app.domain import (
@@ -83,25 +87,45 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(LONDON).isoformat() if value is not None else None
 
 
-def decision_json(decision: Decision, fragments: _Fragments) -> dict[str, object]:
+def decision_json(
+    decision: Decision, fragments: _Fragments, times: dict[dt.datetime, str] | None = None
+) -> dict[str, object]:
     """
     The DecisionOut shape as plain JSON values, without re-validating snapshot parts.
 
-    `fragments` is `fragments_of(snapshot)` for the snapshot the decision came from.
+    `fragments` is `fragments_of(snapshot)` for the snapshot the decision came from; `times`,
+    shared across a batch, remembers instants already written in London time (a batch's
+    decisions share `evaluated_at` and mostly a few `valid_until`s).
     """
+    times = {} if times is None else times
     return {
         "decision_id": decision.decision_id,
         "account_id": decision.account_id,
         "category": str(decision.category),
-        "at": _iso(decision.at),
+        "at": _iso_memo(decision.at, times),
         "allowed": decision.outcome is Outcome.ALLOW,
         "outcome": decision.outcome.value,
         "reasons": [_fragment(r, fragments) for r in decision.reasons],
         "windows": [_fragment(w, fragments) for w in decision.windows],
-        "valid_until": _iso(decision.valid_until),
+        "valid_until": _iso_memo(decision.valid_until, times),
         "data_version": decision.data_version,
-        "evaluated_at": _iso(decision.evaluated_at),
+        "evaluated_at": _iso_memo(decision.evaluated_at, times),
     }
+
+
+def _iso_memo(value: dt.datetime | None, times: dict[dt.datetime, str]) -> str | None:
+    if value is None:
+        return None
+    text = times.get(value)
+    if text is None:
+        text = times[value] = value.astimezone(LONDON).isoformat()
+    return text
+
+
+def decision_ids(count: int) -> list[str]:
+    """`count` random decision ids (32 hex digits, as `uuid4().hex`) from one read of the OS."""
+    pool = os.urandom(16 * count).hex()
+    return [pool[32 * i : 32 * i + 32] for i in range(count)]
 
 
 def _etag(decision: Decision) -> str:
@@ -352,16 +376,37 @@ async def can_publish(account_id: str, request: Request) -> Response:
     )
 
 
+# The body is read by pydantic-core straight from its bytes (a third faster for 1,000 checks
+# than FastAPI's json.loads and validation of the objects), after the key is checked.
+_BATCH_BODY: dict[str, Any] = {
+    **SECURED,
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchIn"}}},
+    },
+}
+
+
+def _checks(raw: bytes) -> BatchIn:
+    """The batch, or the same 422 problem (fields under `body`) FastAPI's validation gives."""
+    try:
+        return BatchIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
 @router.post(
     "/decisions",
     response_model=BatchOut,
     summary="Check up to 1,000 posts in one call, answered in order.",
     responses={503: {"description": "Fail closed: the data cannot be confirmed."}},
-    openapi_extra=SECURED,
+    openapi_extra=_BATCH_BODY,
 )
-async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
+async def batch(request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
     principal = authorise(request, READ_ROLES)
+    body = _checks(await request.body())
     services: Services = request.app.state.services
     now = services.clock()
     try:
@@ -374,18 +419,18 @@ async def batch(body: BatchIn, request: Request) -> BatchOut | Response:
             media_type="application/problem+json",
             headers={"Cache-Control": "no-store"},
         )
+    ids = decision_ids(len(body.checks))
     decided = [
-        decide(
-            c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=uuid.uuid4().hex
-        )
-        for c in body.checks
+        decide(c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=ids[i])
+        for i, c in enumerate(body.checks)
     ]
     uses = tuple(use for d in decided for use in override_uses(d))
     fragments = fragments_of(snapshot)
+    times: dict[dt.datetime, str] = {}
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        to_json({"decisions": [decision_json(d, fragments) for d in decided]}),
+        to_json({"decisions": [decision_json(d, fragments, times) for d in decided]}),
         organisation_id=principal.organisation_id,
         override_uses=uses,
     )
