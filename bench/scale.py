@@ -19,12 +19,16 @@ import os
 import random
 import secrets
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, text
+import httpx
+import yaml
+from sqlalchemy import Engine, create_engine, func, insert, text, update
 from sqlalchemy.engine import make_url
 
 from app.domain import (
@@ -40,8 +44,10 @@ from app.domain import (
     restricted_periods,
 )
 from app.store import load_policy
-from app.store.commands import add_manual_window
+from app.store.commands import add_manual_window, create_key
 from app.store.engine import make_engine, upgrade
+from app.store.feeds import ensure_feed_events
+from app.store.keys import Role
 from app.store.snapshots import SnapshotCache
 from app.store.tables import AccountRow, ElectionRow, OrganisationRow, RestrictedPeriodRow
 from app.store.unit_of_work import Actor
@@ -147,6 +153,94 @@ def generate(engine: Engine, n: int) -> dict[str, Policy]:
             for start in range(0, len(rows), 5000):
                 connection.execute(insert(table), rows[start : start + 5000])
     return policies
+
+
+def write_policy_files(policies: dict[str, Policy], folder: Path, engine: Engine) -> None:
+    """
+    Give every generated council its own policy file, as a real deployment has (the server
+    loads each council's policy from `PURDAH_POLICY_DIR`): Redruth's file with the council's
+    id, name, election scopes and accounts.
+    """
+    template = yaml.safe_load((ROOT / "policies" / "redruth.yaml").read_text(encoding="utf-8"))
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for council, policy in policies.items():
+        document = dict(template)
+        document["organisation"] = {
+            **template["organisation"],
+            "id": council,
+            "name": policy.organisation_name,
+            "election_scopes": list(policy.election_scopes),
+        }
+        document["accounts"] = [
+            {"id": a.account_id, "platform": a.platform, "name": a.name, "kind": str(a.kind),
+             "status": str(a.status)}
+            for a in policy.accounts
+        ]  # fmt: skip
+        (folder / f"{council}.yaml").write_text(
+            yaml.dump(document, Dumper=dumper), encoding="utf-8"
+        )
+    with engine.begin() as connection:
+        connection.execute(
+            update(OrganisationRow).values(
+                policy_file=func.concat(OrganisationRow.id, ".yaml")  # type: ignore[arg-type]
+            )
+        )
+
+
+def bench_scale_http(
+    sizes: tuple[int, ...] = (1, 10_000), seconds: int = 5, repeats: int = 3
+) -> dict[str, float]:
+    """can-publish over HTTP (one worker on one core, wrk on the other) with N councils held."""
+    from bench.http import _free_port, _pin, _run_wrk, _wrk
+
+    wrk = _wrk()
+    figures: dict[str, float] = {}
+    for n in sizes:
+        with _database() as (url, _backend), tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(url)
+            policies = generate(engine, n)
+            write_policy_files(policies, Path(folder), engine)
+            council = next(iter(policies))
+            key = create_key(engine, council, Actor("bench", "operator"), role=Role.SCHEDULER,
+                             name="bench", now=dt.datetime.now(UTC)).key  # fmt: skip
+            account = policies[council].accounts[0].account_id
+            # what the first start on a database from before feeds does once, timed apart
+            began = time.perf_counter()
+            ensure_feed_events(engine, Actor("bench", "system"), dt.datetime.now(UTC))
+            figures[f"feeds_first_publish_s_n{n}"] = time.perf_counter() - began
+            engine.dispose()
+            port = _free_port()
+            env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_POLICY_DIR": folder,
+                   "PURDAH_PORT": str(port), "PURDAH_ACCESS_LOG": "false"}  # fmt: skip
+            began = time.perf_counter()
+            server = subprocess.Popen(
+                [*_pin(0), str(ROOT / ".venv" / "bin" / "purdah"), "serve"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                base = f"http://127.0.0.1:{port}"
+                while time.perf_counter() - began < 300:
+                    try:
+                        if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    time.sleep(0.5)
+                figures[f"server_start_s_n{n}"] = time.perf_counter() - began
+                path = f"{base}/v1/accounts/{account}/can-publish?at=2025-04-10T12:00:00%2B01:00"
+                _run_wrk(wrk, path, key, 2)
+                runs = [_run_wrk(wrk, path, key, seconds) for _ in range(repeats)]
+                figures[f"can_publish_rps_c16_n{n}"] = statistics.median(r["rps"] for r in runs)
+                figures[f"can_publish_p99_ms_c16_n{n}"] = statistics.median(
+                    r["p99_ms"] for r in runs
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    figures[f"ratio_can_publish_rps_n{sizes[-1]}_to_n{sizes[0]}"] = (
+        figures[f"can_publish_rps_c16_n{sizes[-1]}"] / figures[f"can_publish_rps_c16_n{sizes[0]}"]
+    )
+    return figures
 
 
 @contextmanager
