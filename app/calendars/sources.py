@@ -155,6 +155,8 @@ def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component
             )
         else:
             stack[-1].properties.setdefault(key, number)
+            if key == "RRULE" and stack[-1].name in ("STANDARD", "DAYLIGHT"):
+                _check_zone_rule(value, number)
             if stack[-1].name == "VTIMEZONE" and key == "TZID":
                 zones_defined.add(value.strip())
             for match in _TZID_PARAM.finditer(name):
@@ -173,6 +175,32 @@ def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component
                 "in the tz database",
             )
     return events
+
+
+# A time zone's observances change once or twice a year. A rule that recurs more often, or
+# whose BY parts multiply to many occurrences a year, is a VTIMEZONE bomb: reading any time
+# in that zone would expand it from its start (centuries ago) to now, pinning a worker.
+_ZONE_RULE_MOST_A_YEAR = 100
+
+
+def _check_zone_rule(rule: str, number: int) -> None:
+    parts = dict(part.split("=", 1) for part in rule.strip().upper().split(";") if "=" in part)
+    if parts.get("FREQ") != "YEARLY":
+        raise CalendarError(
+            where=f"line {number}",
+            problem=f"a time zone's RRULE must recur YEARLY, not {parts.get('FREQ', 'without a FREQ')!r} "
+            "(RFC 5545 3.6.5): anything more often cannot be a real time zone",
+        )
+    occurrences = 1
+    for name, values in parts.items():
+        if name.startswith("BY"):
+            occurrences *= len(values.split(","))
+    if occurrences > _ZONE_RULE_MOST_A_YEAR:
+        raise CalendarError(
+            where=f"line {number}",
+            problem=f"a time zone's RRULE names up to {occurrences} changes a year; a real time "
+            f"zone has one or two (at most {_ZONE_RULE_MOST_A_YEAR} are read)",
+        )
 
 
 def _day(value: Any, where: str, name: str) -> dt.date:

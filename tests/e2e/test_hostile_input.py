@@ -372,3 +372,21 @@ def test_nothing_from_the_request_is_echoed_into_a_header(client: TestClient, se
     assert response.status_code == 422
     assert "set-cookie" not in response.headers
     assert "x-request-id" not in response.headers
+
+
+def test_an_ics_of_100000_events_is_413_at_the_default_limits(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    before = _state(engine)
+    event = "BEGIN:VEVENT\r\nUID:{n}@x\r\nDTSTART;VALUE=DATE:20290503\r\nEND:VEVENT\r\n"
+    calendar = "BEGIN:VCALENDAR\r\n" + "".join(event.format(n=n) for n in range(100_000))
+
+    response = client.post(
+        "/v1/elections/import",
+        content=(calendar + "END:VCALENDAR\r\n").encode(),
+        headers={**auth(seeded.clerk), "Content-Type": "text/calendar"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/content-too-large"
+    assert _state(engine) == before

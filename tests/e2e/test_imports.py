@@ -663,3 +663,52 @@ def test_a_schedule_made_on_29_february_has_a_horizon(
 
     assert made.status_code == 201, made.text
     assert made.json()["horizon_until"] == "2038-02-28"
+
+
+def _zone_calendar(rule: str) -> bytes:
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//hostile//EN",
+        "BEGIN:VTIMEZONE", "TZID:Bomb",
+        "BEGIN:STANDARD", "DTSTART:16010101T000000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0000",
+        f"RRULE:{rule}", "END:STANDARD",
+        "END:VTIMEZONE",
+        "BEGIN:VEVENT", "UID:1@hostile", "DTSTAMP:20250101T000000Z",
+        "DTSTART;TZID=Bomb:20290503T070000", "SUMMARY:Polling day parish.redruth.2029-05-03",
+        "END:VEVENT", "END:VCALENDAR", "",
+    ]  # fmt: skip
+    return "\r\n".join(lines).encode()
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=SECONDLY",  # from 1601 to now: ten billion transitions
+        "FREQ=DAILY;INTERVAL=1",
+        "FREQ=YEARLY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY=1,2,3,4,5,6,7,8,9,10;BYHOUR=1,2,3",
+    ],
+    ids=["secondly", "daily", "yearly-with-thousands-a-year"],
+)
+def test_a_vtimezone_bomb_is_refused_at_once_and_nothing_is_written(
+    importer: TestClient, seeded: Keys, rule: str
+) -> None:
+    """Found in review: a SECONDLY rule in a VTIMEZONE pinned the worker for minutes."""
+    before = _audit_count(importer, seeded)
+    began = time.perf_counter()
+
+    response = _upload(importer, seeded, "bomb.ics", data=_zone_calendar(rule))
+
+    assert time.perf_counter() - began < 5
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-calendar"
+    assert response.json()["errors"][0]["field"] == "line 10"
+    assert "time zone" in response.json()["errors"][0]["message"]
+    assert _audit_count(importer, seeded) == before
+
+
+def test_a_real_time_zone_rule_is_still_read(importer: TestClient, seeded: Keys) -> None:
+    """Outlook's rule for UK time: the last Sunday of March and of October."""
+    calendar = _zone_calendar("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10")
+
+    response = _upload(importer, seeded, "outlook.ics", data=calendar, dry_run="true")
+
+    assert response.status_code == 200, response.text

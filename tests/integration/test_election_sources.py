@@ -217,3 +217,18 @@ def test_polls_beyond_the_horizon_are_not_made() -> None:
 def test_a_rule_that_cannot_be_used_is_refused(rule: str, says: str) -> None:
     with pytest.raises(RecurrenceError, match=says):
         poll_dates(rule, dtstart=dt.date(2029, 5, 3), until=dt.date(2036, 11, 24))
+
+
+def test_a_calendar_of_100000_events_is_refused_by_its_count() -> None:
+    """Beyond the event limit the parser stops counting, before icalendar builds anything."""
+    event = (
+        "BEGIN:VEVENT\r\nUID:{n}@x\r\nDTSTART;VALUE=DATE:20290503\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
+    )
+    data = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        + "".join(event.format(n=n) for n in range(100_000))
+        + "END:VCALENDAR\r\n"
+    ).encode()
+
+    with pytest.raises(TooLarge, match="more than 10000 events"):
+        read_ics(data, max_events=10_000)
