@@ -33,7 +33,7 @@ soak: install  ## ten minutes of mixed traffic on two workers and PostgreSQL; ch
 	$(BIN)/python -m bench.soak $(if $(SOAK_MINUTES),--minutes $(SOAK_MINUTES),)
 
 fuzz: install  ## schemathesis over every operation, 300 examples each (CI runs 10 in make test)
-	PURDAH_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e/test_fuzz.py
+	PURDAH_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_fuzz.py
 
 # PyPI's per-release JSON carries each release's known vulnerabilities (pip-audit's default
 # service). Where it cannot be reached (a registry mirror without it), say so loudly and do not
