@@ -82,6 +82,39 @@ def _run_wrk(
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
 
 
+def serve(
+    env: dict[str, str],
+    port: int,
+    *,
+    core: int | None = None,
+    log: Path | None = None,
+    seconds: float = 30,
+) -> subprocess.Popen[bytes]:
+    """
+    Start `purdah serve` with `env` (over os.environ) on `port`, and wait for `/readyz`.
+
+    Raises:
+        RuntimeError: it exited, or was not ready within `seconds` (it is stopped).
+    """
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
+    server = subprocess.Popen(
+        [*(_pin(core) if core is not None else []), PURDAH, "serve"],
+        env={**os.environ, "PURDAH_PORT": str(port), "PURDAH_ACCESS_LOG": "false", **env},
+        stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.terminate()
+    msg = f"purdah serve on port {port} did not become ready" + (f" ({log})" if log else "")
+    raise RuntimeError(msg)
+
+
 def _serve(folder: Path) -> tuple[subprocess.Popen[bytes], int, str]:
     url = f"sqlite:///{folder / 'bench.db'}"
     env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_ACCESS_LOG": "false"}
@@ -90,22 +123,7 @@ def _serve(folder: Path) -> tuple[subprocess.Popen[bytes], int, str]:
         [PURDAH, "seed"], env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
     port = _free_port()
-    server = subprocess.Popen(
-        [*_pin(0), PURDAH, "serve"],
-        env={**env, "PURDAH_PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server, port, key
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.terminate()
-    msg = "the server did not become ready"
-    raise RuntimeError(msg)
+    return serve(env, port, core=0), port, key
 
 
 def bench_http(duration: int = 10, repeats: int = 3, warmup: int = 2) -> dict[str, float]:

@@ -4,7 +4,6 @@ through one is it enforced by the other? With LISTEN/NOTIFY, and with the poll a
 """
 
 import datetime as dt
-import os
 import statistics
 import subprocess
 import time
@@ -16,6 +15,7 @@ from app.calendars import read_shipped_calendars
 from app.store import load_policy
 from app.store.commands import seed
 from app.store.engine import make_engine
+from bench.http import serve
 from bench.scale import _database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,21 +24,11 @@ ACCOUNT = "facebook-redruthtowncouncil"
 
 
 def _start(url: str, port: int, poll: float, listen: bool) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_PORT": str(port), "PURDAH_ACCESS_LOG": "false",
-           "PURDAH_SNAPSHOT_POLL_INTERVAL": str(poll), "PURDAH_LISTEN": str(listen).lower()}  # fmt: skip
-    server = subprocess.Popen(
-        [PURDAH, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )  # noqa: S603 - our own console script
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    msg = "a replica did not become ready"
-    raise RuntimeError(msg)
+    return serve(
+        {"PURDAH_DATABASE_URL": url, "PURDAH_SNAPSHOT_POLL_INTERVAL": str(poll),
+         "PURDAH_LISTEN": str(listen).lower()},
+        port,
+    )  # fmt: skip
 
 
 def _latencies(url: str, key: str, poll: float, writes: int, *, listen: bool) -> list[float]:

@@ -19,14 +19,12 @@ import os
 import random
 import secrets
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import yaml
 from sqlalchemy import Engine, create_engine, func, insert, text, update
 from sqlalchemy.engine import make_url
@@ -191,7 +189,7 @@ def bench_scale_http(
     sizes: tuple[int, ...] = (1, 10_000), seconds: int = 5, repeats: int = 3
 ) -> dict[str, float]:
     """can-publish over HTTP (one worker on one core, wrk on the other) with N councils held."""
-    from bench.http import _free_port, _pin, _run_wrk, _wrk
+    from bench.http import _free_port, _run_wrk, _wrk, serve
 
     wrk = _wrk()
     figures: dict[str, float] = {}
@@ -210,22 +208,12 @@ def bench_scale_http(
             figures[f"feeds_first_publish_s_n{n}"] = time.perf_counter() - began
             engine.dispose()
             port = _free_port()
-            env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_POLICY_DIR": folder,
-                   "PURDAH_PORT": str(port), "PURDAH_ACCESS_LOG": "false"}  # fmt: skip
             began = time.perf_counter()
-            server = subprocess.Popen(
-                [*_pin(0), str(ROOT / ".venv" / "bin" / "purdah"), "serve"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            server = serve(
+                {"PURDAH_DATABASE_URL": url, "PURDAH_POLICY_DIR": folder}, port, core=0, seconds=600
+            )
             try:
                 base = f"http://127.0.0.1:{port}"
-                while time.perf_counter() - began < 300:
-                    try:
-                        if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    time.sleep(0.5)
                 figures[f"server_start_s_n{n}"] = time.perf_counter() - began
                 path = f"{base}/v1/accounts/{account}/can-publish?at=2025-04-10T12:00:00%2B01:00"
                 _run_wrk(wrk, path, key, 2)

@@ -25,7 +25,6 @@ import asyncio
 import bisect
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -57,6 +56,7 @@ from app.store.keys import Role
 from app.store.snapshots import period_of
 from app.store.tables import AccountRow, AuditEventRow, RestrictedPeriodRow
 from app.store.unit_of_work import Actor
+from bench.http import serve
 from bench.scale import _database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,20 +234,8 @@ def _workers(server: int) -> list[int]:
 
 
 def _start(url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PURDAH_DATABASE_URL": url, "PURDAH_PORT": str(PORT),
-           "PURDAH_ACCESS_LOG": "false", "PURDAH_WORKERS": "2"}  # fmt: skip
-    log = (ROOT / "var" / "bench" / "soak-server.log").open("wb")
-    server = subprocess.Popen([PURDAH, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.terminate()
-    msg = "the server did not become ready (var/bench/soak-server.log)"
-    raise RuntimeError(msg)
+    log = ROOT / "var" / "bench" / "soak-server.log"
+    return serve({"PURDAH_DATABASE_URL": url, "PURDAH_WORKERS": "2"}, PORT, log=log)
 
 
 async def _load(base: str, key: str, seconds: float, pool: Pool, seed_: int) -> Tally:
