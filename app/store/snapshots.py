@@ -82,6 +82,23 @@ _WHOLE_TABLES = 200
 _IN_PLACE = 50
 
 
+def _credentials(
+    session: Session, changed: list[str]
+) -> tuple[dict[str, dict[str, KeyEntry]], dict[str, dict[str, FeedTokenEntry]]]:
+    """The unrevoked API keys and feed tokens of `changed`, by organisation and id."""
+    keys: dict[str, dict[str, KeyEntry]] = defaultdict(dict)
+    for row in _grouped_rows(session, ApiKeyRow, changed):
+        keys[row.organisation_id][row.id] = KeyEntry(
+            row.id, row.organisation_id, row.name, row.role, row.secret_sha256
+        )
+    tokens: dict[str, dict[str, FeedTokenEntry]] = defaultdict(dict)
+    for row in _grouped_rows(session, FeedTokenRow, changed):
+        tokens[row.organisation_id][row.id] = FeedTokenEntry(
+            row.id, row.organisation_id, row.account_id, row.secret_sha256
+        )
+    return keys, tokens
+
+
 def _index(entries: dict[str, Any]) -> dict[str, set[str]]:
     ids: dict[str, set[str]] = defaultdict(set)
     for entry_id, entry in entries.items():
@@ -99,21 +116,27 @@ def _replace_entries(
     ids[org] = set(live)
 
 
-def _grouped(session: Session, table: Any, ids: list[str]) -> dict[str, list[Any]]:
+def _grouped_rows(session: Session, table: Any, ids: list[str]) -> Iterable[Any]:
     """
-    Rows of a table by organisation: filtered to `ids`, or the whole table for many.
+    A table's rows for `ids` (the whole table for many; callers pick what they need).
 
     Plain rows (attribute access by column name, types converted), not ORM objects: the
     snapshot only reads them, and building ORM instances was most of a full build's time.
+    A revoked override, key or token plays no part, so it is not read.
     """
     columns = table.__table__.columns
     statement = select(*columns)
-    if "revoked_at" in columns:  # a revoked override, key or token plays no part
+    if "revoked_at" in columns:
         statement = statement.where(columns.revoked_at.is_(None))
     if len(ids) <= _WHOLE_TABLES:
         statement = statement.where(columns.organisation_id.in_(ids))
+    return session.execute(statement)
+
+
+def _grouped(session: Session, table: Any, ids: list[str]) -> dict[str, list[Any]]:
+    """Rows of a table by organisation (see `_grouped_rows`)."""
     grouped: dict[str, list[Any]] = defaultdict(list)
-    for row in session.execute(statement):
+    for row in _grouped_rows(session, table, ids):
         grouped[row.organisation_id].append(row)
     return grouped
 
@@ -188,9 +211,7 @@ def _build(
     periods = [period_of(row) for row in period_rows]
     manual = [manual_window_of(row) for row in manual_rows]
     overrides = []
-    for row in override_rows:
-        if row.revoked_at is not None:
-            continue
+    for row in override_rows:  # unrevoked only: revoked rows are not read
         if policy.override_needs_second_clerk and row.confirmed_at is None:
             continue
         overrides.append(
@@ -304,24 +325,14 @@ class SnapshotCache:
                 row for row in session.execute(statement).scalars() if row.id in wanted
             ]
             snapshots.update(load_snapshots(session, organisations, self._policy_for))
-            keys = _grouped(session, ApiKeyRow, changed)
-            tokens = _grouped(session, FeedTokenRow, changed)
+            keys, tokens = _credentials(session, changed)
         # keys and feed tokens are reloaded for the organisations that changed only
         gone = set(changed) | (set(self._snapshots) - set(present))
         new_keys = {k: e for k, e in self._keys.items() if e.organisation_id not in gone}
-        new_keys.update(
-            (row.id, KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256))
-            for org in changed
-            for row in keys.get(org, ())
-            if row.revoked_at is None
-        )
         new_tokens = {k: e for k, e in self._feed_tokens.items() if e.organisation_id not in gone}
-        new_tokens.update(
-            (row.id, FeedTokenEntry(row.id, row.organisation_id, row.account_id, row.secret_sha256))
-            for org in changed
-            for row in tokens.get(org, ())
-            if row.revoked_at is None
-        )
+        for org in changed:
+            new_keys.update(keys.get(org, {}))
+            new_tokens.update(tokens.get(org, {}))
         self._snapshots = snapshots
         self._keys = new_keys
         self._feed_tokens = new_tokens
@@ -345,27 +356,14 @@ class SnapshotCache:
                 ).scalars()
             )
             built = load_snapshots(session, organisations, self._policy_for)
-            keys = _grouped(session, ApiKeyRow, changed)
-            tokens = _grouped(session, FeedTokenRow, changed)
+            keys, tokens = _credentials(session, changed)
         for org in changed:
             if org in built:
                 self._snapshots[org] = built[org]
             else:
                 self._snapshots.pop(org, None)
-            live_keys = {
-                row.id: KeyEntry(row.id, row.organisation_id, row.name, row.role, row.secret_sha256)
-                for row in keys.get(org, ())
-                if row.revoked_at is None
-            }
-            _replace_entries(self._keys, self._key_ids, org, live_keys)
-            live_tokens = {
-                row.id: FeedTokenEntry(
-                    row.id, row.organisation_id, row.account_id, row.secret_sha256
-                )
-                for row in tokens.get(org, ())
-                if row.revoked_at is None
-            }
-            _replace_entries(self._feed_tokens, self._token_ids, org, live_tokens)
+            _replace_entries(self._keys, self._key_ids, org, keys.get(org, {}))
+            _replace_entries(self._feed_tokens, self._token_ids, org, tokens.get(org, {}))
 
     def age(self) -> float | None:
         """Seconds since the database last confirmed the snapshots, or None if never."""
