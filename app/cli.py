@@ -40,6 +40,7 @@ from app.domain import (
     UnknownCategory,
     Window,
     build_snapshot,
+    check_notice_published,
     compute_timetable,
     decide,
     merge_windows,
@@ -172,8 +173,8 @@ def timetable(
     try:
         ref = parse_election_id(election_id, kind=kind)
         table = compute_timetable(ref, country=country)
-        if published is not None and published >= ref.poll_date:
-            _fail(f"--notice-published {published} is not before polling day {ref.poll_date}")
+        if published is not None:
+            check_notice_published(table, published)
         period = restricted_period(table, policy.period_rules, notice_published=published)
     except PurdahError as exc:
         _fail(str(exc))

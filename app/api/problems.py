@@ -23,6 +23,7 @@ from app.calendars.recurrence import RecurrenceError
 from app.domain import (
     CountryRequired,
     InvalidElectionId,
+    InvalidNoticeDate,
     NaiveDatetime,
     PurdahError,
     UnknownAccount,
@@ -148,6 +149,9 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     NaiveDatetime: ProblemType(422, "naive-datetime", "A date-time has no UTC offset"),
     InvalidElectionId: ProblemType(422, "invalid-election-id", "Invalid election id"),
     UnsupportedElection: ProblemType(422, "unsupported-election", "Unsupported election"),
+    InvalidNoticeDate: ProblemType(
+        422, "invalid-notice-date", "The notice date is outside the days the law allows"
+    ),
     CountryRequired: ProblemType(422, "country-required", "A country is required"),
     UnknownCategory: ProblemType(422, "unknown-category", "Unknown category"),
     InvalidChange: ProblemType(422, "invalid-change", "The change is not allowed"),
@@ -230,6 +234,9 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
     }
     if isinstance(exc, InvalidChange | InvalidQuery | RecurrenceError):
         body["errors"] = [{"field": exc.field, "message": exc.problem}]
+    if isinstance(exc, InvalidNoticeDate):
+        body["errors"] = [{"field": "notice_published", "message": exc.problem}]
+        body["legal_window"] = {"earliest": exc.earliest, "latest": exc.latest, "rule": exc.rule}
     if isinstance(exc, CalendarError):
         body["errors"] = [{"field": exc.where, "message": exc.problem}]
     if isinstance(exc, SourceUnavailable):

@@ -312,13 +312,21 @@ class ElectionPatch(_In):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"notice_published": "2029-03-16"},
+                {
+                    "notice_published": "2029-03-16",
+                    "notice_reason": "Notice of election published on Cornwall Council's website",
+                },
                 {"status": "uncontested", "status_reason": "One candidate for one seat"},
             ]
         },
     )
 
-    notice_published: IsoDate | None = None
+    notice_published: IsoDate | None = Field(
+        default=None,
+        description="The day the notice of election was published: within the legal window "
+        "(never after the statutory latest day), with `notice_reason`.",
+    )
+    notice_reason: Text | None = None
     status: Literal["scheduled", "held", "uncontested", "countermanded", "cancelled"] | None = None
     status_reason: Text | None = None
     starts_at: AwareDatetime | None = None

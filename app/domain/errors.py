@@ -7,6 +7,7 @@ The API maps each class to one problem+json type; the CLI prints the message and
 __all__ = [
     "CountryRequired",
     "InvalidElectionId",
+    "InvalidNoticeDate",
     "NaiveDatetime",
     "PurdahError",
     "UnknownAccount",
@@ -35,6 +36,37 @@ class InvalidElectionId(PurdahError):
             f"a valid id looks like one of: {VALID_ID_EXAMPLES}"
         )
         super().__init__(msg)
+
+
+class InvalidNoticeDate(PurdahError):
+    """
+    A recorded notice of election outside the days the law allows for it.
+
+    A notice after the statutory latest day (or, where the law sets one, before the earliest)
+    cannot have been lawfully published, so it is a mistake; taken as given it would move the
+    start of the restricted period and so shorten it.
+    """
+
+    def __init__(
+        self,
+        election_id: str,
+        notice: str,
+        *,
+        earliest: str | None,
+        latest: str,
+        rule: str,
+    ) -> None:
+        self.election_id = election_id
+        self.notice = notice
+        self.earliest = earliest
+        self.latest = latest
+        self.rule = rule
+        window = f"from {earliest} to {latest}" if earliest else f"on or before {latest}"
+        self.problem = (
+            f"{notice} is outside the days the law allows for the notice of election of "
+            f"{election_id} ({window}: {rule})"
+        )
+        super().__init__(f"notice_published: {self.problem}")
 
 
 class UnsupportedElection(PurdahError):

@@ -25,23 +25,39 @@ from typing import Any
 
 from app.domain.clock import LONDON, london_instant, require_aware
 from app.domain.elections import Country, ElectionKind, ElectionRef
-from app.domain.timetables import Timetable, TimetableEvent, compute_timetable
+from app.domain.errors import InvalidNoticeDate
+from app.domain.timetables import (
+    Timetable,
+    TimetableEvent,
+    compute_timetable,
+    working_days_before,
+)
 
 __all__ = [
     "CLOSE_OF_POLL",
     "ElectionRecord",
     "GeneralElectionStart",
     "ManualWindow",
+    "NoticeWindow",
     "PeriodRules",
     "RestrictedPeriod",
     "Window",
+    "check_notice_published",
     "merge_windows",
+    "notice_window",
     "restricted_period",
     "restricted_periods",
     "timetable_summary",
 ]
 
 CLOSE_OF_POLL = dt.time(22, 0)
+# A recorded notice this long before the poll is a typing mistake, whatever the kind.
+NOTICE_SANITY_DAYS = 120
+_PARL_BY_NOTICE = (
+    "Representation of the People Act 1983, Sch. 1 r. 1: at a by-election the notice is "
+    "published by the second day after the writ is received, and the poll is not earlier than "
+    "the 21st day after it, so the notice is out by the 19th working day before the poll"
+)
 
 
 class GeneralElectionStart(StrEnum):
@@ -105,6 +121,72 @@ class ManualWindow:
             raise ValueError(msg)
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeWindow:
+    """
+    The days on which the notice of election (or, for a referendum, the start the law sets)
+    may lawfully fall: `earliest <= day <= latest`. `earliest` is None where the law sets no
+    first day (every kind but Scotland's); `rule` cites the latest day's source.
+    """
+
+    earliest: dt.date | None
+    latest: dt.date
+    rule: str
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.earliest is None or self.earliest <= day) and day <= self.latest
+
+
+def notice_window(timetable: Timetable) -> NoticeWindow:
+    """
+    The legal window for an election's notice of election.
+
+    The latest day is the timetable's statutory latest day for the notice, except at a UK
+    Parliament by-election, whose timetable is estimated from the poll date: there the writ
+    may arrive as late as the 21st working day before the poll, so the notice may lawfully be
+    published until the 19th (RPA 1983, Sch. 1 r. 1). For a referendum, whose restricted
+    period the law starts (PPERA 2000 s. 125; SI 2012/2031 reg. 4), no notice may start it
+    later than that day. The earliest day is the one Scottish rules set (35th working day).
+    """
+    earliest = timetable.notice_of_election_earliest
+    first = earliest.day if earliest is not None else None
+    if timetable.election.kind is ElectionKind.PARL_BY:
+        dies_non = [d.day for d in timetable.dies_non]
+        latest = working_days_before(timetable.poll.day, 19, dies_non)
+        return NoticeWindow(first, latest, _PARL_BY_NOTICE)
+    statutory = timetable.notice_of_election or timetable.restriction_start
+    if statutory is None:  # pragma: no cover - every kind has a notice or a statutory start
+        return NoticeWindow(first, timetable.poll.day - dt.timedelta(days=1), "before the poll")
+    if timetable.restriction_start is not None and timetable.notice_of_election is not None:
+        statutory = min(
+            (timetable.notice_of_election, timetable.restriction_start), key=lambda e: e.day
+        )
+    return NoticeWindow(first, statutory.day, statutory.rule)
+
+
+def check_notice_published(timetable: Timetable, notice: dt.date) -> None:
+    """
+    Refuse a recorded notice date the law does not allow (after the latest day, before the
+    earliest, on or after polling day, or implausibly early).
+
+    Raises:
+        InvalidNoticeDate: with the legal window, so the Clerk can correct the date.
+    """
+    window = notice_window(timetable)
+    poll = timetable.poll.day
+    sane = poll - dt.timedelta(days=NOTICE_SANITY_DAYS) <= notice < poll
+    if window.contains(notice) and sane:
+        return
+    earliest = window.earliest or poll - dt.timedelta(days=NOTICE_SANITY_DAYS)
+    raise InvalidNoticeDate(
+        timetable.election.election_id,
+        notice.isoformat(),
+        earliest=earliest.isoformat(),
+        latest=window.latest.isoformat(),
+        rule=window.rule,
+    )
+
+
 def restricted_period(
     timetable: Timetable,
     rules: PeriodRules,
@@ -153,11 +235,29 @@ def restricted_period(
 def _start_day(
     timetable: Timetable, rules: PeriodRules, notice_published: dt.date | None
 ) -> tuple[dt.date, str]:
-    if timetable.restriction_start is not None and notice_published is None:
-        return (
-            timetable.restriction_start.day,
-            f"start set by law ({timetable.restriction_start.rule})",
+    """
+    The first day of the period. A recorded notice moves the start only within the law's
+    window: one after the statutory latest day (a mistake the store refuses, but a stored or
+    imported value may predate that check) is ignored, so no record ever shortens a period.
+    """
+    latest = notice_window(timetable).latest if notice_published is not None else None
+    ignored = ""
+    if notice_published is not None and latest is not None and notice_published > latest:
+        ignored = (
+            f" (the recorded notice date {notice_published.isoformat()} is after the latest "
+            "day the law allows, so it is not used)"
         )
+        notice_published = None
+    day, basis = _start_day_by_rule(timetable, rules, notice_published)
+    return day, basis + ignored
+
+
+def _start_day_by_rule(
+    timetable: Timetable, rules: PeriodRules, notice_published: dt.date | None
+) -> tuple[dt.date, str]:
+    law_start = timetable.restriction_start
+    if law_start is not None and (notice_published is None or notice_published >= law_start.day):
+        return law_start.day, f"start set by law ({law_start.rule})"
     if (
         timetable.election.kind is ElectionKind.PARL_GENERAL
         and rules.general_election_start is GeneralElectionStart.DISSOLUTION

@@ -19,9 +19,12 @@ from app.domain import (
     Category,
     ElectionKind,
     ElectionRecord,
+    ElectionRef,
     ListedElection,
     Policy,
     Snapshot,
+    check_notice_published,
+    compute_timetable,
     london_instant,
     parse_election_id,
     restricted_periods,
@@ -118,12 +121,7 @@ def recompute_periods(change: Write, policy: Policy) -> None:
         .scalars()
         .all()
     )
-    appointed = [
-        (row.day, row.name)
-        for row in session.execute(
-            select(DiesNonRow).where(col(DiesNonRow.organisation_id) == org)
-        ).scalars()
-    ]
+    appointed = appointed_dies_non(change.session, change.organisation_id)
     periods = restricted_periods(
         [election_record(row) for row in elections],
         rules=policy.period_rules,
@@ -147,6 +145,33 @@ def recompute_periods(change: Write, policy: Policy) -> None:
             )
         )
     session.flush()
+
+
+def appointed_dies_non(session: Session, organisation_id: str) -> list[tuple[dt.date, str]]:
+    """The days of public thanksgiving or mourning the Clerk added, with their names."""
+    rows = session.execute(
+        select(DiesNonRow).where(col(DiesNonRow.organisation_id) == organisation_id)
+    ).scalars()
+    return [(row.day, row.name) for row in rows]
+
+
+def check_notice(
+    ref: ElectionRef,
+    notice: dt.date | None,
+    policy: Policy,
+    appointed: Iterable[tuple[dt.date, str]] = (),
+) -> None:
+    """
+    Refuse a notice of election the law does not allow for this election (see
+    `check_notice_published`): a date after the statutory latest day would shorten the period.
+
+    Raises:
+        InvalidNoticeDate: with the legal window.
+    """
+    if notice is None:
+        return
+    timetable = compute_timetable(ref, country=policy.country, extra_dies_non=appointed)
+    check_notice_published(timetable, notice)
 
 
 # --- seed -----------------------------------------------------------------------------------
@@ -210,6 +235,8 @@ def seed(
     new_elections = [s for s in relevant if s.election.election_id not in have_elections]
     if exists and not new_accounts and not new_elections and have_key:
         return SeedReport(False, (), (), None)
+    for entry in new_elections:  # a shipped notice date after the legal latest day is a mistake
+        check_notice(entry.election, entry.notice_published, policy)
     if not exists:
         with Session(engine) as session, session.begin():
             session.add(
@@ -322,7 +349,7 @@ def add_election(
             field="election_id",
             problem=f"{election_id} does not affect {policy.organisation_name} (its scopes: {scopes})",
         )
-    _check_notice(notice_published, ref.poll_date)
+    check_notice(ref, notice_published, policy)
     # compute once before writing, so an unsupported kind or country fails before anything is stored
     restricted_periods(
         [ElectionRecord(ref, notice_published)], rules=policy.period_rules, country=policy.country
@@ -330,6 +357,12 @@ def add_election(
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         if change.session.get(ElectionRow, (policy.organisation_id, election_id)) is not None:
             raise AlreadyExists(what="election", identifier=election_id)
+        check_notice(
+            ref,
+            notice_published,
+            policy,
+            appointed_dies_non(change.session, change.organisation_id),
+        )
         row = ElectionRow(
             organisation_id=policy.organisation_id,
             election_id=election_id,
@@ -351,20 +384,6 @@ def add_election(
 
 def _tags(header: str) -> set[str]:
     return {tag.strip() for tag in header.split(",")}
-
-
-def _check_notice(notice: dt.date | None, poll: dt.date) -> None:
-    if notice is None:
-        return
-    if notice >= poll:
-        raise InvalidChange(
-            field="notice_published", problem=f"{notice} is not before polling day {poll}"
-        )
-    if notice < poll - dt.timedelta(days=120):
-        raise InvalidChange(
-            field="notice_published",
-            problem=f"{notice} is more than 120 days before polling day {poll}",
-        )
 
 
 def update_election(
@@ -396,7 +415,20 @@ def update_election(
         _check_if_match(if_match, election_etag(row), "election", election_id)
         before = election_dict(row)
         if "notice_published" in changes:
-            _check_notice(changes["notice_published"], row.poll_date)
+            if changes["notice_published"] != row.notice_published and not changes.get(
+                "notice_reason"
+            ):
+                raise InvalidChange(
+                    field="notice_reason",
+                    problem="recording or changing the notice date moves the start of the "
+                    "restricted period, so it needs a reason (where the notice was published)",
+                )
+            check_notice(
+                election_record(row).election,
+                changes["notice_published"],
+                policy,
+                appointed_dies_non(change.session, change.organisation_id),
+            )
             row.notice_published = changes["notice_published"]
         if "status" in changes:
             status = changes["status"]
@@ -444,9 +476,12 @@ def update_election(
         change.audit(
             "election.update",
             election_id,
-            reason=changes.get("end_reason")
-            or changes.get("start_reason")
-            or changes.get("status_reason"),
+            reason="; ".join(
+                changes[name]
+                for name in ("notice_reason", "start_reason", "end_reason", "status_reason")
+                if changes.get(name)
+            )
+            or None,
             before=before,
             after=election_dict(row),
         )

@@ -35,7 +35,12 @@ from app.domain import (
     restricted_periods,
 )
 from app.domain.sources import SourceEntry
-from app.store.commands import election_dict, recompute_periods
+from app.store.commands import (
+    appointed_dies_non,
+    check_notice,
+    election_dict,
+    recompute_periods,
+)
 from app.store.errors import InvalidChange, NotFound
 from app.store.tables import ElectionRow, ElectionScheduleRow
 from app.store.unit_of_work import Actor, write
@@ -205,6 +210,7 @@ def _plan(
         for row in rows.values()
         if row.source_ref and row.source_ref.startswith("ics:")
     }
+    appointed = appointed_dies_non(session, org)
     plan = _Plan(ImportReport(source, dry_run))
     report = plan.report
     seen: dict[str, str] = {}
@@ -247,20 +253,10 @@ def _plan(
                 rules=policy.period_rules,
                 country=policy.country,
             )
+            # a notice after the statutory latest day would shorten the period: a mistake
+            check_notice(ref, entry.notice_published, policy, appointed)
         except PurdahError as exc:
             report.rejected.append(_item(entry, **named, reason=str(exc)))
-            continue
-        if entry.notice_published is not None and not (
-            ref.poll_date - dt.timedelta(days=120) <= entry.notice_published < ref.poll_date
-        ):
-            report.rejected.append(
-                _item(
-                    entry,
-                    **named,
-                    reason=f"notice published {entry.notice_published} is not within 120 days "
-                    f"before polling day {ref.poll_date}",
-                )
-            )
             continue
         if replaces is not None:
             cancellations[replaces] = (

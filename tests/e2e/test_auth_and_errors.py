@@ -56,7 +56,7 @@ ENDPOINTS = [
     (
         "PATCH",
         "/v1/elections/parish.redruth.2029-05-03",
-        {"notice_published": "2029-03-16"},
+        {"notice_published": "2029-03-16", "notice_reason": "published by the returning officer"},
         {"clerk"},
     ),
     ("POST", "/v1/windows", NEW_WINDOW, {"clerk"}),

@@ -59,7 +59,10 @@ def test_khal_shows_a_window_in_local_time_across_the_change_to_bst_and_after_a_
     before = khal_list(folder, tmp_path / "khal", "2029-03-01", 90)
     moved = httpx.patch(
         f"{base}/v1/elections/local.cornwall.2029-05-03",
-        json={"notice_published": "2029-03-16"},
+        json={
+            "notice_published": "2029-03-16",
+            "notice_reason": "published by the returning officer",
+        },
         headers=clerk,
     )
     sync_with_vdirsyncer(url, tmp_path / "sync")

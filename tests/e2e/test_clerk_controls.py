@@ -305,12 +305,18 @@ def test_two_clerks_editing_one_election_cannot_overwrite_each_other_unawares(
 
     first = client.patch(
         path,
-        json={"notice_published": "2029-03-16"},
+        json={
+            "notice_published": "2029-03-16",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk) | {"If-Match": etag},
     )
     second = client.patch(
         path,
-        json={"notice_published": "2029-03-20"},
+        json={
+            "notice_published": "2029-03-20",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk) | {"If-Match": etag},
     )
 

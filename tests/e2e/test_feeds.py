@@ -159,7 +159,10 @@ def test_a_moved_window_keeps_its_uid_with_a_higher_sequence(
 
     moved = client.patch(
         "/v1/elections/local.cornwall.2029-05-03",
-        json={"notice_published": "2029-03-16"},
+        json={
+            "notice_published": "2029-03-16",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk),
     )
     after = _events(_feed(client, seeded))[MAY_2029]
@@ -237,7 +240,10 @@ def test_a_change_to_the_windows_changes_the_etag(client: TestClient, seeded: Ke
     first = client.get(FEED, headers=auth(seeded.viewer))
     client.patch(
         "/v1/elections/local.cornwall.2029-05-03",
-        json={"notice_published": "2029-03-16"},
+        json={
+            "notice_published": "2029-03-16",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk),
     )
 
@@ -399,7 +405,10 @@ def test_an_accounts_first_own_window_leaves_its_other_events_as_they_were(
     uid = f"restriction.local.cornwall.2029-05-03.{account}@redruth.purdah-controller"
     client.patch(
         "/v1/elections/local.cornwall.2029-05-03",
-        json={"notice_published": "2029-03-16"},
+        json={
+            "notice_published": "2029-03-16",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk),
     )
     before = _events(_feed(client, seeded, account_id=account))[uid]

@@ -498,7 +498,10 @@ def test_a_scheduled_election_is_editable_like_any_other(
 
     edited = importer.patch(
         "/v1/elections/parish.redruth.2033-05-05",
-        json={"notice_published": "2033-03-18"},
+        json={
+            "notice_published": "2033-03-18",
+            "notice_reason": "published by the returning officer",
+        },
         headers=auth(seeded.clerk),
     )
 
@@ -712,3 +715,28 @@ def test_a_real_time_zone_rule_is_still_read(importer: TestClient, seeded: Keys)
     response = _upload(importer, seeded, "outlook.ics", data=calendar, dry_run="true")
 
     assert response.status_code == 200, response.text
+
+
+# Reference election: local.cornwall.2029-05-03 (latest notice Tuesday 27 March 2029, with Easter)
+LATE_NOTICE = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:late-notice@redruth\r\n"
+    b"DTSTART;VALUE=DATE:20290503\r\nSUMMARY:Polling day\r\n"
+    b"CATEGORIES:parish.redruth.north.by.2029-05-03\r\n"
+    b"X-PURDAH-NOTICE-PUBLISHED:2029-04-30\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+@pytest.mark.parametrize("dry_run", ["true", "false"], ids=["dry-run", "real-run"])
+def test_an_imported_notice_after_the_statutory_latest_day_is_rejected(
+    importer: TestClient, seeded: Keys, dry_run: str
+) -> None:
+    before = _audit_count(importer, seeded)
+
+    response = _upload(importer, seeded, "late.ics", data=LATE_NOTICE, dry_run=dry_run)
+
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert body["created"] == []
+    assert "outside the days the law allows" in body["rejected"][0]["reason"]
+    assert _election(importer, seeded, "parish.redruth.north.by.2029-05-03")["status"] == 404
+    assert _audit_count(importer, seeded) == before

@@ -180,7 +180,7 @@ def test_two_clerks_through_two_replicas_with_one_etag_get_one_success_and_one_4
     def patch(port: int, day: str) -> int:
         return httpx.patch(
             f"http://127.0.0.1:{port}{path}",
-            json={"notice_published": day},
+            json={"notice_published": day, "notice_reason": "published by the returning officer"},
             headers=headers | {"If-Match": etag},
         ).status_code
 

@@ -146,7 +146,7 @@ def test_the_clerk_adds_a_by_election_and_it_restricts_at_once(
         (
             {"election_id": "parish.redruth.north.by.2027-02-11", "notice_published": "2027-03-01"},
             422,
-            "not before polling day",
+            "outside the days the law allows",
         ),
         ({"election_id": "parish.redruth.2027-02-30"}, 422, "not a calendar date"),
         ({"election_id": "parish.redruth.north.by.2027-02-11", "extra": 1}, 422, "extra"),
@@ -182,12 +182,60 @@ def test_a_bad_election_is_refused_and_nothing_changes(
 def test_recording_the_actual_notice_date_moves_the_start(client: TestClient, seeded: Keys) -> None:
     response = client.patch(
         "/v1/elections/parish.redruth.2029-05-03",
-        json={"notice_published": "2029-03-16"},
+        json={"notice_published": "2029-03-16", "notice_reason": "published by Cornwall Council"},
         headers=auth(seeded.clerk),
     )
 
     assert response.json()["restricted_period"]["starts_at"] == "2029-03-16T00:00:00Z"
     assert "recorded" in response.json()["restricted_period"]["start_basis"]
+
+
+def test_a_notice_after_the_statutory_latest_day_is_refused_and_nothing_changes(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    """Issue 13: a notice the day before the PCC poll of 4 May 2028 would have shortened the period."""
+    before = _state(engine)
+    path = "/v1/elections/pcc.devon-and-cornwall.2028-05-04"
+    start = client.get(path, headers=auth(seeded.viewer)).json()["restricted_period"]["starts_at"]
+
+    response = client.patch(
+        path,
+        json={"notice_published": "2028-05-03", "notice_reason": "typed from the notice"},
+        headers=auth(seeded.clerk),
+    )
+
+    body = response.json()
+    assert response.status_code == 422
+    assert body["type"] == "/problems/invalid-notice-date"
+    assert body["errors"][0]["field"] == "notice_published"
+    assert body["legal_window"]["latest"] == start[:10]
+    assert _state(engine) == before
+
+
+def test_a_change_of_notice_date_needs_a_reason_and_is_audited_with_it(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    path = "/v1/elections/parish.redruth.2029-05-03"
+    before = _state(engine)
+
+    unexplained = client.patch(
+        path, json={"notice_published": "2029-03-16"}, headers=auth(seeded.clerk)
+    )
+    unchanged = _state(engine)
+    explained = client.patch(
+        path,
+        json={"notice_published": "2029-03-16", "notice_reason": "notice seen on the noticeboard"},
+        headers=auth(seeded.clerk),
+    )
+    events = client.get(
+        "/v1/audit", params={"action": "election.update"}, headers=auth(seeded.auditor)
+    ).json()["events"]
+
+    assert unexplained.status_code == 422
+    assert unexplained.json()["errors"][0]["field"] == "notice_reason"
+    assert unchanged == before
+    assert explained.status_code == 200
+    assert events[-1]["reason"] == "notice seen on the noticeboard"
 
 
 def test_cancelling_an_election_does_not_lift_its_period(client: TestClient, seeded: Keys) -> None:
@@ -230,7 +278,10 @@ def test_the_clerk_ends_a_period_early_with_a_reason(client: TestClient, seeded:
         ({"status": "uncontested"}, "needs a reason"),
         ({"status": "postponed", "status_reason": "x"}, "status"),
         ({"starts_at": "2028-04-01T00:00:00"}, "no UTC offset"),
-        ({"notice_published": "2028-05-05"}, "not before polling day"),
+        (
+            {"notice_published": "2028-05-05", "notice_reason": "x"},
+            "outside the days the law allows",
+        ),
         (
             {
                 "starts_at": "2028-04-10T00:00:00Z",

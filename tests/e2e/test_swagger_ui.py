@@ -162,7 +162,7 @@ def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, 
     )  # fmt: skip
     noted, election = ui.execute(
         "update_election_v1_elections__election_id__patch", "elections",
-        params={"election_id": "parish.redruth.2029-05-03"}, body={"notice_published": "2029-03-16"},
+        params={"election_id": "parish.redruth.2029-05-03"}, body={"notice_published": "2029-03-16", "notice_reason": "published by the returning officer"},
     )  # fmt: skip
     ask = {"account_id": "tiktok-redruth", "at": "2029-04-10T12:00:00+01:00", "category": "event"}
     _, before = ui.execute(

@@ -9,11 +9,14 @@ from app.domain import (
     Country,
     ElectionRecord,
     GeneralElectionStart,
+    InvalidNoticeDate,
     ManualWindow,
     NaiveDatetime,
     PeriodRules,
+    check_notice_published,
     compute_timetable,
     merge_windows,
+    notice_window,
     parse_election_id,
     restricted_period,
     restricted_periods,
@@ -212,3 +215,99 @@ def test_a_by_election_restricts_only_the_councils_it_names(
     )
 
     assert policy.affects(parse_election_id(election_id)) is affects
+
+
+# --- a recorded notice date never shortens a period (issue 13, item 1) ---
+
+
+def _timetable(election_id: str, country: Country = Country.ENGLAND):  # type: ignore[no-untyped-def]
+    return compute_timetable(parse_election_id(election_id), country=country)
+
+
+# Reference election: local.cornwall.2025-05-01 (latest notice: Tuesday 25 March 2025, ALDC / Electoral Commission)
+@pytest.mark.parametrize(
+    ("notice", "allowed"),
+    [
+        (dt.date(2025, 3, 14), True),
+        (dt.date(2025, 3, 25), True),
+        (dt.date(2025, 3, 26), False),
+        (dt.date(2025, 4, 30), False),
+        (dt.date(2025, 5, 1), False),
+    ],
+    ids=["cornwall-actual", "latest-day", "day-after-latest", "eve-of-poll", "polling-day"],
+)
+def test_a_notice_is_accepted_only_on_or_before_the_statutory_latest_day(
+    notice: dt.date, allowed: bool
+) -> None:
+    timetable = _timetable("local.cornwall.2025-05-01")
+
+    if allowed:
+        check_notice_published(timetable, notice)
+    else:
+        with pytest.raises(InvalidNoticeDate, match="2025-03-25"):
+            check_notice_published(timetable, notice)
+
+
+# Reference election: sp.c.2016-05-05 (Electoral Commission: "Between Monday 14 March and Wednesday 23 March")
+@pytest.mark.parametrize(
+    ("notice", "allowed"),
+    [
+        (dt.date(2016, 3, 11), False),
+        (dt.date(2016, 3, 14), True),
+        (dt.date(2016, 3, 23), True),
+        (dt.date(2016, 3, 24), False),
+    ],
+    ids=["before-earliest", "earliest", "latest", "after-latest"],
+)
+def test_a_scottish_notice_must_fall_between_the_earliest_and_latest_days(
+    notice: dt.date, allowed: bool
+) -> None:
+    timetable = _timetable("sp.c.2016-05-05", Country.SCOTLAND)
+
+    window = notice_window(timetable)
+
+    assert (window.earliest, window.latest) == (dt.date(2016, 3, 14), dt.date(2016, 3, 23))
+    assert window.contains(notice) is allowed
+
+
+def test_the_refusal_names_the_legal_window_and_its_rule() -> None:
+    """Reference election: pcc.devon-and-cornwall.2028-05-04, given a notice the day before the poll."""
+    timetable = _timetable("pcc.devon-and-cornwall.2028-05-04")
+
+    with pytest.raises(InvalidNoticeDate) as refused:
+        check_notice_published(timetable, dt.date(2028, 5, 3))
+
+    assert refused.value.latest == notice_window(timetable).latest.isoformat()
+    assert "Police and Crime Commissioner" in refused.value.rule
+
+
+def test_a_stored_notice_after_the_latest_day_does_not_move_the_start() -> None:
+    """Defence in depth: whatever is stored, the period starts no later than 25 March 2025."""
+    period = _period("local.cornwall.2025-05-01", notice_published=dt.date(2025, 4, 20))
+
+    assert period.starts_at == dt.datetime(2025, 3, 25, 0, 0, tzinfo=UTC)
+    assert "not used" in period.start_basis
+
+
+def test_a_notice_recorded_after_a_referendums_statutory_start_does_not_move_it() -> None:
+    """Reference election: ref.2016-06-23, restricted from 27 May 2016 (PPERA s. 125)."""
+    timetable = _timetable("ref.2016-06-23")
+
+    period = restricted_period(timetable, PeriodRules(), notice_published=dt.date(2016, 6, 1))
+
+    assert period.starts_at == dt.datetime(2016, 5, 26, 23, 0, tzinfo=UTC)
+    assert notice_window(timetable).latest == dt.date(2016, 5, 27)
+
+
+def test_a_by_election_notice_may_be_recorded_up_to_the_19th_working_day() -> None:
+    """
+    Derived from the rule, not a published timetable: for a poll on Thursday 5 March 2026 the
+    writ arrives by the 21st working day before (Tuesday 3 February) and the notice follows
+    within two working days, so Friday 6 February 2026 is the latest lawful notice day.
+    """
+    timetable = _timetable("parl.camborne-and-redruth.by.2026-03-05")
+
+    window = notice_window(timetable)
+
+    assert window.latest == dt.date(2026, 2, 6)
+    assert window.latest > timetable.notice_of_election.day  # type: ignore[union-attr]
