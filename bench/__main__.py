@@ -82,6 +82,7 @@ def _organisation(windows: int, accounts: int, overrides: int):  # type: ignore[
                 start,
                 start + dt.timedelta(days=3),
                 "bench",
+                anchors=frozenset({f"election:{period.election_id}"}),
             )
         )
     snapshot = build_snapshot(base, accounts=people, periods=periods, overrides=grants)

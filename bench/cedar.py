@@ -68,6 +68,7 @@ def _organisation(windows: int, accounts: int, overrides: int):  # type: ignore[
                 begins,
                 begins + dt.timedelta(days=3),
                 "bench",
+                anchors=frozenset({f"manual:{window.window_id}"}),
             )
         )
     snapshot = build_snapshot(

@@ -313,6 +313,7 @@ def _replay(engine: Any, policy: Any, after_seq: int, tally: Tally) -> tuple[int
                 event.target, after["account_id"], _when(after["starts_at"]),
                 _when(after["ends_at"]), event.reason or "",
                 frozenset(Category(c) for c in after["categories"]) if after["categories"] else None,
+                frozenset(after["anchors"]),
             )  # fmt: skip
         elif event.action == "override.revoke":
             overrides.pop(event.target, None)

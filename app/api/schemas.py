@@ -475,6 +475,10 @@ class OverrideOut(_Out):
     starts_at: dt.datetime
     ends_at: dt.datetime
     categories: list[str] | None
+    anchors: list[str] = Field(
+        description="The restrictions it was granted against (`election:<id>`, `manual:<window id>`): "
+        "it lifts only these, so a window added later needs an override of its own."
+    )
     reason: str
     granted_by: str
     created_at: dt.datetime

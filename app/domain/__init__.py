@@ -16,6 +16,7 @@ from app.domain.decision import (
     Snapshot,
     build_snapshot,
     decide,
+    restriction_ids,
 )
 from app.domain.elections import (
     Country,
@@ -109,5 +110,6 @@ __all__ = [
     "require_aware",
     "restricted_period",
     "restricted_periods",
+    "restriction_ids",
     "timetable_summary",
 ]

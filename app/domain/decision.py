@@ -39,6 +39,7 @@ __all__ = [
     "Snapshot",
     "build_snapshot",
     "decide",
+    "restriction_ids",
 ]
 
 LGA_1986_S2 = "Local Government Act 1986, s. 2 (prohibition of political publicity)"
@@ -133,7 +134,13 @@ class Override:
     The Clerk's written permission to publish inside a window, `[starts_at, ends_at)`.
 
     `account_id` None covers every account of the organisation; `categories` None covers
-    every category except those never permitted.
+    every category except those never permitted. `anchors` are the restrictions it was
+    granted against: the elections and manual windows in force at some instant of its span
+    when it was granted (see `restriction_ids` and `Snapshot.restrictions_overlapping`). It
+    lifts a restriction only where everything in force is one of them, so a window added
+    later (an account under review, another election) needs an override of its own; a window
+    that moves or grows keeps its overrides, because its elections and manual windows keep
+    their ids. No anchors: it lifts nothing.
     """
 
     override_id: str
@@ -142,6 +149,7 @@ class Override:
     ends_at: dt.datetime
     reason: str
     categories: frozenset[Category] | None = None
+    anchors: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _check_interval(self.starts_at, self.ends_at, f"override {self.override_id}")
@@ -149,6 +157,17 @@ class Override:
     def covers(self, category: str) -> bool:
         """Whether the override is for this category of post."""
         return self.categories is None or category in self.categories
+
+
+def restriction_ids(window: Window) -> frozenset[str]:
+    """
+    The stable ids of what restricts inside a window: `election:<election id>` for each
+    election and `manual:<window id>` for each manual window (an override's anchors).
+    """
+    return frozenset(
+        [f"election:{e}" for e in window.election_ids]
+        + [f"manual:{m}" for m in window.manual_window_ids]
+    )
 
 
 class Decision(NamedTuple):
@@ -200,6 +219,7 @@ class _Timeline:
     warn_from: tuple[float, ...]
     reasons: tuple[_WindowReasons, ...]
     merged: tuple[Window, ...]
+    restrictions: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +256,29 @@ class Snapshot:
     def windows_for(self, account_id: str) -> tuple[Window, ...]:
         """The merged windows that apply to one account (organisation-wide and its own)."""
         return self._timelines.get(account_id, self._default_timeline).merged
+
+    def restrictions_overlapping(
+        self, account_id: str | None, starts_at: dt.datetime, ends_at: dt.datetime
+    ) -> frozenset[str]:
+        """
+        The restrictions (see `restriction_ids`) in force at some instant of
+        `[starts_at, ends_at)` for one account, or for any account when `account_id` is None:
+        what an override granted now for that span is anchored to.
+        """
+        timelines = (
+            [self._timelines.get(account_id, self._default_timeline)]
+            if account_id is not None
+            else [self._default_timeline, *self._timelines.values()]
+        )
+        lo, hi = starts_at.timestamp(), ends_at.timestamp()
+        found: set[str] = set()
+        for timeline in timelines:
+            for start, end, ids in zip(
+                timeline.starts, timeline.ends, timeline.restrictions, strict=True
+            ):
+                if start < hi and lo < end:
+                    found |= ids
+        return frozenset(found)
 
 
 def _show(instant: dt.datetime) -> str:
@@ -361,6 +404,7 @@ def _timeline(
     starts: list[float] = []
     ends: list[float] = []
     reasons: list[_WindowReasons] = []
+    restrictions: list[frozenset[str]] = []
     for window in windows:
         for start, end, piece in _segments(window, periods, manual):
             why = replace(_window_reasons(piece, policy), until=end)
@@ -368,6 +412,7 @@ def _timeline(
             starts.append(start.timestamp())
             ends.append(end.timestamp())
             reasons.append(why)
+            restrictions.append(restriction_ids(piece))
     return _Timeline(
         windows=tuple(merged),
         starts=tuple(starts),
@@ -375,6 +420,7 @@ def _timeline(
         warn_from=tuple(r.warn_from.timestamp() for r in reasons),
         reasons=tuple(reasons),
         merged=windows,
+        restrictions=tuple(restrictions),
     )
 
 
@@ -568,8 +614,9 @@ def decide(
                 (reasons.permitted, *warnings), (window,), valid_until, snapshot.data_version, now,
             )  # fmt: skip
         applied: _TimedOverride | None = None
+        in_force = timeline.restrictions[i]
         for timed in snapshot._overrides.get(account_id, snapshot._org_overrides):
-            if not timed.override.covers(category):
+            if not timed.override.covers(category) or not in_force <= timed.override.anchors:
                 continue
             if timed.starts <= t < timed.ends:
                 if applied is None or timed.ends > applied.ends:

@@ -725,6 +725,7 @@ def _override_dict(row: OverrideRow) -> dict[str, Any]:
         "starts_at": row.starts_at,
         "ends_at": row.ends_at,
         "categories": row.categories,
+        "anchors": row.anchors,
         "confirmed_at": row.confirmed_at,
         "revoked_at": row.revoked_at,
     }
@@ -782,8 +783,8 @@ def grant_override(
         )
     if account_id is not None and account_id not in snapshot.accounts:
         raise NotFound(what="account", identifier=account_id)
-    windows = snapshot.windows_for(account_id) if account_id else snapshot.windows
-    if not any(w.starts_at < ends_at and starts_at < w.ends_at for w in windows):
+    anchors = snapshot.restrictions_overlapping(account_id, starts_at, ends_at)
+    if not anchors:
         raise InvalidChange(
             field="starts_at",
             problem="the override does not overlap any restriction window: outside windows nothing needs one",
@@ -797,6 +798,7 @@ def grant_override(
             starts_at=starts_at,
             ends_at=ends_at,
             categories=sorted({str(c) for c in categories}) if categories else None,
+            anchors=sorted(anchors),
             reason=reason.strip(),
             granted_by=actor.name,
             created_at=now,

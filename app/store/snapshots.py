@@ -224,6 +224,7 @@ def _build(
                 frozenset(Category(c) for c in row.categories)
                 if row.categories is not None
                 else None,
+                frozenset(row.anchors or ()),
             )
         )
     return build_snapshot(

@@ -166,6 +166,8 @@ class OverrideRow(SQLModel, table=True):
     starts_at: dt.datetime = _instant()
     ends_at: dt.datetime = _instant()
     categories: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the restrictions it was granted against (`election:<id>`, `manual:<id>`): it lifts no other
+    anchors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     granted_by: str = Field(max_length=200)
     created_at: dt.datetime = _instant()

@@ -169,6 +169,45 @@ def test_a_revoked_override_stops_allowing_at_once(client: TestClient, seeded: K
     assert _decide(client, seeded)["outcome"] == "refer"
 
 
+def test_an_override_does_not_lift_a_manual_window_added_after_it(
+    client: TestClient, seeded: Keys
+) -> None:
+    """Issue 13: an all-categories override for the 2029 elections, then the account is put under review."""
+    granted = client.post(
+        "/v1/overrides",
+        json={
+            "account_id": TOWN,
+            "starts_at": "2029-04-09T09:00:00+01:00",
+            "ends_at": "2029-04-12T17:00:00+01:00",
+            "reason": "civic week",
+        },
+        headers=auth(seeded.clerk),
+    ).json()
+    allowed = _decide(client, seeded, category="general")
+    review = client.post(
+        "/v1/windows",
+        json={
+            "starts_at": "2029-04-10T00:00:00+01:00",
+            "ends_at": "2029-04-11T00:00:00+01:00",
+            "reason": "account under review (policy 3.2)",
+            "account_ids": [TOWN],
+        },
+        headers=auth(seeded.clerk),
+    )
+
+    under_review = _decide(client, seeded, category="general")
+
+    assert granted["anchors"] == [
+        "election:local.cornwall.2029-05-03",
+        "election:parish.redruth.2029-05-03",
+    ]
+    assert allowed["outcome"] == "allow"
+    assert review.status_code == 201, review.text
+    assert under_review["outcome"] == "deny"
+    assert "MANUAL_RESTRICTION" in [r["code"] for r in under_review["reasons"]]
+    assert "OVERRIDE_APPLIED" not in [r["code"] for r in under_review["reasons"]]
+
+
 @pytest.mark.parametrize(
     ("body", "says"),
     [

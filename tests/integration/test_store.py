@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
@@ -16,11 +17,18 @@ from app.domain import UTC
 from app.domain.audit import verify_chain
 from app.main import create_app
 from app.store import load_policy
-from app.store.commands import seed
-from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine
-from app.store.tables import AccountRow, AuditEventRow, ElectionRow, OrganisationRow
+from app.store.commands import add_manual_window, grant_override, seed
+from app.store.engine import (
+    DatabaseNotMigrated,
+    alembic_config,
+    check_migrated,
+    make_engine,
+    upgrade,
+)
+from app.store.snapshots import load_snapshot
+from app.store.tables import AccountRow, AuditEventRow, ElectionRow, OrganisationRow, OverrideRow
 from app.store.unit_of_work import Actor, audit_payload, write
-from tests.conftest import ROOT, Keys
+from tests.conftest import ROOT, Keys, migrated_database
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
 SHIPPED = read_election_calendar(ROOT / "calendars" / "redruth.ics")
@@ -192,3 +200,39 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
         differences = compare_metadata(context, SQLModel.metadata)
 
     assert differences == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_anchor_migration_gives_old_overrides_the_restrictions_they_overlapped(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+) -> None:
+    """
+    Issue 13: overrides granted before anchors existed are anchored, by migration 0005, to the
+    elections and manual windows that overlapped them when granted (not to later windows).
+    """
+    clerk = Actor("Town Clerk", "clerk")
+    april = dt.datetime(2029, 4, 10, 9, 0, tzinfo=UTC)
+    with migrated_database(backend, tmp_path, request) as url:
+        engine = make_engine(url)
+        seed(engine, POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
+        with Session(engine) as session:
+            snapshot = load_snapshot(session, session.get(OrganisationRow, "redruth"), POLICY)  # type: ignore[arg-type]
+        granted = grant_override(
+            engine, POLICY, snapshot, clerk, account_id=None, starts_at=april,
+            ends_at=april + dt.timedelta(days=2), categories=None, reason="civic week", now=LATER,
+        )  # fmt: skip
+        add_manual_window(
+            engine, POLICY, clerk, starts_at=april, ends_at=april + dt.timedelta(days=1),
+            reason="under review", account_ids=None, now=LATER + dt.timedelta(hours=1),
+        )  # fmt: skip
+        engine.dispose()
+
+        command.downgrade(alembic_config(url), "0004")
+        upgrade(url)
+
+        engine = make_engine(url)
+        with Session(engine) as session:
+            anchors = session.get(OverrideRow, granted.id).anchors  # type: ignore[union-attr]
+        engine.dispose()
+    assert anchors == granted.anchors
+    assert anchors == ["election:local.cornwall.2029-05-03", "election:parish.redruth.2029-05-03"]

@@ -38,6 +38,7 @@ WINDOW_END = dt.datetime(2025, 5, 1, 21, 0, tzinfo=UTC)
 INSIDE = dt.datetime(2025, 4, 1, 9, 0, tzinfo=LONDON)
 BEFORE = dt.datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 AFTER_REVIEW = dt.datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
+MAY_2025 = frozenset({"election:local.cornwall.2025-05-01", "election:parish.redruth.2025-05-01"})
 
 
 def _snapshot(
@@ -116,7 +117,9 @@ def test_a_never_permitted_category_is_denied_even_outside_any_window(
 
 
 def test_no_override_lifts_a_never_permitted_category(now: dt.datetime) -> None:
-    everything = Override("o-all", None, WINDOW_START, WINDOW_END, "anything goes")
+    everything = Override(
+        "o-all", None, WINDOW_START, WINDOW_END, "anything goes", anchors=MAY_2025
+    )
     snapshot = _snapshot(overrides=(everything,))
 
     decision = decide(TOWN, INSIDE, Category.PARTY_POLITICAL, snapshot, now=now)
@@ -178,6 +181,7 @@ def test_an_active_override_allows_a_referred_post_and_names_itself(now: dt.date
         until,
         "flood consultation",
         frozenset({Category.CONSULTATION}),
+        MAY_2025,
     )
     snapshot = _snapshot(overrides=(grant,))
 
@@ -190,7 +194,7 @@ def test_an_active_override_allows_a_referred_post_and_names_itself(now: dt.date
 
 
 def test_an_override_for_one_account_does_not_allow_another(now: dt.datetime) -> None:
-    grant = Override("o-1", TOWN, WINDOW_START, WINDOW_END, "town only")
+    grant = Override("o-1", TOWN, WINDOW_START, WINDOW_END, "town only", anchors=MAY_2025)
     snapshot = _snapshot(overrides=(grant,))
 
     decision = decide(MAYOR, INSIDE, Category.EVENT, snapshot, now=now)
@@ -199,7 +203,7 @@ def test_an_override_for_one_account_does_not_allow_another(now: dt.datetime) ->
 
 
 def test_an_organisation_wide_override_allows_every_account(now: dt.datetime) -> None:
-    grant = Override("o-all", None, WINDOW_START, WINDOW_END, "civic event")
+    grant = Override("o-all", None, WINDOW_START, WINDOW_END, "civic event", anchors=MAY_2025)
     snapshot = _snapshot(overrides=(grant,))
 
     decision = decide(MAYOR, INSIDE, Category.EVENT, snapshot, now=now)
@@ -210,7 +214,7 @@ def test_an_organisation_wide_override_allows_every_account(now: dt.datetime) ->
 
 def test_an_override_for_other_categories_does_not_apply(now: dt.datetime) -> None:
     grant = Override(
-        "o-1", TOWN, WINDOW_START, WINDOW_END, "events only", frozenset({Category.EVENT})
+        "o-1", TOWN, WINDOW_START, WINDOW_END, "events only", frozenset({Category.EVENT}), MAY_2025
     )
     snapshot = _snapshot(overrides=(grant,))
 
@@ -221,7 +225,7 @@ def test_an_override_for_other_categories_does_not_apply(now: dt.datetime) -> No
 
 def test_an_override_that_starts_later_bounds_valid_until(now: dt.datetime) -> None:
     starts = dt.datetime(2025, 4, 10, 8, 0, tzinfo=UTC)
-    grant = Override("o-1", TOWN, starts, starts + dt.timedelta(days=1), "later")
+    grant = Override("o-1", TOWN, starts, starts + dt.timedelta(days=1), "later", anchors=MAY_2025)
     snapshot = _snapshot(overrides=(grant,))
 
     decision = decide(TOWN, INSIDE, Category.EVENT, snapshot, now=now)
@@ -393,3 +397,86 @@ def test_a_malformed_manual_window_is_refused(
 ) -> None:
     with pytest.raises((ValueError, NaiveDatetime), match=says):
         ManualWindow("m-1", starts, ends, "review", accounts)
+
+
+# --- an override lifts only the restrictions it was granted against (issue 13, item 2) ---
+
+
+def test_an_override_does_not_lift_a_manual_window_added_after_it(now: dt.datetime) -> None:
+    """An override for the May 2025 elections, then the Clerk puts the account under review."""
+    grant = Override("o-all", TOWN, WINDOW_START, WINDOW_END, "civic events", anchors=MAY_2025)
+    review = ManualWindow(
+        "mw-review", dt.datetime(2025, 3, 30, tzinfo=UTC), WINDOW_END, "account under review"
+    )
+
+    decision = decide(
+        TOWN, INSIDE, Category.EVENT, _snapshot(overrides=(grant,), manual=(review,)), now=now
+    )
+
+    assert decision.outcome is Outcome.REFER
+    assert _codes(decision) == ["REFER_TO_CLERK"]
+    assert decision.reasons[0].manual_window_ids == ("mw-review",)
+
+
+def test_an_override_still_applies_where_only_its_own_restrictions_are_in_force(
+    now: dt.datetime,
+) -> None:
+    grant = Override("o-all", TOWN, WINDOW_START, WINDOW_END, "civic events", anchors=MAY_2025)
+    later = ManualWindow(
+        "mw-review", dt.datetime(2025, 4, 20, tzinfo=UTC), WINDOW_END, "account under review"
+    )
+
+    decision = decide(
+        TOWN, INSIDE, Category.EVENT, _snapshot(overrides=(grant,), manual=(later,)), now=now
+    )
+
+    assert decision.outcome is Outcome.ALLOW
+    assert decision.reasons[0].override_id == "o-all"
+
+
+def test_an_override_with_no_anchors_lifts_nothing(now: dt.datetime) -> None:
+    grant = Override("o-1", TOWN, WINDOW_START, WINDOW_END, "unanchored")
+
+    decision = decide(TOWN, INSIDE, Category.EVENT, _snapshot(overrides=(grant,)), now=now)
+
+    assert decision.outcome is Outcome.REFER
+
+
+def test_an_override_keeps_working_when_its_window_moves(now: dt.datetime) -> None:
+    """Anchored by election ids: the window's start moving (a notice recorded) changes nothing."""
+    policy = make_policy()
+    anchors = _snapshot(policy).restrictions_overlapping(
+        TOWN, INSIDE, INSIDE + dt.timedelta(days=1)
+    )
+    grant = Override("o-1", TOWN, INSIDE, INSIDE + dt.timedelta(days=1), "fete", anchors=anchors)
+    periods = restricted_periods(
+        [
+            ElectionRecord(parse_election_id("local.cornwall.2025-05-01")),
+            ElectionRecord(parse_election_id("parish.redruth.2025-05-01")),
+        ],
+        rules=policy.period_rules,
+        country=Country.ENGLAND,
+        affects=policy.affects,
+    )
+    moved = build_snapshot(policy, accounts=policy.accounts, periods=periods, overrides=(grant,))
+
+    decision = decide(TOWN, INSIDE, Category.EVENT, moved, now=now)
+
+    assert anchors == MAY_2025
+    assert decision.outcome is Outcome.ALLOW
+
+
+def test_restrictions_overlapping_a_span_name_elections_and_manual_windows() -> None:
+    review = ManualWindow(
+        "mw-review", dt.datetime(2025, 3, 30, tzinfo=UTC), WINDOW_END, "account under review",
+        frozenset({MAYOR}),
+    )  # fmt: skip
+    snapshot = _snapshot(manual=(review,))
+
+    for_town = snapshot.restrictions_overlapping(TOWN, INSIDE, INSIDE + dt.timedelta(hours=1))
+    for_all = snapshot.restrictions_overlapping(None, INSIDE, INSIDE + dt.timedelta(hours=1))
+    before = snapshot.restrictions_overlapping(None, BEFORE, BEFORE + dt.timedelta(hours=1))
+
+    assert for_town == MAY_2025
+    assert for_all == MAY_2025 | {"manual:mw-review"}
+    assert before == frozenset()

@@ -100,6 +100,11 @@ def snapshots(draw: st.DrawFn):  # type: ignore[no-untyped-def]
         manual.append(
             ManualWindow(f"mw{i}", _at(start), _at(start + draw(lengths)), "hand", accounts)
         )
+    drawn_periods = draw(periods())
+    restrictions = sorted(
+        {f"election:{p.election_id}" for p in drawn_periods}
+        | {f"manual:{m.window_id}" for m in manual}
+    )
     overrides = []
     for i in range(draw(st.integers(min_value=0, max_value=4))):
         start = draw(minutes)
@@ -119,12 +124,13 @@ def snapshots(draw: st.DrawFn):  # type: ignore[no-untyped-def]
                 _at(start + draw(st.integers(min_value=1, max_value=60 * 24 * 7))),
                 "override",
                 categories,
+                draw(st.frozensets(st.sampled_from(restrictions))) if restrictions else frozenset(),
             )
         )
     return build_snapshot(
         POLICY,
         accounts=ACCOUNTS,
-        periods=draw(periods()),
+        periods=drawn_periods,
         manual_windows=manual,
         overrides=overrides,
     ), overrides
@@ -183,6 +189,21 @@ def test_no_override_allows_outside_its_own_interval(
         if override.override_id in used:
             assert override.starts_at <= at < override.ends_at
             assert override.account_id in (None, account)
+
+
+@given(snapshots(), accounts, categories, minutes)
+def test_an_override_applies_only_where_everything_in_force_is_one_of_its_anchors(
+    built, account: str, category: Category, minute: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: an override never lifts a restriction it was not granted against."""
+    snapshot, overrides = built
+    at = _at(minute)
+
+    decision = decide(account, at, category, snapshot, now=at)
+
+    used = {r.override_id for r in decision.reasons if r.code == ReasonCode.OVERRIDE_APPLIED}
+    in_force = snapshot.restrictions_overlapping(account, at, at + dt.timedelta(microseconds=1))
+    assert all(in_force <= o.anchors for o in overrides if o.override_id in used)
 
 
 @given(snapshots(), accounts, categories, minutes)

@@ -22,6 +22,7 @@ def _out(row: OverrideRow, now: object, needs_second: bool) -> OverrideOut:
         starts_at=london(row.starts_at),
         ends_at=london(row.ends_at),
         categories=row.categories,
+        anchors=list(row.anchors or ()),
         reason=row.reason,
         granted_by=row.granted_by,
         created_at=london(row.created_at),
