@@ -9,9 +9,10 @@ import json
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -19,9 +20,11 @@ try:  # Typer 0.29 vendors Click; older releases use Click itself
     from typer._click import exceptions as _click_exceptions
 except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from app.api.routes.decisions import decision_json
 from app.calendars import CalendarError, read_election_calendar, read_ics
 from app.config import Settings
 from app.domain import (
@@ -29,13 +32,13 @@ from app.domain import (
     UTC,
     Category,
     Country,
-    Decision,
     ElectionKind,
     ElectionRecord,
     ListedElection,
     Policy,
     PurdahError,
     RestrictedPeriod,
+    Snapshot,
     TimetableEvent,
     UnknownCategory,
     Window,
@@ -43,7 +46,6 @@ from app.domain import (
     check_notice_published,
     compute_timetable,
     decide,
-    merge_windows,
     parse_election_id,
     require_aware,
     restricted_period,
@@ -52,13 +54,15 @@ from app.domain import (
 )
 from app.store import PolicyFileError, load_policy
 from app.store.audit import export_events, verify_organisation
-from app.store.commands import SEED_ACTOR, create_key, revoke_key
+from app.store.commands import SEED_ACTOR, appointed_dies_non, create_key, revoke_key
 from app.store.commands import seed as seed_organisation
 from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine, upgrade
 from app.store.feeds import create_feed_token, ensure_feed_events, revoke_feed_token
 from app.store.imports import import_elections, plan_import
 from app.store.keys import Role
 from app.store.queries import list_keys
+from app.store.snapshots import load_snapshot
+from app.store.tables import ElectionRow, OrganisationRow
 from app.store.unit_of_work import Actor
 
 __all__ = ["app", "main"]
@@ -158,31 +162,63 @@ def timetable(
     ] = None,
     notice_published: Annotated[
         str | None,
-        typer.Option(help="Day the notice of election was actually published, YYYY-MM-DD."),
+        typer.Option(
+            help="Day the notice of election was actually published, YYYY-MM-DD "
+            "(default: the date recorded in the database, if any)."
+        ),
+    ] = None,
+    dies_non: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dies-non",
+            help="A day of public thanksgiving or mourning, YYYY-MM-DD (repeatable), "
+            "beside those recorded in the database.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Show an election's statutory timetable and restricted period."""
-    published = None
-    if notice_published is not None:
-        try:
-            published = dt.date.fromisoformat(notice_published)
-        except ValueError:
-            _fail(f"--notice-published {notice_published!r} is not a date as YYYY-MM-DD")
+    """
+    Show an election's statutory timetable and restricted period.
+
+    For an election in the organisation's scopes the organisation's country applies (no
+    --country needed), and the notice date and days of mourning recorded in the database are
+    used where there are any.
+    """
+    published = _date_option(notice_published, "--notice-published")
+    extra = [
+        (day, "appointed day (--dies-non)")
+        for day in (_date_option(text, "--dies-non") for text in dies_non or ())
+        if day is not None
+    ]
     policy = _policy()
     try:
         ref = parse_election_id(election_id, kind=kind)
-        table = compute_timetable(ref, country=country)
+        if country is None and policy.affects(ref):
+            country = policy.country
+        recorded = _recorded(policy, ref.election_id)
+        extra += recorded.dies_non
+        table = compute_timetable(ref, country=country, extra_dies_non=extra)
         if published is not None:
             check_notice_published(table, published)
-        period = restricted_period(table, policy.period_rules, notice_published=published)
+        notice = published if published is not None else recorded.notice_published
+        period = restricted_period(table, policy.period_rules, notice_published=notice)
     except PurdahError as exc:
         _fail(str(exc))
     if as_json:
+        typer.echo(f"note: {recorded.source}", err=True)
         typer.echo(json.dumps(timetable_summary(table, period), indent=2))
         return
+    notice_line = None
+    if published is not None:
+        notice_line = f"  {'Notice of election: given':<34} {published:%a %d %b %Y}"
+    elif recorded.notice_published is not None:
+        notice_line = (
+            f"  {'Notice of election: recorded':<34} {recorded.notice_published:%a %d %b %Y}"
+            "           (the Clerk's record)"
+        )
     lines = [
         f"{ref.election_id}  ({ref.kind}{', ' + str(table.country) if table.country else ''})",
+        notice_line,
         _event_line("Dissolution of Parliament", table.dissolution),
         _event_line("Notice of election: earliest", table.notice_of_election_earliest),
         _event_line("Notice of election: latest", table.notice_of_election),
@@ -201,7 +237,59 @@ def timetable(
             "  Dies non: " + ", ".join(f"{d.day:%a %d %b} ({d.name})" for d in table.dies_non)
         )
     lines += [f"  Note: {note}" for note in table.notes]
+    lines.append(f"  ({recorded.source})")
     typer.echo("\n".join(line for line in lines if line))
+
+
+def _date_option(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} {text!r} is not a date as YYYY-MM-DD")
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What the database records of one election, and a sentence saying where it came from."""
+
+    source: str
+    notice_published: dt.date | None = None
+    dies_non: tuple[tuple[dt.date, str], ...] = ()
+
+
+def _recorded(policy: Policy, election_id: str) -> _Recorded:
+    """
+    The notice date and days of mourning the Clerk recorded, read from the database where
+    there is one (a missing SQLite file is not created).
+    """
+    url = make_url(_state.settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return _Recorded(f"no database at {url.database}: computed from the law alone")
+    engine = make_engine(_state.settings.database_url)
+    try:
+        check_migrated(engine)
+        with Session(engine) as session:
+            if session.get(OrganisationRow, policy.organisation_id) is None:
+                return _Recorded(
+                    f"{policy.organisation_id} is not in the database: computed from the law alone"
+                )
+            row = session.get(ElectionRow, (policy.organisation_id, election_id))
+            appointed = tuple(appointed_dies_non(session, policy.organisation_id))
+    except (DatabaseNotMigrated, SQLAlchemyError) as exc:
+        return _Recorded(
+            f"database not read ({str(exc).splitlines()[0]}): computed from the law alone"
+        )
+    finally:
+        engine.dispose()
+    stored = "recorded" if row is not None else "not recorded"
+    return _Recorded(
+        f"database read: this election is {stored} for {policy.organisation_id}, "
+        f"with {len(appointed)} appointed dies non",
+        row.notice_published if row is not None else None,
+        appointed,
+    )
 
 
 # --- check and status ---------------------------------------------------------------------
@@ -227,81 +315,83 @@ def _periods(policy: Policy, ids: Sequence[str]) -> tuple[RestrictedPeriod, ...]
     )
 
 
-def _decision_json(decision: Decision) -> dict[str, Any]:
-    return {
-        "decision_id": decision.decision_id,
-        "account_id": decision.account_id,
-        "category": str(decision.category),
-        "at": _iso(decision.at),
-        "allowed": decision.allowed,
-        "outcome": str(decision.outcome),
-        "reasons": [
-            {
-                "code": str(r.code),
-                "effect": str(r.effect),
-                "message": r.message,
-                "clause": r.clause,
-                "rule": r.rule,
-                "window_id": r.window_id,
-                "election_ids": list(r.election_ids),
-                "manual_window_ids": list(r.manual_window_ids),
-                "override_id": r.override_id,
-            }
-            for r in decision.reasons
-        ],
-        "windows": [
-            {
-                "window_id": w.window_id,
-                "starts_at": _iso(w.starts_at),
-                "ends_at": _iso(w.ends_at),
-                "election_ids": list(w.election_ids),
-            }
-            for w in decision.windows
-        ],
-        "valid_until": _iso(decision.valid_until),
-        "data_version": decision.data_version,
-        "evaluated_at": _iso(decision.evaluated_at),
-    }
+OFFLINE_NOTE = (
+    "offline: answered from the shipped calendars and the policy file, not the live database, "
+    "so the Clerk's changes (suspended accounts, manual windows, overrides, recorded notices) "
+    "are not included"
+)
+
+
+def _live_snapshot(policy: Policy) -> Snapshot:
+    """The organisation's snapshot from the live database: what the API decides from."""
+    engine = _migrated_engine()
+    try:
+        with Session(engine) as session:
+            organisation = session.get(OrganisationRow, policy.organisation_id)
+            if organisation is None:
+                _fail(
+                    f"{policy.organisation_id} is not in the database: run `purdah seed` "
+                    "(or pass --offline to answer from the shipped calendars)"
+                )
+            return load_snapshot(session, organisation, policy)
+    except SQLAlchemyError as exc:
+        _fail(f"cannot read the database: {str(exc).splitlines()[0]} (or pass --offline)")
+    finally:
+        engine.dispose()
+
+
+def _offline_snapshot(policy: Policy, elections: Sequence[str]) -> Snapshot:
+    return build_snapshot(policy, accounts=policy.accounts, periods=_periods(policy, elections))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 @app.command()
 def check(
     account: Annotated[str, typer.Argument(help="Account id, e.g. facebook-redruthtowncouncil")],
-    at: Annotated[str, typer.Option(help="Publication time, RFC 3339 with an offset.")],
+    at: Annotated[
+        str | None, typer.Option(help="Publication time, RFC 3339 with an offset; default now.")
+    ] = None,
     category: Annotated[str, typer.Option(help="Category of the post.")] = "general",
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Answer from the shipped calendars and policy file, not the live database.",
+        ),
+    ] = False,
     election: Annotated[
         list[str] | None,
-        typer.Option(help="Election id (repeatable); default: the shipped calendars."),
+        typer.Option(help="With --offline: an election id (repeatable) instead of the calendars."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Decide whether an account may publish a post of a category at a time."""
-    instant = _parse_instant(at, "--at")
+    """Decide whether an account may publish a post of a category at a time, as the API would."""
+    now = dt.datetime.now(UTC)
+    instant = _parse_instant(at, "--at") if at is not None else now
     try:
         chosen = Category(category)
     except ValueError:
         _fail(str(UnknownCategory(category, tuple(c.value for c in Category))))
+    if election and not offline:
+        _fail("--election answers from given elections, not the database: add --offline")
     policy = _policy()
     try:
-        snapshot = build_snapshot(
-            policy, accounts=policy.accounts, periods=_periods(policy, election or [])
-        )
-        result = decide(
-            account,
-            instant,
-            chosen,
-            snapshot,
-            now=dt.datetime.now(UTC),
-            decision_id=str(uuid.uuid4()),
-        )
+        snapshot = _offline_snapshot(policy, election or []) if offline else _live_snapshot(policy)
+        result = decide(account, instant, chosen, snapshot, now=now, decision_id=uuid.uuid4().hex)
     except PurdahError as exc:
         _fail(str(exc))
+    if offline:
+        typer.echo(f"note: {OFFLINE_NOTE}", err=True)
     if as_json:
-        typer.echo(json.dumps(_decision_json(result), indent=2))
+        typer.echo(json.dumps(decision_json(result, {}), indent=2))
         return
     typer.echo(
         f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
-        f"a {chosen} post at {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London"
+        f"{_article(chosen)} {chosen} post at {instant.astimezone(LONDON):%a %d %b %Y %H:%M} "
+        "Europe/London"
     )
     for reason in result.reasons:
         cite = f" [policy {reason.clause}]" if reason.clause else ""
@@ -310,6 +400,8 @@ def check(
         typer.echo(
             f"  This answer holds until {result.valid_until.astimezone(LONDON):%a %d %b %Y %H:%M}."
         )
+    source = "offline (shipped calendars)" if offline else f"data version {result.data_version}"
+    typer.echo(f"  Answered from {source}.")
 
 
 def _describe(windows: Iterable[Window]) -> list[str]:
@@ -321,16 +413,32 @@ def status(
     at: Annotated[
         str | None, typer.Option(help="Instant to report on, RFC 3339; default now.")
     ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Report from the shipped calendars and policy file, not the live database.",
+        ),
+    ] = False,
 ) -> None:
-    """Summarise the policy, and the current and next restricted periods."""
+    """Summarise the policy, the accounts, and the current and next restrictions, as the API sees them."""
     instant = _parse_instant(at, "--at") if at else dt.datetime.now(UTC)
     policy = _policy()
     try:
-        windows = merge_windows(_periods(policy, []))
+        snapshot = _offline_snapshot(policy, []) if offline else _live_snapshot(policy)
     except PurdahError as exc:
         _fail(str(exc))
+    windows = snapshot.windows
     current = [w for w in windows if w.contains(instant)]
     upcoming = [w for w in windows if w.starts_at > instant][:1]
+    accounts = snapshot.accounts.values()
+    not_active = sorted(f"{a.account_id} ({a.status})" for a in accounts if a.status != "active")
+    own = sorted(
+        f"{a.account_id}: {w.describe()}"
+        for a in accounts
+        for w in snapshot.windows_for(a.account_id)
+        if w.contains(instant) and w not in current
+    )
     review = policy.review_due_at()
     out = [
         f"{policy.organisation_name} ({policy.organisation_id}, {policy.country})",
@@ -338,16 +446,24 @@ def status(
         f"  Permitted inside a window: {', '.join(sorted(policy.permitted))}",
         f"  Referred to the Clerk: {', '.join(sorted(policy.referred))}",
         f"  Never permitted: {', '.join(sorted(policy.never_permitted))}",
-        f"  Accounts: {len(policy.accounts)} "
-        f"({sum(a.status == 'active' for a in policy.accounts)} active)",
+        f"  Accounts: {len(snapshot.accounts)} "
+        f"({sum(a.status == 'active' for a in accounts)} active)",
     ]
+    if not_active:
+        out.append(f"  Not active (every post denied): {', '.join(not_active)}")
     if review is not None and instant >= review:
         out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y} (policy 6.1)")
     out.append(f"At {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London:")
-    out.append("  Restricted now:" if current else "  No restriction now.")
+    out.append("  Restricted now:" if current else "  No restriction for every account now.")
     out += _describe(current)
+    if own:
+        out.append("  Restricted now for one account:")
+        out += [f"  - {line}" for line in own]
     out.append("  Next restricted period:" if upcoming else "  No restricted period scheduled.")
     out += _describe(upcoming)
+    out.append(
+        f"({OFFLINE_NOTE})" if offline else f"(live database, data version {snapshot.data_version})"
+    )
     typer.echo("\n".join(out))
 
 

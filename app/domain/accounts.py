@@ -61,6 +61,11 @@ CLAUSES: Mapping[AccountAction, str] = {
 }
 
 
+def _past(action: str) -> str:
+    """The past participle of a move: approved, suspended, reinstated, closed, deactivated."""
+    return action + ("d" if action.endswith("e") else "ed")
+
+
 class IllegalMove(PurdahError):
     """A move the account's status does not allow (closing a closed account)."""
 
@@ -71,7 +76,8 @@ class IllegalMove(PurdahError):
         self.allowed = tuple(str(a) for a in _MOVES[status])
         allowed = ", ".join(self.allowed) or "none: a closed account stays closed"
         msg = (
-            f"account {account_id!r} is {status}: it cannot be {action}d; allowed moves: {allowed}"
+            f"account {account_id!r} is {status}: it cannot be {_past(action)}; "
+            f"allowed moves: {allowed}"
         )
         super().__init__(msg)
 

@@ -1,16 +1,35 @@
 """The purdah command, in process (Typer's runner) and once as the installed console script."""
 
+import datetime as dt
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.domain import UTC
+from app.domain.accounts import AccountAction
+from app.store import load_policy
+from app.store.commands import add_manual_window, move_account
+from app.store.unit_of_work import Actor
+from tests.conftest import ROOT, SEEDED_AT, Keys
+
+POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
+CLERK = Actor("Town Clerk", "clerk")
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The law-only cases see no database (not a developer's ./var/purdah.db); tests of the
+    live answers point PURDAH_DATABASE_URL at a seeded one."""
+    monkeypatch.setenv("PURDAH_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+
 
 TIMETABLE_KEYS = {
     "election_id",
@@ -77,7 +96,7 @@ def test_timetable_table_names_the_rules() -> None:
     ("args", "says"),
     [
         (["timetable", "local.cornwall.2025-13-01"], "not a calendar date"),
-        (["timetable", "local.cornwall.2025-05-01"], "give a country"),
+        (["timetable", "local.leeds.2025-05-01"], "give a country"),
         (
             [
                 "timetable",
@@ -102,7 +121,10 @@ def test_timetable_table_names_the_rules() -> None:
         ),
         (["check", "facebook-redruthtowncouncil", "--at", "2025-04-01T09:00:00"], "no UTC offset"),
         (["check", "facebook-redruthtowncouncil", "--at", "next tuesday"], "RFC 3339"),
-        (["check", "no-such-account", "--at", "2025-04-01T09:00:00+01:00"], "unknown account"),
+        (
+            ["check", "no-such-account", "--at", "2025-04-01T09:00:00+01:00", "--offline"],
+            "unknown account",
+        ),
         (
             [
                 "check",
@@ -141,7 +163,15 @@ def test_bad_input_exits_2_with_one_line(args: list[str], says: str) -> None:
 
 def test_check_denies_a_general_post_in_the_2025_window() -> None:
     result = runner.invoke(
-        app, ["check", "facebook-redruthtowncouncil", "--at", "2025-04-01T09:00:00+01:00", "--json"]
+        app,
+        [
+            "check",
+            "facebook-redruthtowncouncil",
+            "--at",
+            "2025-04-01T09:00:00+01:00",
+            "--json",
+            "--offline",
+        ],
     )
 
     body = json.loads(result.stdout)
@@ -161,6 +191,7 @@ def test_check_against_given_elections_only() -> None:
             "--election",
             "parl.2024-07-04",
             "--json",
+            "--offline",
         ],
     )
 
@@ -168,7 +199,7 @@ def test_check_against_given_elections_only() -> None:
 
 
 def test_status_reports_the_policy_review_as_overdue() -> None:
-    result = runner.invoke(app, ["status", "--at", "2026-11-24T12:00:00Z"])
+    result = runner.invoke(app, ["status", "--at", "2026-11-24T12:00:00Z", "--offline"])
 
     assert result.exit_code == 0
     assert "Policy review OVERDUE" in result.stdout
@@ -215,3 +246,102 @@ def test_usage_errors_from_the_console_script_are_one_line(args: list[str], says
     assert completed.returncode == 2
     assert says in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
+
+
+# --- the command line answers from the live database (issue 13, item 9) ---
+
+LIVE_AT = "2026-12-10T10:00:00+00:00"  # outside every shipped window
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch, database_url: str, seeded: Keys) -> Keys:
+    """The CLI pointed at a database seeded as `make run` seeds it."""
+    monkeypatch.setenv("PURDAH_DATABASE_URL", database_url)
+    return seeded
+
+
+def test_check_answers_from_the_database_after_the_clerk_suspends_an_account(
+    live: Keys, engine: Engine
+) -> None:
+    move_account(
+        engine, POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
+        reason="breach of policy 3.1", now=SEEDED_AT,
+    )  # fmt: skip
+
+    result = runner.invoke(app, ["check", "facebook-redruthtowncouncil", "--at", LIVE_AT, "--json"])
+
+    body = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert body["outcome"] == "deny"
+    assert body["reasons"][0]["code"] == "ACCOUNT_SUSPENDED"
+
+
+def test_offline_answers_from_the_shipped_files_and_says_so(live: Keys, engine: Engine) -> None:
+    move_account(
+        engine, POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
+        reason="breach of policy 3.1", now=SEEDED_AT,
+    )  # fmt: skip
+
+    result = runner.invoke(
+        app, ["check", "facebook-redruthtowncouncil", "--at", LIVE_AT, "--json", "--offline"]
+    )
+
+    assert json.loads(result.stdout)["outcome"] == "allow"
+    assert "offline" in result.stderr
+    assert "not the live database" in result.stderr
+
+
+def test_status_reports_a_window_the_clerk_added(live: Keys, engine: Engine) -> None:
+    add_manual_window(
+        engine, POLICY, CLERK, starts_at=dt.datetime(2026, 12, 9, tzinfo=UTC),
+        ends_at=dt.datetime(2026, 12, 12, tzinfo=UTC), reason="all accounts under review",
+        account_ids=None, now=SEEDED_AT,
+    )  # fmt: skip
+
+    result = runner.invoke(app, ["status", "--at", LIVE_AT])
+
+    assert result.exit_code == 0, result.stderr
+    assert "Restricted now:" in result.stdout
+    assert "all accounts under review" in result.stdout
+    assert "live database" in result.stdout
+
+
+def test_check_at_defaults_to_now(live: Keys) -> None:
+    result = runner.invoke(app, ["check", "facebook-redruthtowncouncil", "--json"])
+
+    body = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert body["at"] == body["evaluated_at"]
+
+
+def test_check_speaks_of_an_event_post(live: Keys) -> None:
+    result = runner.invoke(
+        app, ["check", "facebook-redruthtowncouncil", "--at", LIVE_AT, "--category", "event"]
+    )
+
+    assert "may publish an event post" in result.stdout
+
+
+def test_timetable_takes_the_organisations_country_and_its_recorded_notice(live: Keys) -> None:
+    """The seed records Cornwall's notice of 14 March 2025 (shipped calendar, Cornwall Council)."""
+    result = runner.invoke(app, ["timetable", "local.cornwall.2025-05-01", "--json"])
+
+    body = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert body["country"] == "england"
+    assert body["restricted_period"]["starts_at"] == "2025-03-14T00:00:00+00:00"
+    assert "database read" in result.stderr
+
+
+def test_timetable_counts_a_day_of_mourning_given_on_the_command_line() -> None:
+    """
+    Derived from the rule, not a published timetable: a dies non on Thursday 27 March 2025,
+    after the latest notice day of 25 March, moves that day back to Monday 24 March.
+    """
+    result = runner.invoke(
+        app, ["timetable", "local.cornwall.2025-05-01", "--dies-non", "2025-03-27", "--json"]
+    )
+
+    body = json.loads(result.stdout)
+    assert body["notice_of_election_deadline"] == "2025-03-24"
+    assert {"date": "2025-03-27", "name": "appointed day (--dies-non)"} in body["dies_non"]
