@@ -188,6 +188,10 @@ def timetable(
         _event_line("Information statement", table.information_statement),
         _event_line("Close of nominations", table.close_of_nominations),
         _event_line("Statement of persons nominated", table.sopn_publish),
+        _event_line(
+            "  latest, if objections",
+            table.sopn_publish_latest if table.sopn_publish_latest != table.sopn_publish else None,
+        ),
         _event_line("Registration deadline", table.registration_deadline),
         _event_line("Postal vote application deadline", table.postal_vote_deadline),
         _event_line("Voter Authority Certificate", table.vac_deadline),

@@ -28,8 +28,10 @@ from app.domain.elections import (
     parse_election_id,
 )
 from app.domain.errors import (
+    ContradictoryElection,
     CountryRequired,
     InvalidElectionId,
+    KindRequired,
     NaiveDatetime,
     PurdahError,
     UnknownAccount,
@@ -60,6 +62,7 @@ __all__ = [
     "AccountStatus",
     "Category",
     "Clause",
+    "ContradictoryElection",
     "Country",
     "CountryRequired",
     "Decision",
@@ -72,6 +75,7 @@ __all__ = [
     "ElectionRef",
     "GeneralElectionStart",
     "InvalidElectionId",
+    "KindRequired",
     "ListedElection",
     "ManualWindow",
     "NaiveDatetime",

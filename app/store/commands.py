@@ -301,16 +301,7 @@ def add_election(
             not affect the organisation.
         AlreadyExists: the organisation has it already.
     """
-    inferred = parse_election_id(election_id)
-    if (
-        kind is not None
-        and kind is not inferred.kind
-        and not inferred.election_id.startswith("ref.")
-    ):
-        raise InvalidChange(
-            field="kind",
-            problem=f"{election_id} is a {inferred.kind} election; only a referendum's kind can be given",
-        )
+    # a kind only refines the id (a local referendum's); a contradiction is refused there
     ref = parse_election_id(election_id, kind=kind)
     if poll_date is not None and poll_date != ref.poll_date:
         raise InvalidChange(
