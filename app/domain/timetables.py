@@ -17,7 +17,7 @@ and a cited rule (README, "Differences from uk-election-timetables"):
 * it has no days of public thanksgiving or mourning and no earliest notice in Scotland;
 * Greater London Authority nominations close on its 22nd working day; the rule is the 24th;
 * it applies today's rules to every date; polls held under earlier timetables are refused
-  here (`_check_rules_in_force`).
+  here (`poll_rules.check_rules_in_force`).
 
 The statement of persons nominated is modelled the same way for every kind: `sopn_publish`
 is when it is published if there are no objections, `sopn_publish_latest` the latest the
@@ -34,8 +34,9 @@ from uk_election_timetables import calendars as _tt_calendars  # type: ignore[im
 from uk_election_timetables import date as _tt_date
 from uk_election_timetables import elections as _tt_elections
 
-from app.domain.elections import Country, ElectionKind, ElectionRef, country_named_by
-from app.domain.errors import ContradictoryElection, CountryRequired, UnsupportedElection
+from app.domain.elections import Country, ElectionKind, ElectionRef
+from app.domain.errors import UnsupportedElection
+from app.domain.poll_rules import check_rules_in_force, poll_day_notes, resolve_country
 from app.domain.working_days import DiesNon, DiesNonSource, collect_dies_non
 
 __all__ = ["Timetable", "TimetableEvent", "compute_timetable", "working_days_before"]
@@ -263,132 +264,6 @@ def _bound(cls: type, calendar: _DiesNonCalendar) -> type:
 # --- the timetable ------------------------------------------------------------------------
 
 
-_HELD_IN: Mapping[ElectionKind, tuple[Country, ...]] = {
-    # first entry: the country assumed when none is given
-    ElectionKind.PCC: (Country.ENGLAND, Country.WALES),
-    ElectionKind.MAYOR: (Country.ENGLAND, Country.WALES),
-    ElectionKind.GLA: (Country.ENGLAND,),
-    ElectionKind.SP: (Country.SCOTLAND,),
-    ElectionKind.SENEDD: (Country.WALES,),
-    ElectionKind.NIA: (Country.NORTHERN_IRELAND,),
-    ElectionKind.NEIGHBOURHOOD_REFERENDUM: (Country.ENGLAND,),
-}
-_COUNTRY_REQUIRED: Mapping[ElectionKind, tuple[Country, ...]] = {
-    ElectionKind.PRINCIPAL: tuple(Country),
-    ElectionKind.PARL_BY: tuple(Country),
-    ElectionKind.PARISH: (Country.ENGLAND, Country.WALES),
-}
-
-
-def _resolve_country(
-    ref: ElectionRef, country: Country | None, default_country: Country | None
-) -> Country | None:
-    """
-    The part of the UK whose rules and holidays apply.
-
-    A poll the id or its kind places in one part (`ref.wales.`, a Scottish Parliament poll)
-    is held there: a `country` given for it that names another part contradicts it and is
-    refused, while the organisation's `default_country` is simply not used. General
-    elections and UK referendums keep the country for display but count every part's
-    holidays (see `_dies_non_for`).
-
-    Raises:
-        ContradictoryElection: `country` contradicts the id or the kind.
-        CountryRequired: the kind's rules differ by country and none was given.
-        UnsupportedElection: the kind is not held in the organisation's country.
-    """
-    named = country_named_by(ref)
-    held_in = (named,) if named is not None else _HELD_IN.get(ref.kind)
-    if held_in is not None:
-        if country is not None and country not in held_in:
-            where = " or ".join(c.value for c in held_in)
-            msg = f"{ref.kind} poll {ref.election_id} is held in {where}, not in {country}"
-            raise ContradictoryElection(ref.election_id, "country", msg)
-        chosen = country or default_country
-        if chosen in held_in:
-            return chosen
-        if ref.kind is ElectionKind.NEIGHBOURHOOD_REFERENDUM and chosen is not None:
-            raise UnsupportedElection(
-                ref.election_id, "neighbourhood planning referendums are held only in England"
-            )
-        return held_in[0]
-    chosen = country or default_country
-    required = _COUNTRY_REQUIRED.get(ref.kind)
-    if required is None:
-        return chosen
-    if chosen is None:
-        raise CountryRequired(ref.election_id)
-    if chosen not in required:
-        raise UnsupportedElection(
-            ref.election_id,
-            f"{ref.kind} elections are not held in {chosen} "
-            f"(only in {', '.join(c.value for c in required)})",
-        )
-    return chosen
-
-
-# The current timetables apply to polls from these days; earlier polls are refused rather
-# than timed with today's rules and cited with today's law.
-_PARL_25_DAYS_FROM = dt.date(2014, 4, 6)
-_LOCAL_2014_AFTER = dt.date(2014, 5, 21)
-
-
-def _check_rules_in_force(
-    ref: ElectionRef, country: Country | None, dies_non: list[dt.date]
-) -> None:
-    """
-    Refuse a poll held before the rules this module encodes.
-
-    Sources: Electoral Registration and Administration Act 2013, s. 14 (in force 6 April
-    2014: the 25-working-day UK Parliament timetable, dissolution on the 25th working day
-    before the poll, by-elections polled 17 to 19 days after nominations close; first general
-    election under it 7 May 2015); Local Elections (Principal Areas) (England and Wales)
-    (Amendment) Rules 2014 (SI 2014/494), r. 1(2), and the parishes and communities rules of
-    the same date (SI 2014/492): no effect for a poll on or before 21 May 2014 (4pm
-    nominations on the 19th day, statement by 4pm on the 18th).
-
-    Raises:
-        UnsupportedElection: naming the rules and the first day they govern.
-    """
-    if ref.kind in (ElectionKind.PARL_GENERAL, ElectionKind.PARL_BY):
-        if working_days_before(ref.poll_date, 25, dies_non) < _PARL_25_DAYS_FROM:
-            msg = (
-                "timetables before the 25-working-day UK Parliament timetable are not "
-                "supported: Electoral Registration and Administration Act 2013, s. 14, in "
-                f"force {_PARL_25_DAYS_FROM:%d %B %Y}, governs polls whose timetable starts "
-                "on or after that day; set this poll's restricted period by hand"
-            )
-            raise UnsupportedElection(ref.election_id, msg)
-        return
-    local = ref.kind is ElectionKind.PARISH or (
-        ref.kind is ElectionKind.PRINCIPAL and ref.organisation != "city-of-london"
-    )
-    in_ew = country in (Country.ENGLAND, Country.WALES)
-    if local and in_ew and ref.poll_date <= _LOCAL_2014_AFTER:
-        msg = (
-            "timetables before the 2014 local election rules are not supported: SI 2014/494 "
-            f"and SI 2014/492 govern polls after {_LOCAL_2014_AFTER:%d %B %Y}; set this "
-            "poll's restricted period by hand"
-        )
-        raise UnsupportedElection(ref.election_id, msg)
-
-
-def _poll_day_notes(ref: ElectionRef, dies_non: Mapping[dt.date, DiesNon]) -> tuple[str, ...]:
-    """A warning when polling day is itself a day the law disregards: the id is likely wrong."""
-    day = ref.poll_date
-    entry = dies_non.get(day)
-    if entry is not None:
-        what = entry.name
-    elif day.weekday() >= 5:
-        what = day.strftime("%A")
-    else:
-        return ()
-    return (
-        f"warning: polling day {day:%a %d %b %Y} is {what}, a day disregarded in election "
-        "timetables (dies non); check the date in the election id",
-    )
-
-
 def compute_timetable(
     ref: ElectionRef,
     *,
@@ -416,10 +291,17 @@ def compute_timetable(
     """
     if ref.kind in _UNSUPPORTED:
         raise UnsupportedElection(ref.election_id, f"{ref.kind} polls are not supported")
-    resolved = _resolve_country(ref, country, default_country)
+    resolved = resolve_country(ref, country, default_country)
     appointed = tuple(extra_dies_non)
     dies_non = _dies_non_for(ref.kind, resolved, ref.poll_date, appointed)
-    _check_rules_in_force(ref, resolved, sorted(dies_non))
+    parl = ref.kind in (ElectionKind.PARL_GENERAL, ElectionKind.PARL_BY)
+    check_rules_in_force(
+        ref,
+        resolved,
+        parl_timetable_starts=working_days_before(ref.poll_date, 25, sorted(dies_non))
+        if parl
+        else None,
+    )
     # The package adds Easter Monday itself, and only to the Scottish notice, nominations and
     # statement; voter deadlines (registration, postal, VAC) count it as a working day.
     easter = {
@@ -435,7 +317,7 @@ def compute_timetable(
         entry for day, entry in sorted(dies_non.items()) if first <= day <= ref.poll_date
     )
     return replace(
-        timetable, dies_non=inside, notes=timetable.notes + _poll_day_notes(ref, dies_non)
+        timetable, dies_non=inside, notes=timetable.notes + poll_day_notes(ref, dies_non)
     )
 
 
