@@ -193,11 +193,14 @@ def timetable(
     policy = _policy()
     try:
         ref = parse_election_id(election_id, kind=kind)
-        if country is None and policy.affects(ref):
-            country = policy.country
         recorded = _recorded(policy, ref.election_id)
         extra += recorded.dies_non
-        table = compute_timetable(ref, country=country, extra_dies_non=extra)
+        table = compute_timetable(
+            ref,
+            country=country,
+            default_country=policy.country if policy.affects(ref) else None,
+            extra_dies_non=extra,
+        )
         if published is not None:
             check_notice_published(table, published)
         notice = published if published is not None else recorded.notice_published
@@ -225,6 +228,10 @@ def timetable(
         _event_line("Information statement", table.information_statement),
         _event_line("Close of nominations", table.close_of_nominations),
         _event_line("Statement of persons nominated", table.sopn_publish),
+        _event_line(
+            "  latest, if objections",
+            table.sopn_publish_latest if table.sopn_publish_latest != table.sopn_publish else None,
+        ),
         _event_line("Registration deadline", table.registration_deadline),
         _event_line("Postal vote application deadline", table.postal_vote_deadline),
         _event_line("Voter Authority Certificate", table.vac_deadline),

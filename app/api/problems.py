@@ -21,9 +21,11 @@ from app.calendars import CalendarError, TooLarge
 from app.calendars.fetch import SourceUnavailable
 from app.calendars.recurrence import RecurrenceError
 from app.domain import (
+    ContradictoryElection,
     CountryRequired,
     InvalidElectionId,
     InvalidNoticeDate,
+    KindRequired,
     NaiveDatetime,
     PurdahError,
     UnknownAccount,
@@ -153,6 +155,10 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
         422, "invalid-notice-date", "The notice date is outside the days the law allows"
     ),
     CountryRequired: ProblemType(422, "country-required", "A country is required"),
+    ContradictoryElection: ProblemType(
+        422, "contradictory-election", "The kind or country contradicts the election id"
+    ),
+    KindRequired: ProblemType(422, "kind-required", "The election's kind is required"),
     UnknownCategory: ProblemType(422, "unknown-category", "Unknown category"),
     InvalidChange: ProblemType(422, "invalid-change", "The change is not allowed"),
     UnknownAccount: ProblemType(404, "unknown-account", "Unknown account"),

@@ -256,6 +256,7 @@ class TimetableOut(_Out):
     notice_of_election_earliest: dt.date | None
     close_of_nominations: dt.date | None
     sopn_publish_deadline: dt.date | None
+    sopn_publish_latest: dt.date | None
     estimated: bool
     notes: list[str]
     dies_non: list[dict[str, str]]

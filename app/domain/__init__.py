@@ -29,9 +29,11 @@ from app.domain.elections import (
     parse_election_id,
 )
 from app.domain.errors import (
+    ContradictoryElection,
     CountryRequired,
     InvalidElectionId,
     InvalidNoticeDate,
+    KindRequired,
     NaiveDatetime,
     PurdahError,
     UnknownAccount,
@@ -65,6 +67,7 @@ __all__ = [
     "AccountStatus",
     "Category",
     "Clause",
+    "ContradictoryElection",
     "Country",
     "CountryRequired",
     "Decision",
@@ -78,6 +81,7 @@ __all__ = [
     "GeneralElectionStart",
     "InvalidElectionId",
     "InvalidNoticeDate",
+    "KindRequired",
     "ListedElection",
     "ManualWindow",
     "NoticeWindow",

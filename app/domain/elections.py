@@ -8,12 +8,18 @@ Democracy Club does not list, use our own `parish.<council>[.<ward>][.by].<date>
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from uk_election_ids.election_ids import IdBuilder  # type: ignore[import-untyped]
 
-from app.domain.errors import InvalidElectionId, UnsupportedElection
+from app.domain.errors import (
+    ContradictoryElection,
+    InvalidElectionId,
+    KindRequired,
+    UnsupportedElection,
+)
 
 __all__ = [
     "Country",
@@ -21,6 +27,7 @@ __all__ = [
     "ElectionRef",
     "ElectionStatus",
     "ListedElection",
+    "country_named_by",
     "election_group_id",
     "election_title",
     "parse_election_id",
@@ -37,7 +44,15 @@ class Country(StrEnum):
 
 
 class ElectionKind(StrEnum):
-    """Kinds of poll, each with its own timetable rules. The names are part of the API."""
+    """
+    Kinds of poll, each with its own timetable rules. The names are part of the API.
+
+    `national-referendum` is a referendum under Part VII of the Political Parties, Elections
+    and Referendums Act 2000 (s. 101: throughout the United Kingdom, one or more of its four
+    parts, or a region of England), whose restrictions on publicity (s. 125) run for the 28
+    days ending with the poll. The last three kinds are local referendums this service does
+    not time: naming one is refused with the reason (see `parse_election_id`).
+    """
 
     PARISH = "parish"
     PRINCIPAL = "principal"
@@ -51,6 +66,60 @@ class ElectionKind(StrEnum):
     NIA = "nia"
     NATIONAL_REFERENDUM = "national-referendum"
     NEIGHBOURHOOD_REFERENDUM = "neighbourhood-referendum"
+    BUSINESS_NEIGHBOURHOOD_REFERENDUM = "business-neighbourhood-referendum"
+    COUNCIL_TAX_REFERENDUM = "council-tax-referendum"
+    GOVERNANCE_REFERENDUM = "governance-referendum"
+
+
+# Local referendums with rules of their own, which nothing here computes: each is refused by
+# name, so that a Clerk sets its restricted period by hand rather than get another kind's.
+UNSUPPORTED_REFERENDUMS: Mapping[ElectionKind, str] = {
+    ElectionKind.BUSINESS_NEIGHBOURHOOD_REFERENDUM: (
+        "business neighbourhood planning referendums (Neighbourhood Planning (Referendums) "
+        "Regulations 2012, SI 2012/2031, Part 3: a second poll of non-domestic ratepayers)"
+    ),
+    ElectionKind.COUNCIL_TAX_REFERENDUM: (
+        "council tax referendums (Local Government Finance Act 1992, Part 1 Chapter 4ZA; "
+        "Local Authorities (Conduct of Referendums) (Council Tax Increases) (England) "
+        "Regulations 2012, SI 2012/444)"
+    ),
+    ElectionKind.GOVERNANCE_REFERENDUM: (
+        "governance and mayoral referendums (Local Government Act 2000, Part 1A; "
+        "Local Authorities (Conduct of Referendums) (England) Regulations 2012, SI 2012/323)"
+    ),
+}
+_UNSUPPORTED_ADVICE = "are not supported: add their restricted period as a manual window"
+
+# Where a referendum under PPERA 2000 Part VII may be held besides the whole UK (s. 101(2)):
+# one of the four parts of the UK, or a region of England listed in Schedule 1 to the
+# Regional Development Agencies Act 1998 (Democracy Club's slugs, with common spellings).
+PPERA_AREAS: Mapping[str, Country] = {
+    "england": Country.ENGLAND,
+    "wales": Country.WALES,
+    "scotland": Country.SCOTLAND,
+    "northern-ireland": Country.NORTHERN_IRELAND,
+    "north-east": Country.ENGLAND,
+    "north-west": Country.ENGLAND,
+    "yorkshire-and-the-humber": Country.ENGLAND,
+    "yorkshire-and-humber": Country.ENGLAND,
+    "east-midlands": Country.ENGLAND,
+    "west-midlands": Country.ENGLAND,
+    "eastern": Country.ENGLAND,
+    "east-of-england": Country.ENGLAND,
+    "london": Country.ENGLAND,
+    "south-east": Country.ENGLAND,
+    "south-west": Country.ENGLAND,
+}
+# Police and crime commissioners exist only in England and Wales (Police Reform and Social
+# Responsibility Act 2011, Part 1): these police areas are in Wales.
+_WELSH_POLICE_AREAS = frozenset({"dyfed-powys", "gwent", "north-wales", "south-wales"})
+_NO_PCC = {
+    "police-scotland": Country.SCOTLAND,
+    "scotland": Country.SCOTLAND,
+    "psni": Country.NORTHERN_IRELAND,
+    "police-service-of-northern-ireland": Country.NORTHERN_IRELAND,
+    "northern-ireland": Country.NORTHERN_IRELAND,
+}
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -112,16 +181,37 @@ def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> 
     """
     Parse an election id and infer its kind.
 
+    The id's election type decides the kind; an explicit `kind` (CLI `--kind`, API `?kind=`)
+    is accepted only where it refines the id, never where it contradicts it:
+
+    * `local.` is `principal`, `parish.` is `parish`, `pcc.` is `pcc`, `gla.` is `gla`,
+      `sp.` is `sp`, `senedd.` and `naw.` are `senedd`, `nia.` is `nia`; `mayor.` is `mayor`,
+      except `mayor.london.`, which is the Greater London Authority election (`gla`; `mayor`
+      given for it is accepted and reported as `gla`);
+    * `parl.` is `parl-general`, and `parl.<constituency>.by.` is `parl-by`; `parl-by` may be
+      given for a constituency ballot whose id lacks `.by.`;
+    * `ref.<date>` (the whole UK) and `ref.<area>.<date>`, where the area is one of the four
+      parts of the UK or a region of England (`PPERA_AREAS`), are referendums under PPERA
+      2000 Part VII: `national-referendum`;
+    * `ref.<organisation>.<date>` for any other organisation is a local referendum, whose
+      kind the id does not say (a neighbourhood planning referendum, or a council tax or
+      governance one, each with its own rules): it needs an explicit kind, and only
+      `neighbourhood-referendum` is computed; the kinds in `UNSUPPORTED_REFERENDUMS` are
+      refused by name.
+
     Args:
         election_id: `parl.2024-07-04`, `local.cornwall.2025-05-01`,
             `parl.camborne-and-redruth.by.2026-03-05`, `parish.redruth.2029-05-03`, ...
-        kind: the kind, where the caller knows better than the id (a local referendum
-            that is not a neighbourhood planning one, say).
+        kind: the kind, where the id does not say it (a local referendum).
 
     Raises:
         InvalidElectionId: the id is malformed.
         UnsupportedElection: the id is well formed but names a poll we do not time
-            (European Parliament, which the UK no longer elects).
+            (European Parliament, which the UK no longer elects; a PCC in Scotland or
+            Northern Ireland, which have none; a council tax, governance or business
+            neighbourhood referendum).
+        ContradictoryElection: the kind contradicts the id.
+        KindRequired: a local referendum's id with no kind.
     """
     if not isinstance(election_id, str) or not election_id:
         raise InvalidElectionId(str(election_id), "it is empty")
@@ -137,18 +227,84 @@ def parse_election_id(election_id: str, *, kind: ElectionKind | None = None) -> 
     poll_date = _parse_poll_date(election_id, parts[-1])
     if parts[0] == "parish":
         ref = _parse_parish(election_id, parts, poll_date)
+        inferred: ElectionKind | None = ElectionKind.PARISH
     else:
-        ref = _parse_democracy_club(election_id, poll_date)
-    if kind is not None and kind is not ref.kind:
-        return ElectionRef(
-            election_id=ref.election_id,
-            kind=kind,
-            poll_date=ref.poll_date,
-            organisation=ref.organisation,
-            division=ref.division,
-            is_by_election=ref.is_by_election or kind is ElectionKind.PARL_BY,
+        ref, inferred = _parse_democracy_club(election_id, poll_date)
+    if kind is None:
+        if inferred is None:
+            raise KindRequired(election_id, _local_referendum_advice())
+        return ref if inferred is ref.kind else _with_kind(ref, inferred)
+    chosen = _refine(ref, parts[0], inferred, kind)
+    return ref if chosen is ref.kind else _with_kind(ref, chosen)
+
+
+def _with_kind(ref: ElectionRef, kind: ElectionKind) -> ElectionRef:
+    return ElectionRef(
+        election_id=ref.election_id,
+        kind=kind,
+        poll_date=ref.poll_date,
+        organisation=ref.organisation,
+        division=ref.division,
+        is_by_election=ref.is_by_election or kind is ElectionKind.PARL_BY,
+    )
+
+
+def _local_referendum_advice() -> str:
+    unsupported = "; ".join(UNSUPPORTED_REFERENDUMS.values())
+    return (
+        "a local referendum's id does not say which kind it is; give kind "
+        f"{ElectionKind.NEIGHBOURHOOD_REFERENDUM} for a neighbourhood planning referendum "
+        f"(the only local referendum timed here); {unsupported} {_UNSUPPORTED_ADVICE}"
+    )
+
+
+def _refine(
+    ref: ElectionRef, election_type: str, inferred: ElectionKind | None, kind: ElectionKind
+) -> ElectionKind:
+    """The kind to use when the caller gives one: the id's own, or one that refines it."""
+    if inferred is None:  # a local referendum: the caller says which
+        if kind in UNSUPPORTED_REFERENDUMS:
+            msg = f"{UNSUPPORTED_REFERENDUMS[kind]} {_UNSUPPORTED_ADVICE}"
+            raise UnsupportedElection(ref.election_id, msg)
+        if kind is ElectionKind.NEIGHBOURHOOD_REFERENDUM:
+            return kind
+        msg = (
+            f"{ref.election_id} is a local referendum (its organisation {ref.organisation!r} is "
+            f"not a part of the UK or a region of England, where a PPERA referendum is held), "
+            f"not a {kind} poll; {_local_referendum_advice()}"
         )
-    return ref
+        raise ContradictoryElection(ref.election_id, "kind", msg)
+    if kind is inferred:
+        return kind
+    if inferred is ElectionKind.GLA and kind is ElectionKind.MAYOR and election_type == "mayor":
+        return ElectionKind.GLA  # the Mayor of London is elected under the GLA rules
+    if (
+        inferred is ElectionKind.PARL_GENERAL
+        and kind is ElectionKind.PARL_BY
+        and ref.division is not None
+    ):
+        return kind  # one constituency's ballot, named without `.by.`
+    msg = (
+        f"an id of type {election_type!r} is a {inferred} election, not {kind}; "
+        "a kind is accepted only where the id does not say it (a local referendum)"
+    )
+    raise ContradictoryElection(ref.election_id, "kind", msg)
+
+
+def country_named_by(ref: ElectionRef) -> Country | None:
+    """
+    The part of the UK the id itself places the poll in, if it names one: a PPERA
+    referendum in one part or an English region (`ref.wales.`, `ref.north-east.`), a Welsh
+    police area (`pcc.gwent.`), the Greater London Authority (`mayor.london.`, `gla.`).
+    Kinds held in one part only (Scottish Parliament, ...) are placed by their kind.
+    """
+    if ref.kind is ElectionKind.NATIONAL_REFERENDUM and ref.organisation is not None:
+        return PPERA_AREAS.get(ref.organisation)
+    if ref.kind is ElectionKind.PCC and ref.organisation in _WELSH_POLICE_AREAS:
+        return Country.WALES
+    if ref.kind is ElectionKind.GLA:
+        return Country.ENGLAND
+    return None
 
 
 def _parse_poll_date(election_id: str, text: str) -> dt.date:
@@ -189,7 +345,10 @@ def _parse_parish(election_id: str, parts: list[str], poll_date: dt.date) -> Ele
     )
 
 
-def _parse_democracy_club(election_id: str, poll_date: dt.date) -> ElectionRef:
+def _parse_democracy_club(
+    election_id: str, poll_date: dt.date
+) -> tuple[ElectionRef, ElectionKind | None]:
+    """The ref (a local referendum provisionally as neighbourhood) and the kind the id says."""
     try:
         builder = IdBuilder.from_id(election_id)
     except (ValueError, TypeError) as exc:
@@ -199,19 +358,29 @@ def _parse_democracy_club(election_id: str, poll_date: dt.date) -> ElectionRef:
     division: str | None = builder.division
     is_by = builder.contest_type == "by"
     kind = _infer_kind(election_id, election_type, organisation=organisation, is_by=is_by)
-    return ElectionRef(
+    if election_type == "pcc" and organisation in _NO_PCC:
+        msg = (
+            f"there are no police and crime commissioners in {_NO_PCC[organisation]} "
+            "(Police Reform and Social Responsibility Act 2011: England and Wales only)"
+        )
+        raise UnsupportedElection(election_id, msg)
+    ref = ElectionRef(
         election_id=election_id,
-        kind=kind,
+        kind=kind or ElectionKind.NEIGHBOURHOOD_REFERENDUM,
         poll_date=poll_date,
         organisation=organisation,
         division=division,
         is_by_election=is_by,
     )
+    return ref, kind
 
 
 def _infer_kind(
     election_id: str, election_type: str, *, organisation: str | None, is_by: bool
-) -> ElectionKind:
+) -> ElectionKind | None:
+    """The kind the id says, or None for a local referendum (the id does not say which)."""
+    if election_type == "mayor" and organisation == "london":
+        return ElectionKind.GLA
     simple = {
         "local": ElectionKind.PRINCIPAL,
         "pcc": ElectionKind.PCC,
@@ -227,11 +396,9 @@ def _infer_kind(
     if election_type == "parl":
         return ElectionKind.PARL_BY if is_by else ElectionKind.PARL_GENERAL
     if election_type == "ref":
-        return (
-            ElectionKind.NEIGHBOURHOOD_REFERENDUM
-            if organisation
-            else ElectionKind.NATIONAL_REFERENDUM
-        )
+        if organisation is None or organisation in PPERA_AREAS:
+            return ElectionKind.NATIONAL_REFERENDUM
+        return None
     raise UnsupportedElection(
         election_id,
         f"election type {election_type!r} has no timetable here "
@@ -307,10 +474,16 @@ def election_title(ref: ElectionRef, *, parish_council: str | None = None) -> st
         case ElectionKind.NIA:
             return "Northern Ireland Assembly"
         case ElectionKind.NATIONAL_REFERENDUM:
-            return "national referendum"
+            return f"referendum in {org}" if org else "national referendum"
         case ElectionKind.NEIGHBOURHOOD_REFERENDUM:
             return (
                 f"{org} neighbourhood planning referendum"
                 if org
                 else "neighbourhood planning referendum"
             )
+        case (
+            ElectionKind.BUSINESS_NEIGHBOURHOOD_REFERENDUM
+            | ElectionKind.COUNCIL_TAX_REFERENDUM
+            | ElectionKind.GOVERNANCE_REFERENDUM
+        ):
+            return f"{org} {ref.kind.replace('-', ' ')}" if org else ref.kind.replace("-", " ")

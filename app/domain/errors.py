@@ -5,9 +5,11 @@ The API maps each class to one problem+json type; the CLI prints the message and
 """
 
 __all__ = [
+    "ContradictoryElection",
     "CountryRequired",
     "InvalidElectionId",
     "InvalidNoticeDate",
+    "KindRequired",
     "NaiveDatetime",
     "PurdahError",
     "UnknownAccount",
@@ -88,6 +90,31 @@ class CountryRequired(PurdahError):
             f"election {election_id!r} is held under different rules in each part of the UK: "
             "give a country (england, wales, scotland, northern-ireland)"
         )
+        super().__init__(msg)
+
+
+class ContradictoryElection(PurdahError):
+    """
+    Inputs that name two different polls: a kind that contradicts the id's election type
+    (`local.cornwall.2025-05-01` given kind `sp`), or a country that contradicts the id or
+    the kind (a Scottish Parliament poll in England). Neither is obeyed: the caller fixes one.
+    """
+
+    def __init__(self, election_id: str, field: str, problem: str) -> None:
+        self.election_id = election_id
+        self.field = field
+        self.problem = problem
+        msg = f"contradictory {field} for election {election_id!r}: {problem}"
+        super().__init__(msg)
+
+
+class KindRequired(PurdahError):
+    """The id does not say which kind of poll it is, and guessing could time the wrong one."""
+
+    def __init__(self, election_id: str, problem: str) -> None:
+        self.election_id = election_id
+        self.problem = problem
+        msg = f"election {election_id!r} needs an explicit kind: {problem}"
         super().__init__(msg)
 
 

@@ -427,7 +427,9 @@ def restricted_periods(
     for record in records:
         if not affects(record.election):
             continue
-        timetable = compute_timetable(record.election, country=country, extra_dies_non=appointed)
+        timetable = compute_timetable(
+            record.election, default_country=country, extra_dies_non=appointed
+        )
         periods.append(
             restricted_period(
                 timetable,
@@ -461,6 +463,7 @@ def timetable_summary(timetable: Timetable, period: RestrictedPeriod) -> dict[st
         "notice_of_election_earliest": day(timetable.notice_of_election_earliest),
         "close_of_nominations": day(timetable.close_of_nominations),
         "sopn_publish_deadline": day(timetable.sopn_publish),
+        "sopn_publish_latest": day(timetable.sopn_publish_latest),
         "estimated": timetable.estimated or period.estimated,
         "notes": list(timetable.notes),
         "dies_non": [{"date": d.day.isoformat(), "name": d.name} for d in timetable.dies_non],

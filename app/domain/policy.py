@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.domain.clock import london_instant
-from app.domain.elections import Country, ElectionKind, ElectionRef
+from app.domain.elections import PPERA_AREAS, Country, ElectionKind, ElectionRef
 from app.domain.periods import PeriodRules
 
 __all__ = [
@@ -119,15 +119,27 @@ class Policy:
         """
         Whether an election restricts this organisation.
 
-        UK-wide polls (general elections, national referendums) affect every organisation.
+        UK-wide polls (general elections, UK referendums) affect every organisation; a PPERA
+        referendum throughout one part of the UK (`ref.wales.`) affects the organisations in
+        that part, and one in a region of England (`ref.north-east.`) those whose scopes name
+        it.
         Other polls affect it when their id starts with one of its scopes; the bare national
         scopes `parl.` and `ref.` do not reach by-elections or local referendums elsewhere, and
         a by-election in one division of a principal area (or one constituency) needs a scope
         that names the division: `local.cornwall.redruth-north.`, not `local.cornwall.`.
         A town or parish council's own ward by-elections match its `parish.<council>.` scope.
         """
-        if election.kind in (ElectionKind.PARL_GENERAL, ElectionKind.NATIONAL_REFERENDUM):
+        if election.kind is ElectionKind.PARL_GENERAL:
             return True
+        if election.kind is ElectionKind.NATIONAL_REFERENDUM:
+            area = PPERA_AREAS.get(election.organisation or "")
+            if election.organisation is None or (
+                area is self.country and election.organisation == area.value
+            ):
+                return True  # UK-wide, or throughout the organisation's part of the UK
+            if area is not None and area is not self.country:
+                return False  # a referendum in another part of the UK
+            # a region of England: only a scope that names it (`ref.south-west.`)
         scopes = [scope for scope in self.election_scopes if scope not in ("parl.", "ref.")]
         if (
             election.is_by_election

@@ -14,7 +14,14 @@ and a cited rule (README, "Differences from uk-election-timetables"):
   (Northern Ireland: 6pm, Scotland's local elections: as soon as practicable after 4pm);
 * referendums raise NotImplementedError;
 * its bank holidays end in 2028;
-* it has no days of public thanksgiving or mourning and no earliest notice in Scotland.
+* it has no days of public thanksgiving or mourning and no earliest notice in Scotland;
+* Greater London Authority nominations close on its 22nd working day; the rule is the 24th;
+* it applies today's rules to every date; polls held under earlier timetables are refused
+  here (`poll_rules.check_rules_in_force`).
+
+The statement of persons nominated is modelled the same way for every kind: `sopn_publish`
+is when it is published if there are no objections, `sopn_publish_latest` the latest the
+law allows if there are (the same event where the law sets one deadline for both).
 """
 
 import datetime as dt
@@ -28,7 +35,8 @@ from uk_election_timetables import date as _tt_date
 from uk_election_timetables import elections as _tt_elections
 
 from app.domain.elections import Country, ElectionKind, ElectionRef
-from app.domain.errors import CountryRequired, UnsupportedElection
+from app.domain.errors import UnsupportedElection
+from app.domain.poll_rules import check_rules_in_force, poll_day_notes, resolve_country
 from app.domain.working_days import DiesNon, DiesNonSource, collect_dies_non
 
 __all__ = ["Timetable", "TimetableEvent", "compute_timetable", "working_days_before"]
@@ -51,7 +59,7 @@ _LOCAL_SCOTLAND = "Scottish Local Government Elections Order 2011 (SSI 2011/399)
 _LOCAL_NI = "Electoral Law Act (Northern Ireland) 1962, Sch. 5 r. 1, as amended (SI 2010/2977)"
 _PCC_RULE = "Police and Crime Commissioner Elections Order 2012 (SI 2012/1917), Sch. 3 r. 1, as amended by SI 2014/921"
 _MAYOR = "Local Authorities (Mayoral Elections) (England and Wales) Regulations 2007 (SI 2007/1024), as amended by SI 2014/370"
-_GLA = "Greater London Authority Elections Rules 2007 (SI 2007/3541), Sch. 1 r. 1"
+_GLA = "Greater London Authority Elections Rules 2007 (SI 2007/3541), Schs. 1 to 3 r. 1, as amended"
 _PARL = "Representation of the People Act 1983, Sch. 1 r. 1 (parliamentary elections rules)"
 _PARL_DIES_NON = (
     "Representation of the People Act 1983, Sch. 1 r. 2: a bank holiday in any part of the "
@@ -59,6 +67,20 @@ _PARL_DIES_NON = (
 )
 _SP = "Scottish Parliament (Elections etc.) Order 2015 (SSI 2015/425), Sch. 2 r. 1"
 _SENEDD = "National Assembly for Wales (Representation of the People) Order 2007 (SI 2007/236), Sch. 5 r. 1"
+_SENEDD_2025 = (
+    "Senedd Cymru (Representation of the People) Order 2025, election rules r. 1 (timetable)"
+)
+# The 2025 Order governs Senedd polls after 6 April 2026 (the first: 7 May 2026).
+_SENEDD_2025_FROM = dt.date(2026, 4, 7)
+_LOCAL_WALES = (
+    "Local Elections (Principal Areas) (Wales) Rules 2021 (WSI 2021/1459), Sch. 1 r. 1, "
+    "for polls on or after 5 May 2022 (r. 2)"
+)
+_COMMUNITY_WALES = (
+    "Local Elections (Communities) (Wales) Rules 2021 (WSI 2021/1460), Sch. 1 r. 1, "
+    "for polls on or after 5 May 2022"
+)
+_WELSH_RULES_FROM = dt.date(2022, 5, 5)
 _NIA = "Northern Ireland Assembly (Elections) Order 2001 (SI 2001/2599), Sch. 1, as amended by SI 2009/256"
 _NATIONAL_REFERENDUM = (
     "Political Parties, Elections and Referendums Act 2000, s. 125(3): the relevant period is "
@@ -93,6 +115,13 @@ class Timetable:
     referendum `information_statement` is published. `restriction_start` is set where the
     law itself starts the restricted period (national referendums, PPERA 2000 s. 125;
     neighbourhood planning referendums, with the information statement).
+
+    `sopn_publish` is when the statement of persons nominated is published if no objection
+    is made to a nomination; `sopn_publish_latest` the latest the law allows if there are
+    objections (at a UK Parliament election, the next working day at 4pm). Where the law
+    sets one deadline whatever happens (English and Welsh local polls, PCC, mayors, the
+    GLA), both are that deadline; where no latest time is known, `sopn_publish_latest` is
+    None and its absence is not a claim that there is none.
     """
 
     election: ElectionRef
@@ -105,6 +134,7 @@ class Timetable:
     restriction_start: TimetableEvent | None = None
     close_of_nominations: TimetableEvent | None = None
     sopn_publish: TimetableEvent | None = None
+    sopn_publish_latest: TimetableEvent | None = None
     registration_deadline: TimetableEvent | None = None
     postal_vote_deadline: TimetableEvent | None = None
     vac_deadline: TimetableEvent | None = None
@@ -234,58 +264,11 @@ def _bound(cls: type, calendar: _DiesNonCalendar) -> type:
 # --- the timetable ------------------------------------------------------------------------
 
 
-_HELD_IN: Mapping[ElectionKind, tuple[Country, ...]] = {
-    # first entry: the country assumed when none is given
-    ElectionKind.PCC: (Country.ENGLAND, Country.WALES),
-    ElectionKind.MAYOR: (Country.ENGLAND, Country.WALES),
-    ElectionKind.GLA: (Country.ENGLAND,),
-    ElectionKind.SP: (Country.SCOTLAND,),
-    ElectionKind.SENEDD: (Country.WALES,),
-    ElectionKind.NIA: (Country.NORTHERN_IRELAND,),
-    ElectionKind.NEIGHBOURHOOD_REFERENDUM: (Country.ENGLAND,),
-}
-_COUNTRY_REQUIRED: Mapping[ElectionKind, tuple[Country, ...]] = {
-    ElectionKind.PRINCIPAL: tuple(Country),
-    ElectionKind.PARL_BY: tuple(Country),
-    ElectionKind.PARISH: (Country.ENGLAND, Country.WALES),
-}
-
-
-def _resolve_country(ref: ElectionRef, country: Country | None) -> Country | None:
-    """
-    The part of the UK whose rules and holidays apply.
-
-    Polls held in one part only (Scottish Parliament, Senedd, ...) use that part whatever
-    the caller's country; general elections and UK referendums keep the caller's country
-    for display but count every part's holidays (see `_dies_non_for`).
-    """
-    held_in = _HELD_IN.get(ref.kind)
-    if held_in is not None:
-        if country in held_in:
-            return country
-        if ref.kind is ElectionKind.NEIGHBOURHOOD_REFERENDUM and country is not None:
-            raise UnsupportedElection(
-                ref.election_id, "neighbourhood planning referendums are held only in England"
-            )
-        return held_in[0]
-    required = _COUNTRY_REQUIRED.get(ref.kind)
-    if required is None:
-        return country
-    if country is None:
-        raise CountryRequired(ref.election_id)
-    if country not in required:
-        raise UnsupportedElection(
-            ref.election_id,
-            f"{ref.kind} elections are not held in {country} "
-            f"(only in {', '.join(c.value for c in required)})",
-        )
-    return country
-
-
 def compute_timetable(
     ref: ElectionRef,
     *,
     country: Country | None = None,
+    default_country: Country | None = None,
     extra_dies_non: Iterable[tuple[dt.date, str]] = (),
 ) -> Timetable:
     """
@@ -293,17 +276,32 @@ def compute_timetable(
 
     Args:
         ref: the election (see `parse_election_id`).
-        country: the organisation's part of the UK. Needed for principal, parish, by-election
-            and local referendum polls; a general election ignores it for dies non.
+        country: the part of the UK the caller states (`--country`, `?country=`): it must
+            agree with the id and the kind.
+        default_country: the organisation's part of the UK, used where the kind needs one
+            (principal, parish, by-election, local referendum polls) and none was stated;
+            ignored for a poll held elsewhere. A general election ignores both for dies non.
         extra_dies_non: days appointed for public thanksgiving or mourning, with a name.
 
     Raises:
+        ContradictoryElection: `country` contradicts the id or the kind.
         CountryRequired: the kind's rules differ by country and none was given.
-        UnsupportedElection: the kind is not held in that country.
+        UnsupportedElection: the kind is not held in that country, or the poll is older
+            than the rules encoded here.
     """
-    resolved = _resolve_country(ref, country)
+    if ref.kind in _UNSUPPORTED:
+        raise UnsupportedElection(ref.election_id, f"{ref.kind} polls are not supported")
+    resolved = resolve_country(ref, country, default_country)
     appointed = tuple(extra_dies_non)
     dies_non = _dies_non_for(ref.kind, resolved, ref.poll_date, appointed)
+    parl = ref.kind in (ElectionKind.PARL_GENERAL, ElectionKind.PARL_BY)
+    check_rules_in_force(
+        ref,
+        resolved,
+        parl_timetable_starts=working_days_before(ref.poll_date, 25, sorted(dies_non))
+        if parl
+        else None,
+    )
     # The package adds Easter Monday itself, and only to the Scottish notice, nominations and
     # statement; voter deadlines (registration, postal, VAC) count it as a working day.
     easter = {
@@ -318,7 +316,9 @@ def compute_timetable(
     inside = tuple(
         entry for day, entry in sorted(dies_non.items()) if first <= day <= ref.poll_date
     )
-    return replace(timetable, dies_non=inside)
+    return replace(
+        timetable, dies_non=inside, notes=timetable.notes + poll_day_notes(ref, dies_non)
+    )
 
 
 def _poll(ref: ElectionRef) -> TimetableEvent:
@@ -377,6 +377,8 @@ def _from_package(
         **_voter_deadlines(election, ref.kind, country),
     }
     fields.update(extra)
+    # one deadline whether or not objections are made, unless the kind says otherwise
+    fields.setdefault("sopn_publish_latest", fields["sopn_publish"])
     return Timetable(**fields)
 
 
@@ -406,6 +408,7 @@ def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar)
             sopn_publish=TimetableEvent(
                 close, None, _LOCAL_SCOTLAND + ": as soon as practicable after close of nominations"
             ),
+            sopn_publish_latest=None,
         )
     if country is Country.NORTHERN_IRELAND:
         close = election.close_of_nominations
@@ -418,8 +421,15 @@ def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar)
             sopn_publish=TimetableEvent(
                 close, SIX_PM, _LOCAL_NI + ": 6pm on the last day for nominations if no objections"
             ),
+            sopn_publish_latest=None,
         )
-    return _from_package(ref, country, election, rule=_LOCAL_EW)
+    rule = _LOCAL_WALES if _welsh_rules(ref, country) else _LOCAL_EW
+    return _from_package(ref, country, election, rule=rule)
+
+
+def _welsh_rules(ref: ElectionRef, country: Country | None) -> bool:
+    """Welsh councils' polls from 5 May 2022 are under the Welsh Ministers' 2021 rules."""
+    return country is Country.WALES and ref.poll_date >= _WELSH_RULES_FROM
 
 
 def _parish(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
@@ -434,7 +444,8 @@ def _parish(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) ->
     """
     assert country is not None  # noqa: S101 - resolved by _resolve_country
     election = _bound(_tt_elections.LocalElection, cal)(ref.poll_date, _TT_COUNTRY[Country.ENGLAND])
-    return _from_package(ref, country, election, rule=_PARISH_EW)
+    rule = _COMMUNITY_WALES if _welsh_rules(ref, country) else _PARISH_EW
+    return _from_package(ref, country, election, rule=rule)
 
 
 class _PCCElection(_tt_elections.PoliceAndCrimeCommissionerElection):  # type: ignore[misc, unused-ignore]  # untyped base class; only --strict objects
@@ -464,8 +475,32 @@ def _mayor(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> 
 
 
 def _gla(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+    """
+    The Mayor of London and the London Assembly: notice by the 30th working day before the
+    poll, nominations by 4pm on the 24th, the statement of persons (and parties) nominated by
+    4pm on the 22nd.
+
+    Source: Greater London Authority Elections Rules 2007 (SI 2007/3541), Schs. 1 to 3 r. 1,
+    as amended; London Elects' timetables (2 May 2024: notice Tue 19 March, nominations 4pm
+    Wed 27 March, statement by 4pm Tue 2 April). uk-election-timetables 5.0.2 closes
+    nominations on the 22nd working day and publishes the statement on the 21st.
+    """
     election = _bound(_tt_elections.GreaterLondonAssemblyElection, cal)(ref.poll_date)
-    return _from_package(ref, country, election, rule=_GLA)
+    days = _dates(cal)
+    close = working_days_before(ref.poll_date, 24, days)
+    statement = working_days_before(ref.poll_date, 22, days)
+    return _from_package(
+        ref,
+        country,
+        election,
+        rule=_GLA,
+        close_of_nominations=TimetableEvent(
+            close, FOUR_PM, _GLA + ": nominations by 4pm on the 24th working day"
+        ),
+        sopn_publish=TimetableEvent(
+            statement, FOUR_PM, _GLA + ": statement by 4pm on the 22nd working day"
+        ),
+    )
 
 
 def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
@@ -490,10 +525,12 @@ def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> T
     close = election.close_of_nominations
     extra: dict[str, Any] = {
         "sopn_publish": TimetableEvent(
-            close,
-            FIVE_PM,
-            _PARL
-            + ": 5pm on the last day for nominations if no objections, else 4pm the next working day",
+            close, FIVE_PM, _PARL + ": 5pm on the last day for nominations if no objections"
+        ),
+        "sopn_publish_latest": TimetableEvent(
+            election.sopn_publish_deadline,
+            FOUR_PM,
+            _PARL + ": if objections are made, not later than 4pm on the next working day",
         ),
         "dissolution": None,
         "notes": (),
@@ -537,7 +574,8 @@ def _sp(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Tim
 
 def _senedd(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
     election = _bound(_tt_elections.SeneddCymruElection, cal)(ref.poll_date)
-    return _from_package(ref, country, election, rule=_SENEDD)
+    rule = _SENEDD_2025 if ref.poll_date >= _SENEDD_2025_FROM else _SENEDD
+    return _from_package(ref, country, election, rule=rule)
 
 
 def _nia(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
@@ -552,6 +590,7 @@ def _nia(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Ti
         sopn_publish=TimetableEvent(
             close, SIX_PM, _NIA + ": 6pm on the last day for nominations if no objections"
         ),
+        sopn_publish_latest=None,
     )
 
 
@@ -559,7 +598,9 @@ def _national_referendum(
     ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar
 ) -> Timetable:
     """
-    A UK-wide referendum: restrictions on publicity for the 28 days ending with the poll.
+    A referendum under PPERA 2000 Part VII, UK-wide or in one part of the UK or a region of
+    England (`ref.wales.`, `ref.north-east.`): restrictions on publicity for the 28 days
+    ending with the poll.
 
     Source: Political Parties, Elections and Referendums Act 2000, s. 125. The EU referendum of
     23 June 2016 was restricted from 27 May 2016 (Electoral Commission).
@@ -592,8 +633,8 @@ def _neighbourhood_referendum(
         information_statement=TimetableEvent(statement, None, _NEIGHBOURHOOD),
         restriction_start=TimetableEvent(statement, None, _NEIGHBOURHOOD),
         notes=(
-            "a local referendum id is taken as neighbourhood planning; for any other kind of "
-            "local referendum the Clerk sets the start of its restricted period by hand",
+            "timed as a neighbourhood planning referendum, the kind given for it; business "
+            "neighbourhood, council tax and governance referendums are not supported",
         ),
     )
 
@@ -604,6 +645,13 @@ def _dates(cal: _DiesNonCalendar) -> list[dt.date]:
 
 _Builder = Callable[[ElectionRef, Country | None, _DiesNonCalendar], Timetable]
 
+_UNSUPPORTED = frozenset(
+    {
+        ElectionKind.BUSINESS_NEIGHBOURHOOD_REFERENDUM,
+        ElectionKind.COUNCIL_TAX_REFERENDUM,
+        ElectionKind.GOVERNANCE_REFERENDUM,
+    }
+)
 _BUILDERS: Mapping[ElectionKind, _Builder] = {
     ElectionKind.PRINCIPAL: _principal,
     ElectionKind.PARISH: _parish,

@@ -6,6 +6,7 @@ Routes and CLI commands call these; they never commit by themselves.
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from app.domain import (
     ElectionRef,
     ListedElection,
     Policy,
+    PurdahError,
+    RestrictedPeriod,
     Snapshot,
     check_notice_published,
     compute_timetable,
@@ -60,6 +63,7 @@ __all__ = [
 
 ELECTION_STATUSES = ("scheduled", "held", "uncontested", "countermanded", "cancelled")
 SEED_ACTOR = Actor("purdah seed", "system")
+log = logging.getLogger(__name__)
 
 
 def election_record(row: ElectionRow) -> ElectionRecord:
@@ -113,7 +117,14 @@ def _check_if_match(if_match: str | None, current: str, what: str, identifier: s
 
 
 def recompute_periods(change: Write, policy: Policy) -> None:
-    """Replace the organisation's restricted periods with ones computed from its elections."""
+    """
+    Replace the organisation's restricted periods with ones computed from its elections.
+
+    A stored election that today's rules refuse (a poll under timetable rules this service
+    no longer computes, a referendum whose kind must now be given) keeps the period it has:
+    nothing a rule change does may lift a restriction, and one such row must not stop the
+    Clerk's other writes.
+    """
     session = change.session
     org = change.organisation_id
     elections = (
@@ -122,14 +133,24 @@ def recompute_periods(change: Write, policy: Policy) -> None:
         .all()
     )
     appointed = appointed_dies_non(change.session, change.organisation_id)
-    periods = restricted_periods(
-        [election_record(row) for row in elections],
-        rules=policy.period_rules,
-        country=policy.country,
-        extra_dies_non=appointed,
-    )
+    periods: list[RestrictedPeriod] = []
+    kept = []
+    for row in elections:
+        try:
+            periods += restricted_periods(
+                [election_record(row)],
+                rules=policy.period_rules,
+                country=policy.country,
+                extra_dies_non=appointed,
+            )
+        except PurdahError as exc:
+            log.warning("%s: kept the stored period of %s: %s", org, row.election_id, exc)
+            kept.append(row.election_id)
     session.execute(
-        delete(RestrictedPeriodRow).where(col(RestrictedPeriodRow.organisation_id) == org)
+        delete(RestrictedPeriodRow).where(
+            col(RestrictedPeriodRow.organisation_id) == org,
+            col(RestrictedPeriodRow.election_id).not_in(kept),
+        )
     )
     session.flush()
     for period in periods:
@@ -170,7 +191,7 @@ def check_notice(
     """
     if notice is None:
         return
-    timetable = compute_timetable(ref, country=policy.country, extra_dies_non=appointed)
+    timetable = compute_timetable(ref, default_country=policy.country, extra_dies_non=appointed)
     check_notice_published(timetable, notice)
 
 
@@ -328,16 +349,7 @@ def add_election(
             not affect the organisation.
         AlreadyExists: the organisation has it already.
     """
-    inferred = parse_election_id(election_id)
-    if (
-        kind is not None
-        and kind is not inferred.kind
-        and not inferred.election_id.startswith("ref.")
-    ):
-        raise InvalidChange(
-            field="kind",
-            problem=f"{election_id} is a {inferred.kind} election; only a referendum's kind can be given",
-        )
+    # a kind only refines the id (a local referendum's); a contradiction is refused there
     ref = parse_election_id(election_id, kind=kind)
     if poll_date is not None and poll_date != ref.poll_date:
         raise InvalidChange(

@@ -40,6 +40,7 @@ TIMETABLE_KEYS = {
     "notice_of_election_earliest",
     "close_of_nominations",
     "sopn_publish_deadline",
+    "sopn_publish_latest",
     "estimated",
     "notes",
     "dies_non",
@@ -140,6 +141,14 @@ def test_timetable_table_names_the_rules() -> None:
             ["check", "facebook-redruthtowncouncil", "--at", "0001-01-01T00:00:00+01:00"],
             "outside the years",
         ),
+        (
+            ["timetable", "local.cornwall.2025-05-01", "--country", "england", "--kind", "sp"],
+            "contradictory kind",
+        ),
+        (["timetable", "sp.2026-05-07", "--country", "england"], "contradictory country"),
+        (["timetable", "pcc.police-scotland.2024-05-02"], "no police and crime commissioners"),
+        (["timetable", "ref.cornwall.2026-06-04"], "needs an explicit kind"),
+        (["timetable", "parl.2010-05-06"], "timetables before the 25-working-day"),
     ],
     ids=[
         "bad-date",
@@ -151,6 +160,11 @@ def test_timetable_table_names_the_rules() -> None:
         "unknown-account",
         "unknown-category",
         "year-1",
+        "kind-contradicts-id",
+        "country-contradicts-kind",
+        "pcc-in-scotland",
+        "local-referendum-without-kind",
+        "general-election-before-2014",
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], says: str) -> None:

@@ -26,7 +26,14 @@ from app.store.engine import (
     upgrade,
 )
 from app.store.snapshots import load_snapshot
-from app.store.tables import AccountRow, AuditEventRow, ElectionRow, OrganisationRow, OverrideRow
+from app.store.tables import (
+    AccountRow,
+    AuditEventRow,
+    ElectionRow,
+    OrganisationRow,
+    OverrideRow,
+    RestrictedPeriodRow,
+)
 from app.store.unit_of_work import Actor, audit_payload, write
 from tests.conftest import ROOT, Keys, migrated_database
 
@@ -236,3 +243,39 @@ def test_the_anchor_migration_gives_old_overrides_the_restrictions_they_overlapp
         engine.dispose()
     assert anchors == granted.anchors
     assert anchors == ["election:local.cornwall.2029-05-03", "election:parish.redruth.2029-05-03"]
+
+
+def test_a_stored_election_the_rules_now_refuse_keeps_its_period_and_blocks_no_write(
+    engine: Engine, seeded: Keys
+) -> None:
+    """A 2013 local poll (before SI 2014/494's timetable) stored by an older release."""
+    old = "local.cornwall.2013-05-02"
+    start = dt.datetime(2013, 3, 25, tzinfo=UTC)
+    end = dt.datetime(2013, 5, 2, 21, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        session.add(
+            ElectionRow(
+                organisation_id="redruth", election_id=old, kind="principal", country="england",
+                poll_date=dt.date(2013, 5, 2), status="held", created_at=LATER, updated_at=LATER,
+            )
+        )  # fmt: skip
+        session.add(
+            RestrictedPeriodRow(
+                organisation_id="redruth", election_id=old, starts_at=start, ends_at=end,
+                start_basis="stored", end_basis="stored",
+            )
+        )  # fmt: skip
+
+    add_manual_window(
+        engine, POLICY, Actor("Town Clerk", "clerk"), starts_at=LATER,
+        ends_at=LATER + dt.timedelta(days=1), reason="under review", account_ids=None, now=LATER,
+    )  # fmt: skip
+
+    with Session(engine) as session:
+        kept = session.get(RestrictedPeriodRow, ("redruth", old))
+        periods = session.execute(
+            select(func.count()).select_from(RestrictedPeriodRow)
+        ).scalar_one()
+    assert kept is not None
+    assert (kept.starts_at, kept.ends_at) == (start, end)
+    assert periods > 1

@@ -188,6 +188,12 @@ def test_window_contains_is_half_open() -> None:
         ("pcc.devon-and-cornwall.by.2026-01-15", True),
         ("parl.st-ives.by.2026-01-15", False),
         ("parl.camborne-and-redruth.by.2026-01-15", True),
+        ("ref.2016-06-23", True),
+        ("ref.england.2026-06-04", True),
+        ("ref.wales.2011-03-03", False),
+        ("ref.scotland.2014-09-18", False),
+        ("ref.north-east.2004-11-04", False),
+        ("ref.south-west.2026-06-04", True),
     ],
     ids=[
         "whole-council",
@@ -198,6 +204,12 @@ def test_window_contains_is_half_open() -> None:
         "pcc-by-election",
         "other-constituency",
         "own-constituency",
+        "uk-referendum",
+        "referendum-throughout-england",
+        "welsh-referendum",
+        "scottish-referendum",
+        "other-english-region",
+        "own-english-region",
     ],
 )
 def test_a_by_election_restricts_only_the_councils_it_names(
@@ -211,6 +223,8 @@ def test_a_by_election_restricts_only_the_councils_it_names(
             "local.cornwall.",
             "local.cornwall.redruth-north.",
             "parish.redruth.",
+            "ref.",
+            "ref.south-west.",
         )
     )
 

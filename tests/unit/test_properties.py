@@ -252,7 +252,8 @@ SUBDIVISION = {
 
 @settings(max_examples=300)
 @given(
-    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)),
+    # from the first polls under the 2014 local rules (SI 2014/494 r. 1(2)); earlier are refused
+    st.dates(min_value=dt.date(2014, 5, 22), max_value=dt.date(2040, 12, 31)),
     st.sampled_from(STATUTORY_NOTICE_DAYS),
 )
 def test_the_notice_deadline_is_a_working_day_the_statutory_number_before_the_poll(

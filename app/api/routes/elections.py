@@ -42,7 +42,7 @@ def _timetable(
 ) -> TimetableOut:
     policy = services.policy(organisation_id)
     record = election_record(row)
-    timetable = compute_timetable(record.election, country=policy.country)
+    timetable = compute_timetable(record.election, default_country=policy.country)
     domain_period = (
         period_of(period)
         if period is not None
@@ -117,7 +117,7 @@ def timetable(
     """Defaults to the organisation's country and to the kind implied by the id."""
     policy = services.policy(principal.organisation_id)
     ref = parse_election_id(election_id, kind=kind)
-    table = compute_timetable(ref, country=country or policy.country)
+    table = compute_timetable(ref, country=country, default_country=policy.country)
     period = restricted_period(table, policy.period_rules)
     return TimetableOut.model_validate(timetable_summary(table, period))
 
