@@ -5,19 +5,23 @@ objects and recurring schedules; a dry run first, then one transaction and one a
 
 import contextlib
 import http.server
+import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import ROOT, Keys
+from tests.conftest import ROOT, Keys, seed_shipped
 
 from .conftest import Clock, auth
+from .servers import free_port, serve, wait_ready
 
 ICS = ROOT / "tests" / "data" / "ics"
 IMPORT = "/v1/elections/import"
@@ -712,3 +716,48 @@ def test_a_real_time_zone_rule_is_still_read(importer: TestClient, seeded: Keys)
     response = _upload(importer, seeded, "outlook.ics", data=calendar, dry_run="true")
 
     assert response.status_code == 200, response.text
+
+
+def _rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize(
+    "name", ["bomb-2-zones.ics", "bomb-8-zones.ics"], ids=["2-zones", "8-zones"]
+)
+def test_a_time_zone_bomb_is_refused_at_once_and_a_real_server_keeps_no_memory(
+    shared_url: str, tmp_path: Path, name: str
+) -> None:
+    """Issue 13 item 4: the 2-zone file took 7 s and kept 210 MB; 8 zones, 43 s and 860 MB."""
+    headers = auth(seed_shipped(shared_url))
+    port = free_port()
+    log = tmp_path / "server.log"
+    server = serve(shared_url, port, log)
+    try:
+        wait_ready(port, server, log)
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
+        ) as client:
+            warm = client.post(  # the first import loads what every import needs
+                IMPORT,
+                params={"dry_run": "true"},
+                files={"file": ("ids.ics", (ICS / "purdah-ids.ics").read_bytes(), "text/calendar")},
+            )
+            before = _rss_bytes(server.pid)
+            began = time.perf_counter()
+
+            response = client.post(
+                IMPORT, files={"file": (name, (ICS / name).read_bytes(), "text/calendar")}
+            )
+
+            took = time.perf_counter() - began
+            grew = _rss_bytes(server.pid) - before
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert warm.status_code == 200, warm.text
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-calendar"
+    assert "changes to work out" in response.json()["errors"][0]["message"]
+    assert took < 1.0
+    assert grew < 20 * 2**20
