@@ -349,6 +349,29 @@ def test_a_private_address_is_refused_unless_the_setting_allows_it(
 
 
 @pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",
+        "64:ff9b:1::a00:1",
+        "2002:7f00:1::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    ],
+    ids=["nat64-loopback", "nat64-local-use", "6to4-loopback", "teredo"],
+)
+def test_a_url_at_an_address_that_reaches_ipv4_through_a_relay_is_refused(
+    client: TestClient, seeded: Keys, address: str
+) -> None:
+    """Issue 13 item 8: these passed the check, and 64:ff9b::7f00:1 is 127.0.0.1 via NAT64."""
+    response = client.post(
+        IMPORT, json={"url": f"http://[{address}]/calendar.ics"}, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "url"
+    assert "private or local address" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
     "url",
     ["file:///etc/passwd", "ftp://example.org/x.ics", "http://user:pw@example.org/x.ics"],
     ids=["file", "ftp", "credentials"],
