@@ -251,7 +251,9 @@ def read_ics(data: bytes, *, max_events: int) -> tuple[SourceEntry, ...]:
     try:
         calendar = icalendar.Calendar.from_ical(scan.text)
     except ValueError as exc:
-        raise CalendarError(where="file", problem=f"malformed iCalendar: {exc}") from None
+        raise CalendarError(
+            where="file", problem=f"malformed iCalendar: {str(exc)[:200]}"
+        ) from None
     events = list(calendar.walk("VEVENT"))
     if len(events) != len(components):
         raise CalendarError(

@@ -106,7 +106,6 @@ class ZoneText:
 class _Rule:
     """An observance's RRULE, in the shape real time zones use."""
 
-    line: int
     months: tuple[int, ...]
     monthdays: tuple[int, ...]
     weekdays: tuple[tuple[int, int], ...]  # (nth in the month, 0 for every; Monday 0)
@@ -191,7 +190,7 @@ def _numbers(
     return values
 
 
-def _rule(value: str, where: str, line: int) -> _Rule:
+def _rule(value: str, where: str) -> _Rule:
     parts = dict(p.split("=", 1) for p in value.strip().upper().split(";") if "=" in p)
     if parts.get("FREQ") != "YEARLY":
         raise CalendarError(
@@ -232,7 +231,6 @@ def _rule(value: str, where: str, line: int) -> _Rule:
     if until is not None and "T" not in parts["UNTIL"]:
         until = until.replace(hour=23, minute=59, second=59)  # a date: all of that day
     rule = _Rule(
-        line=line,
         months=_numbers(parts, "BYMONTH", 1, 12, where),
         monthdays=_numbers(parts, "BYMONTHDAY", -31, 31, where),
         weekdays=tuple(weekdays),
@@ -268,7 +266,7 @@ def _observance(text: ObservanceText) -> _Observance:
         elif key == "TZOFFSETTO":
             offset_to = _offset(value, where, key)
         elif key == "RRULE":
-            rules.append(_rule(value, where, line))
+            rules.append(_rule(value, where))
         elif key == "RDATE":
             rdates += (_local(v.split("/", 1)[0], where, "RDATE") for v in value.split(","))
     if start is None or offset_from is None or offset_to is None:
