@@ -243,6 +243,9 @@ def main() -> int:
     figures.update(bench_feed_render(repeats=50 if quick else 200))
     figures.update(bench_feed_http(requests=300 if quick else 2000))
     figures.update(bench_import())
+    from bench.zones import bench_import_bomb
+
+    figures.update(bench_import_bomb(repeats=10 if quick else 50))
     from bench.scale import bench_scale
 
     figures.update(bench_scale(sizes=(1, 100) if quick else (1, 100, 1_000, 10_000)))

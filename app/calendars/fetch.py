@@ -6,6 +6,13 @@ to reach inside its own network (server-side request forgery).
 * every address the host name resolves to must be public (not loopback, private, link-local,
   reserved or multicast), unless `allow_private` (tests, or a council that serves calendars
   on its intranet); redirects are followed by hand, at most 5, each checked the same way;
+* an IPv6 address is public only in global unicast space (2000::/3, RFC 4291 2.4), and never
+  one that relays to IPv4 through a third party: 6to4 (2002::/16, RFC 3056, deprecated by
+  RFC 7526), Teredo (2001::/32, RFC 4380) and local-use NAT64 (64:ff9b:1::/48, RFC 8215,
+  whose translator and IPv4 side are the operator's own network) are refused outright. An
+  address that carries an IPv4 address by a fixed rule (IPv4-mapped ::ffff:0:0/96, RFC 4291
+  2.5.5.2; the well-known NAT64 prefix 64:ff9b::/96, RFC 6052 2.1, which DNS64 resolvers
+  give for every IPv4-only host) is judged by that IPv4 address;
 * a timeout for the whole exchange (redirects and a slow body included), and a size limit
   read as the body streams in.
 
@@ -24,7 +31,7 @@ import httpx
 from app.calendars.sources import TooLarge
 from app.domain import PurdahError
 
-__all__ = ["SourceUnavailable", "fetch_calendar"]
+__all__ = ["SourceUnavailable", "fetch_calendar", "is_public"]
 
 _MAX_REDIRECTS = 5
 _TOO_SLOW = "the whole exchange took too long"
@@ -37,6 +44,30 @@ class SourceUnavailable(PurdahError):
         self.url = url
         self.problem = problem
         super().__init__(f"url: {problem}")
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+_RELAYS = (
+    ipaddress.IPv6Network("2002::/16"),  # 6to4
+    ipaddress.IPv6Network("2001::/32"),  # Teredo
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64
+)
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """
+    Whether the server may fetch from `address`: a public unicast address, judged by the IPv4
+    address inside it where one is embedded by a fixed rule (see the module's docstring).
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        if address in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+        if address not in _GLOBAL_UNICAST or any(address in relay for relay in _RELAYS):
+            return False
+    return address.is_global and not address.is_multicast
 
 
 def _check(url: str, *, allow_private: bool) -> None:
@@ -61,7 +92,7 @@ def _check(url: str, *, allow_private: bool) -> None:
         raise SourceUnavailable(url, f"the host {parts.hostname!r} is not known") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
+        if not is_public(address):
             raise SourceUnavailable(
                 url,
                 f"the host {parts.hostname!r} is a private or local address; the server only "

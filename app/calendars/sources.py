@@ -5,7 +5,9 @@ Democracy Club election ids, and EveryElection's election objects.
 An ICS calendar is checked line by line before `icalendar` reads it, because `icalendar` is
 lenient where an import must not be: a truncated file or an unterminated VEVENT must be an
 error (not an empty calendar), an unknown TZID must not become a floating time, and a date
-that is not a date must not be kept as text. Every error names the line.
+that is not a date must not be kept as text. Every error names the line. Time zones the file
+defines (VTIMEZONE) are read by `app.calendars.zones`, bounded before anything is expanded;
+icalendar never sees them, because it keeps every zone it parses for the life of the process.
 
 Which events are elections, in this order:
 1. `X-PURDAH-ELECTION-ID` (our own calendars, `calendars/*.ics`);
@@ -19,16 +21,16 @@ Anything else is skipped, with the reason.
 """
 
 import datetime as dt
-import functools
 import re
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import icalendar
 
-from app.domain import LONDON, PurdahError
+from app.calendars.errors import CalendarError, TooLarge
+from app.calendars.zones import MOST_ZONES, ObservanceText, Zones, ZoneText, known_zones, read_zones
+from app.domain import LONDON
 from app.domain.sources import SourceEntry
 
 __all__ = [
@@ -50,19 +52,6 @@ _POLLING_DAY = re.compile(r"\bpolling[ -]day\b|\bday of (?:the )?poll\b|\belecti
 _HOLDS_ID = ("X-PURDAH-ELECTION-ID", "CATEGORIES", "DESCRIPTION", "SUMMARY")
 
 
-class CalendarError(PurdahError):
-    """A source that cannot be read; `where` names the line or field."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        self.where = where
-        self.problem = problem
-        super().__init__(f"{where}: {problem}")
-
-
-class TooLarge(PurdahError):
-    """An upload, download or calendar beyond the configured limits (413)."""
-
-
 # --- ICS --------------------------------------------------------------------------------------
 
 
@@ -71,11 +60,17 @@ class _Component:
     name: str
     line: int
     properties: dict[str, int] = field(default_factory=dict)
+    tzids: dict[str, str] = field(default_factory=dict)
 
 
-@functools.cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+@dataclass
+class _Scan:
+    """What the line-by-line check found, and the text icalendar is given."""
+
+    events: list[_Component]
+    zones: list[ZoneText]
+    last_years: dict[str, int]  # the latest year of a time given in each TZID
+    text: str  # without VTIMEZONEs or TZID parameters: icalendar caches zones process-wide
 
 
 def _decode(data: bytes) -> str:
@@ -108,10 +103,31 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 _TZID_PARAM = re.compile(r";TZID=(\"[^\"]*\"|[^;:]*)", re.I)
+_NAME = re.compile(r'(?:[^":]|"[^"]*")*')
+_YEAR = re.compile(r"(\d{4})\d{4}")
 
 
-def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component]:
-    """Check BEGIN/END nesting and TZIDs; return the VEVENTs with their property lines."""
+def _split(line: str) -> tuple[str, str]:
+    """A content line's name with its parameters, and its value: at the first colon outside
+    quotes (a parameter such as ALTREP="https://..." holds colons)."""
+    end = _NAME.match(line).end()  # type: ignore[union-attr] # the pattern matches ""
+    if end < len(line) and line[end] == ":":
+        return line[:end], line[end + 1 :]
+    name, _, value = line.partition(":")
+    return name, value
+
+
+def _zone_property(
+    zone: ZoneText, stack: list[_Component], key: str, line: tuple[int, str, str]
+) -> None:
+    if stack[-1].name == "VTIMEZONE" and key == "TZID" and not zone.tzid:
+        zone.tzid, zone.tzid_line = line[2].strip(), line[0]
+    elif stack[-1].name in ("STANDARD", "DAYLIGHT") and stack[-2].name == "VTIMEZONE":
+        zone.observances[-1].properties.append(line)
+
+
+def _structure(lines: list[tuple[int, str]], max_events: int) -> _Scan:
+    """Check BEGIN/END nesting and TZIDs; find the VEVENTs and VTIMEZONEs."""
     if not lines or lines[0][1].strip().upper() != "BEGIN:VCALENDAR":
         first = lines[0][1][:60] if lines else ""
         where = f"line {lines[0][0]}" if lines else "line 1"
@@ -120,16 +136,35 @@ def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component
         )
     stack: list[_Component] = []
     events: list[_Component] = []
-    zones_defined: set[str] = set()
+    zones: list[ZoneText] = []
     zones_used: list[tuple[int, str]] = []
+    last_years: dict[str, int] = {}
+    kept: list[str] = []
     ended = False
     for number, line in lines:
-        name, _, value = line.partition(":")
+        name, value = _split(line)
         key = name.split(";", 1)[0].strip().upper()
         if ended:
             raise CalendarError(where=f"line {number}", problem="content after END:VCALENDAR")
+        in_zone = len(stack) > 1 and stack[1].name == "VTIMEZONE"  # only ever there
         if key == "BEGIN":
             component = _Component(value.strip().upper(), number)
+            if component.name == "VTIMEZONE":
+                if len(stack) != 1:
+                    raise CalendarError(
+                        where=f"line {number}",
+                        problem="a VTIMEZONE must be directly inside the VCALENDAR "
+                        "(RFC 5545 3.6.5)",
+                    )
+                zones.append(ZoneText(number))
+                if len(zones) > MOST_ZONES:
+                    raise CalendarError(
+                        where=f"line {number}",
+                        problem=f"more than {MOST_ZONES} time zones (VTIMEZONE) in one calendar",
+                    )
+                in_zone = True
+            elif component.name in ("STANDARD", "DAYLIGHT") and stack[-1].name == "VTIMEZONE":
+                zones[-1].observances.append(ObservanceText(component.name, number))
             stack.append(component)
             if component.name == "VEVENT":
                 events.append(component)
@@ -155,58 +190,45 @@ def _structure(lines: list[tuple[int, str]], max_events: int) -> list[_Component
             )
         else:
             stack[-1].properties.setdefault(key, number)
-            if key == "RRULE" and stack[-1].name in ("STANDARD", "DAYLIGHT"):
-                _check_zone_rule(value, number)
-            if stack[-1].name == "VTIMEZONE" and key == "TZID":
-                zones_defined.add(value.strip())
+            if in_zone:
+                _zone_property(zones[-1], stack, key, (number, name, value))
             for match in _TZID_PARAM.finditer(name):
-                zones_used.append((number, match.group(1).strip('"')))
+                tzid = match.group(1).strip('"')
+                zones_used.append((number, tzid))
+                stack[-1].tzids.setdefault(key, tzid)
+                years = [int(year) for year in _YEAR.findall(value)]
+                last_years[tzid] = max([last_years.get(tzid, 0), *years])
+            bare = _TZID_PARAM.sub("", name)
+            if bare != name:
+                line = f"{bare}:{value}"
+        if not in_zone:
+            kept.append(line)
     if stack:
         raise CalendarError(
             where=f"line {lines[-1][0]}",
             problem=f"the file ends inside the {stack[-1].name} begun at line {stack[-1].line} "
             "(truncated? no END:" + stack[-1].name + ")",
         )
+    zones_defined = {zone.tzid for zone in zones}
     for number, tzid in zones_used:
-        if tzid not in zones_defined and tzid not in _known_zones():
+        if tzid not in zones_defined and tzid not in known_zones():
             raise CalendarError(
                 where=f"line {number}",
                 problem=f"unknown TZID {tzid!r}: no VTIMEZONE in the file defines it and it is not "
                 "in the tz database",
             )
-    return events
-
-
-# A time zone's observances change once or twice a year. A rule that recurs more often, or
-# whose BY parts multiply to many occurrences a year, is a VTIMEZONE bomb: reading any time
-# in that zone would expand it from its start (centuries ago) to now, pinning a worker.
-_ZONE_RULE_MOST_A_YEAR = 100
-
-
-def _check_zone_rule(rule: str, number: int) -> None:
-    parts = dict(part.split("=", 1) for part in rule.strip().upper().split(";") if "=" in part)
-    if parts.get("FREQ") != "YEARLY":
-        raise CalendarError(
-            where=f"line {number}",
-            problem=f"a time zone's RRULE must recur YEARLY, not {parts.get('FREQ', 'without a FREQ')!r} "
-            "(RFC 5545 3.6.5): anything more often cannot be a real time zone",
-        )
-    occurrences = 1
-    for name, values in parts.items():
-        if name.startswith("BY"):
-            occurrences *= len(values.split(","))
-    if occurrences > _ZONE_RULE_MOST_A_YEAR:
-        raise CalendarError(
-            where=f"line {number}",
-            problem=f"a time zone's RRULE names up to {occurrences} changes a year; a real time "
-            f"zone has one or two (at most {_ZONE_RULE_MOST_A_YEAR} are read)",
-        )
+    return _Scan(events, zones, last_years, "\r\n".join(kept) + "\r\n")
 
 
 def _day(value: Any, where: str, name: str) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            return value.astimezone(LONDON).date()
+            try:
+                return value.astimezone(LONDON).date()
+            except OverflowError:
+                raise CalendarError(
+                    where=where, problem=f"{name} {value!s} is out of range"
+                ) from None
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -223,18 +245,22 @@ def read_ics(data: bytes, *, max_events: int) -> tuple[SourceEntry, ...]:
         TooLarge: more events than `max_events`.
     """
     lines = _logical_lines(_decode(data))
-    components = _structure(lines, max_events)
+    scan = _structure(lines, max_events)
+    zones = read_zones(scan.zones, scan.last_years)
+    components = scan.events
     try:
-        calendar = icalendar.Calendar.from_ical(data.decode("utf-8-sig"))
+        calendar = icalendar.Calendar.from_ical(scan.text)
     except ValueError as exc:
-        raise CalendarError(where="file", problem=f"malformed iCalendar: {exc}") from None
+        raise CalendarError(
+            where="file", problem=f"malformed iCalendar: {str(exc)[:200]}"
+        ) from None
     events = list(calendar.walk("VEVENT"))
     if len(events) != len(components):
         raise CalendarError(
             where="file", problem="malformed iCalendar: the events could not all be read"
         )
     return tuple(
-        _entry(event, component) for event, component in zip(events, components, strict=True)
+        _entry(event, component, zones) for event, component in zip(events, components, strict=True)
     )
 
 
@@ -257,7 +283,7 @@ def _text(event: icalendar.cal.Component, name: str) -> str:
     return str(value)
 
 
-def _entry(event: icalendar.cal.Component, component: _Component) -> SourceEntry:
+def _entry(event: icalendar.cal.Component, component: _Component, zones: Zones) -> SourceEntry:
     where = f"line {component.line}"
     _property_error(event, component)
     uid = _text(event, "UID").strip() or None
@@ -273,7 +299,11 @@ def _entry(event: icalendar.cal.Component, component: _Component) -> SourceEntry
     if "DTSTART" not in event:
         return SourceEntry(where, summary, uid=uid, skip="no DTSTART, so no polling day")
     start_line = f"line {component.properties.get('DTSTART', component.line)}"
-    poll = _day(event.decoded("DTSTART"), start_line, "DTSTART")
+    start = event.decoded("DTSTART")
+    tzid = component.tzids.get("DTSTART")
+    if tzid and isinstance(start, dt.datetime):  # TZID wins over a trailing Z, as before
+        start = zones.localise(tzid, start.replace(tzinfo=None), where=start_line)
+    poll = _day(start, start_line, "DTSTART")
     status = _text(event, "STATUS").strip().upper()
     purdah_status = _text(event, "X-PURDAH-STATUS").strip().lower()
     cancelled = status == "CANCELLED" or purdah_status in ("cancelled", "countermanded")

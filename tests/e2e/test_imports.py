@@ -5,19 +5,23 @@ objects and recurring schedules; a dry run first, then one transaction and one a
 
 import contextlib
 import http.server
+import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import ROOT, Keys
+from tests.conftest import ROOT, Keys, seed_shipped
 
 from .conftest import Clock, auth
+from .servers import free_port, serve, wait_ready
 
 ICS = ROOT / "tests" / "data" / "ics"
 IMPORT = "/v1/elections/import"
@@ -337,6 +341,29 @@ def test_a_private_address_is_refused_unless_the_setting_allows_it(
 ) -> None:
     response = client.post(
         IMPORT, json={"url": f"{calendar_server}/ids.ics"}, headers=auth(seeded.clerk)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "url"
+    assert "private or local address" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",
+        "64:ff9b:1::a00:1",
+        "2002:7f00:1::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    ],
+    ids=["nat64-loopback", "nat64-local-use", "6to4-loopback", "teredo"],
+)
+def test_a_url_at_an_address_that_reaches_ipv4_through_a_relay_is_refused(
+    client: TestClient, seeded: Keys, address: str
+) -> None:
+    """Issue 13 item 8: these passed the check, and 64:ff9b::7f00:1 is 127.0.0.1 via NAT64."""
+    response = client.post(
+        IMPORT, json={"url": f"http://[{address}]/calendar.ics"}, headers=auth(seeded.clerk)
     )
 
     assert response.status_code == 422
@@ -740,3 +767,48 @@ def test_an_imported_notice_after_the_statutory_latest_day_is_rejected(
     assert "outside the days the law allows" in body["rejected"][0]["reason"]
     assert _election(importer, seeded, "parish.redruth.north.by.2029-05-03")["status"] == 404
     assert _audit_count(importer, seeded) == before
+
+
+def _rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize(
+    "name", ["bomb-2-zones.ics", "bomb-8-zones.ics"], ids=["2-zones", "8-zones"]
+)
+def test_a_time_zone_bomb_is_refused_at_once_and_a_real_server_keeps_no_memory(
+    shared_url: str, tmp_path: Path, name: str
+) -> None:
+    """Issue 13 item 4: the 2-zone file took 7 s and kept 210 MB; 8 zones, 43 s and 860 MB."""
+    headers = auth(seed_shipped(shared_url))
+    port = free_port()
+    log = tmp_path / "server.log"
+    server = serve(shared_url, port, log)
+    try:
+        wait_ready(port, server, log)
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60
+        ) as client:
+            warm = client.post(  # the first import loads what every import needs
+                IMPORT,
+                params={"dry_run": "true"},
+                files={"file": ("ids.ics", (ICS / "purdah-ids.ics").read_bytes(), "text/calendar")},
+            )
+            before = _rss_bytes(server.pid)
+            began = time.perf_counter()
+
+            response = client.post(
+                IMPORT, files={"file": (name, (ICS / name).read_bytes(), "text/calendar")}
+            )
+
+            took = time.perf_counter() - began
+            grew = _rss_bytes(server.pid) - before
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert warm.status_code == 200, warm.text
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-calendar"
+    assert "changes to work out" in response.json()["errors"][0]["message"]
+    assert took < 1.0
+    assert grew < 20 * 2**20
