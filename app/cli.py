@@ -752,7 +752,10 @@ def audit_export(
 
 @app.command()
 def serve() -> None:
-    """Serve the API (PURDAH_HOST, PURDAH_PORT; the database must be migrated)."""
+    """Serve the API (PURDAH_HOST, PURDAH_PORT; the database must be migrated).
+
+    Forwarding headers are believed only from PURDAH_FORWARDED_ALLOW_IPS (default: none).
+    """
     import uvicorn
 
     settings = _state.settings
@@ -765,6 +768,9 @@ def serve() -> None:
         workers=settings.workers,
         access_log=settings.access_log,
         log_level="info",
+        # never uvicorn's default (trust loopback, or $FORWARDED_ALLOW_IPS): see app.api.throttle
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

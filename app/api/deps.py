@@ -102,11 +102,14 @@ def principal_for(
     """
     The caller named by an `Authorization` header.
 
+    A valid key always authenticates; a failure is counted against the peer `client` and
+    the key id it named (`throttle.FailedAuthThrottle`), and is a 429 rather than a 401 once
+    either has failed too often recently.
+
     Raises:
-        TooManyFailures: the client address failed too often recently (429).
+        TooManyFailures: a failure from a peer, or against a key id, over the limit (429).
         Unauthorized: no bearer key, or one that is unknown, revoked or mistyped.
     """
-    services.throttle.check(client)
     if not header or header[:7].lower() != _BEARER:
         services.throttle.failed(client)
         msg = "send an API key as 'Authorization: Bearer <key>'"
@@ -114,7 +117,7 @@ def principal_for(
     parsed = parse_key(header[7:].strip())
     entry = services.cache.key(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
-        services.throttle.failed(client)
+        services.throttle.failed(client, key_id=entry.key_id if entry is not None else None)
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
     services.key_use.seen(entry.key_id)
