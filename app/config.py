@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         auth_failure_limit, auth_failure_window: failed authentications one peer address,
             or one key id, may have within the window (seconds) before further failures get
             429 with Retry-After; a valid key always authenticates (`app.api.throttle`).
+        override_use_limit: decisions that rely on an override which one key may have
+            recorded in the audit log in any minute (`PURDAH_OVERRIDE_USE_LIMIT`); beyond
+            it, a check that would record another gets 429 with Retry-After. Each planned
+            post (override, account, category, instant) is recorded once, and only for keys
+            that publish (clerk, scheduler), so only new planned posts count.
         forwarded_allow_ips: the proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
             `purdah serve` believes (`PURDAH_FORWARDED_ALLOW_IPS`): comma-separated IP
             addresses or networks, or `*` (only when no client can reach the server but
@@ -85,6 +90,7 @@ class Settings(BaseSettings):
     auth_failure_limit: int = Field(default=30, ge=1)
     auth_failure_window: float = Field(default=60.0, gt=0)
     forwarded_allow_ips: str = ""
+    override_use_limit: int = Field(default=120, ge=1, le=100_000)
 
     @field_validator("forwarded_allow_ips")
     @classmethod

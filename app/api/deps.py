@@ -8,7 +8,7 @@ Auth is an `async` dependency (no thread-pool hop): the key id finds the key in 
 import datetime as dt
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -24,6 +24,7 @@ from app.store.unit_of_work import Actor
 
 from .feed_cache import FeedCache
 from .problems import Forbidden, InvalidQuery, Unauthorized
+from .reliance import RelianceMemo
 from .throttle import FailedAuthThrottle
 
 __all__ = [
@@ -54,6 +55,7 @@ class Services:
     feeds: FeedCache
     throttle: FailedAuthThrottle
     key_use: KeyUse
+    reliance: RelianceMemo = field(default_factory=RelianceMemo)
 
     def now(self) -> dt.datetime:
         return self.clock()
