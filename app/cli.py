@@ -386,7 +386,8 @@ def check(
     if offline:
         typer.echo(f"note: {OFFLINE_NOTE}", err=True)
     if as_json:
-        typer.echo(json.dumps(decision_json(result, {}), indent=2))
+        # the command line records no reliance on an override: override_use_recorded is false
+        typer.echo(json.dumps(decision_json(result, {}, role=Role.OPERATOR), indent=2))
         return
     typer.echo(
         f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
