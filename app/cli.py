@@ -393,7 +393,8 @@ def check(
     if offline:
         typer.echo(f"note: {OFFLINE_NOTE}", err=True)
     if as_json:
-        typer.echo(json.dumps(decision_json(result, {}), indent=2))
+        # the command line records no reliance on an override: override_use_recorded is false
+        typer.echo(json.dumps(decision_json(result, {}, role=Role.OPERATOR), indent=2))
         return
     typer.echo(
         f"{result.outcome.upper()}: {account} may {'' if result.allowed else 'not '}publish "
@@ -759,7 +760,10 @@ def audit_export(
 
 @app.command()
 def serve() -> None:
-    """Serve the API (PURDAH_HOST, PURDAH_PORT; the database must be migrated)."""
+    """Serve the API (PURDAH_HOST, PURDAH_PORT; the database must be migrated).
+
+    Forwarding headers are believed only from PURDAH_FORWARDED_ALLOW_IPS (default: none).
+    """
     import uvicorn
 
     settings = _state.settings
@@ -772,6 +776,9 @@ def serve() -> None:
         workers=settings.workers,
         access_log=settings.access_log,
         log_level="info",
+        # never uvicorn's default (trust loopback, or $FORWARDED_ALLOW_IPS): see app.api.throttle
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

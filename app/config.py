@@ -5,10 +5,11 @@ Built once by the CLI's callback or by `create_app` and passed down; never read 
 module global.
 """
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -42,8 +43,19 @@ class Settings(BaseSettings):
             addresses (tests; a council's intranet). Off by default: a URL must not make the
             server reach inside its own network.
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
-        auth_failure_limit, auth_failure_window: failed authentications one client address
-            may make within the window (seconds) before it gets 429 with Retry-After.
+        auth_failure_limit, auth_failure_window: failed authentications one peer address,
+            or one key id, may have within the window (seconds) before further failures get
+            429 with Retry-After; a valid key always authenticates (`app.api.throttle`).
+        override_use_limit: decisions that rely on an override which one key may have
+            recorded in the audit log in any minute (`PURDAH_OVERRIDE_USE_LIMIT`); beyond
+            it, a check that would record another gets 429 with Retry-After. Each planned
+            post (override, account, category, instant) is recorded once, and only for keys
+            that publish (clerk, scheduler), so only new planned posts count.
+        forwarded_allow_ips: the proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+            `purdah serve` believes (`PURDAH_FORWARDED_ALLOW_IPS`): comma-separated IP
+            addresses or networks, or `*` (only when no client can reach the server but
+            through the proxy). Empty by default: the client is the TCP peer, and nobody can
+            choose the address their failed authentications are counted against.
         body_max_bytes: the largest request body of any operation but the calendar import
             (413 beyond it).
         key_use_interval: seconds between writes of the keys' last-used times.
@@ -77,6 +89,22 @@ class Settings(BaseSettings):
     body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     auth_failure_limit: int = Field(default=30, ge=1)
     auth_failure_window: float = Field(default=60.0, gt=0)
+    forwarded_allow_ips: str = ""
+    override_use_limit: int = Field(default=120, ge=1, le=100_000)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                msg = f"PURDAH_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network"
+                raise ValueError(msg) from None
+        return ",".join(entries)
 
     def policy_path(self, organisation: str | None = None) -> Path:
         """The policy file of an organisation (default: the configured one)."""

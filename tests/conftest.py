@@ -32,6 +32,7 @@ from app.store.unit_of_work import Actor
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "override_reliance",
     "audit_event",
     "feed_event",
     "feed_token",

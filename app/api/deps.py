@@ -8,7 +8,7 @@ Auth is an `async` dependency (no thread-pool hop): the key id finds the key in 
 import datetime as dt
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -24,6 +24,7 @@ from app.store.unit_of_work import Actor
 
 from .feed_cache import FeedCache
 from .problems import Forbidden, InvalidQuery, Unauthorized
+from .reliance import RelianceMemo
 from .throttle import FailedAuthThrottle
 
 __all__ = [
@@ -54,6 +55,7 @@ class Services:
     feeds: FeedCache
     throttle: FailedAuthThrottle
     key_use: KeyUse
+    reliance: RelianceMemo = field(default_factory=RelianceMemo)
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -102,11 +104,14 @@ def principal_for(
     """
     The caller named by an `Authorization` header.
 
+    A valid key always authenticates; a failure is counted against the peer `client` and
+    the key id it named (`throttle.FailedAuthThrottle`), and is a 429 rather than a 401 once
+    either has failed too often recently.
+
     Raises:
-        TooManyFailures: the client address failed too often recently (429).
+        TooManyFailures: a failure from a peer, or against a key id, over the limit (429).
         Unauthorized: no bearer key, or one that is unknown, revoked or mistyped.
     """
-    services.throttle.check(client)
     if not header or header[:7].lower() != _BEARER:
         services.throttle.failed(client)
         msg = "send an API key as 'Authorization: Bearer <key>'"
@@ -114,7 +119,7 @@ def principal_for(
     parsed = parse_key(header[7:].strip())
     entry = services.cache.key(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
-        services.throttle.failed(client)
+        services.throttle.failed(client, key_id=entry.key_id if entry is not None else None)
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
     services.key_use.seen(entry.key_id)

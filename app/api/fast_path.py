@@ -16,7 +16,6 @@ from pydantic_core import to_json
 
 from app.domain import PurdahError
 
-from .deps import principal_for
 from .problems import MEDIA_TYPE, internal_problem, problem_for
 from .routes.decisions import CAN_PUBLISH_QUERY, Answer, answer_can_publish, audited
 
@@ -60,10 +59,7 @@ class CanPublishFastPath:
                 client=scope["client"][0] if scope.get("client") else None,
                 unknown_query=[k for k in query if k not in CAN_PUBLISH_QUERY],
             )
-            if answer.override_uses:
-                services = self.fastapi.state.services
-                principal = principal_for(services, _text(headers.get(b"authorization")))
-                answer = await audited(services, answer, actor=principal.actor(), path=path)
+            answer = await audited(self.fastapi.state.services, answer, path=path)
         except PurdahError as exc:
             status, extra, problem = problem_for(exc, path)
             answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)

@@ -37,6 +37,7 @@ from app.store.errors import (
     AlreadyExists,
     InvalidChange,
     NotFound,
+    OverrideUseLimit,
     PreconditionFailed,
     SnapshotUnavailable,
 )
@@ -181,6 +182,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     TooLarge: ProblemType(413, "content-too-large", "Content too large"),
     LengthRequired: ProblemType(411, "length-required", "Length required"),
     TooManyFailures: ProblemType(429, "too-many-requests", "Too many failed authentications"),
+    OverrideUseLimit: ProblemType(429, "too-many-requests", "Too many recorded override uses"),
     UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
     SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
 }
@@ -229,7 +231,7 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
     """Status, headers and body of the problem for one of our errors."""
     kind = _for_exception(exc) or _VALIDATION
     headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else {}
-    if isinstance(exc, TooManyFailures):
+    if isinstance(exc, TooManyFailures | OverrideUseLimit):
         headers["Retry-After"] = str(exc.retry_after)
     body: dict[str, object] = {
         "type": f"/problems/{kind.slug}",

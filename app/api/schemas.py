@@ -181,6 +181,14 @@ class DecisionOut(_Out):
     )
     data_version: int
     evaluated_at: dt.datetime
+    override_use_recorded: bool | None = Field(
+        description=(
+            "Whether this decision's reliance on an override is in the audit log: true for a "
+            "clerk's or scheduler's key (recorded once per override, account, category and "
+            "planned time), false for a viewer's or auditor's key, whose checks are not "
+            "recorded because it does not publish; null when no override was relied on."
+        )
+    )
 
 
 class CheckIn(_In):

@@ -895,20 +895,6 @@ def _override(change: Write, override_id: str) -> OverrideRow:
     return row
 
 
-def record_override_use(
-    engine: Engine,
-    organisation_id: str,
-    actor: Actor,
-    uses: Sequence[dict[str, Any]],
-    *,
-    now: dt.datetime,
-) -> None:
-    """Audit decisions that relied on an override (no data_version bump: decisions do not change)."""
-    with write(engine, organisation_id, actor, now=now, bump=False) as change:
-        for use in uses:
-            change.audit("decision.override", str(use["override_id"]), after=use)
-
-
 # --- dies non and manual windows ---------------------------------------------------------------
 
 

@@ -1,11 +1,14 @@
 """Errors the store raises on requests it cannot carry out; each maps to one problem type."""
 
+import math
+
 from app.domain import PurdahError
 
 __all__ = [
     "AlreadyExists",
     "InvalidChange",
     "NotFound",
+    "OverrideUseLimit",
     "PreconditionFailed",
     "SnapshotUnavailable",
 ]
@@ -61,4 +64,32 @@ class SnapshotUnavailable(PurdahError):
         self.age = age
         when = "never loaded" if age is None else f"last confirmed {age:.1f} s ago"
         msg = f"decision data for {organisation_id!r} is unavailable ({when}): do not publish"
+        super().__init__(msg)
+
+
+class OverrideUseLimit(PurdahError):
+    """
+    A key would record more decisions that rely on an override than its limit a minute (429).
+
+    `full` says the key has used its whole minute already, so any such decision it asks for
+    is refused until `retry_after` seconds have passed.
+    """
+
+    def __init__(
+        self, *, key_id: str, limit: int, recent: int, asked: int, retry_after: float
+    ) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.full = recent >= limit
+        if asked > limit:
+            msg = (
+                f"this request would record {asked} decisions that rely on an override; a key "
+                f"may record at most {limit} a minute (PURDAH_OVERRIDE_USE_LIMIT): check fewer "
+                "planned posts at once"
+            )
+        else:
+            msg = (
+                f"key {key_id} recorded {recent} decisions that rely on an override in the last "
+                f"minute and asks for {asked} more; the limit is {limit} a minute "
+                f"(PURDAH_OVERRIDE_USE_LIMIT): try again in {self.retry_after} s"
+            )
         super().__init__(msg)

@@ -23,6 +23,7 @@ __all__ = [
     "FeedTokenRow",
     "ManualWindowRow",
     "OrganisationRow",
+    "OverrideRelianceRow",
     "OverrideRow",
     "RestrictedPeriodRow",
     "UTCDateTime",
@@ -176,6 +177,25 @@ class OverrideRow(SQLModel, table=True):
     revoked_at: dt.datetime | None = _instant(nullable=True)
     revoked_by: str | None = Field(default=None, max_length=200)
     revoke_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class OverrideRelianceRow(SQLModel, table=True):
+    """
+    A decision's reliance on an override, recorded once: `reliance` is the override, account,
+    category and planned instant (UTC) it was for, so checking the same post again audits
+    nothing new. The row also counts towards the key's limit of recorded reliances a minute.
+    Its audit event (`decision.override`) holds the details.
+    """
+
+    __tablename__ = "override_reliance"
+    __table_args__ = (
+        Index("ix_override_reliance_key_time", "organisation_id", "key_id", "recorded_at"),
+    )
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    reliance: str = Field(sa_column=Column(String(250), primary_key=True))
+    key_id: str = Field(max_length=40)
+    recorded_at: dt.datetime = _instant()
 
 
 class ApiKeyRow(SQLModel, table=True):

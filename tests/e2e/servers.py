@@ -5,6 +5,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -48,3 +50,17 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
             pass
         time.sleep(0.1)
     pytest.fail(f"server on {port} not ready in 30 s: {log.read_text()[-2000:]}")
+
+
+@contextmanager
+def running(url: str, folder: Path, extra: dict[str, str] | None = None) -> Iterator[str]:
+    """A `purdah serve` on a free port for the length of the block: its base URL."""
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    process = serve(url, port, log, extra)
+    try:
+        wait_ready(port, process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

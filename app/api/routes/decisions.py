@@ -4,10 +4,8 @@ can-publish and batch decisions: the hot path. Answered from the in-memory snaps
 Fail closed: if the snapshot is unavailable the answer is 503 with a deny body.
 """
 
-import asyncio
 import datetime as dt
 import hashlib
-import logging
 import math
 import os
 import uuid
@@ -27,19 +25,17 @@ from app.domain import (
     Decision,
     Outcome,
     Reason,
-    ReasonCode,
     Snapshot,
     Window,
     decide,
 )
-from app.store.commands import record_override_use
 from app.store.errors import SnapshotUnavailable
-from app.store.unit_of_work import Actor
 
 from ..conditional import etag_matches
 from ..deps import (
     READ_ROLES,
     SECURED,
+    Principal,
     Services,
     authorise,
     check_role,
@@ -47,10 +43,10 @@ from ..deps import (
     unknown_query_problem,
 )
 from ..problems import MEDIA_TYPE, InvalidQuery
+from ..reliance import override_use_recorded, override_uses, record_uses
 from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
-log = logging.getLogger(__name__)
 
 CACHE_CAP_SECONDS = 60
 
@@ -88,14 +84,19 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def decision_json(
-    decision: Decision, fragments: _Fragments, times: dict[dt.datetime, str] | None = None
+    decision: Decision,
+    fragments: _Fragments,
+    times: dict[dt.datetime, str] | None = None,
+    *,
+    role: str,
 ) -> dict[str, object]:
     """
     The DecisionOut shape as plain JSON values, without re-validating snapshot parts.
 
     `fragments` is `fragments_of(snapshot)` for the snapshot the decision came from; `times`,
     shared across a batch, remembers instants already written in London time (a batch's
-    decisions share `evaluated_at` and mostly a few `valid_until`s).
+    decisions share `evaluated_at` and mostly a few `valid_until`s). `role` is the caller's:
+    it says whether a reliance on an override is recorded (`reliance.override_use_recorded`).
     """
     times = {} if times is None else times
     return {
@@ -110,6 +111,7 @@ def decision_json(
         "valid_until": _iso_memo(decision.valid_until, times),
         "data_version": decision.data_version,
         "evaluated_at": _iso_memo(decision.evaluated_at, times),
+        "override_use_recorded": override_use_recorded(decision, role),
     }
 
 
@@ -128,8 +130,9 @@ def decision_ids(count: int) -> list[str]:
     return [pool[32 * i : 32 * i + 32] for i in range(count)]
 
 
-def _etag(decision: Decision) -> str:
+def _etag(decision: Decision, role: str) -> str:
     parts = [
+        str(override_use_recorded(decision, role)),
         decision.account_id,
         str(decision.category),
         decision.outcome.value,
@@ -200,6 +203,10 @@ _CAN_PUBLISH_PARAMETERS = [
 
 
 CAN_PUBLISH_QUERY = frozenset({"at", "category"})
+_TOO_MANY = (
+    "Too many failed authentications, or this key would record more decisions that rely on an "
+    "override than PURDAH_OVERRIDE_USE_LIMIT a minute: do not post; try again after Retry-After."
+)
 
 
 def _instant(name: str, text: str | None) -> dt.datetime | None:
@@ -230,66 +237,60 @@ def _category(text: str | None) -> Category:
 class Answer:
     """
     An HTTP answer: status, headers and body bytes, and the override uses to audit before
-    it may be sent (a decision that relied on an override is an audit event).
+    it may be sent (a publishing key's decision that relied on an override is audited).
     """
 
     status: int
     headers: dict[str, str]
     body: bytes
     media_type: str = "application/json"
-    organisation_id: str = ""
+    principal: Principal | None = None
     override_uses: tuple[dict[str, object], ...] = ()
 
 
-def override_uses(decision: Decision) -> tuple[dict[str, object], ...]:
-    """What to audit for a decision that relied on an override (usually nothing)."""
-    return tuple(
-        {
-            "override_id": reason.override_id,
-            "decision_id": decision.decision_id,
-            "account_id": decision.account_id,
-            "category": str(decision.category),
-            "at": decision.at.isoformat(),
-        }
-        for reason in decision.reasons
-        if reason.code is ReasonCode.OVERRIDE_APPLIED
-    )
-
-
-async def audited(services: Services, answer: Answer, *, actor: Actor, path: str) -> Answer:
+async def audited(services: Services, answer: Answer, *, path: str) -> Answer:
     """
-    Record the override uses of an answer, off the event loop, before it is sent. If they
-    cannot be recorded the answer becomes a 503 deny: an unrecorded override must not be used.
+    Record the override uses of an answer before it is sent (`reliance.record_uses`). If
+    they cannot be recorded the answer becomes a 503 deny: an unrecorded override must not
+    be used.
+
+    Raises:
+        OverrideUseLimit: the key is over its limit of recorded reliances (429).
     """
-    if not answer.override_uses:
+    principal = answer.principal
+    if not answer.override_uses or principal is None:
         return answer
-    try:
-        await asyncio.to_thread(
-            record_override_use, services.engine, answer.organisation_id, actor, answer.override_uses,
-            now=services.clock(),
-        )  # fmt: skip
-    except Exception:
-        log.exception("could not audit an override's use; failing closed")
-        body = {
-            "type": "/problems/service-unavailable",
-            "title": "Decision data unavailable",
-            "status": 503,
-            "detail": "the decision relied on an override whose use could not be recorded: do not publish",
-            "instance": path,
-            "allowed": False,
-            "outcome": "deny",
-            "reasons": [
-                {
-                    "code": "SERVICE_UNAVAILABLE",
-                    "effect": "deny",
-                    "message": "The use of the override could not be recorded.",
-                    "clause": None,
-                    "rule": None,
-                }
-            ],
-        }
-        return Answer(503, {"Cache-Control": "no-store"}, to_json(body), MEDIA_TYPE)
-    return answer
+    recorded = await record_uses(
+        services.reliance,
+        services.engine,
+        principal.actor(),
+        answer.override_uses,
+        organisation_id=principal.organisation_id,
+        key_id=principal.key_id,
+        limit=services.settings.override_use_limit,
+        now=services.clock(),
+    )
+    if recorded:
+        return answer
+    body = {
+        "type": "/problems/service-unavailable",
+        "title": "Decision data unavailable",
+        "status": 503,
+        "detail": "the decision relied on an override whose use could not be recorded: do not publish",
+        "instance": path,
+        "allowed": False,
+        "outcome": "deny",
+        "reasons": [
+            {
+                "code": "SERVICE_UNAVAILABLE",
+                "effect": "deny",
+                "message": "The use of the override could not be recorded.",
+                "clause": None,
+                "rule": None,
+            }
+        ],
+    }
+    return Answer(503, {"Cache-Control": "no-store"}, to_json(body), MEDIA_TYPE)
 
 
 def answer_can_publish(
@@ -326,15 +327,13 @@ def answer_can_publish(
         body = to_json(unavailable_body(account_id, when, exc, now))
         return Answer(503, {"Cache-Control": "no-store"}, body, MEDIA_TYPE)
     decision = decide(account_id, when, chosen, snapshot, now=now, decision_id=uuid.uuid4().hex)
-    etag = _etag(decision)
+    etag = _etag(decision, principal.role)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
-    uses = override_uses(decision)
+    uses = override_uses(decision, principal.role)
     if if_none_match is not None and etag_matches(if_none_match, etag):
-        return Answer(
-            304, headers, b"", organisation_id=principal.organisation_id, override_uses=uses
-        )
-    body = to_json(decision_json(decision, fragments_of(snapshot)))
-    return Answer(200, headers, body, organisation_id=principal.organisation_id, override_uses=uses)
+        return Answer(304, headers, b"", principal=principal, override_uses=uses)
+    body = to_json(decision_json(decision, fragments_of(snapshot), role=principal.role))
+    return Answer(200, headers, body, principal=principal, override_uses=uses)
 
 
 @router.get(
@@ -344,6 +343,7 @@ def answer_can_publish(
     responses={
         304: {"description": "Not modified: the answer is the one the ETag names."},
         503: {"description": "Fail closed: the data cannot be confirmed; the body denies."},
+        429: {"description": _TOO_MANY},
     },
     openapi_extra={**SECURED, "parameters": _CAN_PUBLISH_PARAMETERS},
 )
@@ -367,8 +367,7 @@ async def can_publish(account_id: str, request: Request) -> Response:
         client=request.client.host if request.client else None,
         unknown_query=[k for k in request.query_params if k not in CAN_PUBLISH_QUERY],
     )
-    principal = principal_for(services, request.headers.get("authorization"))
-    answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
+    answer = await audited(services, answer, path=request.url.path)
     if answer.status == 304:
         return Response(status_code=304, headers=answer.headers)
     return Response(
@@ -400,7 +399,10 @@ def _checks(raw: bytes) -> BatchIn:
     "/decisions",
     response_model=BatchOut,
     summary="Check up to 1,000 posts in one call, answered in order.",
-    responses={503: {"description": "Fail closed: the data cannot be confirmed."}},
+    responses={
+        503: {"description": "Fail closed: the data cannot be confirmed."},
+        429: {"description": _TOO_MANY},
+    },
     openapi_extra=_BATCH_BODY,
 )
 async def batch(request: Request) -> BatchOut | Response:
@@ -424,17 +426,18 @@ async def batch(request: Request) -> BatchOut | Response:
         decide(c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=ids[i])
         for i, c in enumerate(body.checks)
     ]
-    uses = tuple(use for d in decided for use in override_uses(d))
+    role = principal.role
+    uses = tuple(use for d in decided for use in override_uses(d, role))
     fragments = fragments_of(snapshot)
     times: dict[dt.datetime, str] = {}
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        to_json({"decisions": [decision_json(d, fragments, times) for d in decided]}),
-        organisation_id=principal.organisation_id,
+        to_json({"decisions": [decision_json(d, fragments, times, role=role) for d in decided]}),
+        principal=principal,
         override_uses=uses,
     )
-    answer = await audited(services, answer, actor=principal.actor(), path=request.url.path)
+    answer = await audited(services, answer, path=request.url.path)
     return Response(
         answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers
     )
