@@ -52,6 +52,7 @@ from app.domain import (
     restricted_periods,
     timetable_summary,
 )
+from app.domain.clock import parse_instant
 from app.store import PolicyFileError, load_policy
 from app.store.audit import export_events, verify_organisation
 from app.store.commands import SEED_ACTOR, appointed_dies_non, create_key, revoke_key
@@ -118,9 +119,9 @@ def _shipped() -> dict[str, ListedElection]:
 
 def _parse_instant(text: str, field: str) -> dt.datetime:
     try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        _fail(f"{field} {text!r} is not an RFC 3339 date-time such as 2025-04-01T09:00:00+01:00")
+        value = parse_instant(text)  # the API's parser: the same answer everywhere
+    except ValueError as exc:
+        _fail(f"{field}: {exc}")
     if not 1950 <= value.year <= 2199:
         _fail(f"{field} {text!r} is outside the years 1950-2199")
     try:

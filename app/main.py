@@ -16,6 +16,7 @@ from app.api.deps import Services, known_query_only
 from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
 from app.api.feed_cache import FeedCache
+from app.api.hygiene import InputHygiene
 from app.api.limits import BodyLimit
 from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
 from app.api.redaction import install_redaction
@@ -220,6 +221,7 @@ def create_app(
         BodyLimit, limit=settings.body_max_bytes, exempt=frozenset({imports.IMPORT_PATH})
     )
     app.add_middleware(CanPublishFastPath, fastapi=app)  # the last added runs first
+    app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path
     for module in _ROUTE_MODULES:
         app.include_router(
             module.router,

@@ -4,10 +4,20 @@ their offset; times coming in must carry an offset.
 """
 
 import datetime as dt
+import functools
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.domain import (
     LONDON,
@@ -20,6 +30,8 @@ from app.domain import (
     ReasonCode,
     Window,
 )
+from app.domain.clock import parse_instant
+from app.domain.text import control_character, describe_control_character
 
 __all__ = [
     "AccountOut",
@@ -58,17 +70,17 @@ def require_offset(value: dt.datetime) -> dt.datetime:
     return value
 
 
-_DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-
-
-def _text_only(value: object) -> object:
-    """Times come as RFC 3339 text, never as numbers or digit strings (pydantic would read epochs)."""
+def _instant_text(value: object) -> object:
+    """
+    Times come as RFC 3339 text (`parse_instant`, the one parser), never as numbers or digit
+    strings (pydantic would read epochs).
+    """
     if isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not _DATETIME_TEXT.match(value):
+    if not isinstance(value, str):
         msg = "give an RFC 3339 date-time as text, such as 2025-04-01T09:00:00+01:00"
         raise ValueError(msg)
-    return value
+    return parse_instant(value)
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,17 +102,51 @@ def _modern_date(value: dt.date) -> dt.date:
     return value
 
 
-def _printable(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        msg = "control characters (such as NUL) are not allowed"
-        raise ValueError(msg)
-    return value
+class _MultiLine:
+    """Marks free text that may hold line feeds and tabs (see app/domain/text.py)."""
 
 
-AwareDatetime = Annotated[dt.datetime, BeforeValidator(_text_only), AfterValidator(require_offset)]
+MULTI_LINE = _MultiLine()
+
+
+def _refuse_control(value: Any, *, multi_line: bool, where: str = "") -> None:
+    """Raise for the first string in `value` (nested lists and objects too) holding a control character."""
+    if isinstance(value, str):
+        found = control_character(value, multi_line=multi_line)
+        if found is not None:
+            msg = f"{where}{' ' if where else ''}{describe_control_character(found, multi_line=multi_line)}"
+            raise ValueError(msg.strip())
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_control(item, multi_line=multi_line, where=f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control(key, multi_line=False, where=f"{where} key")
+            _refuse_control(item, multi_line=multi_line, where=f"{where}.{key}")
+
+
+def _is_multi_line(annotation: Any) -> bool:
+    if any(isinstance(m, _MultiLine) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_is_multi_line(arg) for arg in get_args(annotation))
+
+
+@functools.cache
+def _multi_line_field(model: type[BaseModel], name: str) -> bool:
+    """Whether a body's field is free text (`Text`, or `Text | None`)."""
+    field = model.model_fields.get(name)
+    return field is not None and (
+        any(isinstance(m, _MultiLine) for m in field.metadata) or _is_multi_line(field.annotation)
+    )
+
+
+AwareDatetime = Annotated[
+    dt.datetime, BeforeValidator(_instant_text), AfterValidator(require_offset)
+]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_modern_date)]
-Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_printable)]
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+# Free text: the one kind of field that may hold line feeds and tabs.
+Text = Annotated[str, Field(min_length=1, max_length=2000), MULTI_LINE]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -114,7 +160,21 @@ class _Out(BaseModel):
 
 
 class _In(BaseModel):
+    """
+    A request body. No string in it, at any depth, holds a control character, except line
+    feeds and tabs in free text (`Text`): app/domain/text.py. A field that breaks this is a
+    422 naming it, before anything is read from or written to the database.
+    """
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or isinstance(value, bool | int | float | dt.date):
+            return value
+        _refuse_control(value, multi_line=_multi_line_field(cls, info.field_name or ""))
+        return value
 
 
 class ReasonOut(_Out):
@@ -191,7 +251,22 @@ class DecisionOut(_Out):
     )
 
 
-class CheckIn(_In):
+class _HotIn(BaseModel):
+    """
+    A body of the hot path (the batch of up to 1,000 checks): validated by pydantic-core
+    alone, without the Python check of `_In`, so each string field must refuse control
+    characters by its own pattern (`_NO_CONTROL`). tests/unit/test_schemas.py holds every
+    string field of every body to refusing them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# No control character (Cc) at all, as a pattern pydantic-core checks (app/domain/text.py).
+_NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+class CheckIn(_HotIn):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -205,12 +280,12 @@ class CheckIn(_In):
         },
     )
 
-    account_id: Annotated[str, Field(min_length=1, max_length=80)]
+    account_id: Annotated[str, Field(min_length=1, max_length=80, pattern=_NO_CONTROL)]
     at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     category: Category = Category.GENERAL
 
 
-class BatchIn(_In):
+class BatchIn(_HotIn):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -506,7 +581,7 @@ class DiesNonIn(_In):
     )
 
     date: IsoDate
-    name: Text
+    name: Name
 
 
 class DiesNonOut(_Out):

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from app.domain.audit import canonical_json
+from app.store import text_guard  # noqa: F401 - registers the check before every flush
 
 __all__ = ["DatabaseNotMigrated", "alembic_config", "check_migrated", "make_engine", "upgrade"]
 

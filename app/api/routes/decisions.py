@@ -29,6 +29,7 @@ from app.domain import (
     Window,
     decide,
 )
+from app.domain.clock import parse_instant
 from app.store.errors import SnapshotUnavailable
 
 from ..conditional import etag_matches
@@ -213,12 +214,7 @@ def _instant(name: str, text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        problem = f"{text!r} is not an RFC 3339 date-time such as 2025-04-10T12:00:00+01:00"
-        raise InvalidQuery(field=name, problem=problem) from None
-    try:
-        return require_offset(value)
+        return require_offset(parse_instant(text))
     except ValueError as exc:
         raise InvalidQuery(field=name, problem=str(exc)) from None
 

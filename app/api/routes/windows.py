@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.domain import LONDON, UnknownAccount
+from app.domain.clock import parse_instant
 from app.store import commands
 from app.store.queries import get_manual_window
 from app.store.tables import ManualWindowRow
@@ -35,7 +36,7 @@ def _bound(value: str | None, name: str) -> dt.datetime | None:
         return None
     try:
         parsed = (
-            dt.datetime.fromisoformat(value)
+            parse_instant(value)
             if len(value) != 10
             else dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=LONDON)
         )

@@ -1,0 +1,76 @@
+"""
+Paths and query strings, checked once for every operation before anything else runs.
+
+A pure ASGI middleware, outermost, so the can-publish fast path, the FastAPI routes and the
+feeds get the same answers:
+
+- a control character (app/domain/text.py) in the path: 404 `/problems/not-found`, since
+  no resource has such a name (a NUL in an id was a 500 on PostgreSQL);
+- a control character in a query parameter's name or value: 422 naming the parameter;
+- a query parameter given more than once: 422 naming it. Every operation takes single
+  values, and the framework would quietly answer for the last one (`?at=X&at=Y`).
+"""
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from app.domain.text import control_character, describe_control_character
+
+from .problems import problem_response
+
+__all__ = ["InputHygiene"]
+
+_Scope = dict[str, Any]
+
+
+def _printable(name: str) -> str:
+    """A parameter name as it can be shown (control characters escaped)."""
+    return name if control_character(name) is None else name.encode("unicode_escape").decode()
+
+
+def _query_problem(query_string: bytes) -> tuple[str, str] | None:
+    """The first bad query parameter (its printable name, and why), or None."""
+    seen: set[str] = set()
+    # as Starlette reads it, so the check sees what the operation would see
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        found = control_character(name) or control_character(value)
+        if found is not None:
+            return _printable(name), describe_control_character(found)
+        if name in seen:
+            return name, "is given more than once; give each query parameter once"
+        seen.add(name)
+    return None
+
+
+class InputHygiene:
+    """Refuse control characters in paths and query strings, and repeated query parameters."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            found = control_character(path)
+            if found is not None:
+                detail = f"the path {describe_control_character(found)}, so it names no resource"
+                response = problem_response(Request(scope), 404, "not-found", "Not found", detail)
+                await response(scope, receive, send)
+                return
+            query: bytes = scope.get("query_string", b"")
+            problem = _query_problem(query) if query else None
+            if problem is not None:
+                name, why = problem
+                response = problem_response(
+                    Request(scope),
+                    422,
+                    "validation-error",
+                    "The request is not valid",
+                    f"{name}: {why}",
+                    extra={"errors": [{"field": name, "location": "query", "message": why}]},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,41 @@
+"""
+Control characters in text: the one rule every entry point applies.
+
+Identifiers and single-line text (account ids, names, handles, emails, URLs, election ids,
+sources, query parameters, paths) hold no control character at all (Unicode category Cc:
+U+0000-U+001F and U+007F-U+009F). Multi-line free text (the reasons the Clerk gives,
+descriptions) may hold line feeds and tabs, and nothing else of Cc: no NUL (PostgreSQL's
+text cannot hold it), no carriage return (a bare CR rewrites a terminal line or a log line;
+write line breaks as LF), no BEL or escape sequences.
+
+Refusing, not stripping: a value that holds one is a mistake or an attack, and quietly
+changing it would store something nobody wrote.
+"""
+
+import re
+
+__all__ = ["control_character", "describe_control_character"]
+
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LF_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def control_character(value: str, *, multi_line: bool = False) -> str | None:
+    """
+    The first control character `value` may not hold, or None.
+
+    Args:
+        multi_line: free text that may hold line feeds (U+000A) and tabs (U+0009).
+    """
+    found = (_CONTROL_BUT_LF_TAB if multi_line else _ANY_CONTROL).search(value)
+    return found.group() if found else None
+
+
+def describe_control_character(character: str, *, multi_line: bool = False) -> str:
+    """Why a value holding `character` is refused, for a person."""
+    allowed = (
+        "only line feeds and tabs are allowed in this text"
+        if multi_line
+        else "control characters are not allowed in this field"
+    )
+    return f"holds the control character U+{ord(character):04X}; {allowed}"
