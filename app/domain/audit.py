@@ -103,18 +103,26 @@ class ChainCheck:
     problem: str | None = None
 
 
-def verify_chain(events: Iterable[tuple[int, str, str, Mapping[str, Any]]]) -> ChainCheck:
+def verify_chain(
+    events: Iterable[tuple[int, str, str, Mapping[str, Any] | None]],
+) -> ChainCheck:
     """
     Walk `(seq, prev_hash, hash, event)` in sequence order.
 
     Reports the first event whose stored link or hash does not match: an edited event
     (its hash no longer matches its content), a deleted or reordered one (its `prev_hash`
-    is not the previous event's hash).
+    is not the previous event's hash), or one that cannot be read at all (`event` is None:
+    a field was edited into something that is not a value of its type, such as a time
+    that is not a time).
     """
     previous = GENESIS
     count = 0
     for seq, prev_hash, stored, event in events:
         count += 1
+        if event is None:
+            return ChainCheck(
+                False, count, seq, "its fields cannot be read (edited outside the service)"
+            )
         if prev_hash != previous:
             return ChainCheck(
                 False,

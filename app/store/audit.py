@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, select
+from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, col
 
 from app.domain.audit import ChainCheck, RawJSON, verify_chain
@@ -102,24 +103,36 @@ def verify_organisation(engine: Engine, organisation_id: str) -> Verification:
         cast(table.c[name], Text) if name in ("before", "after") else table.c[name]
         for name in _PAYLOAD
     ] + [table.c.prev_hash, table.c.hash]
-    query = (
-        select(*columns)
-        .where(table.c.organisation_id == organisation_id)
-        .order_by(table.c.seq)
-        .execution_options(yield_per=5000)
-    )
+    query = select(*columns).where(table.c.organisation_id == organisation_id).order_by(table.c.seq)
 
-    def events() -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    def walk(after_seq: int | None, per: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         # Core rows, not ORM objects: a full walk reads every event, and object
         # construction would cost more than the hashing.
+        where = query if after_seq is None else query.where(table.c.seq > after_seq)
         with engine.connect() as connection:
-            for row in connection.execute(query):
+            for row in connection.execute(where.execution_options(yield_per=per)):
                 payload = dict(zip(_PAYLOAD, row[:-2], strict=True))
                 for name in ("before", "after"):
                     text = payload[name]
                     payload[name] = RawJSON(text) if text is not None else None
                 last["hash"] = row[-1]
+                last["seq"] = payload["seq"]
                 yield (payload["seq"], row[-2], row[-1], payload)
+
+    def events() -> Iterator[tuple[int, str, str, dict[str, Any] | None]]:
+        try:
+            yield from walk(None, 5000)
+            return
+        except _UNREADABLE:
+            pass
+        # A row that cannot be read (an `at` edited into 'garbage' on SQLite, 'infinity' on
+        # PostgreSQL) fails its whole batch: walk on from the last good event one row at a
+        # time, to find which event it is; the chain is broken there.
+        try:
+            yield from walk(last.get("seq"), 1)
+        except _UNREADABLE:
+            unreadable = _next_seq(engine, organisation_id, last.get("seq"))
+            yield (unreadable, "", "", None)
 
     check = verify_chain(events())
     if not check.ok:
@@ -132,6 +145,20 @@ def verify_organisation(engine: Engine, organisation_id: str) -> Verification:
         )
         return Verification(check, False, problem)
     return Verification(check, True, None)
+
+
+# What reading a row edited into something its column type cannot hold raises.
+_UNREADABLE = (ValueError, TypeError, OverflowError, DataError)
+
+
+def _next_seq(engine: Engine, organisation_id: str, after_seq: int | None) -> int:
+    """The first event's sequence number after `after_seq` (the one that could not be read)."""
+    table = AuditEventRow.__table__  # type: ignore[attr-defined]
+    query = select(func.min(table.c.seq)).where(table.c.organisation_id == organisation_id)
+    if after_seq is not None:
+        query = query.where(table.c.seq > after_seq)
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
 def _row_dict(row: AuditEventRow) -> dict[str, Any]:
