@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.domain import (
@@ -224,6 +225,8 @@ def seed(
     *,
     policy_file: str,
     now: dt.datetime,
+    actor: Actor = SEED_ACTOR,
+    new_only: bool = False,
 ) -> SeedReport:
     """
     Seed an organisation from its policy file and the shipped calendars. Idempotent.
@@ -231,6 +234,14 @@ def seed(
     Adds what is missing (the organisation, accounts of the appendix, elections that affect
     it, a first Clerk key when it has none); never overwrites what the Clerk has changed.
     Nothing to add means no transaction and no audit event.
+
+    Args:
+        actor: who the audit log names (the operator's key, for a council added by the API).
+        new_only: refuse an organisation that exists (adding a council, not repairing one).
+
+    Raises:
+        AlreadyExists: `new_only` and the organisation exists, or another request added it
+            at the same moment (its insert won; this one's lost).
     """
     org = policy.organisation_id
     relevant = [s for s in shipped if policy.affects(s.election)]
@@ -252,6 +263,8 @@ def seed(
             ).first()
             is not None
         )
+    if exists and new_only:
+        raise AlreadyExists(what="organisation", identifier=org)
     new_accounts = [a for a in policy.accounts if a.account_id not in have_accounts]
     new_elections = [s for s in relevant if s.election.election_id not in have_elections]
     if exists and not new_accounts and not new_elections and have_key:
@@ -259,19 +272,22 @@ def seed(
     for entry in new_elections:  # a shipped notice date after the legal latest day is a mistake
         check_notice(entry.election, entry.notice_published, policy)
     if not exists:
-        with Session(engine) as session, session.begin():
-            session.add(
-                OrganisationRow(
-                    id=org,
-                    name=policy.organisation_name,
-                    country=str(policy.country),
-                    policy_file=policy_file,
-                    data_version=0,
-                    created_at=now,
+        try:
+            with Session(engine) as session, session.begin():
+                session.add(
+                    OrganisationRow(
+                        id=org,
+                        name=policy.organisation_name,
+                        country=str(policy.country),
+                        policy_file=policy_file,
+                        data_version=0,
+                        created_at=now,
+                    )
                 )
-            )
+        except IntegrityError:  # a concurrent seed inserted it first
+            raise AlreadyExists(what="organisation", identifier=org) from None
     first_key = None
-    with write(engine, org, SEED_ACTOR, now=now) as change:
+    with write(engine, org, actor, now=now) as change:
         if not exists:
             change.audit(
                 "organisation.create",

@@ -2,6 +2,9 @@
 Issue 13, item 8: the smaller holes, each a 4xx or a fix. On SQLite and PostgreSQL.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -18,6 +21,42 @@ ACCOUNT = {
     "contact_email": "comms@redruth.gov.uk",
     "reason": "r",
 }
+
+
+def test_councils_added_at_once_give_one_201_and_the_rest_409(
+    platform: tuple[TestClient, str],  # noqa: F811 - the imported fixture
+) -> None:
+    client, operator = platform
+    start = threading.Barrier(4)
+
+    def add(_: int) -> int:
+        start.wait()
+        response = client.post(
+            "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(add, range(4)))
+
+    assert sorted(statuses) == [201, 409, 409, 409]
+
+
+def test_a_council_added_through_the_api_is_audited_as_the_operator(
+    platform: tuple[TestClient, str],  # noqa: F811 - the imported fixture
+) -> None:
+    client, operator = platform
+    made = client.post(
+        "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
+    )
+    penryn_clerk = made.json()["first_clerk_key"]
+
+    events = client.get("/v1/audit", headers=auth(penryn_clerk)).json()["events"]
+
+    key_id = operator.split("_")[1]
+    assert events[0]["action"] == "organisation.create"
+    assert (events[0]["actor"], events[0]["role"]) == (f"platform ({key_id})", "operator")
+    assert {e["actor"] for e in events} == {f"platform ({key_id})"}
 
 
 def test_a_malformed_time_in_the_audit_log_is_reported_where_it_is(

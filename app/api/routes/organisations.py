@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 from app.calendars import read_shipped_calendars
 from app.store import PolicyFileError, load_policy
 from app.store.commands import seed
-from app.store.errors import AlreadyExists, InvalidChange
+from app.store.errors import InvalidChange
 from app.store.keys import Role
 from app.store.tables import OrganisationRow
 
@@ -67,15 +67,15 @@ def create_organisation(
         raise InvalidChange(
             field="policy_file", problem=f"no policy file {body.policy_file} in the policy folder"
         ) from None
-    with Session(services.engine) as session:
-        if session.get(OrganisationRow, policy.organisation_id) is not None:
-            raise AlreadyExists(what="organisation", identifier=policy.organisation_id)
+    # AlreadyExists (409) if it exists, or if a concurrent request's insert won
     report = seed(
         services.engine,
         policy,
         read_shipped_calendars(settings.calendar_dir),
         policy_file=body.policy_file,
         now=services.clock(),
+        actor=principal.actor(),
+        new_only=True,
     )
     services.policies[policy.organisation_id] = policy
     services.cache.refresh(policy.organisation_id)
