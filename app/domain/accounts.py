@@ -4,10 +4,16 @@ What the Town Clerk may do to an account, and what becomes of it.
 Source: Redruth Social Media Policy 4.1 (new accounts need the Clerk's approval), 3.1
 (publishing rights may be suspended), 3.2 (the Clerk may require closure), 5.3a (official
 accounts use official email addresses).
+
+Email addresses are read by email-validator: a pure library (no I/O with deliverability
+checks off), like the timetable packages the domain wraps; its errors become
+`OfficialEmailRequired` here, at its one import site.
 """
 
 from collections.abc import Mapping
 from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
 
 from app.domain.errors import PurdahError
 from app.domain.policy import AccountStatus
@@ -85,12 +91,13 @@ class IllegalMove(PurdahError):
 class OfficialEmailRequired(PurdahError):
     """An account's contact email is not on one of the council's official domains (5.3a)."""
 
-    def __init__(self, email: str, domains: tuple[str, ...]) -> None:
+    def __init__(self, email: str, domains: tuple[str, ...], problem: str | None = None) -> None:
         self.email = email
         self.domains = domains
-        msg = (
-            f"policy 5.3a: official accounts must use an official email address; {email!r} is not on "
-            f"{', '.join('@' + d for d in domains) or 'any official domain'}"
+        self.problem = problem
+        where = ", ".join("@" + d for d in domains) or "any official domain"
+        msg = f"policy 5.3a: official accounts must use an official email address; {email!r} " + (
+            f"is not an email address ({problem})" if problem else f"is not on {where}"
         )
         super().__init__(msg)
 
@@ -108,15 +115,31 @@ def next_status(account_id: str, status: AccountStatus, action: AccountAction) -
     return moves[action]
 
 
+def _ascii_domain(domain: str) -> str | None:
+    """A policy's domain as email-validator gives an address's (IDNA, lower case), or None."""
+    try:
+        return validate_email(f"x@{domain.strip()}", check_deliverability=False).ascii_domain
+    except EmailNotValidError:
+        return None
+
+
 def check_official_email(email: str, domains: tuple[str, ...]) -> str:
     """
-    The address, lower-cased, if its domain is official (policy 5.3a).
+    The address, normalised and lower-cased, if it is one address on an official domain (5.3a).
+
+    The address is read by email-validator (RFC 5321/5322 syntax, no DNS lookup), not split
+    at an `@`: `attacker@gmail.com@redruth.gov.uk` is not an address at all, and a domain is
+    compared in its IDNA (ASCII) form with the policy's, so a look-alike Unicode spelling
+    does not pass for the official one.
 
     Raises:
-        OfficialEmailRequired: it is not.
+        OfficialEmailRequired: it is not a valid address, or not on an official domain.
     """
-    address = email.strip().lower()
-    local, _, domain = address.rpartition("@")
-    if not local or domain not in {d.lower() for d in domains}:
+    try:
+        address = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise OfficialEmailRequired(email, domains, problem=str(exc)) from None
+    official = {_ascii_domain(d) for d in domains} - {None}
+    if address.ascii_domain.lower() not in official:
         raise OfficialEmailRequired(email, domains)
-    return address
+    return address.normalized.lower()

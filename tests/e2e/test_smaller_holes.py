@@ -7,11 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from app.store.tables import AccountRow
 from tests.conftest import Keys
 
 from .conftest import auth
 from .test_organisations import platform  # noqa: F401 - the operator's app, a fixture
+from .test_resources import _state
 
 ACCOUNT = {
     "account_id": "tiktok-redruth",
@@ -21,6 +24,39 @@ ACCOUNT = {
     "contact_email": "comms@redruth.gov.uk",
     "reason": "r",
 }
+
+
+def test_an_address_with_two_at_signs_is_not_official(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    before = _state(engine)
+
+    response = client.post(
+        "/v1/accounts",
+        json={**ACCOUNT, "contact_email": "attacker@gmail.com@redruth.gov.uk"},
+        headers=auth(seeded.clerk),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/official-email-required"
+    assert "is not an email address" in response.json()["detail"]
+    assert _state(engine) == before
+
+
+def test_an_official_address_is_stored_normalised(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    made = client.post(
+        "/v1/accounts",
+        json={**ACCOUNT, "contact_email": " Comms@REDRUTH.gov.uk "},
+        headers=auth(seeded.clerk),
+    )
+
+    assert made.status_code == 201, made.text
+    with Session(engine) as session:
+        row = session.get(AccountRow, ("redruth", "tiktok-redruth"))
+    assert row is not None
+    assert row.contact_email == "comms@redruth.gov.uk"
 
 
 def test_councils_added_at_once_give_one_201_and_the_rest_409(
