@@ -26,6 +26,14 @@ ACCOUNT = {
 }
 
 
+def test_readyz_names_no_council(client: TestClient, seeded: Keys) -> None:
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["organisations"] == 1
+    assert "redruth" not in response.text.lower()
+
+
 def test_an_address_with_two_at_signs_is_not_official(
     client: TestClient, engine: Engine, seeded: Keys
 ) -> None:
