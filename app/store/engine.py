@@ -6,6 +6,7 @@ waits rather than fails); PostgreSQL is reached through psycopg 3. The schema co
 from Alembic (`purdah db upgrade`); the app refuses an unmigrated database.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,89 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.domain.audit import canonical_json
 from app.store import text_guard  # noqa: F401 - registers the check before every flush
 
-__all__ = ["DatabaseNotMigrated", "alembic_config", "check_migrated", "make_engine", "upgrade"]
+__all__ = [
+    "DatabaseFileLost",
+    "DatabaseNotMigrated",
+    "alembic_config",
+    "check_migrated",
+    "make_engine",
+    "upgrade",
+]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseNotMigrated(RuntimeError):
     """The database's schema is not at the latest migration."""
+
+
+class DatabaseFileLost(OperationalError):
+    """
+    The SQLite file the engine opened is no longer at its path (moved, deleted or replaced).
+
+    An OperationalError, so it takes the lost-database path everywhere: a write answers 503
+    `database-unavailable` and writes nothing, `/readyz` is not ready, and the snapshots are
+    no longer confirmed, so decisions fail closed after `PURDAH_SNAPSHOT_MAX_AGE`.
+    """
+
+    def __init__(self, path: str, why: str) -> None:
+        detail = (
+            f"the SQLite database {path} {why}: refusing to read or write until the server "
+            "is restarted on the right file"
+        )
+        super().__init__(None, None, OSError(detail))
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _watch_file(engine: Engine, path: str) -> None:
+    """
+    Fail closed when the SQLite file is moved, deleted or replaced under a running server.
+
+    Open connections keep writing to the file they opened, wherever it now is (or to a
+    deleted file, lost at exit), and a new connection would create an empty database at the
+    path. So the file's identity (device, inode) is recorded when the first connection opens
+    it, and checked before each new connection and at every checkout of a pooled one (a
+    `stat`, about a microsecond): a different file or none raises `DatabaseFileLost`.
+    """
+    opened: list[tuple[int, int]] = []
+
+    def check() -> None:
+        now = _file_identity(path)
+        if now is None:
+            raise DatabaseFileLost(path, "was moved or deleted")
+        if now != opened[0]:
+            raise DatabaseFileLost(path, "was replaced by another file")
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_args: Any) -> None:
+        if opened:
+            check()
+
+    @event.listens_for(engine, "connect")
+    def _after_connect(*_args: Any) -> None:
+        if not opened:
+            identity = _file_identity(path)
+            if identity is not None:
+                opened.append(identity)
+        else:
+            check()
+
+    @event.listens_for(engine, "checkout")
+    def _at_checkout(*_args: Any) -> None:
+        if opened:
+            check()
 
 
 def _normalise(url: str) -> str:
@@ -64,6 +137,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _watch_file(engine, os.path.abspath(database))
         return engine
     return create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=_canonical, **kwargs
