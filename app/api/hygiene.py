@@ -12,7 +12,7 @@ feeds get the same answers:
 """
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from starlette.requests import Request
 
@@ -30,11 +30,22 @@ def _printable(name: str) -> str:
     return name if control_character(name) is None else name.encode("unicode_escape").decode()
 
 
+def _decoded(part: str) -> str:
+    """A query name or value decoded as `urllib.parse.parse_qsl` (and so Starlette) decodes it."""
+    if "%" not in part and "+" not in part:
+        return part
+    return unquote(part.replace("+", " "))
+
+
 def _query_problem(query_string: bytes) -> tuple[str, str] | None:
     """The first bad query parameter (its printable name, and why), or None."""
     seen: set[str] = set()
-    # as Starlette reads it, so the check sees what the operation would see
-    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    # split and decoded as Starlette reads it, so the check sees what the operation would see
+    for pair in query_string.decode("latin-1").split("&"):
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition("=")
+        name, value = _decoded(raw_name), _decoded(raw_value)
         found = control_character(name) or control_character(value)
         if found is not None:
             return _printable(name), describe_control_character(found)
