@@ -255,7 +255,7 @@ class _HotIn(BaseModel):
     """
     A body of the hot path (the batch of up to 1,000 checks): validated by pydantic-core
     alone, without the Python check of `_In`, so each string field must refuse control
-    characters by its own pattern (`_NO_CONTROL`). tests/unit/test_schemas.py holds every
+    characters by its own pattern (`_NO_CONTROL`). tests/unit/test_request_bodies.py holds every
     string field of every body to refusing them.
     """
 

@@ -55,8 +55,8 @@ def parse_instant(text: str) -> dt.datetime:
 
     The one parser of date-times from outside (bodies, query parameters, the command line),
     so every entry point gives the same answer. Stricter than `datetime.fromisoformat`,
-    which also takes an offset with seconds (`+01:00:30`, not RFC 3339 and no real zone's
-    offset), basic format (`20250101T000000Z`) and anything after a NUL
+    which also takes an offset with seconds (`+01:00:30`, which RFC 3339 does not allow:
+    its offsets are whole minutes), basic format (`20250101T000000Z`) and anything after a NUL
     (`2025-01-01T00:00:00\\x00Z`).
 
     Raises:
