@@ -60,12 +60,13 @@ status means do not post. Times are RFC 3339 with an offset; errors are RFC 9457
 `application/problem+json`. Authenticate with `Authorization: Bearer <API key>`.
 
 Problem types (`type` in every error body): `/problems/validation-error`,
-`/problems/naive-datetime`, `/problems/invalid-election-id`, `/problems/unsupported-election`,
+`/problems/naive-datetime`, `/problems/invalid-election-id`, `/problems/invalid-notice-date`,
+`/problems/unsupported-election`,
 `/problems/country-required`, `/problems/contradictory-election`, `/problems/kind-required`,
 `/problems/unknown-category`, `/problems/invalid-change`,
 `/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
 `/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
-`/problems/malformed-body`, `/problems/content-too-large`,
+`/problems/malformed-body`, `/problems/content-too-large`, `/problems/too-many-requests`,
 `/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
 """
 
