@@ -282,8 +282,19 @@ CAN_PUBLISH = f"/v1/accounts/{TOWN}/can-publish"
         "9999-12-31T23:59:59-14:00",  # in UTC this is year 10000
         "0001-01-01T00:00:00+14:00",  # in UTC this is year 0
         "2027-02-29T12:00:00Z",
+        "2029-04-10T09:00:00+01:00:30",  # RFC 3339 offsets are whole minutes
+        "2029-04-10T09:00:00\u0000Z",
+        "20290410T090000Z",  # ISO 8601 basic format, not RFC 3339
     ],
-    ids=["leap-second", "year-10000-in-utc", "year-0-in-utc", "no-such-day"],
+    ids=[
+        "leap-second",
+        "year-10000-in-utc",
+        "year-0-in-utc",
+        "no-such-day",
+        "offset-with-seconds",
+        "embedded-nul",
+        "basic-format",
+    ],
 )
 def test_a_datetime_the_service_cannot_hold_is_422_everywhere(
     client: TestClient, engine: Engine, seeded: Keys, at: str
@@ -300,8 +311,9 @@ def test_a_datetime_the_service_cannot_hold_is_422_everywhere(
         "/v1/windows", json={**WINDOW, "starts_at": at}, headers=auth(seeded.clerk)
     )
     listed = client.get("/v1/windows", params={"from": at}, headers=auth(seeded.viewer))
+    audit = client.get("/v1/audit", params={"since": at}, headers=auth(seeded.auditor))
 
-    assert [r.status_code for r in (asked, batch, window, listed)] == [422] * 4
+    assert [r.status_code for r in (asked, batch, window, listed, audit)] == [422] * 5
     assert all(r.headers["content-type"] == "application/problem+json" for r in (asked, window))
     assert _state(engine) == before
 
