@@ -25,7 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.api.routes.decisions import decision_json
-from app.calendars import CalendarError, read_election_calendar, read_ics
+from app.calendars import (
+    CalendarError,
+    read_election_calendar,
+    read_ics,
+    refuse_control_characters,
+)
 from app.config import Settings
 from app.domain import (
     LONDON,
@@ -463,7 +468,7 @@ def status(
     if review is not None and instant >= review:
         out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y} (policy 6.1)")
     out.append(f"At {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London:")
-    out.append("  Restricted now:" if current else "  No restriction for every account now.")
+    out.append("  Restricted now:" if current else "  No council-wide restriction now.")
     out += _describe(current)
     if own:
         out.append("  Restricted now for one account:")
@@ -704,6 +709,7 @@ def import_command(
     try:
         entries = read_ics(data, max_events=settings.import_max_events)
         source, now = f"file {path.name}", dt.datetime.now(UTC)
+        refuse_control_characters(source, entries)
         if dry_run:
             report = plan_import(engine, policy, entries, source=source, kind=kind, now=now)
         else:

@@ -8,6 +8,7 @@ from app.calendars.sources import (
     entries_from_election_ids,
     entries_from_everyelection,
     read_ics,
+    refuse_control_characters,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "read_election_calendar",
     "read_shipped_calendars",
     "read_ics",
+    "refuse_control_characters",
 ]

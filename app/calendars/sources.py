@@ -23,7 +23,7 @@ Anything else is skipped, with the reason.
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import icalendar
@@ -32,6 +32,7 @@ from app.calendars.errors import CalendarError, TooLarge
 from app.calendars.zones import MOST_ZONES, ObservanceText, Zones, ZoneText, known_zones, read_zones
 from app.domain import LONDON
 from app.domain.sources import SourceEntry
+from app.domain.text import control_character, describe_control_character
 
 __all__ = [
     "CalendarError",
@@ -434,3 +435,31 @@ def entries_from_everyelection(objects: Iterable[Mapping[str, Any]]) -> tuple[So
             )
         )
     return tuple(entries)
+
+
+# Free text of an entry: a calendar's DESCRIPTION may hold line breaks; nothing else may.
+_MULTI_LINE_FIELDS = frozenset({"description", "cancellation_reason"})
+
+
+def refuse_control_characters(source: str, entries: Sequence[SourceEntry]) -> None:
+    """
+    Refuse a source whose text holds control characters (app/domain/text.py), in the dry run
+    as in the real one: a NUL or BEL in a SUMMARY would be stored in the election's source. The API and
+    `purdah import` both call it.
+
+    Raises:
+        CalendarError: naming the entry (its line) and the field.
+    """
+    found = control_character(source)
+    if found is not None:
+        raise CalendarError(where="file", problem=f"its name {describe_control_character(found)}")
+    for entry in entries:
+        for entry_field in fields(entry):
+            value = getattr(entry, entry_field.name)
+            multi_line = entry_field.name in _MULTI_LINE_FIELDS
+            found = (
+                control_character(value, multi_line=multi_line) if isinstance(value, str) else None
+            )
+            if found is not None:
+                why = describe_control_character(found, multi_line=multi_line)
+                raise CalendarError(where=entry.where, problem=f"{entry_field.name} {why}")

@@ -186,6 +186,27 @@ def test_import_a_broken_file_exits_2_naming_the_line(url: str) -> None:
     assert "line 40: the file ends inside the VEVENT begun at line 35" in broken.stderr
 
 
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "real-run"])
+def test_import_of_a_calendar_holding_a_control_character_exits_2(
+    url: str, tmp_path: Path, dry_run: bool
+) -> None:
+    """Issue 13: a BEL in a SUMMARY is refused by `purdah import`, in its dry run as in the API's."""
+    _run("db", "upgrade", url=url)
+    _run("seed", url=url)
+    ics = tmp_path / "bel.ics"
+    ics.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:bel@redruth\r\n"
+        b"DTSTART;VALUE=DATE:20290503\r\nSUMMARY:Polling day\x07\r\n"
+        b"CATEGORIES:parish.redruth.north.by.2029-05-03\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    refused = _run("import", str(ics), *(["--dry-run"] if dry_run else []), url=url)
+
+    assert refused.returncode == 2
+    assert "summary" in refused.stderr
+    assert refused.stdout == ""
+
+
 def test_orgs_create_adds_a_council_and_prints_its_first_clerk_key(
     url: str, tmp_path: Path
 ) -> None:

@@ -1,8 +1,6 @@
 """Bringing elections in: imports from calendars, ids and EveryElection, and recurring schedules."""
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,12 +16,12 @@ from app.calendars import (
     entries_from_election_ids,
     entries_from_everyelection,
     read_ics,
+    refuse_control_characters,
 )
 from app.calendars.fetch import fetch_calendar
 from app.calendars.recurrence import poll_dates
 from app.domain import LONDON, ElectionKind
 from app.domain.sources import SourceEntry
-from app.domain.text import control_character, describe_control_character
 from app.store import imports
 from app.store.imports import ImportReport
 from app.store.tables import ElectionScheduleRow
@@ -158,33 +156,6 @@ async def _entries(request: Request, services: Services) -> tuple[str, tuple[Sou
     raise UnsupportedMediaType(media or "none")
 
 
-# Free text of an entry: a calendar's DESCRIPTION may hold line breaks; nothing else may.
-_MULTI_LINE_FIELDS = frozenset({"description", "cancellation_reason"})
-
-
-def _refuse_control_characters(source: str, entries: Sequence[SourceEntry]) -> None:
-    """
-    Refuse a source whose text holds control characters (app/domain/text.py), in the dry run
-    as in the real one: a NUL or BEL in a SUMMARY would be stored in the election's source.
-
-    Raises:
-        CalendarError: naming the entry (its line) and the field.
-    """
-    found = control_character(source)
-    if found is not None:
-        raise CalendarError(where="file", problem=f"its name {describe_control_character(found)}")
-    for entry in entries:
-        for field in fields(entry):
-            value = getattr(entry, field.name)
-            multi_line = field.name in _MULTI_LINE_FIELDS
-            found = (
-                control_character(value, multi_line=multi_line) if isinstance(value, str) else None
-            )
-            if found is not None:
-                why = describe_control_character(found, multi_line=multi_line)
-                raise CalendarError(where=entry.where, problem=f"{field.name} {why}")
-
-
 @router.post(
     "/import",
     response_model=ImportOut,
@@ -219,7 +190,7 @@ async def import_elections(
     poll never lifts a restricted period by itself (the Clerk ends it, with a reason).
     """
     source, entries = await _entries(request, services)
-    _refuse_control_characters(source, entries)
+    refuse_control_characters(source, entries)
     policy = services.policy(principal.organisation_id)
     now = services.clock()
     if dry_run:
