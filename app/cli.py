@@ -761,8 +761,12 @@ def audit_export(
 ) -> None:
     """Write the whole audit log to stdout, for a complaints panel (policy 6.2)."""
     engine = _migrated_engine()
-    for chunk in export_events(engine, _state.settings.organisation, fmt.value):
-        sys.stdout.write(chunk)
+    try:
+        for chunk in export_events(engine, _state.settings.organisation, fmt.value):
+            sys.stdout.write(chunk)
+    except PurdahError as exc:
+        sys.stdout.flush()
+        _fail(str(exc))
 
 
 @app.command()

@@ -65,6 +65,7 @@ Problem types (`type` in every error body): `/problems/validation-error`,
 `/problems/country-required`, `/problems/contradictory-election`, `/problems/kind-required`,
 `/problems/unknown-category`, `/problems/invalid-change`,
 `/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
+`/problems/audit-log-damaged`,
 `/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
 `/problems/malformed-body`, `/problems/content-too-large`, `/problems/too-many-requests`,
 `/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.

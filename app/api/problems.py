@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.calendars import CalendarError, TooLarge
@@ -35,6 +35,7 @@ from app.domain import (
 from app.domain.accounts import IllegalMove, OfficialEmailRequired
 from app.store.errors import (
     AlreadyExists,
+    AuditUnreadable,
     InvalidChange,
     NotFound,
     OverrideUseLimit,
@@ -168,6 +169,9 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
         422, "official-email-required", "An official email address is required (policy 5.3a)"
     ),
     NotFound: ProblemType(404, "not-found", "Not found"),
+    AuditUnreadable: ProblemType(
+        409, "audit-log-damaged", "An audit event cannot be read: the log was altered"
+    ),
     AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
     PreconditionFailed: ProblemType(412, "precondition-failed", "Changed since it was read"),
     Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
@@ -342,6 +346,23 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """
+    The database refused a value of the request (a NUL in text on PostgreSQL, a number out of
+    its column's range) that our own checks let through: the request's fault, so a 422, and
+    the transaction was rolled back. The database's message is not echoed.
+    """
+    log.warning("database refused a value on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        _VALIDATION.status,
+        _VALIDATION.slug,
+        _VALIDATION.title,
+        "the database refused a value of this request (a control character, or a number or "
+        "text it cannot hold), so nothing was written",
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(internal_problem(request.url.path), status_code=500, media_type=MEDIA_TYPE)
@@ -353,4 +374,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError
 from sqlmodel import Session, col
 
 from app.domain.audit import ChainCheck, RawJSON, verify_chain
-from app.store.errors import NotFound
+from app.store.errors import AuditUnreadable, NotFound
 from app.store.tables import AuditEventRow, OrganisationRow
 
 __all__ = ["AuditFilter", "export_events", "list_events", "verify_organisation"]
@@ -59,7 +59,33 @@ def list_events(
     if where.until:
         query = query.where(col(AuditEventRow.at) < where.until)
     with Session(engine) as session:
-        return list(session.execute(query.order_by(col(AuditEventRow.seq)).limit(limit)).scalars())
+        try:
+            return list(
+                session.execute(query.order_by(col(AuditEventRow.seq)).limit(limit)).scalars()
+            )
+        except _UNREADABLE:
+            session.rollback()
+    raise AuditUnreadable(_first_unreadable(engine, organisation_id, where.after_seq))
+
+
+def _first_unreadable(engine: Engine, organisation_id: str, after_seq: int | None) -> int:
+    """The sequence number of the first event after `after_seq` that cannot be read whole."""
+    table = AuditEventRow.__table__  # type: ignore[attr-defined]
+    query = select(table.c.seq).where(table.c.organisation_id == organisation_id)
+    if after_seq is not None:
+        query = query.where(table.c.seq > after_seq)
+    with Session(engine) as session:
+        for seq in session.execute(query.order_by(table.c.seq)).scalars():
+            try:
+                session.execute(
+                    select(AuditEventRow).where(
+                        col(AuditEventRow.organisation_id) == organisation_id,
+                        col(AuditEventRow.seq) == seq,
+                    )
+                ).scalar_one()
+            except _UNREADABLE:
+                return int(seq)
+    return _next_seq(engine, organisation_id, after_seq)
 
 
 def _stream(engine: Engine, organisation_id: str) -> Iterator[AuditEventRow]:
@@ -69,8 +95,17 @@ def _stream(engine: Engine, organisation_id: str) -> Iterator[AuditEventRow]:
         .order_by(col(AuditEventRow.seq))
         .execution_options(yield_per=2000)
     )
+    last: int | None = None
     with Session(engine) as session:
-        yield from session.execute(query).scalars()
+        try:
+            for row in session.execute(query).scalars():
+                last = row.seq
+                yield row
+        except _UNREADABLE:
+            session.rollback()
+        else:
+            return
+    raise AuditUnreadable(_first_unreadable(engine, organisation_id, last))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from app.domain import PurdahError
 
 __all__ = [
     "AlreadyExists",
+    "AuditUnreadable",
     "InvalidChange",
     "NotFound",
     "OverrideUseLimit",
@@ -92,4 +93,18 @@ class OverrideUseLimit(PurdahError):
                 f"minute and asks for {asked} more; the limit is {limit} a minute "
                 f"(PURDAH_OVERRIDE_USE_LIMIT): try again in {self.retry_after} s"
             )
+        super().__init__(msg)
+
+
+class AuditUnreadable(PurdahError):
+    """An audit event whose stored fields cannot be read: the log was altered in the database."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+        msg = (
+            f"audit event {seq} cannot be read (a stored field was altered in the database): the "
+            "chain is broken there; GET /v1/audit/verify or `purdah audit verify` says more. The "
+            "events around it can still be listed: before it with a smaller `limit`, after it "
+            f"with `after_seq={seq}`"
+        )
         super().__init__(msg)

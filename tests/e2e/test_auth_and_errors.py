@@ -2,7 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.config import Settings
 from app.main import create_app
@@ -173,6 +173,26 @@ def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(
     assert response.json()["type"] == "/problems/internal-error"
     assert "hunter2" not in response.text
     assert "RuntimeError" not in response.text
+
+
+def test_a_value_the_database_refuses_is_a_422_not_a_500(
+    client: TestClient, engine: Engine, seeded: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value our checks let through but the database refuses (issue 13): 422, nothing echoed."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite stores any value in any column, so it raises no DataError to provoke")
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT CAST(:value AS integer)"), {"value": "x\u00e9"})
+
+    monkeypatch.setattr(queries, "list_accounts", refused)
+
+    response = client.get("/v1/accounts", headers=auth(seeded.viewer))
+
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/validation-error"
+    assert "integer" not in response.text
 
 
 def test_too_many_failed_authentications_from_one_address_get_429_with_retry_after(

@@ -115,3 +115,20 @@ def test_a_malformed_time_in_the_audit_log_is_reported_where_it_is(
     assert response.status_code == 200
     assert (response.json()["ok"], response.json()["broken_at_seq"]) == (False, 7)
     assert "cannot be read" in response.json()["problem"]
+
+
+def test_listing_an_audit_log_with_an_unreadable_event_is_a_409_naming_it(
+    client: TestClient, engine: Engine, seeded: Keys
+) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE audit_event SET at = 'infinity' WHERE seq = 7")
+
+    damaged = client.get("/v1/audit", headers=auth(seeded.auditor))
+    before = client.get("/v1/audit", params={"limit": 5}, headers=auth(seeded.auditor))
+    after = client.get("/v1/audit", params={"after_seq": 7}, headers=auth(seeded.auditor))
+
+    assert damaged.status_code == 409
+    assert damaged.json()["type"] == "/problems/audit-log-damaged"
+    assert "audit event 7 cannot be read" in damaged.json()["detail"]
+    assert [e["seq"] for e in before.json()["events"]] == [1, 2, 3, 4, 5]
+    assert after.json()["events"][0]["seq"] == 8

@@ -74,6 +74,27 @@ def test_purdah_audit_verify_says_where_an_unreadable_event_is(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_purdah_audit_export_stops_at_an_unreadable_event_and_says_which(
+    engine: Engine, database_url: str, seeded: Keys, fmt: str
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET at = 'infinity' WHERE seq = 7"))
+
+    result = subprocess.run(
+        [PURDAH, "audit", "export", "--format", fmt],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PURDAH_DATABASE_URL": database_url},
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 2
+    assert "audit event 7 cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # --- the CSV export: no cell a spreadsheet would run as a formula ---
 
 
