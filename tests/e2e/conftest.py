@@ -50,3 +50,24 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database that real server processes share, on each backend."""
     with migrated_database(request.param, tmp_path, request) as url:
         yield url
+
+
+# The Town Clerk allows event posts for a street fair inside the 3 May 2029 elections' period
+# (local.cornwall.2029-05-03: notice by 27 March 2029, close of poll 22:00 on 3 May 2029).
+STREET_FAIR_OVERRIDE = {
+    "account_id": "facebook-redruthtowncouncil",
+    "starts_at": "2029-04-09T09:00:00+01:00",
+    "ends_at": "2029-04-12T17:00:00+01:00",
+    "categories": ["event"],
+    "reason": "street fair",
+}
+
+# A new account proposed to the Clerk (policy 4.1), on an official address (5.3a).
+PROPOSED_ACCOUNT = {
+    "account_id": "tiktok-redruth",
+    "platform": "tiktok",
+    "name": "Redruth on TikTok",
+    "kind": "profile",
+    "contact_email": "comms@redruth.gov.uk",
+    "reason": "r",
+}

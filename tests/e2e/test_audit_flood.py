@@ -23,18 +23,12 @@ from app.store.tables import AuditEventRow
 from app.store.unit_of_work import Actor
 from tests.conftest import seed_shipped
 
+from .conftest import STREET_FAIR_OVERRIDE
 from .servers import running
 
 TOWN = "facebook-redruthtowncouncil"
 # Reference election: local.cornwall.2029-05-03, notice by 27 March 2029 (statutory), close of
 # poll 22:00 on 3 May 2029: 9-12 April 2029 is inside its restricted period.
-OVERRIDE = {
-    "account_id": TOWN,
-    "starts_at": "2029-04-09T09:00:00+01:00",
-    "ends_at": "2029-04-12T17:00:00+01:00",
-    "categories": ["event"],
-    "reason": "street fair",
-}
 FIRST = dt.datetime.fromisoformat("2029-04-09T10:00:00+01:00")
 LIMIT = 120  # PURDAH_OVERRIDE_USE_LIMIT's default
 
@@ -117,7 +111,7 @@ def test_the_clerk_revokes_within_a_second_while_other_keys_flood_override_check
 ) -> None:
     base, clerk, scheduler, viewer = server
     clerk_headers = {"Authorization": f"Bearer {clerk}"}
-    granted = httpx.post(f"{base}/v1/overrides", json=OVERRIDE, headers=clerk_headers)
+    granted = httpx.post(f"{base}/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=clerk_headers)
     assert granted.status_code == 201, granted.text
     override_id = granted.json()["override_id"]
 

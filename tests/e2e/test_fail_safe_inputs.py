@@ -18,21 +18,13 @@ from app.main import create_app
 from app.store.tables import ManualWindowRow
 from tests.conftest import ROOT, Keys
 
-from .conftest import Clock, auth
+from .conftest import PROPOSED_ACCOUNT, Clock, auth
 from .test_resources import _state
 
 TOWN = "facebook-redruthtowncouncil"
 CAN_PUBLISH = f"/v1/accounts/{TOWN}/can-publish"
 AT = "2029-04-10T09:00:00+01:00"
 WINDOW = {"starts_at": "2027-01-01T00:00:00Z", "ends_at": "2027-01-02T00:00:00Z", "reason": "x"}
-ACCOUNT = {
-    "account_id": "tiktok-redruth",
-    "platform": "tiktok",
-    "name": "Redruth on TikTok",
-    "kind": "profile",
-    "contact_email": "comms@redruth.gov.uk",
-    "reason": "r",
-}
 OVERRIDE = {
     "account_id": TOWN,
     "starts_at": "2029-04-09T09:00:00+01:00",
@@ -140,10 +132,10 @@ def test_a_control_character_in_a_query_parameters_name_is_shown_escaped(
 @pytest.mark.parametrize(
     ("method", "path", "body", "field"),
     [
-        ("POST", "/v1/accounts", {**ACCOUNT, "name": "Redruth\u0007"}, "name"),
-        ("POST", "/v1/accounts", {**ACCOUNT, "handle": "@redruth\r\nX-Evil: 1"}, "handle"),
-        ("POST", "/v1/accounts", {**ACCOUNT, "contact_email": "a@redruth.gov.uk\u0000"}, "contact_email"),
-        ("POST", "/v1/accounts", {**ACCOUNT, "reason": "why\u0000"}, "reason"),
+        ("POST", "/v1/accounts", {**PROPOSED_ACCOUNT, "name": "Redruth\u0007"}, "name"),
+        ("POST", "/v1/accounts", {**PROPOSED_ACCOUNT, "handle": "@redruth\r\nX-Evil: 1"}, "handle"),
+        ("POST", "/v1/accounts", {**PROPOSED_ACCOUNT, "contact_email": "a@redruth.gov.uk\u0000"}, "contact_email"),
+        ("POST", "/v1/accounts", {**PROPOSED_ACCOUNT, "reason": "why\u0000"}, "reason"),
         ("POST", "/v1/elections", {"election_id": "parish.redruth.by.2031-05-01", "source": "a\u0000"}, "source"),
         ("POST", "/v1/elections", {"election_id": "parish.redruth\u0000.2031-05-01"}, "election_id"),
         ("PATCH", "/v1/elections/parish.redruth.2029-05-03", {"status": "held", "status_reason": "x\u001b[2J"}, "status_reason"),

@@ -22,20 +22,13 @@ from app.store.tables import AuditEventRow
 from app.store.unit_of_work import Actor
 from tests.conftest import ROOT, Keys
 
-from .conftest import Clock, auth
+from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
 
 TOWN = "facebook-redruthtowncouncil"
 CAN_PUBLISH = f"/v1/accounts/{TOWN}/can-publish"
 # Reference election: local.cornwall.2029-05-03, notice by 27 March 2029 (statutory), close of
 # poll 22:00 on 3 May 2029: 9-12 April 2029 is inside its restricted period.
 INSIDE_2029 = "2029-04-10T12:00:00+01:00"
-OVERRIDE = {
-    "account_id": TOWN,
-    "starts_at": "2029-04-09T09:00:00+01:00",
-    "ends_at": "2029-04-12T17:00:00+01:00",
-    "categories": ["event"],
-    "reason": "street fair",
-}
 
 
 def _at(minute: int) -> str:
@@ -64,7 +57,7 @@ def _app(engine: Engine, database_url: str, clock: Clock, **settings: object) ->
 
 @pytest.fixture
 def granted(client: TestClient, seeded: Keys) -> str:
-    response = client.post("/v1/overrides", json=OVERRIDE, headers=auth(seeded.clerk))
+    response = client.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
     assert response.status_code == 201, response.text
     return str(response.json()["override_id"])
 
@@ -76,7 +69,9 @@ def limited(
     """A client of an app whose keys may each record 3 override uses a minute; one override."""
     app = _app(engine, database_url, clock, override_use_limit=3)
     with TestClient(app, raise_server_exceptions=False) as client:
-        granted = client.post("/v1/overrides", json=OVERRIDE, headers=auth(seeded.clerk))
+        granted = client.post(
+            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
+        )
         assert granted.status_code == 201, granted.text
         yield client, clock
 
@@ -147,7 +142,7 @@ def test_the_fast_path_and_the_documented_route_give_the_same_answer(
     plain.user_middleware = [m for m in plain.user_middleware if m.cls is not CanPublishFastPath]
     params = {"at": INSIDE_2029, "category": "event"}
     with TestClient(app) as fast:
-        fast.post("/v1/overrides", json=OVERRIDE, headers=auth(seeded.clerk))
+        fast.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
         by_fast_path = fast.get(CAN_PUBLISH, params=params, headers=auth(seeded.of(role)))
     with TestClient(plain) as routed:  # started after the grant, so its snapshot holds it
         by_route = routed.get(CAN_PUBLISH, params=params, headers=auth(seeded.of(role)))

@@ -12,18 +12,9 @@ from sqlmodel import Session
 from app.store.tables import AccountRow
 from tests.conftest import Keys
 
-from .conftest import auth
+from .conftest import PROPOSED_ACCOUNT, auth
 from .test_organisations import platform  # noqa: F401 - the operator's app, a fixture
 from .test_resources import _state
-
-ACCOUNT = {
-    "account_id": "tiktok-redruth",
-    "platform": "tiktok",
-    "name": "Redruth on TikTok",
-    "kind": "profile",
-    "contact_email": "comms@redruth.gov.uk",
-    "reason": "r",
-}
 
 
 def test_readyz_names_no_council(client: TestClient, seeded: Keys) -> None:
@@ -41,7 +32,7 @@ def test_an_address_with_two_at_signs_is_not_official(
 
     response = client.post(
         "/v1/accounts",
-        json={**ACCOUNT, "contact_email": "attacker@gmail.com@redruth.gov.uk"},
+        json={**PROPOSED_ACCOUNT, "contact_email": "attacker@gmail.com@redruth.gov.uk"},
         headers=auth(seeded.clerk),
     )
 
@@ -56,7 +47,7 @@ def test_an_official_address_is_stored_normalised(
 ) -> None:
     made = client.post(
         "/v1/accounts",
-        json={**ACCOUNT, "contact_email": " Comms@REDRUTH.gov.uk "},
+        json={**PROPOSED_ACCOUNT, "contact_email": " Comms@REDRUTH.gov.uk "},
         headers=auth(seeded.clerk),
     )
 
