@@ -42,6 +42,7 @@ from app.domain import (
     ListedElection,
     Policy,
     PurdahError,
+    ReasonCode,
     RestrictedPeriod,
     Snapshot,
     TimetableEvent,
@@ -466,7 +467,9 @@ def status(
     if not_active:
         out.append(f"  Not active (every post denied): {', '.join(not_active)}")
     if review is not None and instant >= review:
-        out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y} (policy 6.1)")
+        clause = policy.clause_for(ReasonCode.POLICY_REVIEW_OVERDUE)
+        cited = f" (policy {clause})" if clause else ""
+        out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y}{cited}")
     out.append(f"At {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London:")
     out.append("  Restricted now:" if current else "  No council-wide restriction now.")
     out += _describe(current)
@@ -759,7 +762,7 @@ def audit_export(
         ExportFormat, typer.Option("--format", help="jsonl or csv")
     ] = ExportFormat.JSONL,
 ) -> None:
-    """Write the whole audit log to stdout, for a complaints panel (policy 6.2)."""
+    """Write the whole audit log to stdout, for an auditor or a complaints panel."""
     engine = _migrated_engine()
     try:
         for chunk in export_events(engine, _state.settings.organisation, fmt.value):

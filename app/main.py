@@ -79,11 +79,11 @@ TAGS = [
     },
     {
         "name": "accounts",
-        "description": "The official accounts of the policy's appendix; the Town Clerk approves, suspends and closes them (policy 3.1, 3.2, 4.1, 5.3a).",
+        "description": "The official accounts of the policy's appendix; the Town Clerk approves, suspends and closes them, on official email addresses (the policy's clauses are in `GET /v1/policy`).",
     },
     {
         "name": "overrides",
-        "description": "The Town Clerk's written permission to publish inside a window, bounded in time (policy 5.3g).",
+        "description": "The Town Clerk's written permission to publish inside a window, bounded in time.",
     },
     {
         "name": "elections",
@@ -91,7 +91,7 @@ TAGS = [
     },
     {
         "name": "windows",
-        "description": "Restriction windows: merged pre-election periods and windows the Clerk sets by hand (policy 3.2, 5.3g).",
+        "description": "Restriction windows: merged pre-election periods and windows the Clerk sets by hand.",
     },
     {
         "name": "dies non",
@@ -103,7 +103,7 @@ TAGS = [
     },
     {
         "name": "audit",
-        "description": "Who changed what, when and why; a hash chain that shows any alteration (policy 6.2).",
+        "description": "Who changed what, when and why; a hash chain that shows any alteration, for auditors and complaints panels.",
     },
     {
         "name": "keys",

@@ -166,7 +166,7 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     UnknownAccount: ProblemType(404, "unknown-account", "Unknown account"),
     IllegalMove: ProblemType(409, "illegal-move", "Not allowed from the account's status"),
     OfficialEmailRequired: ProblemType(
-        422, "official-email-required", "An official email address is required (policy 5.3a)"
+        422, "official-email-required", "An official email address is required by the policy"
     ),
     NotFound: ProblemType(404, "not-found", "Not found"),
     AuditUnreadable: ProblemType(
@@ -257,7 +257,8 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
         body["status_now"] = str(exc.status)
         body["allowed_moves"] = list(exc.allowed)
     if isinstance(exc, OfficialEmailRequired):
-        body["clause"] = "5.3a"
+        if exc.clause is not None:
+            body["clause"] = exc.clause
         body["errors"] = [{"field": "contact_email", "message": str(exc)}]
     return kind.status, headers, body
 

@@ -427,7 +427,7 @@ class ManualWindowIn(_In):
                 {
                     "starts_at": "2027-06-01T00:00:00+01:00",
                     "ends_at": "2027-06-08T00:00:00+01:00",
-                    "reason": "Content under review by the Town Clerk (policy 3.2)",
+                    "reason": "Content under review by the Town Clerk",
                     "account_ids": ["facebook-mayorofredruth"],
                 }
             ]
@@ -479,7 +479,7 @@ def _not_all(value: str) -> str:
 
 
 class AccountIn(_In):
-    """A proposed account (policy 4.1): it is `pending` until the Town Clerk approves it."""
+    """A proposed account: it is `pending` until the Town Clerk approves it."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -503,7 +503,12 @@ class AccountIn(_In):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: Literal["page", "profile", "company-page", "podcast"]
     contact_email: Annotated[
-        str, Field(min_length=3, max_length=320, description="On an official domain (policy 5.3a).")
+        str,
+        Field(
+            min_length=3,
+            max_length=320,
+            description="On one of the policy's official email domains.",
+        ),
     ]
     handle: Annotated[str, Field(max_length=200)] | None = None
     url: Annotated[str, Field(max_length=500, pattern=r"^https://")] | None = None

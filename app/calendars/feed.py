@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import icalendar
 
-from app.domain import LONDON, Policy
+from app.domain import LONDON, Policy, ReasonCode
 from app.domain.feeds import (
     PublishedWindow,
     feed_uid,
@@ -77,6 +77,12 @@ def _utc(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _cited(policy: Policy) -> str:
+    """' (policy <clause>)' for the clause the council's own policy cites for its periods."""
+    clause = policy.clause_for(ReasonCode.PRE_ELECTION_PERIOD)
+    return f" (policy {clause})" if clause else ""
+
+
 def render_feed(
     windows: Sequence[PublishedWindow],
     *,
@@ -108,7 +114,7 @@ def render_feed(
         "X-WR-CALDESC:"
         + _text(
             f"When {policy.organisation_name}'s official social media must stay quiet before "
-            "elections (policy 5.3g), and what is still allowed."
+            f"elections{_cited(policy)}, and what is still allowed."
         ),
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",

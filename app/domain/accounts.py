@@ -1,9 +1,10 @@
 """
 What the Town Clerk may do to an account, and what becomes of it.
 
-Source: Redruth Social Media Policy 4.1 (new accounts need the Clerk's approval), 3.1
-(publishing rights may be suspended), 3.2 (the Clerk may require closure), 5.3a (official
-accounts use official email addresses).
+Source: a council's social media policy, as its policy file encodes it: new accounts need the
+Clerk's approval, publishing rights may be suspended, the Clerk may require closure, and
+official accounts use official email addresses. Which clause says each is the policy file's
+to say (`citations`), never this module's.
 
 Email addresses are read by email-validator: a pure library (no I/O with deliverability
 checks off), like the timetable packages the domain wraps; its errors become
@@ -58,14 +59,6 @@ _MOVES: Mapping[AccountStatus, Mapping[AccountAction, AccountStatus]] = {
     AccountStatus.CLOSED: {},
 }
 
-CLAUSES: Mapping[AccountAction, str] = {
-    AccountAction.APPROVE: "4.1",
-    AccountAction.SUSPEND: "3.1",
-    AccountAction.REINSTATE: "3.1",
-    AccountAction.CLOSE: "3.2",
-    AccountAction.DEACTIVATE: "3.2",
-}
-
 
 def _past(action: str) -> str:
     """The past participle of a move: approved, suspended, reinstated, closed, deactivated."""
@@ -89,14 +82,23 @@ class IllegalMove(PurdahError):
 
 
 class OfficialEmailRequired(PurdahError):
-    """An account's contact email is not on one of the council's official domains (5.3a)."""
+    """An account's contact email is not on one of the council's official domains."""
 
-    def __init__(self, email: str, domains: tuple[str, ...], problem: str | None = None) -> None:
+    def __init__(
+        self,
+        email: str,
+        domains: tuple[str, ...],
+        problem: str | None = None,
+        *,
+        clause: str | None = None,
+    ) -> None:
         self.email = email
         self.domains = domains
         self.problem = problem
+        self.clause = clause
         where = ", ".join("@" + d for d in domains) or "any official domain"
-        msg = f"policy 5.3a: official accounts must use an official email address; {email!r} " + (
+        cited = f"policy {clause}: " if clause else ""
+        msg = f"{cited}official accounts must use an official email address; {email!r} " + (
             f"is not an email address ({problem})" if problem else f"is not on {where}"
         )
         super().__init__(msg)
@@ -123,9 +125,10 @@ def _ascii_domain(domain: str) -> str | None:
         return None
 
 
-def check_official_email(email: str, domains: tuple[str, ...]) -> str:
+def check_official_email(email: str, domains: tuple[str, ...], *, clause: str | None = None) -> str:
     """
-    The address, normalised and lower-cased, if it is one address on an official domain (5.3a).
+    The address, normalised and lower-cased, if it is one address on an official domain
+    (`clause`: the policy's own clause requiring official addresses, cited in the refusal).
 
     The address is read by email-validator (RFC 5321/5322 syntax, no DNS lookup), not split
     at an `@`: `attacker@gmail.com@redruth.gov.uk` is not an address at all, and a domain is
@@ -138,8 +141,8 @@ def check_official_email(email: str, domains: tuple[str, ...]) -> str:
     try:
         address = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise OfficialEmailRequired(email, domains, problem=str(exc)) from None
+        raise OfficialEmailRequired(email, domains, problem=str(exc), clause=clause) from None
     official = {_ascii_domain(d) for d in domains} - {None}
     if address.ascii_domain.lower() not in official:
-        raise OfficialEmailRequired(email, domains)
+        raise OfficialEmailRequired(email, domains, clause=clause)
     return address.normalized.lower()

@@ -6,7 +6,7 @@ applies, in this order, and the first blocking one decides (DESIGN section 3):
 
 1. account status not `active` -> deny;
 2. a never-permitted category -> deny, at any time, override or not
-   (policy 5.1; Local Government Act 1986 s. 2);
+   (the policy's clause on party-political use; Local Government Act 1986 s. 2);
 3. inside a window: a permitted category -> allow; else an active override -> allow;
    else a referred category -> refer; else deny;
 4. otherwise allow, with warnings that never block.

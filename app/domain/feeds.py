@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from app.domain.clock import LONDON
+from app.domain.decision import ReasonCode
 from app.domain.elections import ElectionRef, election_title, parse_election_id
 from app.domain.policy import Category, Policy
 
@@ -112,8 +113,10 @@ def _local(instant: dt.datetime) -> str:
 def window_description(window: PublishedWindow, policy: Policy, *, check_url: str) -> str:
     """
     What is still allowed, how to ask the Clerk for an override, and the elections with their
-    polling days (policy 5.1 and 5.3g; LGA 1986 s. 2).
+    polling days, citing the council's own clause on never-permitted posts and LGA 1986 s. 2.
     """
+    never_clause = policy.clause_for(ReasonCode.NEVER_PERMITTED_CATEGORY)
+    cited = f"policy {never_clause}; " if never_clause else ""
     lines = [
         f"{policy.organisation_name}'s official social media accounts are restricted from "
         f"{_local(window.starts_at)} until {_local(window.ends_at)} (UK time).",
@@ -129,7 +132,7 @@ def window_description(window: PublishedWindow, policy: Policy, *, check_url: st
         f"Only with the Town Clerk's written override: {_categories(policy.referred)}. "
         "Ask the Clerk, who grants overrides in purdah-controller (POST /v1/overrides).",
         f"Never, at any time: {_categories(policy.never_permitted)} "
-        "(policy 5.1; Local Government Act 1986 s. 2).",
+        f"({cited}Local Government Act 1986 s. 2).",
         "Anything else waits until the period ends.",
     ]
     if window.election_ids:

@@ -18,6 +18,7 @@ __all__ = [
     "AccountKind",
     "AccountStatus",
     "Category",
+    "Citation",
     "Clause",
     "Policy",
 ]
@@ -41,8 +42,17 @@ class Category(StrEnum):
     PERSONAL_FINANCIAL_INTEREST = "personal-financial-interest"
 
 
+class Citation(StrEnum):
+    """
+    What a council's policy cites beside decision reasons: the policy file's `citations` map
+    these (and every `ReasonCode`) to its own clause ids, so no clause id is written in code.
+    """
+
+    OFFICIAL_EMAIL_REQUIRED = "OFFICIAL_EMAIL_REQUIRED"
+
+
 class AccountStatus(StrEnum):
-    """Where an account stands with the Clerk (policy 3.1, 3.2, 4.1)."""
+    """Where an account stands with the Clerk (approved, suspended, closed under the policy)."""
 
     PENDING = "pending"
     ACTIVE = "active"

@@ -1,4 +1,4 @@
-"""Reading the audit log: pages, the chain walk, and exports for a complaints panel (policy 6.2)."""
+"""Reading the audit log: pages, the chain walk, and exports for an auditor or complaints panel."""
 
 import csv
 import datetime as dt

@@ -35,7 +35,9 @@ from app.domain import (
 )
 from app.domain.accounts import AccountAction, check_official_email, next_status
 from app.domain.audit import canonical_json
+from app.domain.decision import ReasonCode
 from app.domain.periods import CLOSE_OF_POLL
+from app.domain.policy import Citation
 from app.store.errors import AlreadyExists, InvalidChange, NotFound, PreconditionFailed
 from app.store.keys import NewKey, Role, new_key
 from app.store.tables import (
@@ -553,7 +555,7 @@ def add_manual_window(
     request_id: str | None = None,
 ) -> ManualWindowRow:
     """
-    Set a restriction window by hand (Clerk; policy 3.2).
+    Set a restriction window by hand (Clerk).
 
     Raises:
         InvalidChange: the end is not after the start, or the reason is empty.
@@ -644,7 +646,7 @@ def revoke_key(
         )
 
 
-# --- accounts (policy 3.1, 3.2, 4.1, 5.3a) ---------------------------------------------------
+# --- accounts: proposed, approved, suspended, closed; on official addresses --------------------
 
 
 def _account_dict(row: AccountRow) -> dict[str, Any]:
@@ -673,13 +675,17 @@ def propose_account(
     request_id: str | None = None,
 ) -> AccountRow:
     """
-    Propose a new official account; it stays `pending` until the Clerk approves it (4.1).
+    Propose a new official account; it stays `pending` until the Clerk approves it.
 
     Raises:
-        OfficialEmailRequired: the contact email is not on an official domain (5.3a).
+        OfficialEmailRequired: the contact email is not on an official domain.
         AlreadyExists: the id is taken.
     """
-    email = check_official_email(contact_email, policy.official_email_domains)
+    email = check_official_email(
+        contact_email,
+        policy.official_email_domains,
+        clause=policy.clause_for(Citation.OFFICIAL_EMAIL_REQUIRED),
+    )
     with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
         if change.session.get(AccountRow, (policy.organisation_id, account_id)) is not None:
             raise AlreadyExists(what="account", identifier=account_id)
@@ -747,6 +753,12 @@ def move_account(
 # --- overrides -----------------------------------------------------------------------------------
 
 
+def _cite(policy: Policy, code: str) -> str:
+    """'policy <clause>; ' for the clause the organisation's own policy maps to `code`, or ''."""
+    clause = policy.clause_for(code)
+    return f"policy {clause}; " if clause else ""
+
+
 def _override_dict(row: OverrideRow) -> dict[str, Any]:
     return {
         "account_id": row.account_id,
@@ -778,7 +790,7 @@ def grant_override(
 
     Raises:
         InvalidChange: the override is unbounded or longer than the policy allows, does not
-            overlap a restriction window, names a never-permitted category (policy 5.1, Local
+            overlap a restriction window, names a never-permitted category (the policy's clause, Local
             Government Act 1986 s. 2), or has no reason.
         NotFound: the account is not the organisation's.
     """
@@ -805,7 +817,8 @@ def grant_override(
         raise InvalidChange(
             field="categories",
             problem=(
-                f"{', '.join(never)} can never be published on an official account (policy 5.1; "
+                f"{', '.join(never)} can never be published on an official account ("
+                f"{_cite(policy, ReasonCode.NEVER_PERMITTED_CATEGORY)}"
                 "Local Government Act 1986 s. 2): no override can permit it"
             ),
         )

@@ -24,6 +24,7 @@ from app.domain import (
     Policy,
     ReasonCode,
 )
+from app.domain.policy import Citation
 
 __all__ = ["PolicyFileError", "load_policy", "load_policy_text"]
 
@@ -156,7 +157,7 @@ class _PolicyFile(_Strict):
     organisation: _Organisation
     policy: _PolicyMeta
     clauses: dict[str, str]
-    citations: dict[ReasonCode, str]
+    citations: dict[ReasonCode | Citation, str]
     restrictions: _Restrictions
     categories: _Categories
     overrides: _Overrides

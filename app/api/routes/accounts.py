@@ -30,7 +30,7 @@ def _out(row: AccountRow) -> AccountOut:
 
 @router.get("", response_model=list[AccountOut], summary="List the organisation's accounts")
 def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
-    """Every official account of the policy's appendix and any added since, with its status: pending (4.1), active, inactive, suspended (3.1) or closed (3.2)."""
+    """Every official account of the policy's appendix and any added since, with its status: pending (awaiting the Clerk's approval), active, inactive, suspended or closed."""
     return [_out(row) for row in queries.list_accounts(services.engine, principal.organisation_id)]
 
 
@@ -38,7 +38,7 @@ def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
 def get_account(
     account_id: str, response: Response, services: ServicesDep, principal: Reader
 ) -> AccountOut:
-    """One account and its status (policy 3.1, 3.2, 4.1). Its `ETag` goes in `If-Match` on a move (approve, suspend, ...), so that two Clerks cannot act on different states unawares."""
+    """One account and its status. Its `ETag` goes in `If-Match` on a move (approve, suspend, ...), so that two Clerks cannot act on different states unawares."""
     row = queries.get_account(services.engine, principal.organisation_id, account_id)
     response.headers["ETag"] = commands.account_etag(row)
     return _out(row)
@@ -48,12 +48,12 @@ def get_account(
     "",
     response_model=AccountOut,
     status_code=201,
-    summary="Propose a new official account (policy 4.1); it is pending until approved",
+    summary="Propose a new official account; it is pending until the Clerk approves it",
 )
 def propose_account(
     body: AccountIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> AccountOut:
-    """The contact email must be on an official domain (policy 5.3a), else 422 citing the clause."""
+    """The contact email must be on one of the policy's official domains, else 422 citing the policy's clause."""
     row = commands.propose_account(
         services.engine,
         services.policy(principal.organisation_id),
@@ -75,10 +75,10 @@ def propose_account(
 
 
 _MOVES = {
-    AccountAction.APPROVE: "Approve a proposed account (policy 4.1): pending to active",
-    AccountAction.SUSPEND: "Suspend publishing rights (policy 3.1): active to suspended",
+    AccountAction.APPROVE: "Approve a proposed account: pending to active",
+    AccountAction.SUSPEND: "Suspend publishing rights: active to suspended",
     AccountAction.REINSTATE: "Reinstate a suspended or inactive account: to active",
-    AccountAction.CLOSE: "Close an account (policy 3.2): closed for good",
+    AccountAction.CLOSE: "Close an account: closed for good",
     AccountAction.DEACTIVATE: "Mark an account not currently in use: active to inactive",
 }
 

@@ -16,9 +16,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CLERK))]
 
 
-@router.get(
-    "", response_model=AuditPage, summary="Page through the audit log (auditor, clerk; policy 6.2)"
-)
+@router.get("", response_model=AuditPage, summary="Page through the audit log (auditor, clerk)")
 def audit_log(
     services: ServicesDep,
     principal: Auditor,
@@ -39,7 +37,7 @@ def audit_log(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> AuditPage:
-    """Every change, in order: who (key name and role), when, what, why, before and after, and the request id, with each event's place in the hash chain. For auditors, the monitoring officer and complaints panels (policy 6.2). Page with `after_seq`."""
+    """Every change, in order: who (key name and role), when, what, why, before and after, and the request id, with each event's place in the hash chain. For auditors, the monitoring officer and complaints panels. Page with `after_seq`."""
     rows = list_events(
         services.engine,
         principal.organisation_id,

@@ -21,7 +21,7 @@ router = APIRouter(tags=["service"])
     summary="The organisation's policy as the service applies it",
 )
 def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
-    """The council's policy as the service applies it: its clauses, which categories stay permitted, are referred to the Clerk or are never permitted (5.1), the period rules, and whether its review is overdue (6.1)."""
+    """The council's policy as the service applies it: its clauses, which categories stay permitted, are referred to the Clerk or are never permitted, the clause each reason cites, the period rules, and whether its review is overdue."""
     policy = services.policy(principal.organisation_id)
     due = policy.review_due_at()
     denied = sorted(set(Category) - policy.permitted - policy.referred - policy.never_permitted)

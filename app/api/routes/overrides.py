@@ -1,4 +1,4 @@
-"""Overrides: the Town Clerk's written permission to publish inside a window (policy 3.2, 5.3g)."""
+"""Overrides: the Town Clerk's written permission to publish inside a window."""
 
 from typing import Annotated
 
@@ -45,7 +45,7 @@ def grant(
     """
     `account_id` is one account or `all`. The override must end within the policy's longest
     duration, overlap a restriction window, and cannot cover a never-permitted category
-    (policy 5.1; Local Government Act 1986 s. 2). Where the policy requires it, a second Clerk
+    (the policy's clause on party-political use; Local Government Act 1986 s. 2). Where the policy requires it, a second Clerk
     confirms it before it takes effect.
     """
     policy = services.policy(principal.organisation_id)

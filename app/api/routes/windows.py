@@ -70,7 +70,7 @@ def list_windows(
         str | None, Query(description="Include this account's own manual windows.")
     ] = None,
 ) -> list[WindowOut]:
-    """Restriction windows: pre-election periods merged where they overlap or touch, and the Clerk's manual windows (policy 3.2, 5.3g). With `account_id`, that account's own manual windows too."""
+    """Restriction windows: pre-election periods merged where they overlap or touch, and the Clerk's manual windows. With `account_id`, that account's own manual windows too."""
     try:
         lower, upper = _bound(start, "from"), _bound(end, "to")
     except _BadBound as exc:
@@ -92,7 +92,7 @@ def list_windows(
     "",
     response_model=ManualWindowOut,
     status_code=201,
-    summary="Set a restriction window by hand (Clerk, policy 3.2)",
+    summary="Set a restriction window by hand (Clerk)",
 )
 def add_window(
     body: ManualWindowIn,
@@ -101,7 +101,7 @@ def add_window(
     services: ServicesDep,
     principal: Clerk,
 ) -> ManualWindowOut:
-    """Restrict publishing by hand for a time, for every account or some (policy 3.2): for example a referendum announced late, or content under review. Needs a reason; audited."""
+    """Restrict publishing by hand for a time, for every account or some: for example a referendum announced late, or content under review. Needs a reason; audited."""
     row = commands.add_manual_window(
         services.engine,
         services.policy(principal.organisation_id),
