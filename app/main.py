@@ -5,6 +5,7 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -145,10 +146,14 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Callable[[], dt.datetime] = _utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
     refresh_in_background: bool = True,
 ) -> FastAPI:
     """
     The API application.
+
+    `clock` is the time decisions are evaluated at; `monotonic` measures how long ago the
+    database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`). Tests pass their own.
 
     Refuses to start on an unmigrated database (`purdah db upgrade`). Loads every
     organisation's snapshot before serving, then checks for other replicas' writes every
@@ -158,7 +163,10 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     policies: dict[str, Policy] = {}
     cache = SnapshotCache(
-        engine, _policy_loader(settings, policies), max_age=settings.snapshot_max_age
+        engine,
+        _policy_loader(settings, policies),
+        max_age=settings.snapshot_max_age,
+        clock=monotonic,
     )
     services = Services(
         settings=settings,

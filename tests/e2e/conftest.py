@@ -30,13 +30,32 @@ def clock() -> Clock:
     return Clock()
 
 
+@dataclass
+class Ticker:
+    """The snapshot cache's monotonic clock, in seconds (`create_app(monotonic=)`); tests move it."""
+
+    seconds: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
 @pytest.fixture
-def client(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Iterator[TestClient]:
+def ticker() -> Ticker:
+    return Ticker()
+
+
+@pytest.fixture
+def client(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock, ticker: Ticker
+) -> Iterator[TestClient]:
     """A client with no key; tests send one with `auth(keys.clerk)`."""
     settings = Settings(
         database_url=database_url, policy_dir=ROOT / "policies", calendar_dir=ROOT / "calendars"
     )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    app = create_app(
+        settings, engine=engine, clock=clock, monotonic=ticker, refresh_in_background=False
+    )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -16,14 +16,14 @@ from app.main import create_app
 from app.store.engine import make_engine
 from tests.conftest import ROOT, migrated_database, seed_shipped
 
-from .conftest import Clock, auth
+from .conftest import Clock, Ticker, auth
 
 WINDOW = {"starts_at": "2027-01-01T00:00:00Z", "ends_at": "2027-01-02T00:00:00Z", "reason": "x"}
 
 
 @pytest.fixture
 def served(
-    tmp_path: Path, request: pytest.FixtureRequest
+    tmp_path: Path, request: pytest.FixtureRequest, ticker: Ticker
 ) -> Iterator[tuple[TestClient, str, Path]]:
     """A server on its own SQLite file: the client, a Clerk key and the file."""
     with migrated_database("sqlite", tmp_path, request) as url:
@@ -32,7 +32,9 @@ def served(
         settings = Settings(
             database_url=url, policy_dir=ROOT / "policies", calendar_dir=ROOT / "calendars"
         )
-        app = create_app(settings, engine=engine, clock=Clock(), refresh_in_background=False)
+        app = create_app(
+            settings, engine=engine, clock=Clock(), monotonic=ticker, refresh_in_background=False
+        )
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client, clerk, tmp_path / "purdah.db"
         engine.dispose()
@@ -74,14 +76,13 @@ def test_a_lost_sqlite_file_refuses_writes_and_is_not_ready(
 
 
 def test_decisions_fail_closed_once_the_lost_file_is_not_confirmed(
-    served: tuple[TestClient, str, Path],
+    served: tuple[TestClient, str, Path], ticker: Ticker
 ) -> None:
     """The lost-database path: the snapshot answers until PURDAH_SNAPSHOT_MAX_AGE, then 503 deny."""
     client, clerk, path = served
     _moved(path)
-    cache = client.app.state.services.cache  # type: ignore[attr-defined]
-    cache._confirmed_at -= 3600  # PURDAH_SNAPSHOT_MAX_AGE has passed: only a refresh saves it
-    refreshed = cache.refresh()
+    ticker.seconds += 3600  # PURDAH_SNAPSHOT_MAX_AGE has passed: only a refresh saves it
+    refreshed = client.app.state.services.cache.refresh()  # type: ignore[attr-defined]
 
     response = client.get(
         "/v1/accounts/facebook-redruthtowncouncil/can-publish", headers=auth(clerk)

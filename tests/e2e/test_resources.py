@@ -12,7 +12,7 @@ from app.store.tables import AuditEventRow, ElectionRow, ManualWindowRow, Organi
 from tests.conftest import Keys
 from tests.integration.test_cli import TIMETABLE_KEYS
 
-from .conftest import Clock, auth
+from .conftest import Ticker, auth
 
 
 def _state(engine: Engine) -> tuple[int, int, int, int]:
@@ -449,10 +449,9 @@ def test_every_write_is_audited_with_the_callers_key(
 
 
 def test_decisions_fail_closed_when_the_snapshot_is_stale(
-    client: TestClient, seeded: Keys, clock: Clock
+    client: TestClient, seeded: Keys, ticker: Ticker
 ) -> None:
-    cache = client.app.state.services.cache  # type: ignore[attr-defined]
-    cache._confirmed_at -= 3600  # the database has not confirmed the data for an hour
+    ticker.seconds += 3600  # the database has not confirmed the data for an hour
 
     response = client.get(
         "/v1/accounts/facebook-redruthtowncouncil/can-publish", headers=auth(seeded.scheduler)
