@@ -467,9 +467,11 @@ def status(
     if not_active:
         out.append(f"  Not active (every post denied): {', '.join(not_active)}")
     if review is not None and instant >= review:
-        clause = policy.clause_for(ReasonCode.POLICY_REVIEW_OVERDUE)
-        cited = f" (policy {clause})" if clause else ""
-        out.append(f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y}{cited}")
+        cited = policy.cite(ReasonCode.POLICY_REVIEW_OVERDUE)
+        out.append(
+            f"  Policy review OVERDUE: due by {policy.next_review_due:%B %Y}"
+            + (f" ({cited})" if cited else "")
+        )
     out.append(f"At {instant.astimezone(LONDON):%a %d %b %Y %H:%M} Europe/London:")
     out.append("  Restricted now:" if current else "  No council-wide restriction now.")
     out += _describe(current)

@@ -77,12 +77,6 @@ def _utc(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _cited(policy: Policy) -> str:
-    """' (policy <clause>)' for the clause the council's own policy cites for its periods."""
-    clause = policy.clause_for(ReasonCode.PRE_ELECTION_PERIOD)
-    return f" (policy {clause})" if clause else ""
-
-
 def render_feed(
     windows: Sequence[PublishedWindow],
     *,
@@ -103,6 +97,7 @@ def render_feed(
         check_url: where a scheduling tool or a person checks a post.
         companions: add all-day events for the notice (start) day and each polling day.
     """
+    cited = policy.cite(ReasonCode.PRE_ELECTION_PERIOD)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -114,7 +109,7 @@ def render_feed(
         "X-WR-CALDESC:"
         + _text(
             f"When {policy.organisation_name}'s official social media must stay quiet before "
-            f"elections{_cited(policy)}, and what is still allowed."
+            f"elections{f' ({cited})' if cited else ''}, and what is still allowed."
         ),
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",

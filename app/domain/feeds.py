@@ -115,8 +115,12 @@ def window_description(window: PublishedWindow, policy: Policy, *, check_url: st
     What is still allowed, how to ask the Clerk for an override, and the elections with their
     polling days, citing the council's own clause on never-permitted posts and LGA 1986 s. 2.
     """
-    never_clause = policy.clause_for(ReasonCode.NEVER_PERMITTED_CATEGORY)
-    cited = f"policy {never_clause}; " if never_clause else ""
+    cited = "; ".join(
+        filter(
+            None,
+            [policy.cite(ReasonCode.NEVER_PERMITTED_CATEGORY), "Local Government Act 1986 s. 2"],
+        )
+    )
     lines = [
         f"{policy.organisation_name}'s official social media accounts are restricted from "
         f"{_local(window.starts_at)} until {_local(window.ends_at)} (UK time).",
@@ -131,8 +135,7 @@ def window_description(window: PublishedWindow, policy: Policy, *, check_url: st
         f"Still allowed: {_categories(policy.permitted)}.",
         f"Only with the Town Clerk's written override: {_categories(policy.referred)}. "
         "Ask the Clerk, who grants overrides in purdah-controller (POST /v1/overrides).",
-        f"Never, at any time: {_categories(policy.never_permitted)} "
-        f"({cited}Local Government Act 1986 s. 2).",
+        f"Never, at any time: {_categories(policy.never_permitted)} ({cited}).",
         "Anything else waits until the period ends.",
     ]
     if window.election_ids:

@@ -162,6 +162,14 @@ class Policy:
             scopes = [scope for scope in scopes if len(scope) > len(division_prefix)]
         return any(election.election_id.startswith(scope) for scope in scopes)
 
+    def cite(self, code: str) -> str:
+        """
+        'policy <clause>' for the clause this policy maps to `code` (a reason code or a
+        `Citation`), or '' where it maps none: the one way text a person reads names a clause.
+        """
+        clause = self.clause_for(code)
+        return f"policy {clause}" if clause else ""
+
     def review_due_at(self) -> dt.datetime | None:
         """The instant from which the review is overdue: the day after it was due."""
         if self.next_review_due is None:

@@ -753,12 +753,6 @@ def move_account(
 # --- overrides -----------------------------------------------------------------------------------
 
 
-def _cite(policy: Policy, code: str) -> str:
-    """'policy <clause>; ' for the clause the organisation's own policy maps to `code`, or ''."""
-    clause = policy.clause_for(code)
-    return f"policy {clause}; " if clause else ""
-
-
 def _override_dict(row: OverrideRow) -> dict[str, Any]:
     return {
         "account_id": row.account_id,
@@ -814,12 +808,13 @@ def grant_override(
         )
     never = sorted(set(categories or ()) & policy.never_permitted)
     if never:
+        cited = policy.cite(ReasonCode.NEVER_PERMITTED_CATEGORY)
         raise InvalidChange(
             field="categories",
             problem=(
                 f"{', '.join(never)} can never be published on an official account ("
-                f"{_cite(policy, ReasonCode.NEVER_PERMITTED_CATEGORY)}"
-                "Local Government Act 1986 s. 2): no override can permit it"
+                f"{'; '.join(filter(None, [cited, 'Local Government Act 1986 s. 2']))}): "
+                "no override can permit it"
             ),
         )
     if account_id is not None and account_id not in snapshot.accounts:
