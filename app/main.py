@@ -39,14 +39,14 @@ from app.api.schemas import BatchIn, ImportIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.domain import Policy
+from app.services.feeds import ensure_feed_events
 from app.store import load_policy
 from app.store.engine import check_migrated, make_engine
-from app.store.feeds import ensure_feed_events
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
 from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -177,13 +177,15 @@ def create_app(
         feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
         throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
         key_use=KeyUse(engine),
+        # every write refreshes its organisation's snapshot after commit
+        uow=UnitOfWork(engine, on_commit=cache.refresh),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         check_migrated(engine)
         # a database from before feeds: publish its windows once (a no-op afterwards)
-        ensure_feed_events(engine, Actor("purdah serve", "system"), clock())
+        ensure_feed_events(services.uow, Actor("purdah serve", "system"), clock())
         cache.refresh()
         # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
         # garbage collector's way so it does not pause requests to walk them.

@@ -20,7 +20,7 @@ from app.domain import Policy
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
 from app.store.snapshots import SnapshotCache
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 from .feed_cache import FeedCache
 from .problems import Forbidden, InvalidQuery, Unauthorized
@@ -55,6 +55,7 @@ class Services:
     feeds: FeedCache
     throttle: FailedAuthThrottle
     key_use: KeyUse
+    uow: UnitOfWork
     reliance: RelianceMemo = field(default_factory=RelianceMemo)
 
     def now(self) -> dt.datetime:

@@ -6,9 +6,9 @@ from sqlalchemy import Engine, text
 
 from app.config import Settings
 from app.main import create_app
+from app.services.keys import revoke_key
 from app.store import queries
-from app.store.commands import revoke_key
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 from .conftest import Clock, auth
@@ -119,7 +119,7 @@ def test_a_right_key_id_with_a_wrong_secret_is_401(client: TestClient, seeded: K
 def test_a_revoked_key_is_refused(client: TestClient, engine: Engine, seeded: Keys) -> None:
     key_id = seeded.scheduler.split("_")[1]
     revoke_key(
-        engine,
+        UnitOfWork(engine),
         "redruth",
         Actor("tests", "operator"),
         key_id=key_id,

@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from app.calendars.feed import render_feed
 from app.domain import LONDON, UnknownAccount
 from app.domain.feeds import PublishedWindow
-from app.store import feeds
+from app.services import feeds
 from app.store.feed_events import ORGANISATION_SCOPE
+from app.store.feeds import parse_feed_token
 from app.store.keys import secret_matches
-from app.store.tables import FeedTokenRow
+from app.store.records import StoredFeedToken
 
 from ..conditional import etag_matches
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
@@ -165,7 +166,7 @@ async def restrictions_feed(
     )
 
 
-def _token_out(row: FeedTokenRow) -> FeedTokenOut:
+def _token_out(row: StoredFeedToken) -> FeedTokenOut:
     return FeedTokenOut(
         token_id=row.id,
         name=row.name,
@@ -180,8 +181,7 @@ def _token_out(row: FeedTokenRow) -> FeedTokenOut:
 def list_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
     """Every feed token, revoked ones included; the secrets are never shown again."""
     return [
-        _token_out(row)
-        for row in feeds.list_feed_tokens(services.engine, principal.organisation_id)
+        _token_out(row) for row in feeds.list_feed_tokens(services.uow, principal.organisation_id)
     ]
 
 
@@ -197,7 +197,7 @@ def create_token(
     """The URL is shown once: give it to the person or paste it into the calendar app. Revoke it when they leave."""
     now = services.clock()
     made = feeds.create_feed_token(
-        services.engine,
+        services.uow,
         principal.organisation_id,
         principal.actor(),
         name=body.name,
@@ -205,7 +205,6 @@ def create_token(
         now=now,
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/feeds/tokens/{made.token_id}"
     return NewFeedTokenOut(
         token_id=made.token_id,
@@ -228,7 +227,7 @@ def revoke_token(
 ) -> FeedTokenOut:
     """The URL answers 404 from now on, on every replica within a second."""
     row = feeds.revoke_feed_token(
-        services.engine,
+        services.uow,
         principal.organisation_id,
         principal.actor(),
         token_id,
@@ -236,7 +235,6 @@ def revoke_token(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     return _token_out(row)
 
 
@@ -251,7 +249,7 @@ async def token_feed(
     token: str, request: Request, services: ServicesDep, companions: Companions = False
 ) -> Response:
     """The same feed as `/v1/feeds/restrictions.ics`, for the organisation or the account the token was made for."""
-    parsed = feeds.parse_feed_token(token)
+    parsed = parse_feed_token(token)
     entry = services.cache.feed_token(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
         raise FeedNotFound()

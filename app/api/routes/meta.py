@@ -4,9 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from app.domain import Category
+from app.store.engine import ping
 
 from ..deps import Reader, ServicesDep
 from ..problems import problem_response
@@ -60,8 +60,7 @@ async def healthz() -> dict[str, str]:
 def readyz(request: Request, services: ServicesDep) -> Any:
     """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200."""
     try:
-        with services.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(services.engine)
         database = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         database = f"unreachable: {type(exc).__name__}"
