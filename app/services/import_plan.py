@@ -54,11 +54,32 @@ class ImportReport:
         return bool(self.created or self.changed)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """
+    What a source changes on an election that exists: a notice date where none is recorded,
+    and a cancellation (with its reason). It never reverts what the Clerk recorded.
+    """
+
+    notice_published: dt.date | None = None
+    cancelled_because: str | None = None
+
+    def report(self, current: StoredElection) -> dict[str, list[Any]]:
+        """`{field: [now, after]}` for the import report."""
+        shown: dict[str, list[Any]] = {}
+        if self.notice_published is not None:
+            shown["notice_published"] = [current.notice_published, self.notice_published]
+        if self.cancelled_because is not None:
+            shown["status"] = [current.status, "cancelled"]
+            shown["status_reason"] = [current.status_reason, self.cancelled_because]
+        return shown
+
+
 @dataclass
 class Plan:
     report: ImportReport
     new_rows: dict[str, ElectionRow] = field(default_factory=dict)
-    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[str, SourceChange] = field(default_factory=dict)
 
 
 def _plain_id(entry: SourceEntry, kind: ElectionKind | None, policy: Policy) -> str:
@@ -267,21 +288,15 @@ def make_plan(
                 created["replaces"] = replaces
             report.created.append(created)
             continue
-        fields: dict[str, Any] = {}
-        if entry.notice_published is not None and row.notice_published is None:
-            fields["notice_published"] = entry.notice_published
-        if entry.cancelled and row.status != "cancelled":
-            fields["status"] = "cancelled"
-            fields["status_reason"] = why
-        if fields:
-            plan.changes[election_id] = fields
-            report.changed.append(
-                _item(
-                    entry,
-                    **named,
-                    changes={k: [getattr(row, k), v] for k, v in fields.items()},
-                )
-            )
+        change = SourceChange(
+            notice_published=entry.notice_published
+            if entry.notice_published is not None and row.notice_published is None
+            else None,
+            cancelled_because=why if entry.cancelled and row.status != "cancelled" else None,
+        )
+        if change != SourceChange():
+            plan.changes[election_id] = change
+            report.changed.append(_item(entry, **named, changes=change.report(row)))
         else:
             kept = _item(entry, **named)
             if entry.notice_published is not None and row.notice_published not in (
@@ -294,7 +309,7 @@ def make_plan(
         row = rows.get(old)
         if row is None or row.status == "cancelled" or old in plan.changes:
             continue
-        plan.changes[old] = {"status": "cancelled", "status_reason": reason}
+        plan.changes[old] = SourceChange(cancelled_because=reason)
         report.changed.append(
             {
                 "where": "source",

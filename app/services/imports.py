@@ -98,13 +98,16 @@ def import_elections(
         )
         report = plan.report
         before: dict[str, Any] = {}
-        for election_id, fields in plan.changes.items():
+        for election_id, source_change in plan.changes.items():
             row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
             if row is None:  # planned from this transaction's rows, so never; but never a 500
                 raise NotFound(what="election", identifier=election_id)
             before[election_id] = StoredElection.of(row).state()
-            for name, value in fields.items():
-                setattr(row, name, value)
+            if source_change.notice_published is not None:
+                row.notice_published = source_change.notice_published
+            if source_change.cancelled_because is not None:
+                row.status = "cancelled"
+                row.status_reason = source_change.cancelled_because
             row.updated_at = now
             change.session.add(row)
         for row in plan.new_rows.values():

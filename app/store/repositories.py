@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.domain import Policy, RestrictedPeriod, Snapshot
-from app.store.errors import AlreadyExists
+from app.store.errors import AlreadyExists, NotFound
 from app.store.records import StoredElection
 from app.store.snapshots import load_snapshot
 from app.store.tables import (
@@ -116,7 +116,8 @@ def snapshot_in(change: Write, policy: Policy) -> Snapshot:
     """The organisation's snapshot as this write sees it (its own changes included)."""
     change.session.flush()
     organisation = change.session.get(OrganisationRow, change.organisation_id)
-    assert organisation is not None  # noqa: S101 - the write locked this very row
+    if organisation is None:  # the write locked this very row, so never; but never a 500
+        raise NotFound(what="organisation", identifier=change.organisation_id)
     return load_snapshot(change.session, organisation, policy)
 
 
