@@ -77,7 +77,6 @@ def create_organisation(
         actor=principal.actor(),
         new_only=True,
     )
-    services.policies[policy.organisation_id] = policy
     services.cache.refresh(policy.organisation_id)
     response.headers["Location"] = f"/v1/organisations/{policy.organisation_id}"
     return OrganisationOut(
