@@ -16,11 +16,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not a batch: SQLite adds and drops a column in place (3.35+), while a
+# batch would copy the table, which other tables' foreign keys refer to.
 def upgrade() -> None:
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("policy_sha256", sa.String(length=64), nullable=True))
+    op.add_column("organisation", sa.Column("policy_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_column("policy_sha256")
+    op.drop_column("organisation", "policy_sha256")
