@@ -286,18 +286,21 @@ def _reload_one(
 ) -> PolicyReload | None:
     held = registry.entry(org)
     found = registry.look(org, policy_file)
+    in_force = held.sha256 if held is not None and held.policy is not None else None
     if found.policy is None:
         registry.put(found)  # fail closed first; the record can wait for the database
         if held is not None and (held.sha256, held.problem) == (found.sha256, found.problem):
             return None
-        audited = _record_unreadable(engine, actor, now, found, recorded)
-        return PolicyReload(org, policy_file, recorded, found.sha256, found.problem, audited)
-    if recorded is None and (held is None or held.policy is None or held.sha256 == found.sha256):
-        _record_first(engine, found)
-        registry.put(found)
-        return None
-    # recorded, or (nobody recorded it yet) changed here since this process first read it
-    old = recorded if recorded is not None else held.sha256 if held is not None else None
+        before = in_force or recorded
+        audited = _record_unreadable(engine, actor, now, found, before)
+        return PolicyReload(org, policy_file, before, found.sha256, found.problem, audited)
+    old: str | None
+    if recorded is None and in_force not in (None, found.sha256):
+        old = in_force  # changed here before anyone recorded it
+    else:
+        if recorded is None:  # nobody recorded a file yet: this one is the first, no change
+            recorded = _record_first(engine, found)
+        old = recorded
     if old == found.sha256 and (held is None or held.policy is not None):
         registry.put(found)  # first read, touched only, or recorded by another process
         if held is None or held.sha256 == found.sha256:
@@ -310,17 +313,18 @@ def _reload_one(
     return PolicyReload(org, policy_file, old, found.sha256, None, recorded_here)
 
 
-def _record_first(engine: Engine, found: PolicyEntry) -> None:
-    """Record the SHA-256 of a file nobody has recorded yet (no change: no audit event)."""
+def _record_first(engine: Engine, found: PolicyEntry) -> str | None:
+    """Record the SHA-256 of a file nobody has recorded yet; return the one now recorded."""
+    org = found.organisation_id
     with Session(engine) as session, session.begin():
         session.execute(
             update(OrganisationRow)
-            .where(
-                col(OrganisationRow.id) == found.organisation_id,
-                col(OrganisationRow.policy_sha256).is_(None),
-            )
+            .where(col(OrganisationRow.id) == org, col(OrganisationRow.policy_sha256).is_(None))
             .values(policy_sha256=found.sha256)
         )
+        return session.execute(
+            select(col(OrganisationRow.policy_sha256)).where(col(OrganisationRow.id) == org)
+        ).scalar_one()
 
 
 def _record_reload(
