@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session, col
 
 from app.domain import Policy
@@ -263,8 +263,9 @@ def reload_policies(
     with Session(engine) as session:
         rows = session.execute(statement).all()
     changes: list[PolicyReload] = []
+    firsts: list[PolicyEntry] = []
     for org, policy_file, recorded in rows:
-        change = _reload_one(engine, registry, actor, now, org, policy_file, recorded)
+        change = _reload_one(engine, registry, actor, now, org, policy_file, recorded, firsts)
         if change is not None:
             log.warning(
                 "policy of %s: %s",
@@ -272,6 +273,7 @@ def reload_policies(
                 change.problem or f"now {change.new_sha256} (was {change.old_sha256})",
             )
             changes.append(change)
+    _record_firsts(engine, firsts)
     return changes
 
 
@@ -283,6 +285,7 @@ def _reload_one(
     org: str,
     policy_file: str,
     recorded: str | None,
+    firsts: list[PolicyEntry],
 ) -> PolicyReload | None:
     held = registry.entry(org)
     found = registry.look(org, policy_file)
@@ -297,9 +300,10 @@ def _reload_one(
     old: str | None
     if recorded is None and in_force not in (None, found.sha256):
         old = in_force  # changed here before anyone recorded it
+    elif recorded is None:  # nobody recorded a file yet: this one is the first, no change
+        firsts.append(found)
+        old = found.sha256
     else:
-        if recorded is None:  # nobody recorded a file yet: this one is the first, no change
-            recorded = _record_first(engine, found)
         old = recorded
     if old == found.sha256 and (held is None or held.policy is not None):
         registry.put(found)  # first read, touched only, or recorded by another process
@@ -313,18 +317,24 @@ def _reload_one(
     return PolicyReload(org, policy_file, old, found.sha256, None, recorded_here)
 
 
-def _record_first(engine: Engine, found: PolicyEntry) -> str | None:
-    """Record the SHA-256 of a file nobody has recorded yet; return the one now recorded."""
-    org = found.organisation_id
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(OrganisationRow)
-            .where(col(OrganisationRow.id) == org, col(OrganisationRow.policy_sha256).is_(None))
-            .values(policy_sha256=found.sha256)
+def _record_firsts(engine: Engine, firsts: list[PolicyEntry]) -> None:
+    """
+    Record the SHA-256 of files nobody recorded yet (no change: no audit event, no bump).
+
+    One transaction for all: a deployment's first start records every council's file.
+    """
+    if not firsts:
+        return
+    table = OrganisationRow.__table__.c  # type: ignore[attr-defined]
+    statement = (
+        update(OrganisationRow)
+        .where(table.id == bindparam("org"), table.policy_sha256.is_(None))
+        .values(policy_sha256=bindparam("sha256"))
+    )
+    with engine.begin() as connection:  # one statement, many parameter sets
+        connection.execute(
+            statement, [{"org": f.organisation_id, "sha256": f.sha256} for f in firsts]
         )
-        return session.execute(
-            select(col(OrganisationRow.policy_sha256)).where(col(OrganisationRow.id) == org)
-        ).scalar_one()
 
 
 def _record_reload(
@@ -357,7 +367,7 @@ def _record_reload(
         change.audit(
             POLICY_RELOADED,
             found.policy_file,
-            reason="readable again" if current == found.sha256 else None,
+            reason="readable again" if old == found.sha256 else None,
             before={"policy_file": found.policy_file, "sha256": old},
             after={"policy_file": found.policy_file, "sha256": found.sha256},
         )
