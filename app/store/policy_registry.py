@@ -99,6 +99,8 @@ class PolicyRegistry:
     def __init__(self, policy_dir: Path) -> None:
         self._dir = policy_dir
         self._entries: dict[str, PolicyEntry] = {}
+        # the unusable files `reload_policies` has reported, as (sha256, problem) by organisation
+        self._reported: dict[str, tuple[str | None, str | None]] = {}
 
     def read(self, organisation_id: str, policy_file: str) -> PolicyEntry:
         """Read and check one file now (nothing is put in force)."""
@@ -292,11 +294,15 @@ def _reload_one(
     in_force = held.sha256 if held is not None and held.policy is not None else None
     if found.policy is None:
         registry.put(found)  # fail closed first; the record can wait for the database
-        if held is not None and (held.sha256, held.problem) == (found.sha256, found.problem):
+        if registry._reported.get(org) == (found.sha256, found.problem):
             return None
+        registry._reported[org] = (found.sha256, found.problem)
         before = in_force or recorded
         audited = _record_unreadable(engine, actor, now, found, before)
-        return PolicyReload(org, policy_file, before, found.sha256, found.problem, audited)
+        if audited is None:
+            registry._reported.pop(org, None)  # try the record again on the next look
+        return PolicyReload(org, policy_file, before, found.sha256, found.problem, bool(audited))
+    registry._reported.pop(org, None)
     old: str | None
     if recorded is None and in_force not in (None, found.sha256):
         old = in_force  # changed here before anyone recorded it
@@ -382,8 +388,13 @@ def _record_reload(
 
 def _record_unreadable(
     engine: Engine, actor: Actor, now: dt.datetime, found: PolicyEntry, recorded: str | None
-) -> bool:
-    """Audit an unusable file, unless the latest policy event says so already."""
+) -> bool | None:
+    """
+    Audit an unusable file, unless the latest policy event says so already.
+
+    Returns:
+        True if audited here; False if it was already; None if the write failed.
+    """
     org = found.organisation_id
     after = {"policy_file": found.policy_file, "sha256": found.sha256}
     try:
@@ -399,7 +410,7 @@ def _record_unreadable(
             )
     except Exception:  # the organisation fails closed either way; the log says so
         log.warning("could not audit the unusable policy of %s", org, exc_info=True)
-        return False
+        return None
     return True
 
 

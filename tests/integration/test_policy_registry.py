@@ -157,3 +157,27 @@ def test_one_unusable_policy_leaves_every_other_snapshot_built(
         cache.snapshot("penryn")
     assert "not valid YAML" in raised.value.problem
     assert list(cache.policy_problems()) == ["penryn"]
+
+
+def test_a_file_broken_while_the_server_was_down_is_audited_at_its_start(
+    engine: Engine, seeded: Keys, folder: Path
+) -> None:
+    """The first refresh finds it unusable; the look that follows records that once."""
+    reload_policies(engine, PolicyRegistry(folder), COMMAND, now=NOW)
+    good = _sha256(folder / "redruth.yaml")
+    (folder / "redruth.yaml").write_text("organisation: [", encoding="utf-8")
+    policies = PolicyRegistry(folder)
+    assert SnapshotCache(engine, policies.policy_for, max_age=60).refresh()
+
+    first = reload_policies(engine, policies, SERVER, now=NOW)
+    again = reload_policies(engine, policies, SERVER, now=NOW)
+
+    assert [(c.organisation_id, c.audited) for c in first] == [("redruth", True)]
+    assert again == []
+    assert _policy_events(engine) == [
+        (
+            "policy.unreadable",
+            {"policy_file": "redruth.yaml", "sha256": good},
+            {"policy_file": "redruth.yaml", "sha256": _sha256(folder / "redruth.yaml")},
+        )
+    ]
