@@ -4,7 +4,7 @@ Statutory election timetables: uk-election-timetables, wrapped, with its gaps fi
 This is the only package that imports `uk_election_timetables`. What the package does well
 (working-day counting, the per-kind day counts, GOV.UK's bank holidays) is used as it is;
 what it lacks or gets wrong in 5.0.2 is filled here with the same working-day machinery
-and a cited rule (README, "Differences from uk-election-timetables"):
+and a cited rule (docs/law.md, "Differences from uk-election-timetables"):
 
 * no parish or community council type;
 * PCC close of nominations is the 18th working day in the package; the rule is the 19th;
