@@ -34,8 +34,11 @@ app = typer.Typer(
 
 @app.callback()
 def _configure(ctx: typer.Context) -> None:
-    # the settings are read from the environment here, once per run, and nowhere else
-    ctx.obj = ctx.with_resource(CliContext(Settings()))
+    # The settings are read from the environment here, once per run, and nowhere else. A
+    # caller may give its own instead (a test: `CliRunner().invoke(app, args, obj=...)`), and
+    # then owns it.
+    if ctx.obj is None:
+        ctx.obj = ctx.with_resource(CliContext(Settings()))
 
 
 # Typer lists single commands first, then the groups, each in the order registered here.
