@@ -242,3 +242,18 @@ def test_readyz_hides_which_policy_is_broken_from_everyone_else(
     assert ready.json()["policies_unusable"] == 1
     assert "policy_problems" not in ready.json()
     assert "penryn" not in ready.text
+
+
+def test_a_broken_policy_fails_its_councils_batch_closed(platform: Platform) -> None:
+    platform.edit("penryn.yaml", "categories:", "categories: [")
+
+    check_policies(platform.services)
+    batch = platform.client.post(
+        "/v1/decisions",
+        json={"checks": [{"account_id": PENRYN_ACCOUNT, "at": QUIET}]},
+        headers=auth(platform.penryn),
+    )
+
+    assert batch.status_code == 503
+    assert batch.json()["outcome"] == "deny"
+    assert batch.json()["allowed"] is False
