@@ -18,7 +18,7 @@ try:  # Typer 0.29 vendors Click; older releases use Click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
-from app.cli import audit, check, db, feeds, imports, keys, orgs, serve, timetable
+from app.cli import audit, check, db, feeds, imports, keys, orgs, policy, serve, timetable
 from app.cli.context import CliContext
 from app.config import Settings
 
@@ -53,9 +53,7 @@ app.add_typer(db.db_app, name="db")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(orgs.orgs_app, name="orgs")
-# `purdah policy reload` (issue 14, built elsewhere) registers here, as a group from its own
-# module taking `ctx: typer.Context` like the others:
-# app.add_typer(policy.policy_app, name="policy")
+app.add_typer(policy.policy_app, name="policy")
 
 
 def main(argv: list[str] | None = None) -> None:
