@@ -38,14 +38,12 @@ from app.api.routes import (
 from app.api.schemas import BatchIn, ImportIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
-from app.domain import Policy
 from app.services.feeds import ensure_feed_events
-from app.store import load_policy
 from app.store.engine import check_migrated, make_engine
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
+from app.store.policy_registry import PolicyRegistry, reload_policies
 from app.store.snapshots import SnapshotCache
-from app.store.tables import OrganisationRow
 from app.store.unit_of_work import Actor, UnitOfWork
 
 __all__ = ["app_from_environment", "create_app"]
@@ -128,21 +126,27 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _policy_loader(
-    settings: Settings, policies: dict[str, Policy]
-) -> Callable[[OrganisationRow], Policy]:
-    def policy_for(row: OrganisationRow) -> Policy:
-        policy = policies.get(row.id)
-        if policy is None:
-            policy = load_policy(settings.policy_dir / row.policy_file)
-            policies[row.id] = policy
-        return policy
+# who the audit log names for a policy file change the server found
+_POLICY_WATCH = Actor("purdah serve (policy file changed)", "system")
 
-    return policy_for
+
+def check_policies(services: Services) -> list[str]:
+    """
+    Put changed policy files in force, audited, and rebuild those organisations' snapshots.
+
+    The server runs this every `PURDAH_POLICY_CHECK_INTERVAL` seconds (and once at start);
+    tests call it to stand for that tick. Returns the organisations whose policy changed.
+    """
+    changes = reload_policies(
+        services.engine, services.policies, _POLICY_WATCH, now=services.clock()
+    )
+    for change in changes:
+        services.cache.refresh(change.organisation_id)
+    return [change.organisation_id for change in changes]
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     engine: Engine | None = None,
     clock: Callable[[], dt.datetime] = _utc_now,
@@ -153,20 +157,18 @@ def create_app(
     The API application.
 
     `clock` is the time decisions are evaluated at; `monotonic` measures how long ago the
-    database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`). Tests pass their own.
+    database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`) and when the policy
+    files were last looked at. Tests pass their own.
 
     Refuses to start on an unmigrated database (`purdah db upgrade`). Loads every
-    organisation's snapshot before serving, then checks for other replicas' writes every
-    `snapshot_poll_interval` seconds.
+    organisation's policy and snapshot before serving, then checks for other replicas'
+    writes every `snapshot_poll_interval` seconds and for changed policy files every
+    `policy_check_interval` seconds (`check_policies`).
     """
-    settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
-    policies: dict[str, Policy] = {}
+    policies = PolicyRegistry(settings.policy_dir)
     cache = SnapshotCache(
-        engine,
-        _policy_loader(settings, policies),
-        max_age=settings.snapshot_max_age,
-        clock=monotonic,
+        engine, policies.policy_for, max_age=settings.snapshot_max_age, clock=monotonic
     )
     services = Services(
         settings=settings,
@@ -187,13 +189,15 @@ def create_app(
         # a database from before feeds: publish its windows once (a no-op afterwards)
         ensure_feed_events(services.uow, Actor("purdah serve", "system"), clock())
         cache.refresh()
-        # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
-        # garbage collector's way so it does not pause requests to walk them.
-        gc.collect()
-        gc.freeze()
+        check_policies(services)  # files changed while the server was down are audited now
+        if settings.gc_freeze:
+            # Long-lived objects (snapshots, the app) need no collecting: keep them out of
+            # the collector's way so a full collection does not walk them (PURDAH_GC_FREEZE).
+            gc.collect()
+            gc.freeze()
         tasks = (
             [
-                asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval)),
+                asyncio.create_task(_refresher(services, monotonic)),
                 asyncio.create_task(_key_use_writer(services.key_use, settings.key_use_interval)),
             ]
             if refresh_in_background
@@ -286,11 +290,19 @@ def _document_manual_bodies(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _refresher(cache: SnapshotCache, interval: float) -> None:
+async def _refresher(services: Services, monotonic: Callable[[], float]) -> None:
+    settings = services.settings
+    looked_at = monotonic()
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(settings.snapshot_poll_interval)
+        if monotonic() - looked_at >= settings.policy_check_interval:
+            looked_at = monotonic()
+            try:
+                await asyncio.to_thread(check_policies, services)
+            except Exception:  # a change not recorded is not in force; tried again next time
+                log.exception("could not record a changed policy file; trying again")
         try:
-            await asyncio.to_thread(cache.refresh)
+            await asyncio.to_thread(services.cache.refresh)
         except Exception:  # the refresher must outlive any failure; the cache fails closed in time
             log.exception("snapshot refresher failed; trying again")
 

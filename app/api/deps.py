@@ -19,6 +19,7 @@ from app.config import Settings
 from app.domain import Policy
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
+from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 
@@ -50,7 +51,7 @@ class Services:
     settings: Settings
     engine: Engine
     cache: SnapshotCache
-    policies: dict[str, Policy]
+    policies: PolicyRegistry
     clock: Callable[[], dt.datetime]
     feeds: FeedCache
     throttle: FailedAuthThrottle
@@ -62,7 +63,13 @@ class Services:
         return self.clock()
 
     def policy(self, organisation_id: str) -> Policy:
-        return self.policies[organisation_id]
+        """
+        The organisation's policy in force.
+
+        Raises:
+            PolicyUnavailable: its policy file is unusable (503: the request fails closed).
+        """
+        return self.policies.policy(organisation_id)
 
 
 async def _services(request: Request) -> Services:

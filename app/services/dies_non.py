@@ -8,11 +8,10 @@ import datetime as dt
 from app.domain import Policy
 from app.domain.changes import require_text
 from app.domain.manual_windows import check_appointed_day
-from app.services._periods import recompute_periods
 from app.store import queries
 from app.store.errors import AlreadyExists, NotFound
 from app.store.records import StoredDiesNon
-from app.store.repositories import periods_state
+from app.store.repositories import periods_state, recompute_periods
 from app.store.tables import DiesNonRow
 from app.store.unit_of_work import Actor, UnitOfWork
 

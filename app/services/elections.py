@@ -17,11 +17,10 @@ from app.domain.election_changes import (
     revise,
 )
 from app.domain.errors import InvalidChange
-from app.services._periods import recompute_periods
 from app.store import queries
 from app.store.errors import AlreadyExists, NotFound
 from app.store.records import StoredElection, StoredPeriod
-from app.store.repositories import appointed_dies_non
+from app.store.repositories import appointed_dies_non, recompute_periods
 from app.store.tables import ElectionRow
 from app.store.unit_of_work import Actor, UnitOfWork
 

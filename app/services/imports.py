@@ -22,11 +22,10 @@ from sqlmodel import Session
 
 from app.domain import ElectionKind, Policy
 from app.domain.sources import SourceEntry
-from app.services._periods import recompute_periods
 from app.services.import_plan import KIND_PREFIXES, ImportReport, Plan, make_plan
 from app.store.errors import NotFound
 from app.store.records import StoredElection
-from app.store.repositories import appointed_dies_non, elections_in
+from app.store.repositories import appointed_dies_non, elections_in, recompute_periods
 from app.store.tables import ElectionRow
 from app.store.unit_of_work import Actor, UnitOfWork
 

@@ -11,14 +11,13 @@ from pathlib import Path
 from app.calendars import read_shipped_calendars
 from app.domain import ListedElection, Policy
 from app.domain.election_changes import check_notice
-from app.services._periods import recompute_periods
 from app.services.keys import insert_key
 from app.store import PolicyFileError, load_policy
 from app.store.errors import AlreadyExists, InvalidChange
 from app.store.keys import NewKey, Role
 from app.store.queries import list_organisations
 from app.store.records import StoredElection, StoredOrganisation
-from app.store.repositories import insert_organisation, seed_state
+from app.store.repositories import insert_organisation, recompute_periods, seed_state
 from app.store.tables import AccountRow, ElectionRow
 from app.store.unit_of_work import Actor, UnitOfWork
 

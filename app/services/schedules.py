@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 from app.domain import Policy, election_group_id, parse_election_id
 from app.domain.sources import SourceEntry
-from app.services._periods import recompute_periods
 from app.services.import_plan import ImportReport
 from app.services.imports import plan_import, plan_in
 from app.store import queries
 from app.store.errors import InvalidChange
 from app.store.records import StoredSchedule
+from app.store.repositories import recompute_periods
 from app.store.tables import ElectionScheduleRow
 from app.store.unit_of_work import Actor, UnitOfWork
 

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidChange",
     "NotFound",
     "OverrideUseLimit",
+    "PolicyUnavailable",
     "PreconditionFailed",
     "SnapshotUnavailable",
 ]
@@ -30,6 +31,26 @@ class SnapshotUnavailable(PurdahError):
         when = "never loaded" if age is None else f"last confirmed {age:.1f} s ago"
         msg = f"decision data for {organisation_id!r} is unavailable ({when}): do not publish"
         super().__init__(msg)
+
+
+class PolicyUnavailable(SnapshotUnavailable):
+    """
+    The organisation's policy file cannot be read or is invalid: its decisions fail closed.
+
+    A `SnapshotUnavailable`, so every caller that fails closed on stale data (503 with a deny
+    body) fails closed on this too. `problem` says why, naming the file but not the folder; it
+    is shown to a platform operator in `/readyz`, not to the council's callers.
+    """
+
+    def __init__(self, organisation_id: str, problem: str) -> None:
+        self.organisation_id = organisation_id
+        self.age = None
+        self.problem = problem
+        msg = (
+            f"the policy of {organisation_id!r} cannot be read, so its decisions fail closed: "
+            "do not publish (a platform operator sees why in /readyz)"
+        )
+        PurdahError.__init__(self, msg)
 
 
 class OverrideUseLimit(PurdahError):

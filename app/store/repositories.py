@@ -6,6 +6,7 @@ everything that needs a statement is here, so no service writes SQL.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from app.domain import Policy, RestrictedPeriod, Snapshot
+from app.domain import Policy, PurdahError, RestrictedPeriod, Snapshot, restricted_periods
 from app.store.errors import AlreadyExists, NotFound
 from app.store.records import StoredElection
 from app.store.snapshots import load_snapshot
@@ -28,6 +29,8 @@ from app.store.tables import (
 )
 from app.store.unit_of_work import Write
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "SeedState",
     "account_ids",
@@ -37,6 +40,7 @@ __all__ = [
     "insert_organisation",
     "organisations_without_feed",
     "periods_state",
+    "recompute_periods",
     "replace_periods",
     "seed_state",
     "snapshot_in",
@@ -189,3 +193,35 @@ def organisations_without_feed(engine: Engine) -> list[str]:
             session.execute(select(col(FeedEventRow.organisation_id)).distinct()).scalars()
         )
     return [org for org in organisations if org not in published]
+
+
+def recompute_periods(change: Write, policy: Policy) -> None:
+    """
+    Replace the organisation's restricted periods with ones computed from its elections.
+
+    A stored election that today's rules refuse (a poll under timetable rules this service
+    no longer computes, a referendum whose kind must now be given) keeps the period it has:
+    nothing a rule change does may lift a restriction, and one such row must not stop the
+    Clerk's other writes.
+    """
+    change.session.flush()
+    appointed = appointed_dies_non(change.session, change.organisation_id)
+    periods: list[RestrictedPeriod] = []
+    kept = []
+    for election in elections_of(change):
+        try:
+            periods += restricted_periods(
+                [election.to_domain()],
+                rules=policy.period_rules,
+                country=policy.country,
+                extra_dies_non=appointed,
+            )
+        except PurdahError as exc:
+            log.warning(
+                "%s: kept the stored period of %s: %s",
+                change.organisation_id,
+                election.election_id,
+                exc,
+            )
+            kept.append(election.election_id)
+    replace_periods(change, periods, keep=kept)

@@ -21,7 +21,7 @@ NEW_WINDOW = {
     "reason": "Clerk's review of content (policy 3.2)",
 }
 
-# (method, path, body, roles allowed): README's table of roles.
+# (method, path, body, roles allowed): the table of roles in docs/api.md.
 ENDPOINTS = [
     ("GET", CAN_PUBLISH, None, {"clerk", "scheduler", "viewer", "auditor"}),
     (

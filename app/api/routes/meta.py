@@ -5,10 +5,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.domain import Category
+from app.domain import Category, PurdahError
 from app.store.engine import ping
+from app.store.keys import Role
 
-from ..deps import Reader, ServicesDep
+from ..deps import Reader, ServicesDep, principal_for
 from ..problems import problem_response
 from ..schemas import PolicyOut
 
@@ -56,9 +57,22 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _is_operator(request: Request, services: ServicesDep) -> bool:
+    """Whether the caller sent a platform operator's key (a bad key counts as a failure)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return False
+    client = request.client.host if request.client else None
+    try:
+        principal = principal_for(services, header, client=client)
+    except PurdahError:  # not a valid key, or throttled: answered as to anyone
+        return False
+    return principal.role == Role.OPERATOR
+
+
 @router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
 def readyz(request: Request, services: ServicesDep) -> Any:
-    """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200."""
+    """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200. A council whose policy file cannot be used has its decisions fail closed while the others answer, so it does not make the service unready: `policies_unusable` counts them, and a platform operator's key (`Authorization: Bearer`) also gets `policy_problems`, each council with why."""
     try:
         ping(services.engine)
         database = "ok"
@@ -73,6 +87,10 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         # how many, never which: anyone may ask (load balancers send no key)
         "organisations": len(services.cache.organisations()),
     }
+    problems = services.cache.policy_problems()
+    body["policies_unusable"] = len(problems)
+    if problems and _is_operator(request, services):
+        body["policy_problems"] = dict(sorted(problems.items()))
     if database == "ok" and fresh:
         return JSONResponse({"status": "ready", **body})
     return problem_response(

@@ -57,7 +57,6 @@ def create_organisation(
         now=services.clock(),
     )
     policy, report = added.policy, added.report
-    services.policies[policy.organisation_id] = policy
     response.headers["Location"] = f"/v1/organisations/{policy.organisation_id}"
     return OrganisationOut(
         organisation_id=policy.organisation_id,
