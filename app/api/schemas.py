@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.domain import (
     LONDON,
@@ -59,10 +60,23 @@ NAIVE_MESSAGE = (
 )
 
 
+# The pydantic error type of a naive date-time: app/api/problems.py answers it with
+# /problems/naive-datetime.
+NAIVE_DATETIME_ERROR = "naive_datetime"
+
+
 def require_offset(value: dt.datetime) -> dt.datetime:
+    """
+    `value` if it has a UTC offset and a year in 1950-2199.
+
+    Raises:
+        PydanticCustomError: of type `NAIVE_DATETIME_ERROR`, `value` is naive.
+        ValueError: the year is out of range.
+    """
     if value.tzinfo is None or value.utcoffset() is None:
-        msg = f"{value.isoformat()} {NAIVE_MESSAGE}"
-        raise ValueError(msg)
+        raise PydanticCustomError(
+            NAIVE_DATETIME_ERROR, "{value} " + NAIVE_MESSAGE, {"value": value.isoformat()}
+        )
     # the local year first: converting 9999-12-31T23:00-14:00 to UTC would overflow
     if not 1950 <= value.year <= 2199 or not 1950 <= value.astimezone(dt.UTC).year <= 2199:
         msg = f"year {value.year} is outside 1950-2199"

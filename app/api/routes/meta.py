@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app.domain import Category
 
 from ..deps import Reader, ServicesDep
+from ..problem_types import NOT_READY
 from ..problems import problem_response
 from ..schemas import PolicyOut
 
@@ -78,9 +79,7 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         return JSONResponse({"status": "ready", **body})
     return problem_response(
         request,
-        503,
-        "not-ready",
-        "Not ready",
+        NOT_READY,
         "the database or the decision snapshot is not available",
         extra=body,
     )
