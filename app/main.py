@@ -240,7 +240,9 @@ def create_app(
     install_docs(app)
     _document_manual_bodies(app)
     # can-publish checks its own; calendar apps may add parameters to a feed URL
-    app.state.query_names = _query_names(app, unchecked={decisions.can_publish, feeds.token_feed})
+    app.state.query_names = _query_names(
+        app, unchecked={decisions.can_publish, feeds.get_feed_by_token}
+    )
     app.state.json_operations = _json_operations(app)
     return app
 
@@ -311,8 +313,8 @@ def _document_manual_bodies(app: FastAPI) -> None:
 
 
 _BODY_PROBLEMS = {
-    "400": problem_doc(problem_types.MALFORMED_BODY.when),
-    "415": problem_doc(problem_types.UNSUPPORTED_MEDIA_TYPE.when),
+    "400": problem_doc(problem_types.MALFORMED_BODY.when, 400),
+    "415": problem_doc(problem_types.UNSUPPORTED_MEDIA_TYPE.when, 415),
 }
 
 

@@ -87,12 +87,6 @@ UNSUPPORTED_ELECTION = ProblemType(
     "An election whose timetable is not computed (a poll under earlier timetable rules, a "
     "kind of referendum the law gives no timetable for here): set its period by hand.",
 )
-COUNTRY_REQUIRED = ProblemType(
-    "country-required",
-    422,
-    "A country is required",
-    "The election's timetable depends on which part of the UK it is in, and the id does not say.",
-)
 CONTRADICTORY_ELECTION = ProblemType(
     "contradictory-election",
     422,
@@ -254,7 +248,6 @@ ALL: tuple[ProblemType, ...] = (
     INVALID_ELECTION_ID,
     INVALID_NOTICE_DATE,
     UNSUPPORTED_ELECTION,
-    COUNTRY_REQUIRED,
     CONTRADICTORY_ELECTION,
     KIND_REQUIRED,
     INVALID_CHANGE,

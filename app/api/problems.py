@@ -23,7 +23,6 @@ from app.calendars.recurrence import RecurrenceError
 from app.domain import (
     Category,
     ContradictoryElection,
-    CountryRequired,
     InvalidElectionId,
     InvalidNoticeDate,
     KindRequired,
@@ -133,7 +132,11 @@ class Problem(BaseModel):
     )
 
 
-def problem_doc(description: str) -> dict[str, Any]:
+def problem_doc(description: str, status: int | None = None) -> dict[str, Any]:
+    """A documented problem response; with `status`, naming the table's types of that status."""
+    if status is not None:
+        listed = ", ".join(f"`{p.uri}`" for p in types.ALL if p.status == status)
+        description = f"{description} Problem types: {listed}."
     return {
         "description": description,
         "model": Problem,
@@ -142,12 +145,16 @@ def problem_doc(description: str) -> dict[str, Any]:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: problem_doc("No API key, or one that is unknown, revoked or mistyped."),
-    403: problem_doc("The key's role may not do this."),
-    404: problem_doc("No such account, election, window or override."),
-    409: problem_doc("It exists already, or the change is not allowed from its current state."),
-    422: problem_doc("The request is not valid; `errors` names each field."),
-    503: problem_doc("The data cannot be confirmed with the database: fail closed, try again."),
+    401: problem_doc("No API key, or one that is unknown, revoked or mistyped.", 401),
+    403: problem_doc("The key's role may not do this.", 403),
+    404: problem_doc("No such account, election, window or override.", 404),
+    409: problem_doc(
+        "It exists already, or the change is not allowed from its current state.", 409
+    ),
+    422: problem_doc("The request is not valid; `errors` names each field.", 422),
+    503: problem_doc(
+        "The data cannot be confirmed with the database: fail closed, try again.", 503
+    ),
 }
 
 
@@ -156,7 +163,6 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     InvalidElectionId: types.INVALID_ELECTION_ID,
     UnsupportedElection: types.UNSUPPORTED_ELECTION,
     InvalidNoticeDate: types.INVALID_NOTICE_DATE,
-    CountryRequired: types.COUNTRY_REQUIRED,
     ContradictoryElection: types.CONTRADICTORY_ELECTION,
     KindRequired: types.KIND_REQUIRED,
     UnknownCategory: types.UNKNOWN_CATEGORY,
@@ -227,6 +233,8 @@ def _for_exception(exc: Exception) -> ProblemType | None:
 
 def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[str, object]]:
     """Status, headers and body of the problem for one of our errors."""
+    # any other error of ours is the request's fault (CountryRequired, which the API never
+    # raises: it always has the council's country to go by)
     kind = _for_exception(exc) or types.VALIDATION_ERROR
     headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else {}
     if isinstance(exc, TooManyFailures | OverrideUseLimit):

@@ -52,13 +52,13 @@ def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
 
 
 @router.get("/healthz", summary="The process is alive")
-async def healthz() -> dict[str, str]:
+async def check_health() -> dict[str, str]:
     """Liveness: the process answers. It says nothing about the database; use /readyz for that."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
-def readyz(request: Request, services: ServicesDep) -> Any:
+def check_readiness(request: Request, services: ServicesDep) -> Any:
     """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200."""
     try:
         with services.engine.connect() as connection:
