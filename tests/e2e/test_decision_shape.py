@@ -152,8 +152,9 @@ def test_the_openapi_operation_documents_what_can_publish_takes(client: TestClie
         (None, {}, 401),
         ("scheduler", {"at": "2029-04-10T10:00:00"}, 422),
         ("scheduler", {"when": INSIDE_2029}, 422),
+        ("scheduler", {"category": "gossip"}, 422),
     ],
-    ids=["200", "401", "422-naive", "422-unknown-parameter"],
+    ids=["200", "401", "422-naive", "422-unknown-parameter", "422-unknown-category"],
 )
 def test_every_status_can_publish_gives_is_documented(
     client: TestClient, seeded: Keys, headers: str | None, params: dict[str, str], status: int
@@ -168,6 +169,18 @@ def test_every_status_can_publish_gives_is_documented(
 
     assert response.status_code == status
     assert str(status) in operation["responses"]
+
+
+def test_can_publish_documents_every_status_a_scheduling_tool_must_handle(
+    client: TestClient,
+) -> None:
+    """Each is given by a test: tests/e2e/test_problem_types.py (401, 404, 422, 429, 503),
+    tests/e2e/test_can_publish.py (304)."""
+    operation = client.get("/openapi.json").json()["paths"][
+        "/v1/accounts/{account_id}/can-publish"
+    ]["get"]
+
+    assert {"200", "304", "401", "403", "404", "422", "429", "503"} <= set(operation["responses"])
 
 
 def test_a_real_server_answers_can_publish_and_the_batch_alike(
