@@ -350,7 +350,7 @@ class _Served(Response):
     },
     openapi_extra={**SECURED, "parameters": CAN_PUBLISH_PARAMETERS},
 )
-async def can_publish(account_id: str) -> Response:  # noqa: ARG001 - read from the path by `serve_can_publish`
+async def can_publish(account_id: str) -> Response:
     """
     The decision: allow, refer or deny, with every reason that applies and the policy clause
     each cites. `Cache-Control: private, max-age=N` never reaches past `valid_until` (and is at
