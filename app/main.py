@@ -13,13 +13,14 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
-from app.api.deps import Services, known_query_only
+from app.api import problem_types
+from app.api.deps import Services, json_body_only, known_query_only
 from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
 from app.api.feed_cache import FeedCache
 from app.api.hygiene import InputHygiene
 from app.api.limits import BodyLimit
-from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
+from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_doc
 from app.api.redaction import install_redaction
 from app.api.routes import (
     accounts,
@@ -50,31 +51,24 @@ __all__ = ["app_from_environment", "create_app"]
 
 log = logging.getLogger(__name__)
 
-DESCRIPTION = """
+DESCRIPTION = f"""
 Keeps a UK council's official social media quiet during pre-election periods, and proves it did.
 
-Scheduling tools call `GET /v1/accounts/{account_id}/can-publish` before every post (or
+Scheduling tools call `GET /v1/accounts/{{account_id}}/can-publish` before every post (or
 `POST /v1/decisions` for a queue) and post only on `200` with `allowed: true`: any other
 status means do not post. Times are RFC 3339 with an offset; errors are RFC 9457
 `application/problem+json`. Authenticate with `Authorization: Bearer <API key>`.
 
-Problem types (`type` in every error body): `/problems/validation-error`,
-`/problems/naive-datetime`, `/problems/invalid-election-id`, `/problems/invalid-notice-date`,
-`/problems/unsupported-election`,
-`/problems/country-required`, `/problems/contradictory-election`, `/problems/kind-required`,
-`/problems/unknown-category`, `/problems/invalid-change`,
-`/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
-`/problems/audit-log-damaged`,
-`/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
-`/problems/malformed-body`, `/problems/content-too-large`, `/problems/too-many-requests`,
-`/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
+Problem types (`type` in every error body):
+
+{problem_types.openapi_list()}
 """
 
 
 TAGS = [
     {
         "name": "decisions",
-        "description": "Ask before every post: may this account publish this now? (DESIGN section 3)",
+        "description": "Ask before every post: may this account publish this now? Allow, refer or deny, with the reasons and the policy clauses they cite.",
     },
     {
         "name": "accounts",
@@ -229,6 +223,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_tags=TAGS,
+        servers=[_server(settings)],
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     install_redaction()
@@ -236,20 +232,51 @@ def create_app(
     app.add_middleware(
         BodyLimit, limit=settings.body_max_bytes, exempt=frozenset({imports.IMPORT_PATH})
     )
-    app.add_middleware(CanPublishFastPath, fastapi=app)  # the last added runs first
+    app.add_middleware(CanPublishFastPath)  # the last added runs first
     app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path
     for module in _ROUTE_MODULES:
         app.include_router(
             module.router,
             responses=PROBLEM_RESPONSES if module is not meta else {},
             # not on /healthz and /readyz: health checkers may add what they like
-            dependencies=[Depends(known_query_only)] if module is not meta else [],
+            dependencies=[Depends(known_query_only), Depends(json_body_only)]
+            if module is not meta
+            else [],
         )
     install_docs(app)
     _document_manual_bodies(app)
     # can-publish checks its own; calendar apps may add parameters to a feed URL
-    app.state.query_names = _query_names(app, unchecked={decisions.can_publish, feeds.token_feed})
+    app.state.query_names = _query_names(
+        app, unchecked={decisions.can_publish, feeds.get_feed_by_token}
+    )
+    app.state.json_operations = _json_operations(app)
     return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operation id: its function's name in camelCase (`canPublish`)."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _server(settings: Settings) -> dict[str, str]:
+    """The `servers` entry: `PURDAH_PUBLIC_URL`, or the server the document came from."""
+    if settings.public_url:
+        return {"url": settings.public_url.rstrip("/"), "description": "This deployment"}
+    return {"url": "/", "description": "The server this document was fetched from"}
+
+
+def _json_operations(app: FastAPI) -> frozenset[Any]:
+    """The endpoints whose only request body is JSON (415 for any other media type)."""
+    paths = app.openapi()["paths"]
+    found: set[Any] = set()
+    for route in (r for module in _ROUTE_MODULES for r in module.router.routes):
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            for method in route.methods or ():
+                body = paths[route.path_format][method.lower()].get("requestBody", {})
+                if set(body.get("content", {})) == {"application/json"}:
+                    found.add(route.endpoint)
+    return frozenset(found)
 
 
 def _query_names(app: FastAPI, unchecked: set[Any]) -> dict[Any, frozenset[str]]:
@@ -284,10 +311,29 @@ def _document_manual_bodies(app: FastAPI) -> None:
                     components.setdefault(name, nested)
                 components[model.__name__] = body
             schema["components"]["schemas"] = dict(sorted(components.items()))
+            _document_body_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_BODY_PROBLEMS = {
+    "400": problem_doc(problem_types.MALFORMED_BODY.when, 400),
+    "415": problem_doc(problem_types.UNSUPPORTED_MEDIA_TYPE.when, 415),
+}
+
+
+def _document_body_problems(schema: dict[str, Any]) -> None:
+    """Every operation that reads a body may answer 400 (unreadable JSON) and 415."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                for status, doc in _BODY_PROBLEMS.items():
+                    operation["responses"].setdefault(
+                        status,
+                        {"description": doc["description"], "content": doc["content"]},
+                    )
 
 
 async def _refresher(services: Services, monotonic: Callable[[], float]) -> None:

@@ -28,7 +28,7 @@ def list_dies_non(services: ServicesDep, principal: Reader) -> list[DiesNonOut]:
     status_code=201,
     summary="Add a day of thanksgiving or mourning; every period is recomputed",
 )
-def add(
+def add_dies_non(
     body: DiesNonIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> DiesNonOut:
     """Election rules disregard such days when counting working days (e.g. SI 2006/3304 Sch. 2 r. 2)."""
@@ -48,7 +48,7 @@ def add(
 @router.delete(
     "/{day}", status_code=204, summary="Remove a day the Clerk added; every period is recomputed"
 )
-def remove(
+def remove_dies_non(
     day: dt.date,
     reason: Annotated[Text, Query(description="Why the day is removed (audited).")],
     request: Request,

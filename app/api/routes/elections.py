@@ -108,7 +108,7 @@ def list_elections(
     response_model=TimetableOut,
     summary="The statutory timetable of any valid election id, stored or not",
 )
-def timetable(
+def get_timetable(
     election_id: str,
     services: ServicesDep,
     principal: Reader,

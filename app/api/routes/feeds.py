@@ -145,7 +145,7 @@ async def _serve(
     responses=_ICS_RESPONSE,
     summary="The ICS feed of restriction windows (any key)",
 )
-async def restrictions_feed(
+async def get_restrictions_feed(
     request: Request,
     services: ServicesDep,
     principal: Reader,
@@ -178,7 +178,7 @@ def _token_out(row: StoredFeedToken) -> FeedTokenOut:
 
 
 @router.get("/tokens", response_model=list[FeedTokenOut], summary="The feed URLs given out (Clerk)")
-def list_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
+def list_feed_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
     """Every feed token, revoked ones included; the secrets are never shown again."""
     return [
         _token_out(row) for row in feeds.list_feed_tokens(services.uow, principal.organisation_id)
@@ -191,7 +191,7 @@ def list_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
     status_code=201,
     summary="Create a secret feed URL for a calendar app (Clerk)",
 )
-def create_token(
+def create_feed_token(
     body: FeedTokenIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> NewFeedTokenOut:
     """The URL is shown once: give it to the person or paste it into the calendar app. Revoke it when they leave."""
@@ -222,7 +222,7 @@ def create_token(
     response_model=FeedTokenOut,
     summary="Revoke a feed URL at once (Clerk)",
 )
-def revoke_token(
+def revoke_feed_token(
     token_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> FeedTokenOut:
     """The URL answers 404 from now on, on every replica within a second."""
@@ -245,7 +245,7 @@ def revoke_token(
     responses=_ICS_RESPONSE | {404: {"description": "No such feed (unknown or revoked)."}},
     summary="The ICS feed at a secret URL, for calendar apps (no key)",
 )
-async def token_feed(
+async def get_feed_by_token(
     token: str, request: Request, services: ServicesDep, companions: Companions = False
 ) -> Response:
     """The same feed as `/v1/feeds/restrictions.ics`, for the organisation or the account the token was made for."""

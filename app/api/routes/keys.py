@@ -20,7 +20,7 @@ ClerkOrAuditor = Annotated[Principal, Depends(require(Role.CLERK, Role.AUDITOR))
     response_model=list[KeyOut],
     summary="The council's API keys and their last use (Clerk, auditor)",
 )
-def keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyOut]:
+def list_api_keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyOut]:
     """
     Every API key of the council, revoked ones too, oldest first: its name, role, and when it
     was made, revoked and last used. The secrets are never shown again (only their hashes are

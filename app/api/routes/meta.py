@@ -10,6 +10,7 @@ from app.store.engine import ping
 from app.store.keys import Role
 
 from ..deps import Reader, ServicesDep, principal_for
+from ..problem_types import NOT_READY
 from ..problems import problem_response
 from ..schemas import PolicyOut
 
@@ -52,7 +53,7 @@ def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
 
 
 @router.get("/healthz", summary="The process is alive")
-async def healthz() -> dict[str, str]:
+async def check_health() -> dict[str, str]:
     """Liveness: the process answers. It says nothing about the database; use /readyz for that."""
     return {"status": "ok"}
 
@@ -71,7 +72,7 @@ def _is_operator(request: Request, services: ServicesDep) -> bool:
 
 
 @router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
-def readyz(request: Request, services: ServicesDep) -> Any:
+def check_readiness(request: Request, services: ServicesDep) -> Any:
     """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200. A council whose policy file cannot be used has its decisions fail closed while the others answer, so it does not make the service unready: `policies_unusable` counts them, and a platform operator's key (`Authorization: Bearer`) also gets `policy_problems`, each council with why."""
     try:
         ping(services.engine)
@@ -95,9 +96,7 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         return JSONResponse({"status": "ready", **body})
     return problem_response(
         request,
-        503,
-        "not-ready",
-        "Not ready",
+        NOT_READY,
         "the database or the decision snapshot is not available",
         extra=body,
     )

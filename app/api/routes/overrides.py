@@ -39,7 +39,7 @@ def _out(row: StoredOverride, now: object, needs_second: bool) -> OverrideOut:
     status_code=201,
     summary="Grant an override: permission to publish inside a window, for a bounded time, with a reason",
 )
-def grant(
+def grant_override(
     body: OverrideIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """
@@ -89,7 +89,7 @@ def list_overrides(
     response_model=OverrideOut,
     summary="Revoke an override at once, with a reason",
 )
-def revoke(
+def revoke_override(
     override_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """Withdraw an override at once, with a reason; can-publish stops relying on it within a second, on every replica."""
@@ -111,7 +111,7 @@ def revoke(
     response_model=OverrideOut,
     summary="Confirm an override granted by another Clerk (where the policy requires two)",
 )
-def confirm(
+def confirm_override(
     override_id: str, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """Where the policy requires two Clerks, a second Clerk confirms an override before it takes effect; the Clerk who granted it cannot."""
