@@ -10,10 +10,8 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
-from app.api.routes.decisions import decision_json
+from app.api.decision_json import decision_json
 from app.cli.context import CliContext, cli_context, fail
 from app.domain import (
     LONDON,
@@ -33,9 +31,9 @@ from app.domain import (
     restricted_periods,
 )
 from app.domain.clock import parse_instant
+from app.store.engine import DatabaseUnreachable
 from app.store.keys import Role
-from app.store.snapshots import load_snapshot
-from app.store.tables import OrganisationRow
+from app.store.queries import live_snapshot
 
 __all__ = ["OFFLINE_NOTE", "check", "status"]
 
@@ -188,18 +186,16 @@ def _parse_instant(text: str, field: str) -> dt.datetime:
 
 def _live_snapshot(cli: CliContext, policy: Policy) -> Snapshot:
     """The organisation's snapshot from the live database: what the API decides from."""
-    engine = cli.migrated_engine()
     try:
-        with Session(engine) as session:
-            organisation = session.get(OrganisationRow, policy.organisation_id)
-            if organisation is None:
-                fail(
-                    f"{policy.organisation_id} is not in the database: run `purdah seed` "
-                    "(or pass --offline to answer from the shipped calendars)"
-                )
-            return load_snapshot(session, organisation, policy)
-    except SQLAlchemyError as exc:
-        fail(f"cannot read the database: {str(exc).splitlines()[0]} (or pass --offline)")
+        snapshot = live_snapshot(cli.migrated_engine(), policy)
+    except DatabaseUnreachable as exc:
+        fail(f"cannot read the database: {exc} (or pass --offline)")
+    if snapshot is None:
+        fail(
+            f"{policy.organisation_id} is not in the database: run `purdah seed` "
+            "(or pass --offline to answer from the shipped calendars)"
+        )
+    return snapshot
 
 
 def _offline_snapshot(cli: CliContext, policy: Policy, elections: Sequence[str]) -> Snapshot:

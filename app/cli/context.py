@@ -12,17 +12,23 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
-from typing import NoReturn, Self
+from typing import TYPE_CHECKING, NoReturn, Self
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendars import CalendarError, read_election_calendar
 from app.config import Settings
 from app.domain import UTC, ListedElection, Policy, PurdahError
 from app.store import PolicyFileError, load_policy
-from app.store.engine import DatabaseNotMigrated, check_migrated, make_engine
+from app.store.engine import (
+    DatabaseNotMigrated,
+    DatabaseUnreachable,
+    check_reachable,
+    make_engine,
+)
+
+if TYPE_CHECKING:  # the CLI runs no SQL; it only hands the engine to the store
+    from sqlalchemy import Engine
 
 __all__ = ["CliContext", "cli_context", "fail"]
 
@@ -76,21 +82,21 @@ class CliContext:
             fail(f"cannot read the policy file {path}: {exc}")
 
     @cached_property
-    def engine(self) -> Engine:
+    def engine(self) -> "Engine":
         """An engine for `PURDAH_DATABASE_URL`, migrated or not (nothing is checked)."""
         engine = make_engine(self.settings.database_url)
         self._resources.callback(engine.dispose)
         return engine
 
-    def migrated_engine(self) -> Engine:
+    def migrated_engine(self) -> "Engine":
         """The engine, once the database is known to be reachable and at the latest migration."""
         engine = self.engine
         try:
-            check_migrated(engine)
+            check_reachable(engine)
         except DatabaseNotMigrated as exc:
             fail(str(exc))
-        except SQLAlchemyError as exc:
-            fail(f"cannot reach the database: {str(exc).splitlines()[0]}")
+        except DatabaseUnreachable as exc:
+            fail(f"cannot reach the database: {exc}")
         return engine
 
     def shipped_elections(self) -> dict[str, ListedElection]:

@@ -1,13 +1,12 @@
 """`purdah db upgrade` and `purdah seed`: a database ready to serve the organisation."""
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.cli.context import cli_context, fail
 from app.services.feeds import ensure_feed_events
 from app.services.organisations import SEED_ACTOR
 from app.services.organisations import seed as seed_organisation
-from app.store.engine import upgrade
+from app.store.engine import DatabaseUnreachable, upgrade
 from app.store.unit_of_work import UnitOfWork
 
 __all__ = ["db_app", "seed"]
@@ -20,8 +19,8 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Run the database migrations (Alembic) up to the latest."""
     try:
         upgrade(cli_context(ctx).settings.database_url)
-    except SQLAlchemyError as exc:
-        fail(f"cannot migrate the database: {str(exc).splitlines()[0]}")
+    except DatabaseUnreachable as exc:
+        fail(f"cannot migrate the database: {exc}")
     typer.echo("database is at the latest migration", err=True)
 
 

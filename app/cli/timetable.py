@@ -3,13 +3,9 @@
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from app.cli.context import CliContext, cli_context, fail
 from app.domain import (
@@ -25,9 +21,13 @@ from app.domain import (
     restricted_period,
     timetable_summary,
 )
-from app.store.engine import DatabaseNotMigrated, check_migrated
-from app.store.repositories import appointed_dies_non
-from app.store.tables import ElectionRow, OrganisationRow
+from app.store.engine import (
+    DatabaseNotMigrated,
+    DatabaseUnreachable,
+    check_reachable,
+    missing_sqlite_file,
+)
+from app.store.queries import election_as_recorded
 
 __all__ = ["timetable"]
 
@@ -164,27 +164,24 @@ def _recorded(cli: CliContext, policy: Policy, election_id: str) -> _Recorded:
     The notice date and days of mourning the Clerk recorded, read from the database where
     there is one (a missing SQLite file is not created).
     """
-    url = make_url(cli.settings.database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
-        return _Recorded(f"no database at {url.database}: computed from the law alone")
-    engine = cli.engine
+    missing = missing_sqlite_file(cli.settings.database_url)
+    if missing is not None:
+        return _Recorded(f"no database at {missing}: computed from the law alone")
     try:
-        check_migrated(engine)
-        with Session(engine) as session:
-            if session.get(OrganisationRow, policy.organisation_id) is None:
-                return _Recorded(
-                    f"{policy.organisation_id} is not in the database: computed from the law alone"
-                )
-            row = session.get(ElectionRow, (policy.organisation_id, election_id))
-            appointed = tuple(appointed_dies_non(session, policy.organisation_id))
-    except (DatabaseNotMigrated, SQLAlchemyError) as exc:
+        check_reachable(cli.engine)
+        recorded = election_as_recorded(cli.engine, policy.organisation_id, election_id)
+    except (DatabaseNotMigrated, DatabaseUnreachable) as exc:
         return _Recorded(
             f"database not read ({str(exc).splitlines()[0]}): computed from the law alone"
         )
-    stored = "recorded" if row is not None else "not recorded"
+    if not recorded.organisation_found:
+        return _Recorded(
+            f"{policy.organisation_id} is not in the database: computed from the law alone"
+        )
+    stored = "recorded" if recorded.recorded else "not recorded"
     return _Recorded(
         f"database read: this election is {stored} for {policy.organisation_id}, "
-        f"with {len(appointed)} appointed dies non",
-        row.notice_published if row is not None else None,
-        appointed,
+        f"with {len(recorded.dies_non)} appointed dies non",
+        recorded.notice_published,
+        recorded.dies_non,
     )

@@ -7,6 +7,8 @@ from Alembic (`purdah db upgrade`); the app refuses an unmigrated database.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app.domain.audit import canonical_json
 from app.store import text_guard  # noqa: F401 - registers the check before every flush
@@ -24,8 +26,12 @@ from app.store import text_guard  # noqa: F401 - registers the check before ever
 __all__ = [
     "DatabaseFileLost",
     "DatabaseNotMigrated",
+    "DatabaseUnreachable",
     "alembic_config",
     "check_migrated",
+    "check_reachable",
+    "database_errors",
+    "missing_sqlite_file",
     "make_engine",
     "ping",
     "upgrade",
@@ -36,6 +42,27 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class DatabaseNotMigrated(RuntimeError):
     """The database's schema is not at the latest migration."""
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database could not be reached or read; the message is the driver's first line."""
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn the driver's errors into `DatabaseUnreachable`, for callers that know no SQL."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise DatabaseUnreachable(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file `url` names, if it does not exist (else None)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return parsed.database or ""
+    return None
 
 
 class DatabaseFileLost(OperationalError):
@@ -160,8 +187,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations up to `revision` (`purdah db upgrade`)."""
-    command.upgrade(alembic_config(url), revision)
+    """
+    Run the migrations up to `revision` (`purdah db upgrade`).
+
+    Raises:
+        DatabaseUnreachable: the database cannot be reached or migrated.
+    """
+    with database_errors():
+        command.upgrade(alembic_config(url), revision)
 
 
 def check_migrated(engine: Engine) -> None:
@@ -180,6 +213,18 @@ def check_migrated(engine: Engine) -> None:
             f"{current or 'none'}, not {head}: run `purdah db upgrade` (or `make run`)"
         )
         raise DatabaseNotMigrated(msg)
+
+
+def check_reachable(engine: Engine) -> None:
+    """
+    `check_migrated`, with the driver's errors as `DatabaseUnreachable`.
+
+    Raises:
+        DatabaseNotMigrated: with the command to run.
+        DatabaseUnreachable: the database cannot be reached or read.
+    """
+    with database_errors():
+        check_migrated(engine)
 
 
 def ping(engine: Engine) -> None:

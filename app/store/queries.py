@@ -4,10 +4,13 @@ snapshot). Each returns records (`app.store.records`), never a table row.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from app.domain import Policy, Snapshot
+from app.store.engine import database_errors
 from app.store.errors import NotFound
 from app.store.records import (
     StoredAccount,
@@ -21,6 +24,8 @@ from app.store.records import (
     StoredSchedule,
     StoredWindow,
 )
+from app.store.repositories import appointed_dies_non
+from app.store.snapshots import load_snapshot
 from app.store.tables import (
     AccountRow,
     ApiKeyRow,
@@ -35,6 +40,9 @@ from app.store.tables import (
 )
 
 __all__ = [
+    "RecordedElection",
+    "election_as_recorded",
+    "live_snapshot",
     "get_account",
     "get_election",
     "get_manual_window",
@@ -202,3 +210,58 @@ def list_feed_tokens(engine: Engine, organisation_id: str) -> list[StoredFeedTok
                 .order_by(col(FeedTokenRow.created_at).desc(), col(FeedTokenRow.id))
             ).scalars()
         ]
+
+
+def live_snapshot(engine: Engine, policy: Policy) -> Snapshot | None:
+    """
+    The organisation's snapshot from the database, as the API decides from; None if the
+    organisation is not in the database.
+
+    Raises:
+        DatabaseUnreachable: the database cannot be read.
+    """
+    with database_errors(), Session(engine) as session:
+        organisation = session.get(OrganisationRow, policy.organisation_id)
+        if organisation is None:
+            return None
+        return load_snapshot(session, organisation, policy)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedElection:
+    """
+    What the database records for one election of an organisation (`purdah timetable`).
+
+    Attributes:
+        organisation_found: whether the organisation is in the database at all.
+        recorded: whether the election is.
+        notice_published: the notice date the Clerk recorded, if any.
+        dies_non: the days of thanksgiving or mourning the Clerk appointed, with their names.
+    """
+
+    organisation_found: bool
+    recorded: bool = False
+    notice_published: dt.date | None = None
+    dies_non: tuple[tuple[dt.date, str], ...] = ()
+
+
+def election_as_recorded(
+    engine: Engine, organisation_id: str, election_id: str
+) -> RecordedElection:
+    """
+    What the database records of one election (see `RecordedElection`).
+
+    Raises:
+        DatabaseUnreachable: the database cannot be read.
+    """
+    with database_errors(), Session(engine) as session:
+        if session.get(OrganisationRow, organisation_id) is None:
+            return RecordedElection(organisation_found=False)
+        row = session.get(ElectionRow, (organisation_id, election_id))
+        appointed = tuple(appointed_dies_non(session, organisation_id))
+    return RecordedElection(
+        organisation_found=True,
+        recorded=row is not None,
+        notice_published=row.notice_published if row is not None else None,
+        dies_non=appointed,
+    )
