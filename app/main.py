@@ -40,10 +40,11 @@ from app.api.schemas import BatchIn, ImportIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.services.feeds import ensure_feed_events
+from app.services.policies import reload_policies
 from app.store.engine import check_migrated, make_engine
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
-from app.store.policy_registry import PolicyRegistry, reload_policies
+from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 
@@ -131,11 +132,12 @@ def check_policies(services: Services) -> list[str]:
     The server runs this every `PURDAH_POLICY_CHECK_INTERVAL` seconds (and once at start);
     tests call it to stand for that tick. Returns the organisations whose policy changed.
     """
-    changes = reload_policies(
-        services.engine, services.policies, _POLICY_WATCH, now=services.clock()
-    )
+    changes = reload_policies(services.uow, services.policies, _POLICY_WATCH, now=services.clock())
     for change in changes:
-        services.cache.refresh(change.organisation_id)
+        # A change recorded here was refreshed after its commit (the unit of work); an
+        # unusable file, or one another process recorded, changed only this registry.
+        if change.problem is not None or not change.audited:
+            services.cache.refresh(change.organisation_id)
     return [change.organisation_id for change in changes]
 
 

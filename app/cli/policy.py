@@ -6,8 +6,9 @@ import typer
 
 from app.cli.context import cli_context, fail
 from app.domain import PurdahError
-from app.store.policy_registry import PolicyRegistry, reload_policies
-from app.store.unit_of_work import Actor
+from app.services.policies import reload_policies
+from app.store.policy_registry import PolicyRegistry
+from app.store.unit_of_work import Actor, UnitOfWork
 
 __all__ = ["policy_app"]
 
@@ -33,7 +34,7 @@ def policy_reload(
     engine = cli.migrated_engine()
     try:
         changes = reload_policies(
-            engine,
+            UnitOfWork(engine),
             PolicyRegistry(cli.settings.policy_dir),
             Actor("purdah policy reload", "operator"),
             now=cli.clock(),

@@ -16,10 +16,11 @@ from sqlmodel import Session, col
 from app.calendars import read_shipped_calendars
 from app.domain import UTC, Category, decide
 from app.services.organisations import seed
+from app.services.policies import PolicyReload, reload_policies
 from app.services.windows import add_manual_window
 from app.store import load_policy
 from app.store.errors import PolicyUnavailable
-from app.store.policy_registry import PolicyRegistry, PolicyReload, reload_policies
+from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.tables import AuditEventRow, OrganisationRow
 from app.store.unit_of_work import Actor, UnitOfWork
@@ -76,7 +77,7 @@ def _policy_events(engine: Engine) -> list[tuple[str, object, object]]:
 def test_the_first_look_records_the_files_without_an_audit_event(
     engine: Engine, seeded: Keys, folder: Path
 ) -> None:
-    changes = reload_policies(engine, PolicyRegistry(folder), COMMAND, now=NOW)
+    changes = reload_policies(UnitOfWork(engine), PolicyRegistry(folder), COMMAND, now=NOW)
 
     with Session(engine) as session:
         recorded = session.get(OrganisationRow, "redruth").policy_sha256  # type: ignore[union-attr]
@@ -92,12 +93,12 @@ def test_a_reload_by_another_process_reaches_a_running_cache_on_its_next_poll(
     server = PolicyRegistry(folder)
     cache = SnapshotCache(engine, server.policy_for, max_age=60)
     assert cache.refresh()
-    reload_policies(engine, server, SERVER, now=NOW)
+    reload_policies(UnitOfWork(engine), server, SERVER, now=NOW)
     old = _sha256(folder / "redruth.yaml")
     before = _outcome(cache)
     new = _margin(folder, 7)
 
-    changes = reload_policies(engine, PolicyRegistry(folder), COMMAND, now=NOW)
+    changes = reload_policies(UnitOfWork(engine), PolicyRegistry(folder), COMMAND, now=NOW)
     assert cache.refresh()
 
     assert before == "allow"
@@ -119,7 +120,7 @@ def test_a_change_nobody_recorded_does_not_take_effect_on_a_rebuild(
     policies = PolicyRegistry(folder)
     cache = SnapshotCache(engine, policies.policy_for, max_age=60)
     assert cache.refresh()
-    reload_policies(engine, policies, SERVER, now=NOW)
+    reload_policies(UnitOfWork(engine), policies, SERVER, now=NOW)
     _margin(folder, 7)
 
     add_manual_window(UnitOfWork(engine), load_policy(folder / "redruth.yaml"), Actor("tests", "clerk"),
@@ -162,14 +163,14 @@ def test_a_file_broken_while_the_server_was_down_is_audited_at_its_start(
     engine: Engine, seeded: Keys, folder: Path
 ) -> None:
     """The first refresh finds it unusable; the look that follows records that once."""
-    reload_policies(engine, PolicyRegistry(folder), COMMAND, now=NOW)
+    reload_policies(UnitOfWork(engine), PolicyRegistry(folder), COMMAND, now=NOW)
     good = _sha256(folder / "redruth.yaml")
     (folder / "redruth.yaml").write_text("organisation: [", encoding="utf-8")
     policies = PolicyRegistry(folder)
     assert SnapshotCache(engine, policies.policy_for, max_age=60).refresh()
 
-    first = reload_policies(engine, policies, SERVER, now=NOW)
-    again = reload_policies(engine, policies, SERVER, now=NOW)
+    first = reload_policies(UnitOfWork(engine), policies, SERVER, now=NOW)
+    again = reload_policies(UnitOfWork(engine), policies, SERVER, now=NOW)
 
     assert [(c.organisation_id, c.audited) for c in first] == [("redruth", True)]
     assert again == []
