@@ -11,9 +11,10 @@ import pytest
 
 from tests.conftest import ROOT
 
+# every hand-written module of the service (migrations are Alembic's scripts)
 MODULES = sorted(
-    [*(ROOT / "app" / "store").glob("*.py"), ROOT / "app" / "main.py"],
-    key=lambda path: path.name,
+    (path for path in (ROOT / "app").rglob("*.py") if "migrations" not in path.parts),
+    key=lambda path: str(path.relative_to(ROOT)),
 )
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem", "clear",
@@ -67,18 +68,26 @@ def _id_calls(tree: ast.Module) -> list[int]:
     ]
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_no_module_global_is_mutated(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
 
     assert _mutated_globals(tree) == set()
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
+# Where id() may key a cache, and why it is safe there: nowhere at module level.
+ID_KEYED = {
+    # a snapshot's JSON fragments, in a per-organisation cache held by the app's state and
+    # dropped with its snapshot; each entry holds its value, so no id is reused meanwhile
+    "app/api/decision_json.py": 2,
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_nothing_is_keyed_by_id(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
 
-    assert _id_calls(tree) == []
+    assert len(_id_calls(tree)) == ID_KEYED.get(str(path.relative_to(ROOT)), 0)
 
 
 def test_the_checks_find_a_mutated_global_and_an_id_key() -> None:
