@@ -1,8 +1,8 @@
 """
 RFC 9457 problem details: one table from exception to status, type and title.
 
-Routes raise; they never build error bodies. Every `type` is a stable relative URI, listed
-in README ("Problem types") and in the OpenAPI document.
+Routes raise; they never build error bodies. Every `type` is a stable relative URI from the one
+table in `app/api/problem_types.py`, which generates docs/problems.md and the OpenAPI list.
 """
 
 import logging

@@ -15,7 +15,7 @@ _PREFIX = "pdh"
 
 
 class Role(StrEnum):
-    """What a key may do; the table of roles and endpoints is in README."""
+    """What a key may do; the table of roles and endpoints is in docs/api.md."""
 
     CLERK = "clerk"
     SCHEDULER = "scheduler"

@@ -1,7 +1,7 @@
 """
 The last line against control characters: no row is written holding one.
 
-The API refuses them in every field it reads (app/api/schemas.py, app/api/hygiene.py), but
+The API refuses them in every field it reads (app/api/schemas/, app/api/hygiene.py), but
 the command line, imports and seeding write too. Before each flush, every string column of
 every new row, and every changed string column of a changed row, is checked by the rule of
 app/domain/text.py: `Text` columns (reasons, sources, descriptions) may hold line feeds and
