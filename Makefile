@@ -43,11 +43,10 @@ $(DEV_STAMP): pyproject.toml uv.lock | $(UV)
 lock: | $(UV)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
 	$(UV) lock --python $(PYTHON) $(UV_ARGS)
 
+# `purdah db upgrade`, `seed`, `status`, `serve` in turn, in one process (tools/run.py): one
+# import of the app, not four. Only the service's own dependencies are installed for it.
 run: $(RUN_STAMP)  ## migrate the SQLite database, seed Redruth (first run: print a Clerk key), serve on 127.0.0.1:8000
-	$(BIN)/purdah db upgrade
-	$(BIN)/purdah seed
-	$(BIN)/purdah status
-	$(BIN)/purdah serve
+	$(BIN)/python tools/run.py
 
 test: install  ## the whole test suite (pytest; "no tests collected" is a failure)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
