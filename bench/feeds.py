@@ -125,7 +125,7 @@ def bench_feed_http(requests: int = 2000) -> dict[str, float]:
             "PURDAH_ACCESS_LOG": "false",
         }
         log = Path(folder) / "server.log"
-        server = subprocess.Popen(  # noqa: S603 - our own console script
+        server = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "purdah"), "serve"],
             env=env,
             stdout=log.open("wb"),

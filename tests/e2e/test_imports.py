@@ -47,7 +47,7 @@ def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> I
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         if self.path == "/slow.ics":
             time.sleep(2.5)
         if self.path == "/trickle.ics":  # answers at once, then one byte every 0.4 s

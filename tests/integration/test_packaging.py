@@ -17,7 +17,7 @@ from app.main import create_app
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import audit  # noqa: E402 - tools/ is not a package; its folder is put on the path above
+import audit
 
 REQUIREMENTS = Path("requirements.txt")
 
