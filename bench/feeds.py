@@ -81,7 +81,7 @@ def _seeded(folder: Path) -> tuple[str, object]:
 def bench_feed_render(repeats: int = 200) -> dict[str, float]:
     """Building the feed's bytes from its events, uncached, as the first fetch after a change does."""
     with tempfile.TemporaryDirectory() as folder:
-        url, engine = _seeded(Path(folder))
+        _url, engine = _seeded(Path(folder))
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
         entries = read_ics(_ics(_quarterly_by_elections(), 0), max_events=10_000)
         import_elections(engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW)  # type: ignore[arg-type]

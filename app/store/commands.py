@@ -467,7 +467,7 @@ def update_election(
                     field="status",
                     problem=f"{status!r} is not one of {', '.join(ELECTION_STATUSES)}",
                 )
-            if status != "scheduled" and status != "held" and not changes.get("status_reason"):
+            if status not in {"scheduled", "held"} and not changes.get("status_reason"):
                 raise InvalidChange(
                     field="status_reason", problem=f"a status of {status} needs a reason"
                 )
