@@ -77,7 +77,8 @@ openapi: install  ## regenerate openapi/openapi.json from the app
 openapi-check: install  ## fail if openapi/openapi.json no longer matches the app
 	@$(BIN)/python -m app.openapi | diff -u openapi/openapi.json - > /dev/null || { echo "openapi/openapi.json is stale: run make openapi" >&2; $(BIN)/python -m app.openapi | diff -u openapi/openapi.json - | head -40; exit 1; }
 
-lint: install  ## ruff, mypy (strict on the domain), import-linter; the same as .pre-commit-config.yaml
+# .pre-commit-config.yaml runs the same checks before each commit (.venv/bin/pre-commit install).
+lint: install  ## ruff, mypy (strict on the domain), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
