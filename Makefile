@@ -6,6 +6,7 @@ BIN    := $(VENV)/bin
 # uv installs exactly what uv.lock pins, in parallel. It is bootstrapped once into .uv/ with the
 # pip that comes with Python, so pip's own configuration (index, proxy, certificates) applies
 # to that one download; uv reads its own (UV_INDEX_URL, uv.toml) for the rest.
+# Bump together with uv_build's range in pyproject.toml's [build-system].
 UV_VERSION := 0.13.9
 UV_DIR     := .uv
 UV         := $(UV_DIR)/bin/uv
