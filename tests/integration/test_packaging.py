@@ -1,11 +1,10 @@
 """
-One version number, and `make audit` (tools/audit.py) telling a clean audit, a vulnerable
-dependency and an unreachable vulnerability service apart.
+One version number; `make audit` (tools/audit.py) telling a clean audit, a vulnerable
+dependency and an unreachable vulnerability service apart; the commit-msg hook.
 """
 
 import json
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,7 @@ import pytest
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-import audit
+from tools import audit, commit_msg
 
 REQUIREMENTS = Path("requirements.txt")
 
@@ -117,3 +114,16 @@ def test_any_other_pip_audit_failure_fails(
     monkeypatch.delenv("PURDAH_AUDIT_REQUIRED", raising=False)
     assert audit.main(REQUIREMENTS) == 1
     assert "without a result" in capsys.readouterr().err
+
+
+def test_a_subject_of_72_characters_passes_and_73_fails() -> None:
+    """The commit-msg hook allows 72 characters in the subject and refuses 73."""
+    assert commit_msg.problems("x" * 72 + "\n\nWhy.\n") == []
+    assert commit_msg.problems("x" * 73 + "\n") == ["the subject is 73 characters; at most 72"]
+
+
+def test_git_comments_and_a_missing_blank_line() -> None:
+    """git's comment lines are not the subject; a body must be set off by a blank line."""
+    assert commit_msg.problems("# Please enter the message\nFix it\n") == []
+    assert commit_msg.problems("Fix it\nbecause\n") == ["a blank line must follow the subject"]
+    assert commit_msg.problems("# only comments\n\n") == ["the message is empty"]
