@@ -82,7 +82,7 @@ openapi-check: install  ## fail if openapi/openapi.json no longer matches the ap
 lint: install  ## ruff, mypy (strict on the domain), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app
+	$(BIN)/mypy app tools
 	$(BIN)/mypy --strict app/domain
 	$(BIN)/lint-imports
 
