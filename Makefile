@@ -15,15 +15,19 @@ export UV_PYTHON_DOWNLOADS := never
 # --locked: refuse, rather than quietly ignore, a pyproject.toml that uv.lock no longer matches.
 SYNC       := $(UV) sync --locked --python $(PYTHON)
 
-# One stamp per set of extras: `make run` installs the service alone, everything else `dev`.
-RUN_STAMP := $(VENV)/.stamp-run
-DEV_STAMP := $(VENV)/.stamp-dev
+# One stamp per set of extras: `make run` installs the service alone, `install-test` adds the
+# test runner (no browser driver, no calendar clients), everything else installs `dev`.
+RUN_STAMP  := $(VENV)/.stamp-run
+TEST_STAMP := $(VENV)/.stamp-test
+DEV_STAMP  := $(VENV)/.stamp-dev
 
-.PHONY: install install-run lock run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
+.PHONY: install install-run install-test lock run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
 
 install: $(DEV_STAMP)  ## create .venv with the service and every extra (`dev`) from uv.lock
 
 install-run: $(RUN_STAMP)  ## create .venv with the service's own dependencies only
+
+install-test: $(TEST_STAMP)  ## the service and the `test` extra: enough for unit and integration tests
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (found $(PYTHON))" >&2; exit 1; }
@@ -31,15 +35,19 @@ $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) uv==$(UV_VERSION) \
 		|| { rm -rf $(UV_DIR) && $(PYTHON) -m venv $(UV_DIR) && $(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
 
-# Adds what the service needs and removes nothing, so an installed `dev` stays whole.
+# These two add what they need and remove nothing, so an installed `dev` stays whole.
 $(RUN_STAMP): pyproject.toml uv.lock | $(UV)
 	$(SYNC) --inexact --quiet
 	@touch $@
 
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+	$(SYNC) --inexact --extra test --quiet
+	@touch $@ $(RUN_STAMP)
+
 # Exactly the locked `dev` set: anything else in .venv is removed.
 $(DEV_STAMP): pyproject.toml uv.lock | $(UV)
 	$(SYNC) --extra dev --quiet
-	@touch $@ $(RUN_STAMP)
+	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
 
 lock: | $(UV)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
 	$(UV) lock --python $(PYTHON) $(UV_ARGS)
