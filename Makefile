@@ -20,6 +20,9 @@ SYNC       := $(UV) sync --locked --python $(PYTHON)
 RUN_STAMP  := $(VENV)/.stamp-run
 TEST_STAMP := $(VENV)/.stamp-test
 DEV_STAMP  := $(VENV)/.stamp-dev
+# Left at the top of the checkout by an older pip (setuptools) editable install. The editable
+# install puts the checkout on sys.path, where this stale metadata would shadow .venv's.
+STALE_METADATA := purdah_controller.egg-info
 
 .PHONY: install install-run install-test lock run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
 
@@ -37,15 +40,18 @@ $(UV):
 
 # These two add what they need and remove nothing, so an installed `dev` stays whole.
 $(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --quiet
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --extra test --quiet
 	@touch $@ $(RUN_STAMP)
 
 # Exactly the locked `dev` set: anything else in .venv is removed.
 $(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+	@rm -rf $(STALE_METADATA)
 	$(SYNC) --extra dev --quiet
 	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
 
@@ -99,4 +105,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) $(UV_DIR) .pytest_cache .mypy_cache .ruff_cache var
+	rm -rf $(VENV) $(UV_DIR) $(STALE_METADATA) .pytest_cache .mypy_cache .ruff_cache var
