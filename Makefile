@@ -10,6 +10,8 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 UV_DIR     := .uv
 UV         := $(UV_DIR)/bin/uv
+# A new UV_VERSION fetches uv again.
+UV_STAMP   := $(UV_DIR)/.stamp-$(UV_VERSION)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # --locked: refuse, rather than quietly ignore, a pyproject.toml that uv.lock no longer matches.
@@ -32,30 +34,32 @@ install-run: $(RUN_STAMP)  ## create .venv with the service's own dependencies o
 
 install-test: $(TEST_STAMP)  ## the service and the `test` extra: enough for unit and integration tests
 
-$(UV):
+$(UV_STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (found $(PYTHON))" >&2; exit 1; }
+	@rm -rf $(UV_DIR)
 	@# --target needs no venv, so it is quick; without a pip of its own, Python makes one with ensurepip.
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) uv==$(UV_VERSION) \
 		|| { rm -rf $(UV_DIR) && $(PYTHON) -m venv $(UV_DIR) && $(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
+	@touch $@
 
 # These two add what they need and remove nothing, so an installed `dev` stays whole.
-$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --quiet
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --extra test --quiet
 	@touch $@ $(RUN_STAMP)
 
 # Exactly the locked `dev` set: anything else in .venv is removed.
-$(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --extra dev --quiet
 	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
 
-lock: | $(UV)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
+lock: | $(UV_STAMP)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
 	$(UV) lock --python $(PYTHON) $(UV_ARGS)
 
 # `purdah db upgrade`, `seed`, `status`, `serve` in turn, in one process (tools/run.py): one
