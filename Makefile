@@ -90,11 +90,13 @@ audit: install  ## pip-audit over uv.lock; fails on any known vulnerability
 	@$(UV) export --frozen --all-extras --no-emit-project --format requirements-txt --quiet -o var/audit-requirements.txt
 	$(BIN)/python tools/audit.py var/audit-requirements.txt
 
-openapi: install  ## regenerate openapi/openapi.json from the app
+openapi: install  ## regenerate openapi/openapi.json and docs/problems.md from the app
 	$(BIN)/python -m app.openapi > openapi/openapi.json
+	$(BIN)/python -m app.openapi --problems > docs/problems.md
 
-openapi-check: install  ## fail if openapi/openapi.json no longer matches the app
+openapi-check: install  ## fail if openapi/openapi.json or docs/problems.md no longer matches the app
 	@$(BIN)/python -m app.openapi | diff -u openapi/openapi.json - > /dev/null || { echo "openapi/openapi.json is stale: run make openapi" >&2; $(BIN)/python -m app.openapi | diff -u openapi/openapi.json - | head -40; exit 1; }
+	@$(BIN)/python -m app.openapi --problems | diff -u docs/problems.md - || { echo "docs/problems.md is stale: run make openapi" >&2; exit 1; }
 
 # .pre-commit-config.yaml runs the same checks before each commit (.venv/bin/pre-commit install).
 lint: install  ## ruff, mypy (strict on the domain), import-linter

@@ -61,6 +61,18 @@ class Settings(BaseSettings):
         key_use_interval: seconds between writes of the keys' last-used times.
         listen: on PostgreSQL, hear other replicas' writes through LISTEN/NOTIFY
             (`PURDAH_LISTEN`); the `data_version` poll runs either way.
+        policy_check_interval: seconds between looks at the policy files for changes
+            (`PURDAH_POLICY_CHECK_INTERVAL`): each look stats every organisation's file (0.5 s
+            for 10,000 councils on a busy 2-core machine) and reads only the changed ones; a
+            changed file is audited and takes effect without a restart
+            (`app.store.policy_registry`). `purdah policy reload` does it at once.
+        gc_freeze: after loading the snapshots at start, move every object then alive out of
+            the cyclic garbage collector's reach (`gc.freeze()`, `PURDAH_GC_FREEZE`), so that a
+            full collection does not walk them while a request waits. Measured with 10,000
+            councils held (934,000 objects): a full collection took 1.3 s unfrozen, 0 ms
+            frozen. Objects frozen are still freed when no longer referenced, but cyclic
+            garbage among them is not: turn it off where many apps are made in one process
+            (tests), or to debug memory.
     """
 
     model_config = SettingsConfigDict(env_prefix="PURDAH_", extra="ignore")
@@ -91,6 +103,8 @@ class Settings(BaseSettings):
     auth_failure_window: float = Field(default=60.0, gt=0)
     forwarded_allow_ips: str = ""
     override_use_limit: int = Field(default=120, ge=1, le=100_000)
+    policy_check_interval: float = Field(default=10.0, gt=0, le=3600)
+    gc_freeze: bool = True
 
     @field_validator("forwarded_allow_ips")
     @classmethod

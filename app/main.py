@@ -14,13 +14,14 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
-from app.api.deps import Services, known_query_only
+from app.api import problem_types
+from app.api.deps import Services, json_body_only, known_query_only
 from app.api.docs import install_docs
 from app.api.fast_path import CanPublishFastPath
 from app.api.feed_cache import FeedCache
 from app.api.hygiene import InputHygiene
 from app.api.limits import BodyLimit
-from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers
+from app.api.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_doc
 from app.api.redaction import install_redaction
 from app.api.routes import (
     accounts,
@@ -39,45 +40,36 @@ from app.api.routes import (
 from app.api.schemas import BatchIn, ImportIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
-from app.domain import Policy
-from app.store import load_policy
+from app.services.feeds import ensure_feed_events
 from app.store.engine import check_migrated, make_engine
-from app.store.feeds import ensure_feed_events
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
+from app.store.policy_registry import PolicyRegistry, reload_policies
 from app.store.snapshots import SnapshotCache
-from app.store.tables import OrganisationRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 __all__ = ["app_from_environment", "create_app"]
 
 log = logging.getLogger(__name__)
 
-DESCRIPTION = """
+DESCRIPTION = f"""
 Keeps a UK council's official social media quiet during pre-election periods, and proves it did.
 
-Scheduling tools call `GET /v1/accounts/{account_id}/can-publish` before every post (or
+Scheduling tools call `GET /v1/accounts/{{account_id}}/can-publish` before every post (or
 `POST /v1/decisions` for a queue) and post only on `200` with `allowed: true`: any other
 status means do not post. Times are RFC 3339 with an offset; errors are RFC 9457
 `application/problem+json`. Authenticate with `Authorization: Bearer <API key>`.
 
-Problem types (`type` in every error body): `/problems/validation-error`,
-`/problems/naive-datetime`, `/problems/invalid-election-id`, `/problems/invalid-notice-date`,
-`/problems/unsupported-election`,
-`/problems/country-required`, `/problems/contradictory-election`, `/problems/kind-required`,
-`/problems/unknown-category`, `/problems/invalid-change`,
-`/problems/unknown-account`, `/problems/not-found`, `/problems/already-exists`,
-`/problems/audit-log-damaged`,
-`/problems/unauthorized`, `/problems/forbidden`, `/problems/method-not-allowed`,
-`/problems/malformed-body`, `/problems/content-too-large`, `/problems/too-many-requests`,
-`/problems/service-unavailable`, `/problems/not-ready`, `/problems/internal-error`.
+Problem types (`type` in every error body):
+
+{problem_types.openapi_list()}
 """
 
 
 TAGS = [
     {
         "name": "decisions",
-        "description": "Ask before every post: may this account publish this now? (DESIGN section 3)",
+        "description": "Ask before every post: may this account publish this now? Allow, refer or deny, with the reasons and the policy clauses they cite.",
     },
     {
         "name": "accounts",
@@ -129,21 +121,27 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _policy_loader(
-    settings: Settings, policies: dict[str, Policy]
-) -> Callable[[OrganisationRow], Policy]:
-    def policy_for(row: OrganisationRow) -> Policy:
-        policy = policies.get(row.id)
-        if policy is None:
-            policy = load_policy(settings.policy_dir / row.policy_file)
-            policies[row.id] = policy
-        return policy
+# who the audit log names for a policy file change the server found
+_POLICY_WATCH = Actor("purdah serve (policy file changed)", "system")
 
-    return policy_for
+
+def check_policies(services: Services) -> list[str]:
+    """
+    Put changed policy files in force, audited, and rebuild those organisations' snapshots.
+
+    The server runs this every `PURDAH_POLICY_CHECK_INTERVAL` seconds (and once at start);
+    tests call it to stand for that tick. Returns the organisations whose policy changed.
+    """
+    changes = reload_policies(
+        services.engine, services.policies, _POLICY_WATCH, now=services.clock()
+    )
+    for change in changes:
+        services.cache.refresh(change.organisation_id)
+    return [change.organisation_id for change in changes]
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     engine: Engine | None = None,
     clock: Callable[[], dt.datetime] = _utc_now,
@@ -154,20 +152,18 @@ def create_app(
     The API application.
 
     `clock` is the time decisions are evaluated at; `monotonic` measures how long ago the
-    database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`). Tests pass their own.
+    database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`) and when the policy
+    files were last looked at. Tests pass their own.
 
     Refuses to start on an unmigrated database (`purdah db upgrade`). Loads every
-    organisation's snapshot before serving, then checks for other replicas' writes every
-    `snapshot_poll_interval` seconds.
+    organisation's policy and snapshot before serving, then checks for other replicas'
+    writes every `snapshot_poll_interval` seconds and for changed policy files every
+    `policy_check_interval` seconds (`check_policies`).
     """
-    settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
-    policies: dict[str, Policy] = {}
+    policies = PolicyRegistry(settings.policy_dir)
     cache = SnapshotCache(
-        engine,
-        _policy_loader(settings, policies),
-        max_age=settings.snapshot_max_age,
-        clock=monotonic,
+        engine, policies.policy_for, max_age=settings.snapshot_max_age, clock=monotonic
     )
     services = Services(
         settings=settings,
@@ -178,21 +174,25 @@ def create_app(
         feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
         throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
         key_use=KeyUse(engine),
+        # every write refreshes its organisation's snapshot after commit
+        uow=UnitOfWork(engine, on_commit=cache.refresh),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         check_migrated(engine)
         # a database from before feeds: publish its windows once (a no-op afterwards)
-        ensure_feed_events(engine, Actor("purdah serve", "system"), clock())
+        ensure_feed_events(services.uow, Actor("purdah serve", "system"), clock())
         cache.refresh()
-        # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
-        # garbage collector's way so it does not pause requests to walk them.
-        gc.collect()
-        gc.freeze()
+        check_policies(services)  # files changed while the server was down are audited now
+        if settings.gc_freeze:
+            # Long-lived objects (snapshots, the app) need no collecting: keep them out of
+            # the collector's way so a full collection does not walk them (PURDAH_GC_FREEZE).
+            gc.collect()
+            gc.freeze()
         tasks = (
             [
-                asyncio.create_task(_refresher(cache, settings.snapshot_poll_interval)),
+                asyncio.create_task(_refresher(services, monotonic)),
                 asyncio.create_task(_key_use_writer(services.key_use, settings.key_use_interval)),
             ]
             if refresh_in_background
@@ -224,6 +224,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_tags=TAGS,
+        servers=[_server(settings)],
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     install_redaction()
@@ -231,20 +233,51 @@ def create_app(
     app.add_middleware(
         BodyLimit, limit=settings.body_max_bytes, exempt=frozenset({imports.IMPORT_PATH})
     )
-    app.add_middleware(CanPublishFastPath, fastapi=app)  # the last added runs first
+    app.add_middleware(CanPublishFastPath)  # the last added runs first
     app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path
     for module in _ROUTE_MODULES:
         app.include_router(
             module.router,
             responses=PROBLEM_RESPONSES if module is not meta else {},
             # not on /healthz and /readyz: health checkers may add what they like
-            dependencies=[Depends(known_query_only)] if module is not meta else [],
+            dependencies=[Depends(known_query_only), Depends(json_body_only)]
+            if module is not meta
+            else [],
         )
     install_docs(app)
     _document_manual_bodies(app)
     # can-publish checks its own; calendar apps may add parameters to a feed URL
-    app.state.query_names = _query_names(app, unchecked={decisions.can_publish, feeds.token_feed})
+    app.state.query_names = _query_names(
+        app, unchecked={decisions.can_publish, feeds.get_feed_by_token}
+    )
+    app.state.json_operations = _json_operations(app)
     return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operation id: its function's name in camelCase (`canPublish`)."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _server(settings: Settings) -> dict[str, str]:
+    """The `servers` entry: `PURDAH_PUBLIC_URL`, or the server the document came from."""
+    if settings.public_url:
+        return {"url": settings.public_url.rstrip("/"), "description": "This deployment"}
+    return {"url": "/", "description": "The server this document was fetched from"}
+
+
+def _json_operations(app: FastAPI) -> frozenset[Any]:
+    """The endpoints whose only request body is JSON (415 for any other media type)."""
+    paths = app.openapi()["paths"]
+    found: set[Any] = set()
+    for route in (r for module in _ROUTE_MODULES for r in module.router.routes):
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            for method in route.methods or ():
+                body = paths[route.path_format][method.lower()].get("requestBody", {})
+                if set(body.get("content", {})) == {"application/json"}:
+                    found.add(route.endpoint)
+    return frozenset(found)
 
 
 def _query_names(app: FastAPI, unchecked: set[Any]) -> dict[Any, frozenset[str]]:
@@ -279,17 +312,44 @@ def _document_manual_bodies(app: FastAPI) -> None:
                     components.setdefault(name, nested)
                 components[model.__name__] = body
             schema["components"]["schemas"] = dict(sorted(components.items()))
+            _document_body_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _refresher(cache: SnapshotCache, interval: float) -> None:
+_BODY_PROBLEMS = {
+    "400": problem_doc(problem_types.MALFORMED_BODY.when, 400),
+    "415": problem_doc(problem_types.UNSUPPORTED_MEDIA_TYPE.when, 415),
+}
+
+
+def _document_body_problems(schema: dict[str, Any]) -> None:
+    """Every operation that reads a body may answer 400 (unreadable JSON) and 415."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                for status, doc in _BODY_PROBLEMS.items():
+                    operation["responses"].setdefault(
+                        status,
+                        {"description": doc["description"], "content": doc["content"]},
+                    )
+
+
+async def _refresher(services: Services, monotonic: Callable[[], float]) -> None:
+    settings = services.settings
+    looked_at = monotonic()
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(settings.snapshot_poll_interval)
+        if monotonic() - looked_at >= settings.policy_check_interval:
+            looked_at = monotonic()
+            try:
+                await asyncio.to_thread(check_policies, services)
+            except Exception:  # a change not recorded is not in force; tried again next time
+                log.exception("could not record a changed policy file; trying again")
         try:
-            await asyncio.to_thread(cache.refresh)
+            await asyncio.to_thread(services.cache.refresh)
         except Exception:  # the refresher must outlive any failure; the cache fails closed in time
             log.exception("snapshot refresher failed; trying again")
 

@@ -17,12 +17,13 @@ from sqlmodel import col
 from app.calendars import read_election_calendar
 from app.domain import UTC
 from app.domain.audit import chain_hash
+from app.services.organisations import seed
+from app.services.windows import add_manual_window
 from app.store import load_policy
 from app.store.audit import verify_organisation
-from app.store.commands import add_manual_window, seed
 from app.store.engine import make_engine, upgrade
 from app.store.tables import AuditEventRow, OrganisationRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,13 +65,13 @@ def bench_audit(events: int = 100_000, writes: int = 200) -> dict[str, float]:
         upgrade(url)
         engine = make_engine(url)
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
-        seed(engine, policy, read_election_calendar(ROOT / "calendars" / "redruth.ics"), policy_file="redruth.yaml",
+        seed(UnitOfWork(engine), policy, read_election_calendar(ROOT / "calendars" / "redruth.ics"), policy_file="redruth.yaml",
              now=dt.datetime.now(UTC))  # fmt: skip
         timings = []
         for i in range(writes):
             start = dt.datetime(2031, 1, 1, tzinfo=UTC) + dt.timedelta(days=2 * i)
             began = time.perf_counter()
-            add_manual_window(engine, policy, Actor("bench", "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
+            add_manual_window(UnitOfWork(engine), policy, Actor("bench", "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
                               reason="bench", account_ids=None, now=start)  # fmt: skip
             timings.append((time.perf_counter() - began) * 1000)
         timings.sort()

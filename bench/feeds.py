@@ -19,13 +19,13 @@ import httpx
 from app.calendars import read_election_calendar, read_ics
 from app.calendars.feed import render_feed
 from app.domain import LONDON, UTC
+from app.services.feeds import create_feed_token
+from app.services.imports import import_elections
+from app.services.organisations import seed
 from app.store import load_policy
-from app.store.commands import seed
 from app.store.engine import make_engine, upgrade
 from app.store.feed_events import ORGANISATION_SCOPE, feed_events
-from app.store.feeds import create_feed_token
-from app.store.imports import import_elections
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -73,7 +73,7 @@ def _seeded(folder: Path) -> tuple[str, object]:
     upgrade(url)
     engine = make_engine(url)
     policy = load_policy(ROOT / "policies" / "redruth.yaml")
-    seed(engine, policy, read_election_calendar(ROOT / "calendars" / "redruth.ics"),
+    seed(UnitOfWork(engine), policy, read_election_calendar(ROOT / "calendars" / "redruth.ics"),
          policy_file="redruth.yaml", now=NOW)  # fmt: skip
     return url, engine
 
@@ -84,7 +84,9 @@ def bench_feed_render(repeats: int = 200) -> dict[str, float]:
         _url, engine = _seeded(Path(folder))
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
         entries = read_ics(_ics(_quarterly_by_elections(), 0), max_events=10_000)
-        import_elections(engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW)  # type: ignore[arg-type]
+        import_elections(
+            UnitOfWork(engine), policy, ACTOR, entries, source="bench", kind=None, now=NOW
+        )  # type: ignore[arg-type]
         events = feed_events(engine, "redruth", ORGANISATION_SCOPE)  # type: ignore[arg-type]
         timings = []
         for _ in range(repeats):
@@ -114,8 +116,12 @@ def bench_feed_http(requests: int = 2000) -> dict[str, float]:
         url, engine = _seeded(Path(folder))
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
         entries = read_ics(_ics(_quarterly_by_elections(), 0), max_events=10_000)
-        import_elections(engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW)  # type: ignore[arg-type]
-        token = create_feed_token(engine, "redruth", ACTOR, name="bench", account_id=None, now=NOW)  # type: ignore[arg-type]
+        import_elections(
+            UnitOfWork(engine), policy, ACTOR, entries, source="bench", kind=None, now=NOW
+        )  # type: ignore[arg-type]
+        token = create_feed_token(
+            UnitOfWork(engine), "redruth", ACTOR, name="bench", account_id=None, now=NOW
+        )  # type: ignore[arg-type]
         engine.dispose()  # type: ignore[attr-defined]
         port = 18_731
         env = {
@@ -177,7 +183,7 @@ def bench_import(events: int = 5000, elections: int = 40) -> dict[str, float]:
         entries = read_ics(data, max_events=10_000)
         parsed = time.perf_counter()
         report = import_elections(
-            engine, policy, ACTOR, entries, source="bench", kind=None, now=NOW
+            UnitOfWork(engine), policy, ACTOR, entries, source="bench", kind=None, now=NOW
         )  # type: ignore[arg-type]
         done = time.perf_counter()
         assert len(report.created) == len(ids), report.rejected[:3]  # noqa: S101 - checks the fixture

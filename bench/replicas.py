@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 
 from app.calendars import read_shipped_calendars
+from app.services.organisations import seed
 from app.store import load_policy
-from app.store.commands import seed
 from app.store.engine import make_engine
+from app.store.unit_of_work import UnitOfWork
 from bench.http import serve
 from bench.scale import _database
 
@@ -65,7 +66,7 @@ def bench_replicas(writes: int = 30) -> dict[str, float]:
         if backend != "postgresql":
             return {}
         engine = make_engine(url)
-        report = seed(engine, load_policy(ROOT / "policies" / "redruth.yaml"),
+        report = seed(UnitOfWork(engine), load_policy(ROOT / "policies" / "redruth.yaml"),
                       read_shipped_calendars(ROOT / "calendars"), policy_file="redruth.yaml",
                       now=dt.datetime.now(dt.UTC))  # fmt: skip
         engine.dispose()

@@ -41,14 +41,15 @@ from app.domain import (
     parse_election_id,
     restricted_periods,
 )
+from app.services.feeds import ensure_feed_events
+from app.services.keys import create_key
+from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.commands import add_manual_window, create_key
 from app.store.engine import make_engine, upgrade
-from app.store.feeds import ensure_feed_events
 from app.store.keys import Role
 from app.store.snapshots import SnapshotCache
 from app.store.tables import AccountRow, ElectionRow, OrganisationRow, RestrictedPeriodRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 20261124
@@ -199,12 +200,12 @@ def bench_scale_http(
             policies = generate(engine, n)
             write_policy_files(policies, Path(folder), engine)
             council = next(iter(policies))
-            key = create_key(engine, council, Actor("bench", "operator"), role=Role.SCHEDULER,
+            key = create_key(UnitOfWork(engine), council, Actor("bench", "operator"), role=Role.SCHEDULER,
                              name="bench", now=dt.datetime.now(UTC)).key  # fmt: skip
             account = policies[council].accounts[0].account_id
             # what the first start on a database from before feeds does once, timed apart
             began = time.perf_counter()
-            ensure_feed_events(engine, Actor("bench", "system"), dt.datetime.now(UTC))
+            ensure_feed_events(UnitOfWork(engine), Actor("bench", "system"), dt.datetime.now(UTC))
             figures[f"feeds_first_publish_s_n{n}"] = time.perf_counter() - began
             engine.dispose()
             port = _free_port()
@@ -304,8 +305,7 @@ def bench_scale(
             target = next(iter(policies))
             for k in range(5):
                 when = dt.datetime(2027, 1, 10, tzinfo=UTC) + dt.timedelta(days=3 * k)
-                add_manual_window(
-                    engine, policies[target], Actor("bench", "clerk"), starts_at=when,
+                add_manual_window(UnitOfWork(engine), policies[target], Actor("bench", "clerk"), starts_at=when,
                     ends_at=when + dt.timedelta(days=1), reason="bench", account_ids=None, now=when,
                 )  # fmt: skip
                 began = time.perf_counter()

@@ -49,13 +49,14 @@ from app.domain import (
     build_snapshot,
     decide,
 )
+from app.services.keys import create_key
+from app.services.organisations import seed
 from app.store import load_policy
-from app.store.commands import create_key, seed
 from app.store.engine import make_engine
 from app.store.keys import Role
 from app.store.snapshots import period_of
 from app.store.tables import AccountRow, AuditEventRow, RestrictedPeriodRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from bench.http import serve
 from bench.scale import _database
 
@@ -359,13 +360,13 @@ def main() -> int:
         engine = make_engine(url)
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
         now = dt.datetime.now(dt.UTC)
-        report = seed(engine, policy, read_shipped_calendars(ROOT / "calendars"),
+        report = seed(UnitOfWork(engine), policy, read_shipped_calendars(ROOT / "calendars"),
                       policy_file="redruth.yaml", now=now)  # fmt: skip
         if report.first_clerk_key is None:
             msg = "the seed made no Clerk key"
             raise RuntimeError(msg)
         clerk = report.first_clerk_key.key
-        create_key(engine, policy.organisation_id, Actor("soak", "operator"), role=Role.SCHEDULER,
+        create_key(UnitOfWork(engine), policy.organisation_id, Actor("soak", "operator"), role=Role.SCHEDULER,
                    name="soak", now=now)  # fmt: skip
         server = _start(url)
         base = f"http://127.0.0.1:{PORT}"

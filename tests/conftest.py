@@ -23,11 +23,12 @@ from sqlalchemy.exc import OperationalError
 
 from app.calendars import read_election_calendar
 from app.domain import UTC
+from app.services.keys import create_key
+from app.services.organisations import seed
 from app.store import load_policy
-from app.store.commands import create_key, seed
 from app.store.engine import make_engine, upgrade
 from app.store.keys import Role
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -117,7 +118,7 @@ def seed_shipped(url: str) -> str:
     engine = make_engine(url)
     try:
         report = seed(
-            engine,
+            UnitOfWork(engine),
             load_policy(ROOT / "policies" / "redruth.yaml"),
             read_election_calendar(ROOT / "calendars" / "redruth.ics"),
             policy_file="redruth.yaml",
@@ -176,12 +177,17 @@ def seeded(engine: Engine) -> Keys:
     _empty(engine)
     policy = load_policy(ROOT / "policies" / "redruth.yaml")
     shipped = read_election_calendar(ROOT / "calendars" / "redruth.ics")
-    report = seed(engine, policy, shipped, policy_file="redruth.yaml", now=SEEDED_AT)
+    report = seed(UnitOfWork(engine), policy, shipped, policy_file="redruth.yaml", now=SEEDED_AT)
     assert report.first_clerk_key is not None
     operator = Actor("tests", "operator")
     made = {
         role: create_key(
-            engine, "redruth", operator, role=Role(role), name=f"{role} test key", now=SEEDED_AT
+            UnitOfWork(engine),
+            "redruth",
+            operator,
+            role=Role(role),
+            name=f"{role} test key",
+            now=SEEDED_AT,
         ).key
         for role in ("scheduler", "viewer", "auditor")
     }

@@ -19,11 +19,13 @@ from app.config import Settings
 from app.domain import Policy
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
+from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 
+from .decision_json import SnapshotFragments
 from .feed_cache import FeedCache
-from .problems import Forbidden, InvalidQuery, Unauthorized
+from .problems import Forbidden, InvalidQuery, Unauthorized, UnsupportedMediaType
 from .reliance import RelianceMemo
 from .throttle import FailedAuthThrottle
 
@@ -35,6 +37,7 @@ __all__ = [
     "Reader",
     "authorise",
     "check_role",
+    "json_body_only",
     "known_query_only",
     "principal_for",
     "Services",
@@ -50,18 +53,26 @@ class Services:
     settings: Settings
     engine: Engine
     cache: SnapshotCache
-    policies: dict[str, Policy]
+    policies: PolicyRegistry
     clock: Callable[[], dt.datetime]
     feeds: FeedCache
     throttle: FailedAuthThrottle
     key_use: KeyUse
+    uow: UnitOfWork
     reliance: RelianceMemo = field(default_factory=RelianceMemo)
+    fragments: SnapshotFragments = field(default_factory=SnapshotFragments)
 
     def now(self) -> dt.datetime:
         return self.clock()
 
     def policy(self, organisation_id: str) -> Policy:
-        return self.policies[organisation_id]
+        """
+        The organisation's policy in force.
+
+        Raises:
+            PolicyUnavailable: its policy file is unusable (503: the request fails closed).
+        """
+        return self.policies.policy(organisation_id)
 
 
 async def _services(request: Request) -> Services:
@@ -190,6 +201,31 @@ async def known_query_only(request: Request) -> None:
     unknown = [name for name in request.query_params if name not in allowed]
     if unknown:
         raise InvalidQuery(field=unknown[0], problem=unknown_query_problem(unknown[0], allowed))
+
+
+async def json_body_only(request: Request) -> None:
+    """
+    Refuse a body that is not JSON on an operation that takes only JSON (415).
+
+    `create_app` records those operations; a body sent as `text/plain`, as a form, or with no
+    content type is refused before it is read, rather than failing validation as a string.
+    """
+    takes_json: frozenset[object] = request.app.state.json_operations
+    if request.scope.get("endpoint") not in takes_json or not _has_body(request):
+        return
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return
+    raise UnsupportedMediaType(media or "none", accepted="application/json")
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return "transfer-encoding" in request.headers
 
 
 def unknown_query_problem(name: str, allowed: frozenset[str]) -> str:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from app.domain.text import control_character, describe_control_character
 
+from . import problem_types as types
 from .problems import problem_response
 
 __all__ = ["InputHygiene"]
@@ -67,7 +68,7 @@ class InputHygiene:
             found = control_character(path)
             if found is not None:
                 detail = f"the path {describe_control_character(found)}, so it names no resource"
-                response = problem_response(Request(scope), 404, "not-found", "Not found", detail)
+                response = problem_response(Request(scope), types.NOT_FOUND, detail)
                 await response(scope, receive, send)
                 return
             query: bytes = scope.get("query_string", b"")
@@ -76,9 +77,7 @@ class InputHygiene:
                 name, why = problem
                 response = problem_response(
                     Request(scope),
-                    422,
-                    "validation-error",
-                    "The request is not valid",
+                    types.VALIDATION_ERROR,
                     f"{name}: {why}",
                     extra={"errors": [{"field": name, "location": "query", "message": why}]},
                 )

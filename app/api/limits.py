@@ -13,7 +13,8 @@ from typing import Any
 from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 
-from .problems import MEDIA_TYPE
+from .problem_types import CONTENT_TOO_LARGE
+from .problems import MEDIA_TYPE, problem_body
 
 __all__ = ["BodyLimit", "too_large_detail"]
 
@@ -72,15 +73,7 @@ def _content_length(scope: _Scope) -> int | None:
 
 
 async def _refuse(scope: _Scope, send: Any, detail: str) -> None:
-    body = to_json(
-        {
-            "type": "/problems/content-too-large",
-            "title": "Content too large",
-            "status": 413,
-            "detail": detail,
-            "instance": scope["path"],
-        }
-    )
+    body = to_json(problem_body(CONTENT_TOO_LARGE, detail, scope["path"]))
     await send(
         {
             "type": "http.response.start",

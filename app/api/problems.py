@@ -6,8 +6,8 @@ in README ("Problem types") and in the OpenAPI document.
 """
 
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,8 +21,8 @@ from app.calendars import CalendarError, TooLarge
 from app.calendars.fetch import SourceUnavailable
 from app.calendars.recurrence import RecurrenceError
 from app.domain import (
+    Category,
     ContradictoryElection,
-    CountryRequired,
     InvalidElectionId,
     InvalidNoticeDate,
     KindRequired,
@@ -43,10 +43,17 @@ from app.store.errors import (
     SnapshotUnavailable,
 )
 
+from . import problem_types as types
+from .problem_types import ProblemType
+from .schemas import NAIVE_DATETIME_ERROR
 from .throttle import TooManyFailures
 
 __all__ = [
     "PROBLEM_TYPES",
+    "MEDIA_TYPE",
+    "problem_body",
+    "problem_for",
+    "unreadable_json",
     "problem_doc",
     "FeedNotFound",
     "LengthRequired",
@@ -86,12 +93,13 @@ class LengthRequired(PurdahError):
 class UnsupportedMediaType(PurdahError):
     """A body in a media type the operation does not take."""
 
-    def __init__(self, media_type: str) -> None:
+    def __init__(
+        self,
+        media_type: str,
+        accepted: str = "multipart/form-data (field `file`), text/calendar or application/json",
+    ) -> None:
         self.media_type = media_type
-        super().__init__(
-            f"content type {media_type!r} is not accepted here: send multipart/form-data "
-            "(field `file`), text/calendar or application/json"
-        )
+        super().__init__(f"content type {media_type!r} is not accepted here: send {accepted}")
 
 
 class InvalidQuery(PurdahError):
@@ -124,7 +132,11 @@ class Problem(BaseModel):
     )
 
 
-def problem_doc(description: str) -> dict[str, Any]:
+def problem_doc(description: str, status: int | None = None) -> dict[str, Any]:
+    """A documented problem response; with `status`, naming the table's types of that status."""
+    if status is not None:
+        listed = ", ".join(f"`{p.uri}`" for p in types.ALL if p.status == status)
+        description = f"{description} Problem types: {listed}."
     return {
         "description": description,
         "model": Problem,
@@ -133,95 +145,83 @@ def problem_doc(description: str) -> dict[str, Any]:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: problem_doc("No API key, or one that is unknown, revoked or mistyped."),
-    403: problem_doc("The key's role may not do this."),
-    404: problem_doc("No such account, election, window or override."),
-    409: problem_doc("It exists already, or the change is not allowed from its current state."),
-    422: problem_doc("The request is not valid; `errors` names each field."),
-    503: problem_doc("The data cannot be confirmed with the database: fail closed, try again."),
+    401: problem_doc("No API key, or one that is unknown, revoked or mistyped.", 401),
+    403: problem_doc("The key's role may not do this.", 403),
+    404: problem_doc("No such account, election, window or override.", 404),
+    409: problem_doc(
+        "It exists already, or the change is not allowed from its current state.", 409
+    ),
+    422: problem_doc("The request is not valid; `errors` names each field.", 422),
+    503: problem_doc(
+        "The data cannot be confirmed with the database: fail closed, try again.", 503
+    ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ProblemType:
-    status: int
-    slug: str
-    title: str
 
 
 PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
-    NaiveDatetime: ProblemType(422, "naive-datetime", "A date-time has no UTC offset"),
-    InvalidElectionId: ProblemType(422, "invalid-election-id", "Invalid election id"),
-    UnsupportedElection: ProblemType(422, "unsupported-election", "Unsupported election"),
-    InvalidNoticeDate: ProblemType(
-        422, "invalid-notice-date", "The notice date is outside the days the law allows"
-    ),
-    CountryRequired: ProblemType(422, "country-required", "A country is required"),
-    ContradictoryElection: ProblemType(
-        422, "contradictory-election", "The kind or country contradicts the election id"
-    ),
-    KindRequired: ProblemType(422, "kind-required", "The election's kind is required"),
-    UnknownCategory: ProblemType(422, "unknown-category", "Unknown category"),
-    InvalidChange: ProblemType(422, "invalid-change", "The change is not allowed"),
-    UnknownAccount: ProblemType(404, "unknown-account", "Unknown account"),
-    IllegalMove: ProblemType(409, "illegal-move", "Not allowed from the account's status"),
-    OfficialEmailRequired: ProblemType(
-        422, "official-email-required", "An official email address is required by the policy"
-    ),
-    NotFound: ProblemType(404, "not-found", "Not found"),
-    AuditUnreadable: ProblemType(
-        409, "audit-log-damaged", "An audit event cannot be read: the log was altered"
-    ),
-    AlreadyExists: ProblemType(409, "already-exists", "Already exists"),
-    PreconditionFailed: ProblemType(412, "precondition-failed", "Changed since it was read"),
-    Unauthorized: ProblemType(401, "unauthorized", "Authentication required"),
-    Forbidden: ProblemType(403, "forbidden", "Not allowed for this role"),
-    InvalidQuery: ProblemType(422, "validation-error", "The request is not valid"),
-    FeedNotFound: ProblemType(404, "not-found", "Not found"),
-    CalendarError: ProblemType(422, "invalid-calendar", "The calendar or source cannot be read"),
-    SourceUnavailable: ProblemType(
-        422, "source-unavailable", "The calendar URL could not be fetched"
-    ),
-    RecurrenceError: ProblemType(422, "invalid-recurrence", "The recurrence rule cannot be used"),
-    TooLarge: ProblemType(413, "content-too-large", "Content too large"),
-    LengthRequired: ProblemType(411, "length-required", "Length required"),
-    TooManyFailures: ProblemType(429, "too-many-requests", "Too many failed authentications"),
-    OverrideUseLimit: ProblemType(429, "too-many-requests", "Too many recorded override uses"),
-    UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
-    SnapshotUnavailable: ProblemType(503, "service-unavailable", "Decision data unavailable"),
+    NaiveDatetime: types.NAIVE_DATETIME,
+    InvalidElectionId: types.INVALID_ELECTION_ID,
+    UnsupportedElection: types.UNSUPPORTED_ELECTION,
+    InvalidNoticeDate: types.INVALID_NOTICE_DATE,
+    ContradictoryElection: types.CONTRADICTORY_ELECTION,
+    KindRequired: types.KIND_REQUIRED,
+    UnknownCategory: types.UNKNOWN_CATEGORY,
+    InvalidChange: types.INVALID_CHANGE,
+    UnknownAccount: types.UNKNOWN_ACCOUNT,
+    IllegalMove: types.ILLEGAL_MOVE,
+    OfficialEmailRequired: types.OFFICIAL_EMAIL_REQUIRED,
+    NotFound: types.NOT_FOUND,
+    AuditUnreadable: types.AUDIT_LOG_DAMAGED,
+    AlreadyExists: types.ALREADY_EXISTS,
+    PreconditionFailed: types.PRECONDITION_FAILED,
+    Unauthorized: types.UNAUTHORIZED,
+    Forbidden: types.FORBIDDEN,
+    InvalidQuery: types.VALIDATION_ERROR,
+    FeedNotFound: types.NOT_FOUND,
+    CalendarError: types.INVALID_CALENDAR,
+    SourceUnavailable: types.SOURCE_UNAVAILABLE,
+    RecurrenceError: types.INVALID_RECURRENCE,
+    TooLarge: types.CONTENT_TOO_LARGE,
+    LengthRequired: types.LENGTH_REQUIRED,
+    TooManyFailures: types.TOO_MANY_REQUESTS,
+    OverrideUseLimit: types.TOO_MANY_REQUESTS,
+    UnsupportedMediaType: types.UNSUPPORTED_MEDIA_TYPE,
+    SnapshotUnavailable: types.SERVICE_UNAVAILABLE,
 }
-_VALIDATION = ProblemType(422, "validation-error", "The request is not valid")
-_INTERNAL = ProblemType(500, "internal-error", "Internal error")
-_HTTP_TITLES = {
-    400: ("malformed-body", "The body cannot be read"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    413: ("content-too-large", "Content too large"),
+# The framework's own HTTP errors (routing, body parsing, the body limit).
+_HTTP_TYPES = {
+    400: types.MALFORMED_BODY,
+    404: types.NOT_FOUND,
+    405: types.METHOD_NOT_ALLOWED,
+    413: types.CONTENT_TOO_LARGE,
 }
 
 
 def problem_response(
     request: Request,
-    status: int,
-    slug: str,
-    title: str,
+    kind: ProblemType,
     detail: str,
     *,
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, object] | None = None,
 ) -> JSONResponse:
-    """A problem+json response."""
-    body = {
-        "type": f"/problems/{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
+    """A problem+json response of one of the table's types."""
+    body = problem_body(kind, detail, request.url.path)
     body.update(extra or {})
     return JSONResponse(
-        body, status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {})
+        body, status_code=kind.status, media_type=MEDIA_TYPE, headers=dict(headers or {})
     )
+
+
+def problem_body(kind: ProblemType, detail: str, path: str) -> dict[str, object]:
+    """The five members every problem has."""
+    return {
+        "type": kind.uri,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": detail,
+        "instance": path,
+    }
 
 
 def _for_exception(exc: Exception) -> ProblemType | None:
@@ -233,19 +233,19 @@ def _for_exception(exc: Exception) -> ProblemType | None:
 
 def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[str, object]]:
     """Status, headers and body of the problem for one of our errors."""
-    kind = _for_exception(exc) or _VALIDATION
+    # any other error of ours is the request's fault (CountryRequired, which the API never
+    # raises: it always has the council's country to go by)
+    kind = _for_exception(exc) or types.VALIDATION_ERROR
     headers = {"WWW-Authenticate": 'Bearer realm="purdah"'} if kind.status == 401 else {}
     if isinstance(exc, TooManyFailures | OverrideUseLimit):
         headers["Retry-After"] = str(exc.retry_after)
-    body: dict[str, object] = {
-        "type": f"/problems/{kind.slug}",
-        "title": kind.title,
-        "status": kind.status,
-        "detail": str(exc),
-        "instance": path,
-    }
+    body = problem_body(kind, str(exc), path)
     if isinstance(exc, InvalidChange | InvalidQuery | RecurrenceError):
         body["errors"] = [{"field": exc.field, "message": exc.problem}]
+    if isinstance(exc, NaiveDatetime):
+        body["errors"] = [{"field": exc.field, "message": str(exc)}]
+    if isinstance(exc, UnknownCategory):
+        body["errors"] = [{"field": "category", "message": str(exc)}]
     if isinstance(exc, InvalidNoticeDate):
         body["errors"] = [{"field": "notice_published", "message": exc.problem}]
         body["legal_window"] = {"earliest": exc.earliest, "latest": exc.latest, "rule": exc.rule}
@@ -270,13 +270,7 @@ INTERNAL_DETAIL = (
 
 def internal_problem(path: str) -> dict[str, object]:
     """The body of a 500: no internals."""
-    return {
-        "type": f"/problems/{_INTERNAL.slug}",
-        "title": _INTERNAL.title,
-        "status": _INTERNAL.status,
-        "detail": INTERNAL_DETAIL,
-        "instance": path,
-    }
+    return problem_body(types.INTERNAL_ERROR, INTERNAL_DETAIL, path)
 
 
 async def _purdah_error(request: Request, exc: Exception) -> JSONResponse:
@@ -290,38 +284,93 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+# The categories, as pydantic lists them when a value is not one of them.
+_CATEGORIES = frozenset(c.value for c in Category)
+_QUOTED = re.compile(r"'([^']*)'")
+_POSITION = re.compile(r" at line (\d+) column (\d+)$")
+
+
+def _kind_of(error: Mapping[str, Any]) -> ProblemType:
+    """
+    The problem type of one pydantic validation error: a naive date-time and an unknown
+    category have types of their own (`schemas.NAIVE_DATETIME_ERROR`; an `enum` error over the
+    categories), any other field error is a validation error.
+    """
+    kind = error.get("type")
+    if kind == NAIVE_DATETIME_ERROR:
+        return types.NAIVE_DATETIME
+    if kind == "enum":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        if frozenset(_QUOTED.findall(expected)) == _CATEGORIES:
+            return types.UNKNOWN_CATEGORY
+    return types.VALIDATION_ERROR
+
+
+def unreadable_json(error: Mapping[str, Any], body: object = None) -> tuple[str, dict[str, int]]:
+    """
+    Why a JSON body could not be read, and where (`line`, `column`, from 1), from a
+    `json_invalid` error: pydantic's (the position in its message) or the framework's (the
+    offset of `json.JSONDecodeError` in `loc`, and the body it read).
+    """
+    why = str(error.get("ctx", {}).get("error", "")) or "it is not JSON"
+    where: dict[str, int] = {}
+    found = _POSITION.search(why)
+    if found is not None:
+        why = why[: found.start()]
+        where = {"line": int(found[1]), "column": max(1, int(found[2]))}
+    loc = tuple(error.get("loc", ()))
+    if not where and isinstance(body, str) and loc and isinstance(loc[-1], int):
+        offset = loc[-1]
+        where = {
+            "line": body.count("\n", 0, offset) + 1,
+            "column": offset - body.rfind("\n", 0, offset),
+        }
+    if "recursion limit" in why:
+        return (
+            "the JSON body is nested too deeply to read; no request needs more than a few levels",
+            where,
+        )
+    at = f" at line {where['line']}, column {where['column']}" if where else ""
+    return f"the body is not valid JSON: {why}{at}", where
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
+    found = exc.errors()
+    unreadable = next((e for e in found if e.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        detail, where = unreadable_json(unreadable, exc.body)
+        return problem_response(request, types.MALFORMED_BODY, detail, extra=where)
     errors = [
         {
             "field": _field(tuple(e.get("loc", ()))),
             "location": str(e.get("loc", ("",))[0]),
             "message": str(e.get("msg", "")).removeprefix("Value error, "),
         }
-        for e in exc.errors()
+        for e in found
     ]
+    kinds = {_kind_of(e) for e in found}
+    kind = kinds.pop() if len(kinds) == 1 else types.VALIDATION_ERROR
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem_response(
-        request,
-        _VALIDATION.status,
-        _VALIDATION.slug,
-        _VALIDATION.title,
-        detail,
-        extra={"errors": errors},
-    )
+    return problem_response(request, kind, detail, extra={"errors": errors})
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this class only
-    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
-    detail = exc.detail if isinstance(exc.detail, str) else title
+    kind = _HTTP_TYPES.get(exc.status_code)
+    if kind is None:  # no route raises another; if one did, it is ours to fix
+        log.error("HTTP %s with no problem type on %s", exc.status_code, request.url.path)
+        return JSONResponse(
+            internal_problem(request.url.path), status_code=500, media_type=MEDIA_TYPE
+        )
+    detail = exc.detail if isinstance(exc.detail, str) else kind.title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
     if exc.status_code == 400 and detail == "There was an error parsing the body":
         detail = _unreadable_body(exc.__cause__)
-    return problem_response(request, exc.status_code, slug, title, detail, headers=exc.headers)
+    return problem_response(request, kind, detail, headers=exc.headers)
 
 
 def _unreadable_body(cause: BaseException | None) -> str:
@@ -338,9 +387,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
     return problem_response(
         request,
-        503,
-        "database-unavailable",
-        "The database is unavailable",
+        types.DATABASE_UNAVAILABLE,
         "the database could not be reached, so nothing was written; try again shortly. "
         "Scheduling tools: do not publish.",
         headers={"Retry-After": "5", "Cache-Control": "no-store"},
@@ -356,9 +403,7 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database refused a value on %s %s", request.method, request.url.path)
     return problem_response(
         request,
-        _VALIDATION.status,
-        _VALIDATION.slug,
-        _VALIDATION.title,
+        types.VALIDATION_ERROR,
         "the database refused a value of this request (a control character, or a number or "
         "text it cannot hold), so nothing was written",
     )

@@ -21,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import Engine
 
 from app.domain import Decision, ReasonCode
+from app.services.reliance import record_override_use
 from app.store.errors import OverrideUseLimit
 from app.store.keys import Role
-from app.store.reliance import record_override_use, reliance_of
-from app.store.unit_of_work import Actor
+from app.store.reliance import reliance_of
+from app.store.unit_of_work import Actor, UnitOfWork
 
 __all__ = [
     "PUBLISHING_ROLES",
@@ -142,7 +143,7 @@ async def record_uses(
         )
     try:
         await asyncio.to_thread(
-            record_override_use, engine, organisation_id, actor, fresh,
+            record_override_use, UnitOfWork(engine), organisation_id, actor, fresh,
             key_id=key_id, limit=limit, now=now,
         )  # fmt: skip
     except OverrideUseLimit as exc:

@@ -51,7 +51,7 @@ class ElectionKind(StrEnum):
     and Referendums Act 2000 (s. 101: throughout the United Kingdom, one or more of its four
     parts, or a region of England), whose restrictions on publicity (s. 125) run for the 28
     days ending with the poll. The last three kinds are local referendums this service does
-    not time: naming one is refused with the reason (see `parse_election_id`).
+    not time: naming one is refused with the reason.
     """
 
     PARISH = "parish"

@@ -5,12 +5,16 @@ The API maps each class to one problem+json type; the CLI prints the message and
 """
 
 __all__ = [
+    "AlreadyExists",
     "ContradictoryElection",
     "CountryRequired",
+    "InvalidChange",
     "InvalidElectionId",
     "InvalidNoticeDate",
     "KindRequired",
     "NaiveDatetime",
+    "NotFound",
+    "PreconditionFailed",
     "PurdahError",
     "UnknownAccount",
     "UnknownCategory",
@@ -147,4 +151,49 @@ class UnknownCategory(PurdahError):
         self.category = category
         self.known = known
         msg = f"unknown category {category!r}; known categories: {', '.join(known)}"
+        super().__init__(msg)
+
+
+class NotFound(PurdahError):
+    """No such thing belongs to the organisation."""
+
+    def __init__(self, what: str, identifier: str) -> None:
+        self.what = what
+        self.identifier = identifier
+        msg = f"no {what} {identifier!r}"
+        super().__init__(msg)
+
+
+class AlreadyExists(PurdahError):
+    """The thing to create exists already."""
+
+    def __init__(self, what: str, identifier: str) -> None:
+        self.what = what
+        self.identifier = identifier
+        msg = f"{what} {identifier!r} exists already"
+        super().__init__(msg)
+
+
+class PreconditionFailed(PurdahError):
+    """
+    A change made against a version that is no longer current: someone changed it since it
+    was read (an If-Match that no longer matches, 412). `current` is the current version tag.
+    """
+
+    def __init__(self, what: str, identifier: str, current: str) -> None:
+        self.current = current
+        msg = (
+            f"{what} {identifier!r} changed since you read it: read it again (its ETag is now "
+            f'"{current}") and redo your change'
+        )
+        super().__init__(msg)
+
+
+class InvalidChange(PurdahError):
+    """A change that is well formed but not allowed (an end before a start, say)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        msg = f"{field}: {problem}"
         super().__init__(msg)

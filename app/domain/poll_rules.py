@@ -41,7 +41,7 @@ def resolve_country(
     is held there: a `country` given for it that names another part contradicts it and is
     refused, while the organisation's `default_country` is simply not used. General
     elections and UK referendums keep the country for display but count every part's
-    holidays (see `timetables._dies_non_for`).
+    holidays (see `timetables.calendar.dies_non_for`).
 
     Raises:
         ContradictoryElection: `country` contradicts the id or the kind.

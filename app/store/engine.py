@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -27,6 +27,7 @@ __all__ = [
     "alembic_config",
     "check_migrated",
     "make_engine",
+    "ping",
     "upgrade",
 ]
 
@@ -179,3 +180,9 @@ def check_migrated(engine: Engine) -> None:
             f"{current or 'none'}, not {head}: run `purdah db upgrade` (or `make run`)"
         )
         raise DatabaseNotMigrated(msg)
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database for one row (readiness). Raises whatever the driver raises."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

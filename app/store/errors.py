@@ -1,8 +1,14 @@
-"""Errors the store raises on requests it cannot carry out; each maps to one problem type."""
+"""
+Errors the store raises on requests it cannot carry out; each maps to one problem type.
+
+`NotFound`, `AlreadyExists`, `PreconditionFailed` and `InvalidChange` are the domain's
+(`app.domain.errors`), re-exported here for the callers that catch them from the store.
+"""
 
 import math
 
 from app.domain import PurdahError
+from app.domain.errors import AlreadyExists, InvalidChange, NotFound, PreconditionFailed
 
 __all__ = [
     "AlreadyExists",
@@ -10,51 +16,10 @@ __all__ = [
     "InvalidChange",
     "NotFound",
     "OverrideUseLimit",
+    "PolicyUnavailable",
     "PreconditionFailed",
     "SnapshotUnavailable",
 ]
-
-
-class NotFound(PurdahError):
-    """No such thing belongs to the organisation."""
-
-    def __init__(self, what: str, identifier: str) -> None:
-        self.what = what
-        self.identifier = identifier
-        msg = f"no {what} {identifier!r}"
-        super().__init__(msg)
-
-
-class AlreadyExists(PurdahError):
-    """The thing to create exists already."""
-
-    def __init__(self, what: str, identifier: str) -> None:
-        self.what = what
-        self.identifier = identifier
-        msg = f"{what} {identifier!r} exists already"
-        super().__init__(msg)
-
-
-class PreconditionFailed(PurdahError):
-    """An If-Match that no longer matches: someone changed it since it was read (412)."""
-
-    def __init__(self, what: str, identifier: str, current: str) -> None:
-        self.current = current
-        msg = (
-            f"{what} {identifier!r} changed since you read it: read it again (its ETag is now "
-            f"{current}) and redo your change"
-        )
-        super().__init__(msg)
-
-
-class InvalidChange(PurdahError):
-    """A change that is well formed but not allowed (an end before a start, say)."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        self.field = field
-        self.problem = problem
-        msg = f"{field}: {problem}"
-        super().__init__(msg)
 
 
 class SnapshotUnavailable(PurdahError):
@@ -66,6 +31,26 @@ class SnapshotUnavailable(PurdahError):
         when = "never loaded" if age is None else f"last confirmed {age:.1f} s ago"
         msg = f"decision data for {organisation_id!r} is unavailable ({when}): do not publish"
         super().__init__(msg)
+
+
+class PolicyUnavailable(SnapshotUnavailable):
+    """
+    The organisation's policy file cannot be read or is invalid: its decisions fail closed.
+
+    A `SnapshotUnavailable`, so every caller that fails closed on stale data (503 with a deny
+    body) fails closed on this too. `problem` says why, naming the file but not the folder; it
+    is shown to a platform operator in `/readyz`, not to the council's callers.
+    """
+
+    def __init__(self, organisation_id: str, problem: str) -> None:
+        self.organisation_id = organisation_id
+        self.age = None
+        self.problem = problem
+        msg = (
+            f"the policy of {organisation_id!r} cannot be read, so its decisions fail closed: "
+            "do not publish (a platform operator sees why in /readyz)"
+        )
+        PurdahError.__init__(self, msg)
 
 
 class OverrideUseLimit(PurdahError):

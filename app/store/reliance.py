@@ -17,21 +17,29 @@ Bounded: a key may record at most `limit` new reliances in any 60 seconds, count
 the same rows inside the same lock, so the bound holds across workers and replicas too.
 Beyond it the request is refused whole (429 with Retry-After), nothing is recorded, and the
 decision is not given: an unrecorded reliance must not be used.
+
+The write is `app.services.reliance.record_override_use`; these are its queries.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.domain import UTC
 from app.store.errors import OverrideUseLimit
 from app.store.tables import OverrideRelianceRow
-from app.store.unit_of_work import Actor, write
+from app.store.unit_of_work import Write
 
-__all__ = ["LIMIT_WINDOW", "record_override_use", "reliance_of"]
+__all__ = [
+    "LIMIT_WINDOW",
+    "add_reliances",
+    "check_limit",
+    "reliance_of",
+    "unrecorded",
+]
 
 LIMIT_WINDOW = dt.timedelta(seconds=60)
 _CHUNK = 500  # reliances per IN (...) query: well inside every database's parameter limit
@@ -45,48 +53,23 @@ def reliance_of(use: Mapping[str, Any]) -> str:
     return f"{use['override_id']}|{use['account_id']}|{use['category']}|{utc}"
 
 
-def record_override_use(
-    engine: Engine,
-    organisation_id: str,
-    actor: Actor,
-    uses: Sequence[Mapping[str, Any]],
-    *,
-    key_id: str,
-    limit: int,
-    now: dt.datetime,
-) -> int:
-    """
-    Audit the reliances among `uses` not yet recorded (no data_version bump: decisions do
-    not change). Returns how many were recorded now.
-
-    Raises:
-        OverrideUseLimit: `key_id` would pass `limit` new reliances in a minute; nothing
-            is recorded.
-    """
-    asked = {reliance_of(use): use for use in uses}
-    with Session(engine) as session:
-        fresh = _unrecorded(session, organisation_id, asked)
-        if not fresh:
-            return 0
-        _check_limit(session, organisation_id, key_id, len(fresh), limit, now)
-    with write(engine, organisation_id, actor, now=now, bump=False) as change:
-        fresh = _unrecorded(change.session, organisation_id, fresh)
-        if fresh:
-            _check_limit(change.session, organisation_id, key_id, len(fresh), limit, now)
-        for reliance, use in fresh.items():
-            change.session.add(
-                OverrideRelianceRow(
-                    organisation_id=organisation_id,
-                    reliance=reliance,
-                    key_id=key_id,
-                    recorded_at=now,
-                )
+def add_reliances(
+    change: Write, fresh: Mapping[str, Mapping[str, Any]], *, key_id: str, now: dt.datetime
+) -> None:
+    """Store each new reliance (its key, for the limit) and audit it (`decision.override`)."""
+    for reliance, use in fresh.items():
+        change.session.add(
+            OverrideRelianceRow(
+                organisation_id=change.organisation_id,
+                reliance=reliance,
+                key_id=key_id,
+                recorded_at=now,
             )
-            change.audit("decision.override", str(use["override_id"]), after=dict(use))
-    return len(fresh)
+        )
+        change.audit("decision.override", str(use["override_id"]), after=dict(use))
 
 
-def _unrecorded(
+def unrecorded(
     session: Session, organisation_id: str, asked: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Mapping[str, Any]]:
     known: set[str] = set()
@@ -106,7 +89,7 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
     return (items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK))
 
 
-def _check_limit(
+def check_limit(
     session: Session, organisation_id: str, key_id: str, asked: int, limit: int, now: dt.datetime
 ) -> None:
     recent, oldest = session.execute(

@@ -6,6 +6,11 @@ rebuilds only the organisations whose version moved. A background task calls it 
 `snapshot_poll_interval`; a write calls it after commit so its own process sees the change
 at once. If the database cannot be reached, the last snapshots keep answering until
 `snapshot_max_age`, then `snapshot()` raises `SnapshotUnavailable` and decisions fail closed.
+
+Each organisation's policy comes from `policy_for` (the app's `PolicyRegistry`). An
+organisation whose policy is unusable (`PolicyUnavailable`) has no snapshot: its decisions
+fail closed with that error, its keys still authenticate, and every other organisation is
+built and answers as usual.
 """
 
 import logging
@@ -31,7 +36,7 @@ from app.domain import (
     Snapshot,
     build_snapshot,
 )
-from app.store.errors import SnapshotUnavailable
+from app.store.errors import PolicyUnavailable, SnapshotUnavailable
 from app.store.tables import (
     AccountRow,
     ApiKeyRow,
@@ -267,6 +272,8 @@ class SnapshotCache:
         # each organisation's key and token ids, for replacing one organisation's in place
         self._key_ids: dict[str, set[str]] = {}
         self._token_ids: dict[str, set[str]] = {}
+        # organisations whose policy is unusable: (data_version, why), for /readyz and refresh
+        self._unusable: dict[str, tuple[int, str]] = {}
         self._confirmed_at: float | None = None
         self.last_error: str | None = None
 
@@ -304,11 +311,25 @@ class SnapshotCache:
         changed = [
             org
             for org, version in versions.items()
-            if org not in self._snapshots or self._snapshots[org].data_version != version
+            if (org not in self._snapshots or self._snapshots[org].data_version != version)
+            and self._unusable.get(org, (None,))[0] != version
         ]
-        if not changed and len(versions) == len(self._snapshots):
+        if not changed and len(versions) == len(self._snapshots) + len(self._unusable):
             return
         self._reload(changed, versions.keys())
+
+    def _build(self, session: Session, organisations: list[OrganisationRow]) -> dict[str, Snapshot]:
+        """The snapshots of `organisations` whose policy is usable; the others are noted."""
+        policies: dict[str, Policy] = {}
+        for row in organisations:
+            try:
+                policies[row.id] = self._policy_for(row)
+            except PolicyUnavailable as exc:
+                self._unusable[row.id] = (row.data_version, exc.problem)
+            else:
+                self._unusable.pop(row.id, None)
+        usable = [row for row in organisations if row.id in policies]
+        return load_snapshots(session, usable, lambda row: policies[row.id])
 
     def _reload(self, changed: list[str], present: Iterable[str]) -> None:
         """Rebuild the snapshots, keys and feed tokens of `changed`; drop what is not `present`."""
@@ -317,15 +338,19 @@ class SnapshotCache:
             self._reload_in_place(changed)
             return
         with Session(self._engine) as session:
-            snapshots = {org: snap for org, snap in self._snapshots.items() if org in present}
             wanted = set(changed)
+            snapshots = {
+                org: snap
+                for org, snap in self._snapshots.items()
+                if org in present and org not in wanted
+            }
             statement = select(OrganisationRow)
             if len(changed) <= _WHOLE_TABLES:
                 statement = statement.where(col(OrganisationRow.id).in_(changed))
             organisations: list[OrganisationRow] = [
                 row for row in session.execute(statement).scalars() if row.id in wanted
             ]
-            snapshots.update(load_snapshots(session, organisations, self._policy_for))
+            snapshots.update(self._build(session, organisations))
             keys, tokens = _credentials(session, changed)
         # keys and feed tokens are reloaded for the organisations that changed only
         gone = set(changed) | (set(self._snapshots) - set(present))
@@ -334,6 +359,8 @@ class SnapshotCache:
         for org in changed:
             new_keys.update(keys.get(org, {}))
             new_tokens.update(tokens.get(org, {}))
+        for org in set(self._unusable) - present:
+            self._unusable.pop(org, None)
         self._snapshots = snapshots
         self._keys = new_keys
         self._feed_tokens = new_tokens
@@ -356,13 +383,15 @@ class SnapshotCache:
                     select(OrganisationRow).where(col(OrganisationRow.id).in_(changed))
                 ).scalars()
             )
-            built = load_snapshots(session, organisations, self._policy_for)
+            built = self._build(session, organisations)
             keys, tokens = _credentials(session, changed)
         for org in changed:
             if org in built:
                 self._snapshots[org] = built[org]
             else:
                 self._snapshots.pop(org, None)
+                if org not in {row.id for row in organisations}:
+                    self._unusable.pop(org, None)
             _replace_entries(self._keys, self._key_ids, org, keys.get(org, {}))
             _replace_entries(self._feed_tokens, self._token_ids, org, tokens.get(org, {}))
 
@@ -382,10 +411,14 @@ class SnapshotCache:
         The organisation's current snapshot.
 
         Raises:
+            PolicyUnavailable: its policy file is unusable (a `SnapshotUnavailable`).
             SnapshotUnavailable: never loaded, or not confirmed within `max_age`.
         """
         snapshot = self._snapshots.get(organisation_id)
         if snapshot is None or not self.is_fresh():
+            unusable = self._unusable.get(organisation_id)
+            if unusable is not None:
+                raise PolicyUnavailable(organisation_id, unusable[1])
             raise SnapshotUnavailable(organisation_id, self.age())
         return snapshot
 
@@ -398,5 +431,9 @@ class SnapshotCache:
         return self._feed_tokens.get(token_id)
 
     def organisations(self) -> tuple[str, ...]:
-        """The organisations held."""
+        """The organisations held (with a snapshot: not those whose policy is unusable)."""
         return tuple(self._snapshots)
+
+    def policy_problems(self) -> dict[str, str]:
+        """Each organisation whose decisions fail closed because its policy is unusable, and why."""
+        return {org: why for org, (_version, why) in dict(self._unusable).items()}

@@ -70,6 +70,9 @@ class OrganisationRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     country: str = Field(max_length=20)
     policy_file: str = Field(max_length=200)
+    # The SHA-256 of the policy file in force, as last recorded (`policy_registry`); a change
+    # is audited as `policy.reloaded`. None until a server or `purdah policy reload` reads it.
+    policy_sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     data_version: int = Field(default=0)
     created_at: dt.datetime = _instant()
     # The hash of the latest audit event and how many there are: deleting the newest events

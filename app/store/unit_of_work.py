@@ -4,12 +4,18 @@ One write = one transaction = its audit events = one `data_version` bump.
 The first statement of every write bumps the organisation's `data_version`. That row lock
 (PostgreSQL) or database write lock (SQLite) serialises the organisation's writers, so the
 audit chain never forks, and every replica sees the new version within its poll interval.
-An exception anywhere rolls the whole write back: nothing half-written remains.
+An exception anywhere rolls the whole write back: nothing half-written remains. After the
+commit, `on_commit` runs (the API rebuilds the organisation's snapshot there), so no caller
+refreshes a cache itself.
+
+`UnitOfWork` is what services take: the engine and the after-commit hook, built once by the
+process (`create_app`, the CLI) and passed down.
 """
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +29,10 @@ from app.store.feed_events import sync_feed_events
 from app.store.notifications import notify_change
 from app.store.tables import AuditEventRow, OrganisationRow
 
-__all__ = ["Actor", "Write", "audit_payload", "write"]
+__all__ = ["Actor", "OnCommit", "UnitOfWork", "Write", "audit_payload", "write"]
+
+# Called with the organisation id after a write that bumped its version has committed.
+OnCommit = Callable[[str], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +146,7 @@ def write(
     now: dt.datetime,
     request_id: str | None = None,
     bump: bool = True,
+    on_commit: OnCommit | None = None,
 ) -> Iterator[Write]:
     """
     Open a write for one organisation; commit on success, roll back on any exception.
@@ -148,6 +158,8 @@ def write(
         bump: whether the write changes what decisions see (it bumps `data_version`). An
             audit-only write (a decision that relied on an override) takes the same lock
             without a bump, so it does not make every replica rebuild its snapshot.
+        on_commit: called with the organisation id once a write that bumps has committed
+            (never after a rollback).
 
     Raises:
         NotFound: the organisation does not exist.
@@ -171,3 +183,44 @@ def write(
             sync_feed_events(session, organisation_id, now)
             notify_change(session, organisation_id)
         change._append_events()
+    if bump and on_commit is not None:
+        on_commit(organisation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOfWork:
+    """
+    What opens writes: the engine, and what to run after each commit.
+
+    Args:
+        on_commit: after a write that bumped an organisation's version commits, called with
+            its id; the API passes `SnapshotCache.refresh`, so the writing replica answers
+            from the new data at once (the others see it within their poll interval).
+    """
+
+    engine: Engine
+    on_commit: OnCommit | None = None
+
+    def write(
+        self,
+        organisation_id: str,
+        actor: Actor,
+        *,
+        now: dt.datetime,
+        request_id: str | None = None,
+        bump: bool = True,
+    ) -> "contextlib.AbstractContextManager[Write]":
+        """Open a write (see `write`), with this unit of work's after-commit hook."""
+        return write(
+            self.engine,
+            organisation_id,
+            actor,
+            now=now,
+            request_id=request_id,
+            bump=bump,
+            on_commit=self.on_commit,
+        )
+
+    def read(self) -> Session:
+        """A session for reads outside a write (close it: `with uow.read() as session`)."""
+        return Session(self.engine)

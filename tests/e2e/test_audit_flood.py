@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.domain import UTC
-from app.store.commands import create_key
+from app.services.keys import create_key
 from app.store.engine import make_engine
 from app.store.keys import Role
 from app.store.tables import AuditEventRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import seed_shipped
 
 from .conftest import STREET_FAIR_OVERRIDE
@@ -82,8 +82,7 @@ def server(shared_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str, str
     clerk = seed_shipped(shared_url)
     engine = make_engine(shared_url)
     made = {
-        role: create_key(
-            engine, "redruth", Actor("tests", "operator"), role=role, name=f"{role} flood",
+        role: create_key(UnitOfWork(engine), "redruth", Actor("tests", "operator"), role=role, name=f"{role} flood",
             now=dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
         ).key
         for role in (Role.SCHEDULER, Role.VIEWER)

@@ -6,9 +6,9 @@ from sqlalchemy import Engine, text
 
 from app.config import Settings
 from app.main import create_app
+from app.services.keys import revoke_key
 from app.store import queries
-from app.store.commands import revoke_key
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 from .conftest import Clock, auth
@@ -21,7 +21,7 @@ NEW_WINDOW = {
     "reason": "Clerk's review of content (policy 3.2)",
 }
 
-# (method, path, body, roles allowed): README's table of roles.
+# (method, path, body, roles allowed): the table of roles in docs/api.md.
 ENDPOINTS = [
     ("GET", CAN_PUBLISH, None, {"clerk", "scheduler", "viewer", "auditor"}),
     (
@@ -119,7 +119,7 @@ def test_a_right_key_id_with_a_wrong_secret_is_401(client: TestClient, seeded: K
 def test_a_revoked_key_is_refused(client: TestClient, engine: Engine, seeded: Keys) -> None:
     key_id = seeded.scheduler.split("_")[1]
     revoke_key(
-        engine,
+        UnitOfWork(engine),
         "redruth",
         Actor("tests", "operator"),
         key_id=key_id,
@@ -147,15 +147,58 @@ def test_a_wrong_method_is_a_405_problem(client: TestClient, seeded: Keys) -> No
     assert response.json()["title"] == "Method not allowed"
 
 
-def test_malformed_json_is_a_422_problem(client: TestClient, seeded: Keys) -> None:
-    response = client.post(
-        "/v1/decisions",
-        content=b"{not json",
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/decisions"),
+        ("POST", "/v1/windows"),
+        ("POST", "/v1/overrides"),
+        ("POST", "/v1/elections/import"),
+        ("PATCH", "/v1/elections/parl.2024-07-04"),
+    ],
+    ids=["batch", "windows", "overrides", "import", "patch-election"],
+)
+def test_malformed_json_is_a_400_problem_naming_its_line_and_column(
+    client: TestClient, seeded: Keys, method: str, path: str
+) -> None:
+    """Every operation that reads JSON answers the same for JSON it cannot read (issue 14)."""
+    response = client.request(
+        method,
+        path,
+        content=b'{\n  "reason": }',
         headers={**auth(seeded.clerk), "Content-Type": "application/json"},
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == "/problems/malformed-body"
+    assert (response.json()["line"], response.json()["column"]) == (2, 13)
+    assert "line 2, column 13" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type"),
+    [
+        ("POST", "/v1/decisions", "text/plain"),
+        ("POST", "/v1/windows", "text/plain"),
+        ("POST", "/v1/overrides", "application/x-www-form-urlencoded"),
+        ("PATCH", "/v1/elections/parl.2024-07-04", "text/plain"),
+        ("POST", "/v1/elections/import", "image/png"),
+    ],
+    ids=["batch", "windows", "overrides-form", "patch-election", "import"],
+)
+def test_a_body_in_a_media_type_the_operation_does_not_take_is_415(
+    client: TestClient, seeded: Keys, method: str, path: str, content_type: str
+) -> None:
+    response = client.request(
+        method,
+        path,
+        content=b'{"reason": "r"}',
+        headers={**auth(seeded.clerk), "Content-Type": content_type},
+    )
+
+    assert response.status_code == 415, response.text
+    assert response.json()["type"] == "/problems/unsupported-media-type"
 
 
 def test_an_unexpected_error_is_a_500_problem_that_leaks_nothing(

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from app.domain import UTC
-from app.store.commands import create_key
+from app.services.keys import create_key
 from app.store.engine import make_engine
 from app.store.keys import Role, parse_key
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import migrated_database, seed_shipped
 
 from .servers import running
@@ -46,7 +46,7 @@ def keys(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, 
         clerk = seed_shipped(url)
         engine = make_engine(url)
         scheduler = create_key(
-            engine,
+            UnitOfWork(engine),
             "redruth",
             Actor("tests", "operator"),
             role=Role.SCHEDULER,

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.main import create_app
-from app.store.commands import create_key
+from app.services.keys import create_key
 from app.store.keys import Role
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 from .conftest import Clock, auth
@@ -34,7 +34,7 @@ def platform(
     shutil.copy(ROOT / "policies" / "redruth.yaml", policies)
     shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", policies)
     operator = create_key(
-        engine,
+        UnitOfWork(engine),
         "redruth",
         Actor("tests", "operator"),
         role=Role.OPERATOR,

@@ -16,10 +16,10 @@ from sqlmodel import Session, col
 from app.api.fast_path import CanPublishFastPath
 from app.config import Settings
 from app.main import create_app
+from app.services.reliance import record_override_use
 from app.store.errors import OverrideUseLimit
-from app.store.reliance import record_override_use
 from app.store.tables import AuditEventRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
 from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
@@ -197,7 +197,7 @@ def test_a_reliance_recorded_by_one_process_is_not_recorded_again_by_another(
 
     def record(name: str) -> int:
         return record_override_use(
-            engine, "redruth", Actor(name, "scheduler"), [use],
+            UnitOfWork(engine), "redruth", Actor(name, "scheduler"), [use],
             key_id=name, limit=10, now=clock.now,
         )  # fmt: skip
 
@@ -219,7 +219,13 @@ def test_the_store_refuses_a_key_past_its_limit_and_records_nothing(
 
     with pytest.raises(OverrideUseLimit) as refused:
         record_override_use(
-            engine, "redruth", Actor("t", "scheduler"), uses, key_id="k", limit=2, now=clock.now
+            UnitOfWork(engine),
+            "redruth",
+            Actor("t", "scheduler"),
+            uses,
+            key_id="k",
+            limit=2,
+            now=clock.now,
         )
 
     assert refused.value.retry_after == 60

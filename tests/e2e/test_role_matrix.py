@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.store.commands import create_key
+from app.services.keys import create_key
 from app.store.keys import Role
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 from .conftest import auth
@@ -94,7 +94,7 @@ def test_the_matrix_names_every_operation_of_the_api() -> None:
 def operator_key(engine: Engine, seeded: Keys, client: TestClient) -> str:
     """An operator's key, known to the running app."""
     made = create_key(
-        engine,
+        UnitOfWork(engine),
         "redruth",
         Actor("tests", "operator"),
         role=Role.OPERATOR,

@@ -145,50 +145,50 @@ def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, 
     )
     blocked = csp_violations(page)
     opened = page.goto(f"{base}/docs")
-    page.wait_for_selector("#operations-accounts-propose_account_v1_accounts_post")
+    page.wait_for_selector("#operations-accounts-proposeAccount")
     ui = SwaggerPage(page, base)
     ui.shot("01-swagger-ui")
     ui.authorise(key)
 
     proposed, account = ui.execute(
-        "propose_account_v1_accounts_post",
+        "proposeAccount",
         "accounts",
         body={"account_id": "tiktok-redruth", "platform": "tiktok", "name": "Redruth on TikTok", "kind": "profile",
               "contact_email": "comms@redruth.gov.uk", "reason": "to reach younger residents"},
     )  # fmt: skip
     approved, approved_body = ui.execute(
-        "approve_account_v1_accounts__account_id__approve_post", "accounts",
+        "approveAccount", "accounts",
         params={"account_id": "tiktok-redruth"}, body={"reason": "approved at the weekly review"}, shot="02-approve",
     )  # fmt: skip
     noted, election = ui.execute(
-        "update_election_v1_elections__election_id__patch", "elections",
+        "updateElection", "elections",
         params={"election_id": "parish.redruth.2029-05-03"}, body={"notice_published": "2029-03-16", "notice_reason": "published by the returning officer"},
     )  # fmt: skip
     ask = {"account_id": "tiktok-redruth", "at": "2029-04-10T12:00:00+01:00", "category": "event"}
     _, before = ui.execute(
-        "can_publish_v1_accounts__account_id__can_publish_get",
+        "canPublish",
         "decisions",
         params=ask,
         shot="03-refer",
     )
     granted, override = ui.execute(
-        "grant_v1_overrides_post", "overrides",
+        "grantOverride", "overrides",
         body={"account_id": "tiktok-redruth", "starts_at": "2029-04-09T09:00:00+01:00", "ends_at": "2029-04-12T17:00:00+01:00",
               "categories": ["event"], "reason": "Murdoch Day street fair"},
         shot="04-override",
     )  # fmt: skip
     _, after = ui.execute(
-        "can_publish_v1_accounts__account_id__can_publish_get",
+        "canPublish",
         "decisions",
         params=ask,
         shot="05-allow",
     )
     revoked, revoked_body = ui.execute(
-        "revoke_v1_overrides__override_id__revoke_post", "overrides",
+        "revokeOverride", "overrides",
         params={"override_id": str(override["override_id"])}, body={"reason": "fair postponed"},
     )  # fmt: skip
     _, trail = ui.execute(
-        "audit_log_v1_audit_get",
+        "listAuditEvents",
         "audit",
         params={"action": "override.", "limit": "50"},
         shot="06-audit",

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.domain import UTC
+from app.services.windows import add_manual_window
 from app.store import load_policy
 from app.store.audit import verify_organisation
-from app.store.commands import add_manual_window
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -74,8 +74,7 @@ def test_parallel_writers_never_fork_the_chain(engine: Engine, seeded: Keys) -> 
         try:
             for i in range(5):
                 start = dt.datetime(2030, 1, 1, tzinfo=UTC) + dt.timedelta(days=10 * (n * 5 + i))
-                add_manual_window(
-                    engine, POLICY, Actor(f"clerk {n}", "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
+                add_manual_window(UnitOfWork(engine), POLICY, Actor(f"clerk {n}", "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
                     reason=f"parallel {n}-{i}", account_ids=None, now=start,
                 )  # fmt: skip
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -112,7 +111,7 @@ def test_where_the_policy_asks_a_second_clerk_must_confirm_an_override(
     """No self-approval: the granting Clerk cannot confirm; until confirmed the override is not in force."""
     from dataclasses import replace
 
-    from app.store.commands import confirm_override, grant_override
+    from app.services.overrides import confirm_override, grant_override
     from app.store.errors import InvalidChange
     from app.store.snapshots import SnapshotCache
 
@@ -121,16 +120,15 @@ def test_where_the_policy_asks_a_second_clerk_must_confirm_an_override(
     cache.refresh()
     first, second = Actor("Clerk A (k1)", "clerk"), Actor("Deputy Clerk (k2)", "clerk")
     start = dt.datetime(2029, 4, 9, 8, 0, tzinfo=UTC)
-    granted = grant_override(
-        engine, strict, cache.snapshot("redruth"), first, account_id="facebook-redruthtowncouncil",
+    granted = grant_override(UnitOfWork(engine), strict, first, account_id="facebook-redruthtowncouncil",
         starts_at=start, ends_at=start + dt.timedelta(days=2), categories=None, reason="civic event", now=start,
     )  # fmt: skip
     cache.refresh()
     unconfirmed = cache.snapshot("redruth")
 
     with pytest.raises(InvalidChange, match="cannot confirm"):
-        confirm_override(engine, strict, first, granted.id, now=start)
-    confirm_override(engine, strict, second, granted.id, now=start)
+        confirm_override(UnitOfWork(engine), strict, first, granted.id, now=start)
+    confirm_override(UnitOfWork(engine), strict, second, granted.id, now=start)
     cache.refresh()
 
     from app.domain import Category, decide

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.domain import UTC
+from app.services.keys import create_key
+from app.services.windows import add_manual_window
 from app.store import load_policy
 from app.store.audit import export_events, verify_organisation
-from app.store.commands import add_manual_window, create_key
 from app.store.keys import Role
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -108,8 +109,7 @@ def test_the_csv_export_escapes_a_formula_in_an_actors_name(
 ) -> None:
     """A key's name is the actor of every change it makes; the Clerk names keys freely."""
     start = dt.datetime(2030, 1, 1, tzinfo=UTC)
-    add_manual_window(
-        engine, POLICY, Actor(name, "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
+    add_manual_window(UnitOfWork(engine), POLICY, Actor(name, "clerk"), starts_at=start, ends_at=start + dt.timedelta(days=1),
         account_ids=None, reason="review", now=NOW,
     )  # fmt: skip
 
@@ -138,7 +138,7 @@ def test_the_csv_export_escapes_a_reason_a_spreadsheet_would_run(
 
 
 def test_the_jsonl_export_keeps_values_as_stored(engine: Engine, seeded: Keys) -> None:
-    create_key(engine, "redruth", OPERATOR, role=Role.VIEWER, name="=1+1", now=NOW)
+    create_key(UnitOfWork(engine), "redruth", OPERATOR, role=Role.VIEWER, name="=1+1", now=NOW)
 
     out = "".join(export_events(engine, "redruth", "jsonl"))
 

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.domain import UTC
 from app.domain.accounts import AccountAction
+from app.services.accounts import move_account
+from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.commands import add_manual_window, move_account
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -277,8 +278,7 @@ def live(monkeypatch: pytest.MonkeyPatch, database_url: str, seeded: Keys) -> Ke
 def test_check_answers_from_the_database_after_the_clerk_suspends_an_account(
     live: Keys, engine: Engine
 ) -> None:
-    move_account(
-        engine, POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
+    move_account(UnitOfWork(engine), POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
         reason="breach of policy 3.1", now=SEEDED_AT,
     )  # fmt: skip
 
@@ -291,8 +291,7 @@ def test_check_answers_from_the_database_after_the_clerk_suspends_an_account(
 
 
 def test_offline_answers_from_the_shipped_files_and_says_so(live: Keys, engine: Engine) -> None:
-    move_account(
-        engine, POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
+    move_account(UnitOfWork(engine), POLICY, CLERK, "facebook-redruthtowncouncil", AccountAction.SUSPEND,
         reason="breach of policy 3.1", now=SEEDED_AT,
     )  # fmt: skip
 
@@ -306,8 +305,7 @@ def test_offline_answers_from_the_shipped_files_and_says_so(live: Keys, engine: 
 
 
 def test_status_reports_a_window_the_clerk_added(live: Keys, engine: Engine) -> None:
-    add_manual_window(
-        engine, POLICY, CLERK, starts_at=dt.datetime(2026, 12, 9, tzinfo=UTC),
+    add_manual_window(UnitOfWork(engine), POLICY, CLERK, starts_at=dt.datetime(2026, 12, 9, tzinfo=UTC),
         ends_at=dt.datetime(2026, 12, 12, tzinfo=UTC), reason="all accounts under review",
         account_ids=None, now=SEEDED_AT,
     )  # fmt: skip

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 from typer.testing import CliRunner
 
 from app.api.problems import problem_for
@@ -25,12 +24,12 @@ from app.domain import (
 )
 from app.domain.accounts import OfficialEmailRequired
 from app.domain.feeds import PublishedWindow
+from app.services.accounts import propose_account
+from app.services.organisations import seed
+from app.services.overrides import grant_override
 from app.store import load_policy
-from app.store.commands import grant_override, propose_account, seed
 from app.store.errors import InvalidChange
-from app.store.snapshots import load_snapshot
-from app.store.tables import OrganisationRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
 POLICIES = ROOT / "tests" / "data" / "policies"
@@ -92,14 +91,14 @@ def test_the_feed_cites_the_councils_own_clauses() -> None:
 @pytest.fixture
 def st_agnes(engine: Engine, seeded: Keys) -> Engine:
     """The test database with St Agnes seeded beside Redruth."""
-    seed(engine, POLICY, [], policy_file="st-agnes.yaml", now=SEEDED_AT)
+    seed(UnitOfWork(engine), POLICY, [], policy_file="st-agnes.yaml", now=SEEDED_AT)
     return engine
 
 
 def test_the_official_email_refusal_cites_the_councils_own_clause(st_agnes: Engine) -> None:
     with pytest.raises(OfficialEmailRequired) as refused:
         propose_account(
-            st_agnes, POLICY, CLERK, account_id="x-stagnes", platform="x", name="St Agnes on X",
+            UnitOfWork(st_agnes), POLICY, CLERK, account_id="x-stagnes", platform="x", name="St Agnes on X",
             kind="profile", contact_email="clerk@gmail.com", handle=None, url=None,
             reason="proposed", now=SEEDED_AT,
         )  # fmt: skip
@@ -111,12 +110,9 @@ def test_the_official_email_refusal_cites_the_councils_own_clause(st_agnes: Engi
 
 
 def test_an_override_refusal_cites_the_councils_own_clause(st_agnes: Engine) -> None:
-    with Session(st_agnes) as session:
-        snapshot = load_snapshot(session, session.get(OrganisationRow, "st-agnes"), POLICY)  # type: ignore[arg-type]
-
     with pytest.raises(InvalidChange) as refused:
         grant_override(
-            st_agnes, POLICY, snapshot, CLERK, account_id=ACCOUNT, starts_at=INSIDE,
+            UnitOfWork(st_agnes), POLICY, CLERK, account_id=ACCOUNT, starts_at=INSIDE,
             ends_at=INSIDE + dt.timedelta(days=1), categories=[Category.PARTY_POLITICAL],
             reason="x", now=SEEDED_AT,
         )  # fmt: skip

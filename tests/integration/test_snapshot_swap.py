@@ -11,11 +11,12 @@ from sqlalchemy import Engine
 
 from app.calendars import read_shipped_calendars
 from app.domain import UTC, Category, decide
+from app.services.organisations import seed
+from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.commands import add_manual_window, seed
 from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
 REDRUTH = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -28,7 +29,7 @@ def test_a_rebuild_blocks_no_decision_and_touches_no_other_council(
     engine: Engine, seeded: Keys
 ) -> None:
     seed(
-        engine,
+        UnitOfWork(engine),
         PENRYN,
         read_shipped_calendars(ROOT / "calendars"),
         policy_file="penryn.yaml",
@@ -47,8 +48,7 @@ def test_a_rebuild_blocks_no_decision_and_touches_no_other_council(
     cache = SnapshotCache(engine, policy_for, max_age=60)
     assert cache.refresh()
     old_redruth, old_penryn = cache.snapshot("redruth"), cache.snapshot("penryn")
-    add_manual_window(
-        engine, REDRUTH, Actor("tests", "clerk"), starts_at=AT - dt.timedelta(days=1),
+    add_manual_window(UnitOfWork(engine), REDRUTH, Actor("tests", "clerk"), starts_at=AT - dt.timedelta(days=1),
         ends_at=AT + dt.timedelta(days=1), reason="review", account_ids=None, now=NOW,
     )  # fmt: skip
     hold["on"] = True

@@ -16,8 +16,10 @@ from app.config import Settings
 from app.domain import UTC
 from app.domain.audit import verify_chain
 from app.main import create_app
+from app.services.organisations import seed
+from app.services.overrides import grant_override
+from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.commands import add_manual_window, grant_override, seed
 from app.store.engine import (
     DatabaseNotMigrated,
     alembic_config,
@@ -25,7 +27,6 @@ from app.store.engine import (
     make_engine,
     upgrade,
 )
-from app.store.snapshots import load_snapshot
 from app.store.tables import (
     AccountRow,
     AuditEventRow,
@@ -34,7 +35,7 @@ from app.store.tables import (
     OverrideRow,
     RestrictedPeriodRow,
 )
-from app.store.unit_of_work import Actor, audit_payload, write
+from app.store.unit_of_work import Actor, UnitOfWork, audit_payload, write
 from tests.conftest import ROOT, Keys, migrated_database
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -70,7 +71,7 @@ def test_the_seed_loads_redruth(engine: Engine, seeded: Keys) -> None:
 def test_seeding_again_changes_nothing_and_prints_no_key(engine: Engine, seeded: Keys) -> None:
     before = _counts(engine)
 
-    report = seed(engine, POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
+    report = seed(UnitOfWork(engine), POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
 
     assert report.changed is False
     assert report.first_clerk_key is None
@@ -222,15 +223,11 @@ def test_the_anchor_migration_gives_old_overrides_the_restrictions_they_overlapp
     april = dt.datetime(2029, 4, 10, 9, 0, tzinfo=UTC)
     with migrated_database(backend, tmp_path, request) as url:
         engine = make_engine(url)
-        seed(engine, POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
-        with Session(engine) as session:
-            snapshot = load_snapshot(session, session.get(OrganisationRow, "redruth"), POLICY)  # type: ignore[arg-type]
-        granted = grant_override(
-            engine, POLICY, snapshot, clerk, account_id=None, starts_at=april,
+        seed(UnitOfWork(engine), POLICY, SHIPPED, policy_file="redruth.yaml", now=LATER)
+        granted = grant_override(UnitOfWork(engine), POLICY, clerk, account_id=None, starts_at=april,
             ends_at=april + dt.timedelta(days=2), categories=None, reason="civic week", now=LATER,
         )  # fmt: skip
-        add_manual_window(
-            engine, POLICY, clerk, starts_at=april, ends_at=april + dt.timedelta(days=1),
+        add_manual_window(UnitOfWork(engine), POLICY, clerk, starts_at=april, ends_at=april + dt.timedelta(days=1),
             reason="under review", account_ids=None, now=LATER + dt.timedelta(hours=1),
         )  # fmt: skip
         engine.dispose()
@@ -267,8 +264,7 @@ def test_a_stored_election_the_rules_now_refuse_keeps_its_period_and_blocks_no_w
             )
         )  # fmt: skip
 
-    add_manual_window(
-        engine, POLICY, Actor("Town Clerk", "clerk"), starts_at=LATER,
+    add_manual_window(UnitOfWork(engine), POLICY, Actor("Town Clerk", "clerk"), starts_at=LATER,
         ends_at=LATER + dt.timedelta(days=1), reason="under review", account_ids=None, now=LATER,
     )  # fmt: skip
 

@@ -10,11 +10,13 @@ from sqlalchemy import Engine, text
 
 from app.domain import UTC
 from app.domain.accounts import AccountAction
+from app.services.accounts import move_account
+from app.services.keys import create_key
+from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.commands import add_manual_window, create_key, move_account
 from app.store.errors import InvalidChange
 from app.store.keys import Role
-from app.store.unit_of_work import Actor
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
@@ -32,7 +34,7 @@ def test_a_name_holding_a_control_character_is_never_stored(
 ) -> None:
     """The command line (`purdah keys create --name`) writes without the API's checks."""
     with pytest.raises(InvalidChange, match="holds the control character") as refused:
-        create_key(engine, "redruth", OPERATOR, role=Role.VIEWER, name=name, now=NOW)
+        create_key(UnitOfWork(engine), "redruth", OPERATOR, role=Role.VIEWER, name=name, now=NOW)
 
     assert refused.value.field == "name"
     with engine.connect() as connection:
@@ -44,9 +46,13 @@ def test_a_reason_may_hold_line_feeds_and_tabs_but_not_a_nul(engine: Engine, see
     start = dt.datetime(2030, 1, 1, tzinfo=UTC)
     window = {"starts_at": start, "ends_at": start + dt.timedelta(days=1), "account_ids": None}
 
-    kept = add_manual_window(engine, POLICY, OPERATOR, reason="one\n\ttwo", now=NOW, **window)
+    kept = add_manual_window(
+        UnitOfWork(engine), POLICY, OPERATOR, reason="one\n\ttwo", now=NOW, **window
+    )
     with pytest.raises(InvalidChange, match="U\\+0000") as refused:
-        add_manual_window(engine, POLICY, OPERATOR, reason="one\u0000two", now=NOW, **window)
+        add_manual_window(
+            UnitOfWork(engine), POLICY, OPERATOR, reason="one\u0000two", now=NOW, **window
+        )
 
     assert kept.reason == "one\n\ttwo"
     assert refused.value.field == "reason"
@@ -62,8 +68,7 @@ def test_an_account_stored_before_the_check_can_still_be_suspended(
             {"name": "Redruth\u0007"},
         )
 
-    moved = move_account(
-        engine, POLICY, Actor("Town Clerk (k1)", "clerk"), "facebook-redruthtowncouncil",
+    moved = move_account(UnitOfWork(engine), POLICY, Actor("Town Clerk (k1)", "clerk"), "facebook-redruthtowncouncil",
         AccountAction.SUSPEND, reason="under review", now=NOW,
     )  # fmt: skip
 

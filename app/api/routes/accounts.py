@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from app.domain.accounts import AccountAction
-from app.store import commands, queries
-from app.store.tables import AccountRow
+from app.domain.changes import version_tag
+from app.services import accounts
+from app.store.records import StoredAccount
 
+from ..conditional import etag, if_match_versions
 from ..deps import Clerk, Reader, ServicesDep, request_id
 from ..problems import problem_doc
 from ..schemas import AccountIn, AccountOut, ReasonIn, london
@@ -15,7 +17,7 @@ from ..schemas import AccountIn, AccountOut, ReasonIn, london
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
 
-def _out(row: AccountRow) -> AccountOut:
+def _out(row: StoredAccount) -> AccountOut:
     return AccountOut(
         account_id=row.id,
         platform=row.platform,
@@ -31,7 +33,7 @@ def _out(row: AccountRow) -> AccountOut:
 @router.get("", response_model=list[AccountOut], summary="List the organisation's accounts")
 def list_accounts(services: ServicesDep, principal: Reader) -> list[AccountOut]:
     """Every official account of the policy's appendix and any added since, with its status: pending (awaiting the Clerk's approval), active, inactive, suspended or closed."""
-    return [_out(row) for row in queries.list_accounts(services.engine, principal.organisation_id)]
+    return [_out(row) for row in accounts.list_accounts(services.uow, principal.organisation_id)]
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="One account")
@@ -39,8 +41,8 @@ def get_account(
     account_id: str, response: Response, services: ServicesDep, principal: Reader
 ) -> AccountOut:
     """One account and its status. Its `ETag` goes in `If-Match` on a move (approve, suspend, ...), so that two Clerks cannot act on different states unawares."""
-    row = queries.get_account(services.engine, principal.organisation_id, account_id)
-    response.headers["ETag"] = commands.account_etag(row)
+    row = accounts.get_account(services.uow, principal.organisation_id, account_id)
+    response.headers["ETag"] = etag(version_tag(row.state()))
     return _out(row)
 
 
@@ -54,8 +56,8 @@ def propose_account(
     body: AccountIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> AccountOut:
     """The contact email must be on one of the policy's official domains, else 422 citing the policy's clause."""
-    row = commands.propose_account(
-        services.engine,
+    row = accounts.propose_account(
+        services.uow,
         services.policy(principal.organisation_id),
         principal.actor(),
         account_id=body.account_id,
@@ -69,7 +71,6 @@ def propose_account(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/accounts/{row.id}"
     return _out(row)
 
@@ -96,8 +97,8 @@ def _move_route(action: AccountAction) -> None:
             Header(description="The account's ETag (`GET /v1/accounts/{id}`): 412 if it changed."),
         ] = None,
     ) -> AccountOut:
-        row = commands.move_account(
-            services.engine,
+        row = accounts.move_account(
+            services.uow,
             services.policy(principal.organisation_id),
             principal.actor(),
             account_id,
@@ -105,10 +106,9 @@ def _move_route(action: AccountAction) -> None:
             reason=body.reason,
             now=services.clock(),
             request_id=request_id(request),
-            if_match=if_match,
+            expected_versions=if_match_versions(if_match),
         )
-        services.cache.refresh(principal.organisation_id)
-        response.headers["ETag"] = commands.account_etag(row)
+        response.headers["ETag"] = etag(version_tag(row.state()))
         return _out(row)
 
     move.__name__ = f"{action}_account"

@@ -17,7 +17,7 @@ Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.CLERK))]
 
 
 @router.get("", response_model=AuditPage, summary="Page through the audit log (auditor, clerk)")
-def audit_log(
+def list_audit_events(
     services: ServicesDep,
     principal: Auditor,
     after_seq: Annotated[
@@ -74,7 +74,7 @@ def audit_log(
     response_model=AuditVerifyOut,
     summary="Walk the hash chain: ok, or the first broken event and why",
 )
-def verify(services: ServicesDep, principal: Auditor) -> AuditVerifyOut:
+def verify_audit_log(services: ServicesDep, principal: Auditor) -> AuditVerifyOut:
     """Recompute the whole hash chain. `ok`, or the first event that was edited, deleted or moved, and a missing tail if the newest events were deleted."""
     result = verify_organisation(services.engine, principal.organisation_id)
     return AuditVerifyOut(

@@ -2,37 +2,45 @@
 can-publish and batch decisions: the hot path. Answered from the in-memory snapshot only.
 
 Fail closed: if the snapshot is unavailable the answer is 503 with a deny body.
+
+can-publish has one implementation, `serve_can_publish`, a plain ASGI app: it is the app of
+the documented route (FastAPI builds the OpenAPI operation from the route's declaration but
+never runs its parameter machinery), and `app.api.fast_path` calls it ahead of the
+framework's routing, because scheduling tools ask before every post.
 """
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from pydantic_core import to_json
+from starlette.types import Receive, Scope, Send
 
 from app.domain import (
-    LONDON,
     Category,
     Decision,
-    Outcome,
-    Reason,
-    Snapshot,
-    Window,
+    NaiveDatetime,
+    PurdahError,
+    UnknownCategory,
     decide,
 )
 from app.domain.clock import parse_instant
 from app.store.errors import SnapshotUnavailable
 
+from .. import problem_types as types
 from ..conditional import etag_matches
+from ..decision_json import decision_json
 from ..deps import (
     READ_ROLES,
     SECURED,
@@ -43,86 +51,15 @@ from ..deps import (
     principal_for,
     unknown_query_problem,
 )
-from ..problems import MEDIA_TYPE, InvalidQuery
+from ..problems import MEDIA_TYPE, InvalidQuery, internal_problem, problem_body, problem_for
 from ..reliance import override_use_recorded, override_uses, record_uses
-from ..schemas import BatchIn, BatchOut, DecisionOut, ReasonOut, WindowOut, london, require_offset
+from ..schemas import BatchIn, BatchOut, DecisionOut, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
+log = logging.getLogger(__name__)
+
 CACHE_CAP_SECONDS = 60
-
-
-# Reasons and windows belong to a snapshot and are shared by every decision made from it, so
-# their JSON form is built once per snapshot. Each organisation keeps the fragments of the
-# snapshot it last answered from; a new snapshot (after any write) starts afresh, so the
-# fragments of old snapshots never pile up (they did, to 50,000 entries, in the soak).
-_Fragments = dict[int, tuple[object, dict[str, object]]]
-_FRAGMENTS: dict[str, tuple[Snapshot, _Fragments]] = {}
-
-
-def fragments_of(snapshot: Snapshot) -> _Fragments:
-    """The JSON fragments of one snapshot's reasons and windows (filled as they are used)."""
-    organisation_id = snapshot.policy.organisation_id
-    entry = _FRAGMENTS.get(organisation_id)
-    if entry is None or entry[0] is not snapshot:
-        entry = (snapshot, {})
-        _FRAGMENTS[organisation_id] = entry
-    return entry[1]
-
-
-def _fragment(value: Reason | Window, fragments: _Fragments) -> dict[str, object]:
-    entry = fragments.get(id(value))
-    if entry is not None and entry[0] is value:
-        return entry[1]
-    model = ReasonOut.of(value) if isinstance(value, Reason) else WindowOut.of(value)
-    plain = model.model_dump(mode="json")
-    fragments[id(value)] = (value, plain)  # the entry keeps its object alive, so ids stay unique
-    return plain
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(LONDON).isoformat() if value is not None else None
-
-
-def decision_json(
-    decision: Decision,
-    fragments: _Fragments,
-    times: dict[dt.datetime, str] | None = None,
-    *,
-    role: str,
-) -> dict[str, object]:
-    """
-    The DecisionOut shape as plain JSON values, without re-validating snapshot parts.
-
-    `fragments` is `fragments_of(snapshot)` for the snapshot the decision came from; `times`,
-    shared across a batch, remembers instants already written in London time (a batch's
-    decisions share `evaluated_at` and mostly a few `valid_until`s). `role` is the caller's:
-    it says whether a reliance on an override is recorded (`reliance.override_use_recorded`).
-    """
-    times = {} if times is None else times
-    return {
-        "decision_id": decision.decision_id,
-        "account_id": decision.account_id,
-        "category": str(decision.category),
-        "at": _iso_memo(decision.at, times),
-        "allowed": decision.outcome is Outcome.ALLOW,
-        "outcome": decision.outcome.value,
-        "reasons": [_fragment(r, fragments) for r in decision.reasons],
-        "windows": [_fragment(w, fragments) for w in decision.windows],
-        "valid_until": _iso_memo(decision.valid_until, times),
-        "data_version": decision.data_version,
-        "evaluated_at": _iso_memo(decision.evaluated_at, times),
-        "override_use_recorded": override_use_recorded(decision, role),
-    }
-
-
-def _iso_memo(value: dt.datetime | None, times: dict[dt.datetime, str]) -> str | None:
-    if value is None:
-        return None
-    text = times.get(value)
-    if text is None:
-        text = times[value] = value.astimezone(LONDON).isoformat()
-    return text
 
 
 def decision_ids(count: int) -> list[str]:
@@ -156,11 +93,9 @@ def unavailable_body(
 ) -> dict[str, object]:
     """The deny body of a 503: the answer a scheduling tool must act on is 'do not post'."""
     return {
-        "type": "/problems/service-unavailable",
-        "instance": f"/v1/accounts/{account_id}/can-publish",
-        "title": "Decision data unavailable",
-        "status": 503,
-        "detail": str(exc),
+        **problem_body(
+            types.SERVICE_UNAVAILABLE, str(exc), f"/v1/accounts/{account_id}/can-publish"
+        ),
         "decision_id": uuid.uuid4().hex,
         "account_id": account_id,
         "at": london(at).isoformat(),  # type: ignore[union-attr]
@@ -181,7 +116,9 @@ def unavailable_body(
     }
 
 
-_CAN_PUBLISH_PARAMETERS = [
+# The query parameters of can-publish: documented in OpenAPI as they are, and the only ones
+# `answer_can_publish` takes (any other is a 422 naming it).
+CAN_PUBLISH_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "at",
         "in": "query",
@@ -201,9 +138,7 @@ _CAN_PUBLISH_PARAMETERS = [
         },
     },
 ]
-
-
-CAN_PUBLISH_QUERY = frozenset({"at", "category"})
+CAN_PUBLISH_QUERY = frozenset(p["name"] for p in CAN_PUBLISH_PARAMETERS)
 _TOO_MANY = (
     "Too many failed authentications, or this key would record more decisions that rely on an "
     "override than PURDAH_OVERRIDE_USE_LIMIT a minute: do not post; try again after Retry-After."
@@ -214,7 +149,13 @@ def _instant(name: str, text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     try:
-        return require_offset(parse_instant(text))
+        value = parse_instant(text)
+    except ValueError as exc:
+        raise InvalidQuery(field=name, problem=str(exc)) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetime(name, text)
+    try:
+        return require_offset(value)
     except ValueError as exc:
         raise InvalidQuery(field=name, problem=str(exc)) from None
 
@@ -225,8 +166,7 @@ def _category(text: str | None) -> Category:
     try:
         return Category(text)
     except ValueError:
-        known = ", ".join(c.value for c in Category)
-        raise InvalidQuery(field="category", problem=f"{text!r} is not one of: {known}") from None
+        raise UnknownCategory(text, tuple(c.value for c in Category)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,11 +209,11 @@ async def audited(services: Services, answer: Answer, *, path: str) -> Answer:
     if recorded:
         return answer
     body = {
-        "type": "/problems/service-unavailable",
-        "title": "Decision data unavailable",
-        "status": 503,
-        "detail": "the decision relied on an override whose use could not be recorded: do not publish",
-        "instance": path,
+        **problem_body(
+            types.SERVICE_UNAVAILABLE,
+            "the decision relied on an override whose use could not be recorded: do not publish",
+            path,
+        ),
         "allowed": False,
         "outcome": "deny",
         "reasons": [
@@ -301,7 +241,7 @@ def answer_can_publish(
     unknown_query: Sequence[str] = (),
 ) -> Answer:
     """
-    The whole of can-publish, shared by the FastAPI route and the ASGI fast path.
+    The decision for one can-publish request, before its override uses are audited.
 
     `unknown_query` names the query parameters given beside `at` and `category`: a
     misspelt `at` must not be answered for now.
@@ -328,12 +268,79 @@ def answer_can_publish(
     uses = override_uses(decision, principal.role)
     if if_none_match is not None and etag_matches(if_none_match, etag):
         return Answer(304, headers, b"", principal=principal, override_uses=uses)
-    body = to_json(decision_json(decision, fragments_of(snapshot), role=principal.role))
+    fragments = services.fragments.of(snapshot)
+    body = to_json(decision_json(decision, fragments, role=principal.role))
     return Answer(200, headers, body, principal=principal, override_uses=uses)
 
 
+CAN_PUBLISH_PATH = "/v1/accounts/{account_id}/can-publish"
+_PREFIX, _SUFFIX = CAN_PUBLISH_PATH.split("{account_id}")
+
+
+def can_publish_account(path: str) -> str | None:
+    """The account id of a can-publish path, or None if `path` is not one."""
+    if path.startswith(_PREFIX) and path.endswith(_SUFFIX):
+        account_id = path[len(_PREFIX) : -len(_SUFFIX)]
+        if account_id and "/" not in account_id:
+            return account_id
+    return None
+
+
+async def serve_can_publish(scope: Scope, receive: Receive, send: Send) -> None:
+    """
+    can-publish as a plain ASGI app: the one implementation, the documented route's app
+    and the fast path's (`app.api.fast_path`). Reads the headers, query and path itself, and
+    answers errors as problem+json with the same table as every other operation.
+    """
+    services: Services = scope["app"].state.services
+    path: str = scope["path"]
+    headers = {k: v for k, v in scope["headers"] if k in (b"authorization", b"if-none-match")}
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    try:
+        answer = answer_can_publish(
+            services,
+            can_publish_account(path) or "",
+            authorization=_text(headers.get(b"authorization")),
+            if_none_match=_text(headers.get(b"if-none-match")),
+            at=query.get("at"),
+            category=query.get("category"),
+            client=scope["client"][0] if scope.get("client") else None,
+            unknown_query=[k for k in query if k not in CAN_PUBLISH_QUERY],
+        )
+        answer = await audited(services, answer, path=path)
+    except PurdahError as exc:
+        status, extra, problem = problem_for(exc, path)
+        answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)
+    except Exception:
+        log.exception("unhandled error on can-publish")
+        answer = Answer(500, {}, to_json(internal_problem(path)), MEDIA_TYPE)
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+    if answer.status != 304:
+        raw += [
+            (b"content-type", answer.media_type.encode()),
+            (b"content-length", str(len(answer.body)).encode()),
+        ]
+    await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+    payload = b"" if scope["method"] == "HEAD" or answer.status == 304 else answer.body
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value is not None else None
+
+
+class _Served(Response):
+    """A response that `serve_can_publish` writes itself, headers, body and all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await serve_can_publish(scope, receive, send)
+
+
 @router.get(
-    "/accounts/{account_id}/can-publish",
+    CAN_PUBLISH_PATH.removeprefix("/v1"),
     response_model=DecisionOut,
     summary="May this account publish this category of post at this time?",
     responses={
@@ -341,34 +348,16 @@ def answer_can_publish(
         503: {"description": "Fail closed: the data cannot be confirmed; the body denies."},
         429: {"description": _TOO_MANY},
     },
-    openapi_extra={**SECURED, "parameters": _CAN_PUBLISH_PARAMETERS},
+    openapi_extra={**SECURED, "parameters": CAN_PUBLISH_PARAMETERS},
 )
-async def can_publish(account_id: str, request: Request) -> Response:
+async def can_publish(account_id: str) -> Response:
     """
-    The decision of DESIGN section 3. `Cache-Control: private, max-age=N` never reaches past
-    `valid_until` (and is at most 60 s); `ETag` names the answer, and `If-None-Match` gets 304.
-    A scheduling tool should treat any status but 200 (or 304) as "do not post".
-
-    Served by `CanPublishFastPath` in front of FastAPI's routing; this route documents it and
-    answers when the app is mounted without that middleware.
+    The decision: allow, refer or deny, with every reason that applies and the policy clause
+    each cites. `Cache-Control: private, max-age=N` never reaches past `valid_until` (and is at
+    most 60 s); `ETag` names the answer, and `If-None-Match` gets 304. A scheduling tool should
+    treat any status but 200 (or 304) as "do not post".
     """
-    services: Services = request.app.state.services
-    answer = answer_can_publish(
-        services,
-        account_id,
-        authorization=request.headers.get("authorization"),
-        if_none_match=request.headers.get("if-none-match"),
-        at=request.query_params.get("at"),
-        category=request.query_params.get("category"),
-        client=request.client.host if request.client else None,
-        unknown_query=[k for k in request.query_params if k not in CAN_PUBLISH_QUERY],
-    )
-    answer = await audited(services, answer, path=request.url.path)
-    if answer.status == 304:
-        return Response(status_code=304, headers=answer.headers)
-    return Response(
-        answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers
-    )
+    return _Served()
 
 
 # The body is read by pydantic-core straight from its bytes (a third faster for 1,000 checks
@@ -383,7 +372,7 @@ _BATCH_BODY: dict[str, Any] = {
 
 
 def _checks(raw: bytes) -> BatchIn:
-    """The batch, or the same 422 problem (fields under `body`) FastAPI's validation gives."""
+    """The batch, or the same problem FastAPI's validation gives (fields under `body`)."""
     try:
         return BatchIn.model_validate_json(raw)
     except ValidationError as exc:
@@ -401,7 +390,7 @@ def _checks(raw: bytes) -> BatchIn:
     },
     openapi_extra=_BATCH_BODY,
 )
-async def batch(request: Request) -> BatchOut | Response:
+async def decide_batch(request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
     principal = authorise(request, READ_ROLES)
     body = _checks(await request.body())
@@ -414,7 +403,7 @@ async def batch(request: Request) -> BatchOut | Response:
         return JSONResponse(
             unavailable_body(first.account_id, first.at or now, exc, now),
             status_code=503,
-            media_type="application/problem+json",
+            media_type=MEDIA_TYPE,
             headers={"Cache-Control": "no-store"},
         )
     ids = decision_ids(len(body.checks))
@@ -424,7 +413,7 @@ async def batch(request: Request) -> BatchOut | Response:
     ]
     role = principal.role
     uses = tuple(use for d in decided for use in override_uses(d, role))
-    fragments = fragments_of(snapshot)
+    fragments = services.fragments.of(snapshot)
     times: dict[dt.datetime, str] = {}
     answer = Answer(
         200,
@@ -440,11 +429,14 @@ async def batch(request: Request) -> BatchOut | Response:
 
 
 __all__ = [
+    "CAN_PUBLISH_PARAMETERS",
+    "CAN_PUBLISH_PATH",
     "CAN_PUBLISH_QUERY",
     "Answer",
     "answer_can_publish",
     "audited",
+    "can_publish_account",
     "decision_json",
-    "fragments_of",
     "router",
+    "serve_can_publish",
 ]

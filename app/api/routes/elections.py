@@ -13,11 +13,12 @@ from app.domain import (
     restricted_period,
     timetable_summary,
 )
-from app.store import commands, queries
-from app.store.commands import election_etag, election_record
-from app.store.snapshots import period_of
-from app.store.tables import ElectionRow, RestrictedPeriodRow
+from app.domain.changes import UNSET, version_tag
+from app.services import elections
+from app.services.elections import ElectionChanges
+from app.store.records import StoredElection, StoredPeriod
 
+from ..conditional import etag, if_match_versions
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
 from ..problems import problem_doc
 from ..schemas import ElectionIn, ElectionOut, ElectionPatch, PeriodOut, TimetableOut, london
@@ -25,7 +26,7 @@ from ..schemas import ElectionIn, ElectionOut, ElectionPatch, PeriodOut, Timetab
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
 
 
-def _period(row: RestrictedPeriodRow | None) -> PeriodOut | None:
+def _period(row: StoredPeriod | None) -> PeriodOut | None:
     if row is None:
         return None
     return PeriodOut(
@@ -38,13 +39,13 @@ def _period(row: RestrictedPeriodRow | None) -> PeriodOut | None:
 
 
 def _timetable(
-    services: Services, organisation_id: str, row: ElectionRow, period: RestrictedPeriodRow | None
+    services: Services, organisation_id: str, row: StoredElection, period: StoredPeriod | None
 ) -> TimetableOut:
     policy = services.policy(organisation_id)
-    record = election_record(row)
+    record = row.to_domain()
     timetable = compute_timetable(record.election, default_country=policy.country)
     domain_period = (
-        period_of(period)
+        period.to_domain()
         if period is not None
         else restricted_period(
             timetable, policy.period_rules, notice_published=row.notice_published
@@ -54,7 +55,7 @@ def _timetable(
 
 
 def _out(
-    row: ElectionRow, period: RestrictedPeriodRow | None, timetable: TimetableOut | None = None
+    row: StoredElection, period: StoredPeriod | None, timetable: TimetableOut | None = None
 ) -> ElectionOut:
     return ElectionOut(
         election_id=row.election_id,
@@ -91,8 +92,8 @@ def list_elections(
     ] = None,
 ) -> list[ElectionOut]:
     """The elections that restrict the council (its scopes), each with its restricted period; filter by poll date, kind or status."""
-    rows = queries.list_elections(
-        services.engine,
+    rows = elections.list_elections(
+        services.uow,
         principal.organisation_id,
         poll_from=poll_from,
         poll_to=poll_to,
@@ -107,7 +108,7 @@ def list_elections(
     response_model=TimetableOut,
     summary="The statutory timetable of any valid election id, stored or not",
 )
-def timetable(
+def get_timetable(
     election_id: str,
     services: ServicesDep,
     principal: Reader,
@@ -131,8 +132,8 @@ def get_election(
     election_id: str, services: ServicesDep, principal: Reader, response: Response
 ) -> ElectionOut:
     """One election: what the Clerk recorded, its statutory timetable (the same keys as `purdah timetable --json`) and its restricted period. Its `ETag` goes in `If-Match` on a PATCH, so that two Clerks cannot overwrite each other unawares."""
-    row, period = queries.get_election(services.engine, principal.organisation_id, election_id)
-    response.headers["ETag"] = election_etag(row)
+    row, period = elections.get_election(services.uow, principal.organisation_id, election_id)
+    response.headers["ETag"] = etag(version_tag(row.state()))
     return _out(row, period, _timetable(services, principal.organisation_id, row, period))
 
 
@@ -144,8 +145,8 @@ def add_election(
 ) -> ElectionOut:
     """Add an election by its Democracy Club id (or `parish.<council>.<date>`). It must affect the council; its restricted period is computed at once and enforced within a second."""
     policy = services.policy(principal.organisation_id)
-    commands.add_election(
-        services.engine,
+    elections.add_election(
+        services.uow,
         policy,
         principal.actor(),
         election_id=body.election_id,
@@ -156,7 +157,6 @@ def add_election(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/elections/{body.election_id}"
     return get_election(body.election_id, services, principal, response)
 
@@ -183,16 +183,25 @@ def update_election(
     Only the fields sent change; send null to clear one. A status (uncontested, countermanded,
     cancelled) never lifts the restricted period: end it by hand with `ends_at` and `end_reason`.
     """
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
-    commands.update_election(
-        services.engine,
+    sent = body.model_fields_set
+    changes = ElectionChanges(
+        notice_published=body.notice_published if "notice_published" in sent else UNSET,
+        notice_reason=body.notice_reason if "notice_reason" in sent else UNSET,
+        status=body.status if "status" in sent else UNSET,
+        status_reason=body.status_reason if "status_reason" in sent else UNSET,
+        starts_at=body.starts_at if "starts_at" in sent else UNSET,
+        start_reason=body.start_reason if "start_reason" in sent else UNSET,
+        ends_at=body.ends_at if "ends_at" in sent else UNSET,
+        end_reason=body.end_reason if "end_reason" in sent else UNSET,
+    )
+    elections.update_election(
+        services.uow,
         services.policy(principal.organisation_id),
         principal.actor(),
         election_id,
         changes=changes,
         now=services.clock(),
         request_id=request_id(request),
-        if_match=if_match,
+        expected_versions=if_match_versions(if_match),
     )
-    services.cache.refresh(principal.organisation_id)
     return get_election(election_id, services, principal, response)

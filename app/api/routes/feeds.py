@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from app.calendars.feed import render_feed
 from app.domain import LONDON, UnknownAccount
 from app.domain.feeds import PublishedWindow
-from app.store import feeds
+from app.services import feeds
 from app.store.feed_events import ORGANISATION_SCOPE
+from app.store.feeds import parse_feed_token
 from app.store.keys import secret_matches
-from app.store.tables import FeedTokenRow
+from app.store.records import StoredFeedToken
 
 from ..conditional import etag_matches
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
@@ -144,7 +145,7 @@ async def _serve(
     responses=_ICS_RESPONSE,
     summary="The ICS feed of restriction windows (any key)",
 )
-async def restrictions_feed(
+async def get_restrictions_feed(
     request: Request,
     services: ServicesDep,
     principal: Reader,
@@ -165,7 +166,7 @@ async def restrictions_feed(
     )
 
 
-def _token_out(row: FeedTokenRow) -> FeedTokenOut:
+def _token_out(row: StoredFeedToken) -> FeedTokenOut:
     return FeedTokenOut(
         token_id=row.id,
         name=row.name,
@@ -177,11 +178,10 @@ def _token_out(row: FeedTokenRow) -> FeedTokenOut:
 
 
 @router.get("/tokens", response_model=list[FeedTokenOut], summary="The feed URLs given out (Clerk)")
-def list_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
+def list_feed_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
     """Every feed token, revoked ones included; the secrets are never shown again."""
     return [
-        _token_out(row)
-        for row in feeds.list_feed_tokens(services.engine, principal.organisation_id)
+        _token_out(row) for row in feeds.list_feed_tokens(services.uow, principal.organisation_id)
     ]
 
 
@@ -191,13 +191,13 @@ def list_tokens(services: ServicesDep, principal: Clerk) -> list[FeedTokenOut]:
     status_code=201,
     summary="Create a secret feed URL for a calendar app (Clerk)",
 )
-def create_token(
+def create_feed_token(
     body: FeedTokenIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> NewFeedTokenOut:
     """The URL is shown once: give it to the person or paste it into the calendar app. Revoke it when they leave."""
     now = services.clock()
     made = feeds.create_feed_token(
-        services.engine,
+        services.uow,
         principal.organisation_id,
         principal.actor(),
         name=body.name,
@@ -205,7 +205,6 @@ def create_token(
         now=now,
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/feeds/tokens/{made.token_id}"
     return NewFeedTokenOut(
         token_id=made.token_id,
@@ -223,12 +222,12 @@ def create_token(
     response_model=FeedTokenOut,
     summary="Revoke a feed URL at once (Clerk)",
 )
-def revoke_token(
+def revoke_feed_token(
     token_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> FeedTokenOut:
     """The URL answers 404 from now on, on every replica within a second."""
     row = feeds.revoke_feed_token(
-        services.engine,
+        services.uow,
         principal.organisation_id,
         principal.actor(),
         token_id,
@@ -236,7 +235,6 @@ def revoke_token(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     return _token_out(row)
 
 
@@ -247,11 +245,11 @@ def revoke_token(
     responses=_ICS_RESPONSE | {404: {"description": "No such feed (unknown or revoked)."}},
     summary="The ICS feed at a secret URL, for calendar apps (no key)",
 )
-async def token_feed(
+async def get_feed_by_token(
     token: str, request: Request, services: ServicesDep, companions: Companions = False
 ) -> Response:
     """The same feed as `/v1/feeds/restrictions.ics`, for the organisation or the account the token was made for."""
-    parsed = feeds.parse_feed_token(token)
+    parsed = parse_feed_token(token)
     entry = services.cache.feed_token(parsed[0]) if parsed else None
     if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
         raise FeedNotFound()

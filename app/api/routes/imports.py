@@ -22,9 +22,9 @@ from app.calendars.fetch import fetch_calendar
 from app.calendars.recurrence import poll_dates
 from app.domain import LONDON, ElectionKind
 from app.domain.sources import SourceEntry
-from app.store import imports
-from app.store.imports import ImportReport
-from app.store.tables import ElectionScheduleRow
+from app.services import imports, schedules
+from app.services.imports import ImportReport
+from app.store.records import StoredSchedule
 
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
 from ..problems import LengthRequired, UnsupportedMediaType, problem_doc
@@ -196,13 +196,13 @@ async def import_elections(
     if dry_run:
         report = await run_in_threadpool(
             lambda: imports.plan_import(
-                services.engine, policy, entries, source=source, kind=kind, now=now
+                services.uow, policy, entries, source=source, kind=kind, now=now
             )
         )
         return _out(report)
     report = await run_in_threadpool(
         lambda: imports.import_elections(
-            services.engine,
+            services.uow,
             policy,
             principal.actor(),
             entries,
@@ -212,8 +212,6 @@ async def import_elections(
             request_id=request_id(request),
         )
     )
-    if report.writes:
-        services.cache.refresh(principal.organisation_id)
     return _out(report)
 
 
@@ -225,7 +223,7 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _schedule_out(row: ElectionScheduleRow, report: ImportReport | None = None) -> ScheduleOut:
+def _schedule_out(row: StoredSchedule, report: ImportReport | None = None) -> ScheduleOut:
     return ScheduleOut(
         schedule_id=row.id,
         name=row.name,
@@ -248,7 +246,7 @@ def list_schedules(services: ServicesDep, principal: Reader) -> list[ScheduleOut
     """The schedules the Clerk set up; their elections are listed with the others."""
     return [
         _schedule_out(row)
-        for row in imports.list_schedules(services.engine, principal.organisation_id)
+        for row in schedules.list_schedules(services.uow, principal.organisation_id)
     ]
 
 
@@ -283,8 +281,8 @@ def create_schedule(
         rdates=body.rdates,
         until=horizon,
     )
-    schedule, report = imports.create_schedule(
-        services.engine,
+    schedule, report = schedules.create_schedule(
+        services.uow,
         services.policy(principal.organisation_id),
         principal.actor(),
         name=body.name,
@@ -302,6 +300,5 @@ def create_schedule(
     if dry_run:
         response.status_code = 200  # nothing was created
     else:
-        services.cache.refresh(principal.organisation_id)
         response.headers["Location"] = "/v1/elections/schedules"
     return _schedule_out(schedule, report)

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from app.services.keys import list_keys_of
 from app.store.keys import Role
-from app.store.queries import list_keys
 
 from ..deps import Principal, ServicesDep, require
 from ..schemas import KeyOut, london
@@ -20,7 +20,7 @@ ClerkOrAuditor = Annotated[Principal, Depends(require(Role.CLERK, Role.AUDITOR))
     response_model=list[KeyOut],
     summary="The council's API keys and their last use (Clerk, auditor)",
 )
-def keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyOut]:
+def list_api_keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyOut]:
     """
     Every API key of the council, revoked ones too, oldest first: its name, role, and when it
     was made, revoked and last used. The secrets are never shown again (only their hashes are
@@ -28,7 +28,7 @@ def keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyOut]:
     made and revoked with `purdah keys create` and `purdah keys revoke`.
     """
     out = []
-    for row in list_keys(services.engine, principal.organisation_id):
+    for row in list_keys_of(services.uow, principal.organisation_id):
         noted = services.key_use.latest(row.id)
         last = max((t for t in (row.last_used_at, noted) if t is not None), default=None)
         out.append(

@@ -4,11 +4,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from app.domain import Category
+from app.domain import Category, PurdahError
+from app.store.engine import ping
+from app.store.keys import Role
 
-from ..deps import Reader, ServicesDep
+from ..deps import Reader, ServicesDep, principal_for
+from ..problem_types import NOT_READY
 from ..problems import problem_response
 from ..schemas import PolicyOut
 
@@ -51,17 +53,29 @@ def get_policy(services: ServicesDep, principal: Reader) -> PolicyOut:
 
 
 @router.get("/healthz", summary="The process is alive")
-async def healthz() -> dict[str, str]:
+async def check_health() -> dict[str, str]:
     """Liveness: the process answers. It says nothing about the database; use /readyz for that."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
-def readyz(request: Request, services: ServicesDep) -> Any:
-    """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200."""
+def _is_operator(request: Request, services: ServicesDep) -> bool:
+    """Whether the caller sent a platform operator's key (a bad key counts as a failure)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return False
+    client = request.client.host if request.client else None
     try:
-        with services.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        principal = principal_for(services, header, client=client)
+    except PurdahError:  # not a valid key, or throttled: answered as to anyone
+        return False
+    return principal.role == Role.OPERATOR
+
+
+@router.get("/readyz", summary="The database is reachable and the decision snapshot is fresh")
+def check_readiness(request: Request, services: ServicesDep) -> Any:
+    """Readiness: the database answers and the decision snapshot was confirmed within PURDAH_SNAPSHOT_MAX_AGE. A load balancer should send traffic only while this is 200. A council whose policy file cannot be used has its decisions fail closed while the others answer, so it does not make the service unready: `policies_unusable` counts them, and a platform operator's key (`Authorization: Bearer`) also gets `policy_problems`, each council with why."""
+    try:
+        ping(services.engine)
         database = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         database = f"unreachable: {type(exc).__name__}"
@@ -74,13 +88,15 @@ def readyz(request: Request, services: ServicesDep) -> Any:
         # how many, never which: anyone may ask (load balancers send no key)
         "organisations": len(services.cache.organisations()),
     }
+    problems = services.cache.policy_problems()
+    body["policies_unusable"] = len(problems)
+    if problems and _is_operator(request, services):
+        body["policy_problems"] = dict(sorted(problems.items()))
     if database == "ok" and fresh:
         return JSONResponse({"status": "ready", **body})
     return problem_response(
         request,
-        503,
-        "not-ready",
-        "Not ready",
+        NOT_READY,
         "the database or the decision snapshot is not available",
         extra=body,
     )

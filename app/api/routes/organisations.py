@@ -3,15 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select
-from sqlmodel import Session, col
 
-from app.calendars import read_shipped_calendars
-from app.store import PolicyFileError, load_policy
-from app.store.commands import seed
-from app.store.errors import InvalidChange
+from app.services import organisations
 from app.store.keys import Role
-from app.store.tables import OrganisationRow
 
 from ..deps import Principal, ServicesDep, require
 from ..schemas import OrganisationIn, OrganisationOut, london
@@ -26,12 +20,6 @@ Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 )
 def list_organisations(services: ServicesDep, principal: Operator) -> list[OrganisationOut]:
     """The councils this deployment serves; none of their data, only who they are."""
-    with Session(services.engine) as session:
-        rows = (
-            session.execute(select(OrganisationRow).order_by(col(OrganisationRow.id)))
-            .scalars()
-            .all()
-        )
     return [
         OrganisationOut(
             organisation_id=row.id,
@@ -40,7 +28,7 @@ def list_organisations(services: ServicesDep, principal: Operator) -> list[Organ
             policy_file=row.policy_file,
             created_at=london(row.created_at),
         )
-        for row in rows
+        for row in organisations.organisations(services.uow)
     ]
 
 
@@ -59,26 +47,16 @@ def create_organisation(
     `first_clerk_key`. The operator's key reads and changes nothing of the new council's.
     """
     settings = services.settings
-    try:
-        policy = load_policy(settings.policy_dir / body.policy_file)
-    except PolicyFileError as exc:
-        raise InvalidChange(field="policy_file", problem=str(exc)) from None
-    except OSError:
-        raise InvalidChange(
-            field="policy_file", problem=f"no policy file {body.policy_file} in the policy folder"
-        ) from None
     # AlreadyExists (409) if it exists, or if a concurrent request's insert won
-    report = seed(
-        services.engine,
-        policy,
-        read_shipped_calendars(settings.calendar_dir),
+    added = organisations.create_organisation(
+        services.uow,
+        policy_dir=settings.policy_dir,
+        calendar_dir=settings.calendar_dir,
         policy_file=body.policy_file,
-        now=services.clock(),
         actor=principal.actor(),
-        new_only=True,
+        now=services.clock(),
     )
-    services.policies[policy.organisation_id] = policy
-    services.cache.refresh(policy.organisation_id)
+    policy, report = added.policy, added.report
     response.headers["Location"] = f"/v1/organisations/{policy.organisation_id}"
     return OrganisationOut(
         organisation_id=policy.organisation_id,

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.domain import Category
-from app.store import commands, queries
-from app.store.tables import OverrideRow
+from app.services import overrides
+from app.store.records import StoredOverride
 
 from ..deps import Clerk, Reader, ServicesDep, request_id
 from ..schemas import OverrideIn, OverrideOut, ReasonIn, london
@@ -14,7 +14,7 @@ from ..schemas import OverrideIn, OverrideOut, ReasonIn, london
 router = APIRouter(prefix="/v1/overrides", tags=["overrides"])
 
 
-def _out(row: OverrideRow, now: object, needs_second: bool) -> OverrideOut:
+def _out(row: StoredOverride, now: object, needs_second: bool) -> OverrideOut:
     confirmed = row.confirmed_at is not None or not needs_second
     return OverrideOut(
         override_id=row.id,
@@ -39,7 +39,7 @@ def _out(row: OverrideRow, now: object, needs_second: bool) -> OverrideOut:
     status_code=201,
     summary="Grant an override: permission to publish inside a window, for a bounded time, with a reason",
 )
-def grant(
+def grant_override(
     body: OverrideIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """
@@ -49,10 +49,9 @@ def grant(
     confirms it before it takes effect.
     """
     policy = services.policy(principal.organisation_id)
-    row = commands.grant_override(
-        services.engine,
+    row = overrides.grant_override(
+        services.uow,
         policy,
-        services.cache.snapshot(principal.organisation_id),
         principal.actor(),
         account_id=None if body.account_id == "all" else body.account_id,
         starts_at=body.starts_at,
@@ -62,7 +61,6 @@ def grant(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/overrides/{row.id}"
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
@@ -81,7 +79,7 @@ def list_overrides(
     """Overrides, newest first, with whether each is in force (confirmed where the policy asks, not revoked, not ended)."""
     policy = services.policy(principal.organisation_id)
     now = services.clock()
-    rows = queries.list_overrides(services.engine, principal.organisation_id, account_id=account_id)
+    rows = overrides.list_overrides(services.uow, principal.organisation_id, account_id=account_id)
     found = [_out(row, now, policy.override_needs_second_clerk) for row in rows]
     return [o for o in found if in_force is None or o.in_force is in_force]
 
@@ -91,16 +89,20 @@ def list_overrides(
     response_model=OverrideOut,
     summary="Revoke an override at once, with a reason",
 )
-def revoke(
+def revoke_override(
     override_id: str, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """Withdraw an override at once, with a reason; can-publish stops relying on it within a second, on every replica."""
     policy = services.policy(principal.organisation_id)
-    row = commands.revoke_override(
-        services.engine, policy, principal.actor(), override_id, reason=body.reason, now=services.clock(),
+    row = overrides.revoke_override(
+        services.uow,
+        policy,
+        principal.actor(),
+        override_id,
+        reason=body.reason,
+        now=services.clock(),
         request_id=request_id(request),
-    )  # fmt: skip
-    services.cache.refresh(principal.organisation_id)
+    )
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
 
@@ -109,20 +111,19 @@ def revoke(
     response_model=OverrideOut,
     summary="Confirm an override granted by another Clerk (where the policy requires two)",
 )
-def confirm(
+def confirm_override(
     override_id: str, request: Request, services: ServicesDep, principal: Clerk
 ) -> OverrideOut:
     """Where the policy requires two Clerks, a second Clerk confirms an override before it takes effect; the Clerk who granted it cannot."""
     policy = services.policy(principal.organisation_id)
-    row = commands.confirm_override(
-        services.engine,
+    row = overrides.confirm_override(
+        services.uow,
         policy,
         principal.actor(),
         override_id,
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     return _out(row, services.clock(), policy.override_needs_second_clerk)
 
 

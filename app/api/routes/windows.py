@@ -6,11 +6,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.domain import LONDON, UnknownAccount
+from app.domain.changes import UNSET, version_tag
 from app.domain.clock import parse_instant
-from app.store import commands
-from app.store.queries import get_manual_window
-from app.store.tables import ManualWindowRow
+from app.services import windows as manual_windows
+from app.services.windows import WindowChanges
+from app.store.records import StoredWindow
 
+from ..conditional import etag, if_match_versions
 from ..deps import Clerk, Reader, ServicesDep, request_id
 from ..problems import InvalidQuery, problem_doc
 from ..schemas import (
@@ -102,8 +104,8 @@ def add_window(
     principal: Clerk,
 ) -> ManualWindowOut:
     """Restrict publishing by hand for a time, for every account or some: for example a referendum announced late, or content under review. Needs a reason; audited."""
-    row = commands.add_manual_window(
-        services.engine,
+    row = manual_windows.add_manual_window(
+        services.uow,
         services.policy(principal.organisation_id),
         principal.actor(),
         starts_at=body.starts_at,
@@ -113,7 +115,6 @@ def add_window(
         now=services.clock(),
         request_id=request_id(request),
     )
-    services.cache.refresh(principal.organisation_id)
     response.headers["Location"] = f"/v1/windows/{row.id}"
     return ManualWindowOut(
         window_id=row.id,
@@ -126,7 +127,7 @@ def add_window(
     )
 
 
-def _manual_out(row: ManualWindowRow) -> ManualWindowOut:
+def _manual_out(row: StoredWindow) -> ManualWindowOut:
     return ManualWindowOut(
         window_id=row.id,
         starts_at=row.starts_at.astimezone(LONDON),
@@ -147,8 +148,8 @@ def get_window(
     window_id: str, response: Response, services: ServicesDep, principal: Reader
 ) -> ManualWindowOut:
     """A window the Clerk set by hand. Its `ETag` goes in `If-Match` on PATCH or end, so that two Clerks cannot overwrite each other unawares."""
-    row = get_manual_window(services.engine, principal.organisation_id, window_id)
-    response.headers["ETag"] = commands.window_etag(row)
+    row = manual_windows.get_manual_window(services.uow, principal.organisation_id, window_id)
+    response.headers["ETag"] = etag(version_tag(row.state()))
     return _manual_out(row)
 
 
@@ -177,13 +178,25 @@ def change_window(
     if_match: IfMatch = None,
 ) -> ManualWindowOut:
     """Change a manual window's times, reason or accounts, saying why in `change_reason`; audited."""
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
-    row = commands.change_manual_window(
-        services.engine, services.policy(principal.organisation_id), principal.actor(), window_id, changes=changes,
-        now=services.clock(), request_id=request_id(request), if_match=if_match,
-    )  # fmt: skip
-    services.cache.refresh(principal.organisation_id)
-    response.headers["ETag"] = commands.window_etag(row)
+    sent = body.model_fields_set
+    changes = WindowChanges(
+        starts_at=body.starts_at if "starts_at" in sent else UNSET,
+        ends_at=body.ends_at if "ends_at" in sent else UNSET,
+        reason=body.reason if "reason" in sent else UNSET,
+        account_ids=body.account_ids if "account_ids" in sent else UNSET,
+        change_reason=body.change_reason,
+    )
+    row = manual_windows.change_manual_window(
+        services.uow,
+        services.policy(principal.organisation_id),
+        principal.actor(),
+        window_id,
+        changes=changes,
+        now=services.clock(),
+        request_id=request_id(request),
+        expected_versions=if_match_versions(if_match),
+    )
+    response.headers["ETag"] = etag(version_tag(row.state()))
     return _manual_out(row)
 
 
@@ -204,10 +217,15 @@ def end_window(
 ) -> ManualWindowOut:
     """End a manual window that is in force now, with a reason; audited."""
     now = services.clock()
-    row = commands.end_manual_window(
-        services.engine, services.policy(principal.organisation_id), principal.actor(), window_id,
-        reason=body.reason, now=now, request_id=request_id(request), if_match=if_match,
-    )  # fmt: skip
-    services.cache.refresh(principal.organisation_id)
-    response.headers["ETag"] = commands.window_etag(row)
+    row = manual_windows.end_manual_window(
+        services.uow,
+        services.policy(principal.organisation_id),
+        principal.actor(),
+        window_id,
+        reason=body.reason,
+        now=now,
+        request_id=request_id(request),
+        expected_versions=if_match_versions(if_match),
+    )
+    response.headers["ETag"] = etag(version_tag(row.state()))
     return _manual_out(row)

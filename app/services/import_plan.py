@@ -1,28 +1,13 @@
 """
-Importing elections from a source: a plan first (what would be created, changed, left,
-skipped or rejected, and why), then, unless it is a dry run, the plan carried out in one
-transaction with one audit event listing what it did.
-
-The plan is made from the database as it is; the commit makes it again inside its own
-transaction, so what is written is what the plan says at the moment of writing. Importing the
-same source twice changes nothing. A source never lifts a restricted period (DESIGN
-section 2): a cancellation sets the election's status, with the source's reason, and a moved
-poll is a new election with the old one marked cancelled, both kept; only the Clerk ends a
-period early.
-
-What a source may change on an election that exists: the notice date, when none is recorded
-(the Clerk's own record wins), and the status, to cancelled. It never reverts what the Clerk
-recorded.
+The import planner: what importing a source would do to the organisation's elections (what
+it creates, changes, leaves, skips or rejects, and why), made from the elections as stored.
+Pure but for building the new election rows; `imports` runs it, then writes what it says.
 """
 
 import datetime as dt
-import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
 
 from app.domain import (
     ElectionKind,
@@ -34,25 +19,12 @@ from app.domain import (
     parse_election_id,
     restricted_periods,
 )
+from app.domain.election_changes import check_notice
 from app.domain.sources import SourceEntry
-from app.store.commands import (
-    appointed_dies_non,
-    check_notice,
-    election_dict,
-    recompute_periods,
-)
-from app.store.errors import InvalidChange, NotFound
-from app.store.tables import ElectionRow, ElectionScheduleRow
-from app.store.unit_of_work import Actor, write
+from app.store.records import StoredElection
+from app.store.tables import ElectionRow
 
-__all__ = [
-    "KIND_PREFIXES",
-    "ImportReport",
-    "create_schedule",
-    "import_elections",
-    "list_schedules",
-    "plan_import",
-]
+__all__ = ["KIND_PREFIXES", "ImportReport", "Plan", "make_plan"]
 
 # The id prefix of each kind a "polling day" event may be confirmed as.
 KIND_PREFIXES: dict[ElectionKind, str] = {
@@ -82,11 +54,32 @@ class ImportReport:
         return bool(self.created or self.changed)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """
+    What a source changes on an election that exists: a notice date where none is recorded,
+    and a cancellation (with its reason). It never reverts what the Clerk recorded.
+    """
+
+    notice_published: dt.date | None = None
+    cancelled_because: str | None = None
+
+    def report(self, current: StoredElection) -> dict[str, list[Any]]:
+        """`{field: [now, after]}` for the import report."""
+        shown: dict[str, list[Any]] = {}
+        if self.notice_published is not None:
+            shown["notice_published"] = [current.notice_published, self.notice_published]
+        if self.cancelled_because is not None:
+            shown["status"] = [current.status, "cancelled"]
+            shown["status_reason"] = [current.status_reason, self.cancelled_because]
+        return shown
+
+
 @dataclass
-class _Plan:
+class Plan:
     report: ImportReport
     new_rows: dict[str, ElectionRow] = field(default_factory=dict)
-    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[str, SourceChange] = field(default_factory=dict)
 
 
 def _plain_id(entry: SourceEntry, kind: ElectionKind | None, policy: Policy) -> str:
@@ -188,8 +181,9 @@ def _ref(
     return ref, replaces
 
 
-def _plan(
-    session: Session,
+def make_plan(
+    existing: Iterable[StoredElection],
+    appointed: Sequence[tuple[dt.date, str]],
     policy: Policy,
     entries: Sequence[SourceEntry],
     *,
@@ -197,21 +191,15 @@ def _plan(
     kind: ElectionKind | None,
     dry_run: bool,
     now: dt.datetime,
-) -> _Plan:
+) -> Plan:
     org = policy.organisation_id
-    rows = {
-        row.election_id: row
-        for row in session.execute(
-            select(ElectionRow).where(col(ElectionRow.organisation_id) == org)
-        ).scalars()
-    }
+    rows: Mapping[str, StoredElection] = {row.election_id: row for row in existing}
     by_uid = {
         row.source_ref.removeprefix("ics:"): row.election_id
         for row in rows.values()
         if row.source_ref and row.source_ref.startswith("ics:")
     }
-    appointed = appointed_dies_non(session, org)
-    plan = _Plan(ImportReport(source, dry_run))
+    plan = Plan(ImportReport(source, dry_run))
     report = plan.report
     seen: dict[str, str] = {}
     cancellations: dict[str, str] = {}
@@ -300,21 +288,15 @@ def _plan(
                 created["replaces"] = replaces
             report.created.append(created)
             continue
-        fields: dict[str, Any] = {}
-        if entry.notice_published is not None and row.notice_published is None:
-            fields["notice_published"] = entry.notice_published
-        if entry.cancelled and row.status != "cancelled":
-            fields["status"] = "cancelled"
-            fields["status_reason"] = why
-        if fields:
-            plan.changes[election_id] = fields
-            report.changed.append(
-                _item(
-                    entry,
-                    **named,
-                    changes={k: [getattr(row, k), v] for k, v in fields.items()},
-                )
-            )
+        change = SourceChange(
+            notice_published=entry.notice_published
+            if entry.notice_published is not None and row.notice_published is None
+            else None,
+            cancelled_because=why if entry.cancelled and row.status != "cancelled" else None,
+        )
+        if change != SourceChange():
+            plan.changes[election_id] = change
+            report.changed.append(_item(entry, **named, changes=change.report(row)))
         else:
             kept = _item(entry, **named)
             if entry.notice_published is not None and row.notice_published not in (
@@ -327,7 +309,7 @@ def _plan(
         row = rows.get(old)
         if row is None or row.status == "cancelled" or old in plan.changes:
             continue
-        plan.changes[old] = {"status": "cancelled", "status_reason": reason}
+        plan.changes[old] = SourceChange(cancelled_because=reason)
         report.changed.append(
             {
                 "where": "source",
@@ -337,186 +319,3 @@ def _plan(
             }
         )
     return plan
-
-
-def plan_import(
-    engine: Engine,
-    policy: Policy,
-    entries: Sequence[SourceEntry],
-    *,
-    source: str,
-    kind: ElectionKind | None,
-    now: dt.datetime,
-) -> ImportReport:
-    """What an import would do (a dry run): nothing is written."""
-    with Session(engine) as session:
-        return _plan(
-            session, policy, entries, source=source, kind=kind, dry_run=True, now=now
-        ).report
-
-
-def import_elections(
-    engine: Engine,
-    policy: Policy,
-    actor: Actor,
-    entries: Sequence[SourceEntry],
-    *,
-    source: str,
-    kind: ElectionKind | None,
-    now: dt.datetime,
-    request_id: str | None = None,
-) -> ImportReport:
-    """
-    Import a source: one transaction, one `election.import` audit event. A source that
-    changes nothing writes nothing (no transaction, no audit event, no version bump).
-    """
-    report = plan_import(engine, policy, entries, source=source, kind=kind, now=now)
-    report.dry_run = False
-    if not report.writes:
-        return report
-    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
-        plan = _plan(
-            change.session, policy, entries, source=source, kind=kind, dry_run=False, now=now
-        )
-        report = plan.report
-        before: dict[str, Any] = {}
-        for election_id, fields in plan.changes.items():
-            row = change.session.get(ElectionRow, (policy.organisation_id, election_id))
-            if row is None:  # planned from this transaction's rows, so never; but never a 500
-                raise NotFound(what="election", identifier=election_id)
-            before[election_id] = election_dict(row)
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.updated_at = now
-            change.session.add(row)
-        for row in plan.new_rows.values():
-            change.session.add(row)
-        change.session.flush()
-        recompute_periods(change, policy)
-        change.audit(
-            "election.import",
-            source[:300],
-            before=before or None,
-            after={
-                "created": [i["election_id"] for i in report.created],
-                "changed": {i["election_id"]: i["changes"] for i in report.changed},
-                "unchanged": len(report.unchanged),
-                "skipped": len(report.skipped),
-                "rejected": len(report.rejected),
-            },
-        )
-    return report
-
-
-def create_schedule(
-    engine: Engine,
-    policy: Policy,
-    actor: Actor,
-    *,
-    name: str,
-    election_prefix: str,
-    rrule: str,
-    dtstart: dt.date,
-    exdates: Sequence[dt.date],
-    rdates: Sequence[dt.date],
-    poll_dates: Sequence[dt.date],
-    horizon_until: dt.date,
-    dry_run: bool,
-    now: dt.datetime,
-    request_id: str | None = None,
-) -> tuple[ElectionScheduleRow, ImportReport]:
-    """
-    Record a recurring schedule and create its elections up to the horizon, in one
-    transaction with one `election.schedule` audit event. Returns the schedule (on a dry run,
-    the one that would be stored) and what its elections did or would do. Each election is an
-    ordinary one afterwards: the Clerk edits it like any other. Elections that exist already
-    are left.
-
-    Raises:
-        InvalidChange: no name, or a prefix whose elections would not be valid ids.
-    """
-    if not name.strip():
-        raise InvalidChange(field="name", problem="a schedule needs a name")
-    if not poll_dates:
-        raise InvalidChange(field="rrule", problem="the rule makes no election within the horizon")
-    sample = parse_election_id(f"{election_prefix}.{poll_dates[0].isoformat()}")
-    if election_group_id(sample) != sample.election_id:
-        raise InvalidChange(
-            field="election_prefix",
-            problem=f"{election_prefix} is one ward or division: ordinary elections are the "
-            f"council's, {election_group_id(sample)[:-11]}",
-        )
-    schedule_id = f"sch-{secrets.token_hex(5)}"
-    source = f"schedule {schedule_id} ({name.strip()})"
-    entries = [
-        SourceEntry(
-            f"occurrence {d.isoformat()}",
-            election_id=f"{election_prefix}.{d.isoformat()}",
-            how="schedule",
-        )
-        for d in poll_dates
-    ]
-    report = plan_import(engine, policy, entries, source=source, kind=None, now=now)
-    if report.rejected or report.skipped:
-        bad = (report.rejected or report.skipped)[0]
-        raise InvalidChange(
-            field="election_prefix",
-            problem=f"{bad.get('election_id') or election_prefix}: {bad['reason']}",
-        )
-    schedule = ElectionScheduleRow(
-        id=schedule_id,
-        organisation_id=policy.organisation_id,
-        name=name.strip(),
-        election_prefix=election_prefix,
-        kind=str(sample.kind),
-        rrule=rrule,
-        dtstart=dtstart,
-        exdates=[d.isoformat() for d in exdates],
-        rdates=[d.isoformat() for d in rdates],
-        horizon_until=horizon_until,
-        created_by=actor.name,
-        created_at=now,
-    )
-    if dry_run:
-        return schedule, report
-    with write(engine, policy.organisation_id, actor, now=now, request_id=request_id) as change:
-        plan = _plan(
-            change.session, policy, entries, source=source, kind=None, dry_run=False, now=now
-        )
-        report = plan.report
-        change.session.add(schedule)
-        for row in plan.new_rows.values():
-            row.source_ref = f"schedule:{schedule_id}"
-            change.session.add(row)
-        change.session.flush()
-        recompute_periods(change, policy)
-        change.audit(
-            "election.schedule",
-            schedule_id,
-            reason=name.strip(),
-            after={
-                "rrule": rrule,
-                "dtstart": dtstart,
-                "exdates": list(exdates),
-                "rdates": list(rdates),
-                "horizon_until": horizon_until,
-                "created": [i["election_id"] for i in report.created],
-                "existing": [i["election_id"] for i in report.unchanged],
-            },
-        )
-    report.dry_run = False
-    return schedule, report
-
-
-def list_schedules(engine: Engine, organisation_id: str) -> Sequence[ElectionScheduleRow]:
-    """The organisation's schedules, oldest first."""
-    with Session(engine) as session:
-        return (
-            session.execute(
-                select(ElectionScheduleRow)
-                .where(col(ElectionScheduleRow.organisation_id) == organisation_id)
-                .order_by(col(ElectionScheduleRow.created_at), col(ElectionScheduleRow.id))
-            )
-            .scalars()
-            .all()
-        )

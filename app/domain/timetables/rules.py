@@ -1,45 +1,29 @@
 """
-Statutory election timetables: uk-election-timetables, wrapped, with its gaps filled.
+The timetable of each kind of election, with the rule that sets each step.
 
-This is the only module that imports `uk_election_timetables`. What the package does well
-(working-day counting, the per-kind day counts, GOV.UK's bank holidays) is used as it is;
-what it lacks or gets wrong in 5.0.2 is filled here with the same working-day machinery
-and a cited rule (README, "Differences from uk-election-timetables"):
-
-* no parish or community council type;
-* PCC close of nominations is the 18th working day in the package; the rule is the 19th;
-* a general election uses the earliest date across separate national calendars, not one
-  calendar in which a bank holiday anywhere in the UK is a dies non;
-* general-election SOPN is 5pm on the last day for nominations, not the next working day
-  (Northern Ireland: 6pm, Scotland's local elections: as soon as practicable after 4pm);
-* referendums raise NotImplementedError;
-* its bank holidays end in 2028;
-* it has no days of public thanksgiving or mourning and no earliest notice in Scotland;
-* Greater London Authority nominations close on its 22nd working day; the rule is the 24th;
-* it applies today's rules to every date; polls held under earlier timetables are refused
-  here (`poll_rules.check_rules_in_force`).
-
-The statement of persons nominated is modelled the same way for every kind: `sopn_publish`
-is when it is published if there are no objections, `sopn_publish_latest` the latest the
-law allows if there are (the same event where the law sets one deadline for both).
+One builder per kind: most take the package's own election classes, counting days on our
+calendar (`calendar.bound_calendar`); where the package lacks a kind or gets a count wrong,
+the builder counts itself and cites the rule.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from functools import cache
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from uk_election_timetables import calendars as _tt_calendars  # type: ignore[import-untyped]
-from uk_election_timetables import date as _tt_date
 from uk_election_timetables import elections as _tt_elections
 
 from app.domain.elections import Country, ElectionKind, ElectionRef
-from app.domain.errors import UnsupportedElection
-from app.domain.poll_rules import check_rules_in_force, poll_day_notes, resolve_country
-from app.domain.working_days import DiesNon, DiesNonSource, collect_dies_non
+from app.domain.timetables.calendar import (
+    TT_COUNTRY,
+    DiesNonCalendar,
+    bound_calendar,
+    calendar_days,
+    working_days_before,
+)
+from app.domain.timetables.model import Timetable, TimetableEvent
 
-__all__ = ["Timetable", "TimetableEvent", "compute_timetable", "working_days_before"]
+__all__ = ["BUILDERS", "UNSUPPORTED", "Builder"]
 
 FOUR_PM = dt.time(16, 0)
 FIVE_PM = dt.time(17, 0)
@@ -93,232 +77,6 @@ _NEIGHBOURHOOD = (
 _REGISTRATION = "Representation of the People Act 1983, s. 13AB and Sch. 1 r. 2 (12 working days)"
 _POSTAL = "Representation of the People (England and Wales) Regulations 2001 (SI 2001/341), reg. 56 (11 working days)"
 _VAC = "Voter Identification Regulations 2022 (SI 2022/1382) (6 working days)"
-
-
-@dataclass(frozen=True, slots=True)
-class TimetableEvent:
-    """One statutory step: its day, the time of day where the law sets one, and the rule."""
-
-    day: dt.date
-    time: dt.time | None
-    rule: str
-
-
-@dataclass(frozen=True, slots=True)
-class Timetable:
-    """
-    The statutory timetable of one election, as the law sets it for its kind and country.
-
-    `notice_of_election` is the statutory latest day for the notice; `notice_of_election_earliest`
-    is the first day it may be published where the law sets one (Scotland). For a general
-    election `dissolution` is the 25th working day before the poll; for a neighbourhood planning
-    referendum `information_statement` is published. `restriction_start` is set where the
-    law itself starts the restricted period (national referendums, PPERA 2000 s. 125;
-    neighbourhood planning referendums, with the information statement).
-
-    `sopn_publish` is when the statement of persons nominated is published if no objection
-    is made to a nomination; `sopn_publish_latest` the latest the law allows if there are
-    objections (at a UK Parliament election, the next working day at 4pm). Where the law
-    sets one deadline whatever happens (English and Welsh local polls, PCC, mayors, the
-    GLA), both are that deadline; where no latest time is known, `sopn_publish_latest` is
-    None and its absence is not a claim that there is none.
-    """
-
-    election: ElectionRef
-    country: Country | None
-    poll: TimetableEvent
-    notice_of_election: TimetableEvent | None = None
-    notice_of_election_earliest: TimetableEvent | None = None
-    dissolution: TimetableEvent | None = None
-    information_statement: TimetableEvent | None = None
-    restriction_start: TimetableEvent | None = None
-    close_of_nominations: TimetableEvent | None = None
-    sopn_publish: TimetableEvent | None = None
-    sopn_publish_latest: TimetableEvent | None = None
-    registration_deadline: TimetableEvent | None = None
-    postal_vote_deadline: TimetableEvent | None = None
-    vac_deadline: TimetableEvent | None = None
-    estimated: bool = False
-    notes: tuple[str, ...] = ()
-    dies_non: tuple[DiesNon, ...] = ()
-
-    def first_day(self) -> dt.date:
-        """The earliest day named in the timetable."""
-        days = [
-            e.day
-            for e in (
-                self.notice_of_election_earliest,
-                self.dissolution,
-                self.information_statement,
-                self.restriction_start,
-                self.notice_of_election,
-            )
-            if e is not None
-        ]
-        return min(days, default=self.poll.day)
-
-
-# --- the package's calendar, with our dies non -------------------------------------------
-
-
-class _DiesNonCalendar(_tt_calendars.BaseCalendar):  # type: ignore[misc, unused-ignore]  # untyped base class; only --strict objects
-    """
-    A uk-election-timetables calendar whose exempted dates are exactly `days`.
-
-    `all_days` adds the days the package adds by its own rules (Easter Monday for Scottish
-    nominations), for the counts we make ourselves.
-    """
-
-    def __init__(self, days: Iterable[dt.date], package_adds: Iterable[dt.date] = ()) -> None:
-        base = sorted(set(days))
-        self._matchers = [_tt_date.DateMatcher(day=d.day, month=d.month, year=d.year) for d in base]
-        self.all_days = sorted(set(base) | set(package_adds))
-
-    def exempted_dates(self) -> list[Any]:
-        return self._matchers
-
-
-class _FixedHolidays:
-    """Stands in for the package's UnitedKingdomBankHolidays: one calendar for every country."""
-
-    def __init__(self, calendar: _DiesNonCalendar) -> None:
-        self._calendar = calendar
-
-    def from_country(self, country: object) -> _DiesNonCalendar:
-        return self._calendar
-
-
-_TT_COUNTRY = {
-    Country.ENGLAND: _tt_calendars.Country.ENGLAND,
-    Country.WALES: _tt_calendars.Country.WALES,
-    Country.SCOTLAND: _tt_calendars.Country.SCOTLAND,
-    Country.NORTHERN_IRELAND: _tt_calendars.Country.NORTHERN_IRELAND,
-}
-
-
-@cache
-def _gov_uk_bank_holidays() -> tuple[dict[Country, dict[dt.date, str]], int]:
-    """GOV.UK's bank holidays as shipped in uk-election-timetables, and the last year they cover."""
-    source = _tt_calendars.UnitedKingdomBankHolidays()
-    by_country: dict[Country, dict[dt.date, str]] = {}
-    for country, tt_country in _TT_COUNTRY.items():
-        by_country[country] = {
-            dt.date(m.year, m.month, m.day): str(m.name)
-            for m in source.from_country(tt_country).exempted_dates()
-        }
-    last_year = min(max(d.year for d in days) for days in by_country.values())
-    return by_country, last_year
-
-
-def working_days_before(day: dt.date, count: int, dies_non: Iterable[dt.date]) -> dt.date:
-    """
-    The day `count` working days before `day`, skipping weekends and `dies_non`.
-
-    The package's own `working_days_before`, given a calendar of exactly these dies non.
-    """
-    result: dt.date = _tt_calendars.working_days_before(day, count, _DiesNonCalendar(dies_non))
-    return result
-
-
-def _easter_monday(year: int) -> dt.date:
-    sunday: dt.date = _tt_date.easter_sunday(year)
-    return sunday + dt.timedelta(days=1)
-
-
-def _dies_non_for(
-    kind: ElectionKind,
-    country: Country | None,
-    poll_date: dt.date,
-    appointed: Iterable[tuple[dt.date, str]],
-) -> dict[dt.date, DiesNon]:
-    gov_uk, last_year = _gov_uk_bank_holidays()
-    years = (poll_date.year - 1, poll_date.year)
-    if kind is ElectionKind.PARL_GENERAL or country is None:
-        # a general election or a UK-wide referendum: every part of the UK's holidays count
-        countries: tuple[Country, ...] = (
-            Country.ENGLAND,
-            Country.SCOTLAND,
-            Country.NORTHERN_IRELAND,
-        )
-    else:
-        countries = (country,)
-    scottish_easter = country is Country.SCOTLAND and kind in (
-        ElectionKind.PRINCIPAL,
-        ElectionKind.SP,
-    )
-    return collect_dies_non(
-        countries,
-        years,
-        gov_uk=gov_uk,
-        gov_uk_last_year=last_year,
-        easter_monday={y: _easter_monday(y) for y in years} if scottish_easter else None,
-        appointed=appointed,
-    )
-
-
-def _bound(cls: type, calendar: _DiesNonCalendar) -> type:
-    """A subclass of a package election class that counts days on our calendar."""
-    return type(cls.__name__, (cls,), {"BANK_HOLIDAY_CALENDAR": _FixedHolidays(calendar)})
-
-
-# --- the timetable ------------------------------------------------------------------------
-
-
-def compute_timetable(
-    ref: ElectionRef,
-    *,
-    country: Country | None = None,
-    default_country: Country | None = None,
-    extra_dies_non: Iterable[tuple[dt.date, str]] = (),
-) -> Timetable:
-    """
-    The statutory timetable of an election.
-
-    Args:
-        ref: the election (see `parse_election_id`).
-        country: the part of the UK the caller states (`--country`, `?country=`): it must
-            agree with the id and the kind.
-        default_country: the organisation's part of the UK, used where the kind needs one
-            (principal, parish, by-election, local referendum polls) and none was stated;
-            ignored for a poll held elsewhere. A general election ignores both for dies non.
-        extra_dies_non: days appointed for public thanksgiving or mourning, with a name.
-
-    Raises:
-        ContradictoryElection: `country` contradicts the id or the kind.
-        CountryRequired: the kind's rules differ by country and none was given.
-        UnsupportedElection: the kind is not held in that country, or the poll is older
-            than the rules encoded here.
-    """
-    if ref.kind in _UNSUPPORTED:
-        raise UnsupportedElection(ref.election_id, f"{ref.kind} polls are not supported")
-    resolved = resolve_country(ref, country, default_country)
-    appointed = tuple(extra_dies_non)
-    dies_non = _dies_non_for(ref.kind, resolved, ref.poll_date, appointed)
-    parl = ref.kind in (ElectionKind.PARL_GENERAL, ElectionKind.PARL_BY)
-    check_rules_in_force(
-        ref,
-        resolved,
-        parl_timetable_starts=working_days_before(ref.poll_date, 25, sorted(dies_non))
-        if parl
-        else None,
-    )
-    # The package adds Easter Monday itself, and only to the Scottish notice, nominations and
-    # statement; voter deadlines (registration, postal, VAC) count it as a working day.
-    easter = {
-        day
-        for day, entry in dies_non.items()
-        if entry.name == "Easter Monday" and entry.source is DiesNonSource.STATUTE
-    }
-    calendar = _DiesNonCalendar((d for d in dies_non if d not in easter), package_adds=easter)
-    builder = _BUILDERS[ref.kind]
-    timetable = builder(ref, resolved, calendar)
-    first = timetable.first_day()
-    inside = tuple(
-        entry for day, entry in sorted(dies_non.items()) if first <= day <= ref.poll_date
-    )
-    return replace(
-        timetable, dies_non=inside, notes=timetable.notes + poll_day_notes(ref, dies_non)
-    )
 
 
 def _poll(ref: ElectionRef) -> TimetableEvent:
@@ -382,21 +140,21 @@ def _from_package(
     return Timetable(**fields)
 
 
-def _principal(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _principal(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
     assert country is not None  # noqa: S101 - resolved by _resolve_country
     if ref.organisation == "city-of-london":
         cls = _tt_elections.CityOfLondonLocalElection
-        election = _bound(cls, cal)(ref.poll_date)
+        election = bound_calendar(cls, cal)(ref.poll_date)
         return _from_package(
             ref,
             country,
             election,
             rule="City of London (Various Powers) Act 1957 and the ward elections rules",
         )
-    election = _bound(_tt_elections.LocalElection, cal)(ref.poll_date, _TT_COUNTRY[country])
+    election = bound_calendar(_tt_elections.LocalElection, cal)(ref.poll_date, TT_COUNTRY[country])
     if country is Country.SCOTLAND:
         close = election.close_of_nominations
-        earliest = working_days_before(ref.poll_date, 35, _dates(cal))
+        earliest = working_days_before(ref.poll_date, 35, calendar_days(cal))
         return _from_package(
             ref,
             country,
@@ -432,7 +190,7 @@ def _welsh_rules(ref: ElectionRef, country: Country | None) -> bool:
     return country is Country.WALES and ref.poll_date >= _WELSH_RULES_FROM
 
 
-def _parish(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _parish(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
     """
     Parish (England) and community (Wales) councils: 25 / 19 / 18 working days.
 
@@ -443,7 +201,9 @@ def _parish(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) ->
     principal areas, so the package's principal-area computation is reused with this rule.
     """
     assert country is not None  # noqa: S101 - resolved by _resolve_country
-    election = _bound(_tt_elections.LocalElection, cal)(ref.poll_date, _TT_COUNTRY[Country.ENGLAND])
+    election = bound_calendar(_tt_elections.LocalElection, cal)(
+        ref.poll_date, TT_COUNTRY[Country.ENGLAND]
+    )
     rule = _COMMUNITY_WALES if _welsh_rules(ref, country) else _PARISH_EW
     return _from_package(ref, country, election, rule=rule)
 
@@ -462,19 +222,19 @@ class _PCCElection(_tt_elections.PoliceAndCrimeCommissionerElection):  # type: i
         return result
 
 
-def _pcc(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
-    election = _bound(_PCCElection, cal)(ref.poll_date)
+def _pcc(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
+    election = bound_calendar(_PCCElection, cal)(ref.poll_date)
     return _from_package(ref, country, election, rule=_PCC_RULE)
 
 
-def _mayor(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _mayor(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
     if ref.organisation == "london":
         return _gla(ref, country, cal)
-    election = _bound(_tt_elections.MayoralElection, cal)(ref.poll_date)
+    election = bound_calendar(_tt_elections.MayoralElection, cal)(ref.poll_date)
     return _from_package(ref, country, election, rule=_MAYOR)
 
 
-def _gla(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _gla(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
     """
     The Mayor of London and the London Assembly: notice by the 30th working day before the
     poll, nominations by 4pm on the 24th, the statement of persons (and parties) nominated by
@@ -485,8 +245,8 @@ def _gla(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Ti
     Wed 27 March, statement by 4pm Tue 2 April). uk-election-timetables 5.0.2 closes
     nominations on the 22nd working day and publishes the statement on the 21st.
     """
-    election = _bound(_tt_elections.GreaterLondonAssemblyElection, cal)(ref.poll_date)
-    days = _dates(cal)
+    election = bound_calendar(_tt_elections.GreaterLondonAssemblyElection, cal)(ref.poll_date)
+    days = calendar_days(cal)
     close = working_days_before(ref.poll_date, 24, days)
     statement = working_days_before(ref.poll_date, 22, days)
     return _from_package(
@@ -503,7 +263,7 @@ def _gla(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Ti
     )
 
 
-def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
+def _parl(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
     """
     UK Parliament elections.
 
@@ -519,9 +279,9 @@ def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> T
     from the poll date; it is estimated with the general-election counts and marked so.
     """
     tt_country = (
-        _TT_COUNTRY[country] if country is not None and ref.kind is ElectionKind.PARL_BY else None
+        TT_COUNTRY[country] if country is not None and ref.kind is ElectionKind.PARL_BY else None
     )
-    election = _bound(_tt_elections.UKParliamentElection, cal)(ref.poll_date, tt_country)
+    election = bound_calendar(_tt_elections.UKParliamentElection, cal)(ref.poll_date, tt_country)
     close = election.close_of_nominations
     extra: dict[str, Any] = {
         "sopn_publish": TimetableEvent(
@@ -537,7 +297,7 @@ def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> T
     }
     if ref.kind is ElectionKind.PARL_GENERAL:
         extra["dissolution"] = TimetableEvent(
-            working_days_before(ref.poll_date, 25, _dates(cal)),
+            working_days_before(ref.poll_date, 25, calendar_days(cal)),
             None,
             "Dissolution and Calling of Parliament Act 2022 and Representation of the People Act 1983, Sch. 1 r. 1: the poll is the 25th working day after dissolution",
         )
@@ -558,9 +318,9 @@ def _parl(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> T
     )
 
 
-def _sp(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
-    election = _bound(_tt_elections.ScottishParliamentElection, cal)(ref.poll_date)
-    earliest = working_days_before(ref.poll_date, 35, _dates(cal))
+def _sp(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
+    election = bound_calendar(_tt_elections.ScottishParliamentElection, cal)(ref.poll_date)
+    earliest = working_days_before(ref.poll_date, 35, calendar_days(cal))
     return _from_package(
         ref,
         country,
@@ -572,14 +332,14 @@ def _sp(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Tim
     )
 
 
-def _senedd(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
-    election = _bound(_tt_elections.SeneddCymruElection, cal)(ref.poll_date)
+def _senedd(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
+    election = bound_calendar(_tt_elections.SeneddCymruElection, cal)(ref.poll_date)
     rule = _SENEDD_2025 if ref.poll_date >= _SENEDD_2025_FROM else _SENEDD
     return _from_package(ref, country, election, rule=rule)
 
 
-def _nia(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Timetable:
-    election = _bound(_tt_elections.NorthernIrelandAssemblyElection, cal)(ref.poll_date)
+def _nia(ref: ElectionRef, country: Country | None, cal: DiesNonCalendar) -> Timetable:
+    election = bound_calendar(_tt_elections.NorthernIrelandAssemblyElection, cal)(ref.poll_date)
     close = election.close_of_nominations
     return _from_package(
         ref,
@@ -595,7 +355,7 @@ def _nia(ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar) -> Ti
 
 
 def _national_referendum(
-    ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar
+    ref: ElectionRef, country: Country | None, cal: DiesNonCalendar
 ) -> Timetable:
     """
     A referendum under PPERA 2000 Part VII, UK-wide or in one part of the UK or a region of
@@ -616,7 +376,7 @@ def _national_referendum(
 
 
 def _neighbourhood_referendum(
-    ref: ElectionRef, country: Country | None, cal: _DiesNonCalendar
+    ref: ElectionRef, country: Country | None, cal: DiesNonCalendar
 ) -> Timetable:
     """
     A neighbourhood planning referendum (England): the restricted period starts with the
@@ -625,7 +385,7 @@ def _neighbourhood_referendum(
     Source: Neighbourhood Planning (Referendums) Regulations 2012 (SI 2012/2031), reg. 4(1A),
     with the days of r. 2 disregarded.
     """
-    statement = working_days_before(ref.poll_date, 28, _dates(cal))
+    statement = working_days_before(ref.poll_date, 28, calendar_days(cal))
     return Timetable(
         election=ref,
         country=country,
@@ -639,20 +399,16 @@ def _neighbourhood_referendum(
     )
 
 
-def _dates(cal: _DiesNonCalendar) -> list[dt.date]:
-    return cal.all_days
+Builder = Callable[[ElectionRef, Country | None, DiesNonCalendar], Timetable]
 
-
-_Builder = Callable[[ElectionRef, Country | None, _DiesNonCalendar], Timetable]
-
-_UNSUPPORTED = frozenset(
+UNSUPPORTED = frozenset(
     {
         ElectionKind.BUSINESS_NEIGHBOURHOOD_REFERENDUM,
         ElectionKind.COUNCIL_TAX_REFERENDUM,
         ElectionKind.GOVERNANCE_REFERENDUM,
     }
 )
-_BUILDERS: Mapping[ElectionKind, _Builder] = {
+BUILDERS: Mapping[ElectionKind, Builder] = {
     ElectionKind.PRINCIPAL: _principal,
     ElectionKind.PARISH: _parish,
     ElectionKind.PCC: _pcc,

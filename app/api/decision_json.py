@@ -1,0 +1,96 @@
+"""
+The one serialiser of a decision: can-publish, each item of the batch and `purdah check
+--json` all write `decision_json`, whose keys are `DecisionOut`'s (the documented schema,
+never instantiated on the hot path; tests/e2e/test_decision_shape.py holds them equal).
+
+Reasons and windows belong to a snapshot and are shared by every decision made from it, so
+their JSON is built once per snapshot, in a `Fragments` dict that `SnapshotFragments` (held in
+the app's state) keeps for each organisation's current snapshot only.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from app.domain import LONDON, Decision, Outcome, Reason, Snapshot, Window
+
+from .reliance import override_use_recorded
+from .schemas import ReasonOut, WindowOut
+
+__all__ = ["Fragments", "SnapshotFragments", "decision_json"]
+
+# A snapshot's reasons and windows as JSON, by the id of the domain value. Each entry holds
+# its value, so the value outlives the entry and its id names no other object meanwhile.
+Fragments = dict[int, tuple[object, dict[str, object]]]
+
+
+@dataclass
+class SnapshotFragments:
+    """
+    The `Fragments` of each organisation's current snapshot, built as decisions use them.
+    A new snapshot (after any write) starts afresh, so fragments of old snapshots never pile
+    up (they did, to 50,000 entries, in the soak).
+    """
+
+    _current: dict[str, tuple[Snapshot, Fragments]] = field(default_factory=dict)
+
+    def of(self, snapshot: Snapshot) -> Fragments:
+        """The fragments of `snapshot` (an empty set if it replaced its organisation's last)."""
+        organisation_id = snapshot.policy.organisation_id
+        entry = self._current.get(organisation_id)
+        if entry is None or entry[0] is not snapshot:
+            entry = (snapshot, {})
+            self._current[organisation_id] = entry
+        return entry[1]
+
+
+def _fragment(value: Reason | Window, fragments: Fragments) -> dict[str, object]:
+    entry = fragments.get(id(value))
+    if entry is not None and entry[0] is value:
+        return entry[1]
+    model = ReasonOut.of(value) if isinstance(value, Reason) else WindowOut.of(value)
+    plain = model.model_dump(mode="json")
+    fragments[id(value)] = (value, plain)
+    return plain
+
+
+def _iso(value: dt.datetime | None, times: dict[dt.datetime, str]) -> str | None:
+    if value is None:
+        return None
+    text = times.get(value)
+    if text is None:
+        text = times[value] = value.astimezone(LONDON).isoformat()
+    return text
+
+
+def decision_json(
+    decision: Decision,
+    fragments: Fragments | None = None,
+    times: dict[dt.datetime, str] | None = None,
+    *,
+    role: str,
+) -> dict[str, object]:
+    """
+    A decision as plain JSON values, with `DecisionOut`'s keys.
+
+    `fragments` is `SnapshotFragments.of(snapshot)` for the snapshot the decision came from
+    (or a new dict for a one-off); `times`, shared across a batch, remembers instants already
+    written in London time (a batch's decisions share `evaluated_at` and mostly a few
+    `valid_until`s). `role` is the caller's: it says whether a reliance on an override is
+    recorded (`reliance.override_use_recorded`).
+    """
+    fragments = {} if fragments is None else fragments
+    times = {} if times is None else times
+    return {
+        "decision_id": decision.decision_id,
+        "account_id": decision.account_id,
+        "category": str(decision.category),
+        "at": _iso(decision.at, times),
+        "allowed": decision.outcome is Outcome.ALLOW,
+        "outcome": decision.outcome.value,
+        "reasons": [_fragment(r, fragments) for r in decision.reasons],
+        "windows": [_fragment(w, fragments) for w in decision.windows],
+        "valid_until": _iso(decision.valid_until, times),
+        "data_version": decision.data_version,
+        "evaluated_at": _iso(decision.evaluated_at, times),
+        "override_use_recorded": override_use_recorded(decision, role),
+    }

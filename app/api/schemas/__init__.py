@@ -1,0 +1,98 @@
+"""
+Request and response bodies (pydantic, edges only), one module a resource. Times go out in
+Europe/London with their offset; times coming in must carry an offset.
+
+Every body is importable from here, as `from app.api.schemas import DecisionOut`.
+"""
+
+from .accounts import (
+    AccountIn,
+    AccountOut,
+    KeyOut,
+    OrganisationIn,
+    OrganisationOut,
+    OverrideIn,
+    OverrideOut,
+    PolicyOut,
+    ReasonIn,
+)
+from .audit import AuditEventOut, AuditPage, AuditVerifyOut
+from .common import (
+    NAIVE_DATETIME_ERROR,
+    NAIVE_MESSAGE,
+    AwareDatetime,
+    IsoDate,
+    Name,
+    Slug,
+    Text,
+    london,
+    require_offset,
+)
+from .common import _HotIn as _HotIn
+from .common import _In as _In
+from .common import _Out as _Out
+from .decisions import BatchIn, BatchOut, CheckIn, DecisionOut, ReasonOut, WindowOut
+from .elections import (
+    DiesNonIn,
+    DiesNonOut,
+    ElectionIn,
+    ElectionOut,
+    ElectionPatch,
+    ImportIn,
+    ImportItem,
+    ImportOut,
+    PeriodOut,
+    ScheduleIn,
+    ScheduleOut,
+    TimetableOut,
+)
+from .feeds import FeedTokenIn, FeedTokenOut, NewFeedTokenOut
+from .windows import ManualWindowIn, ManualWindowOut, ManualWindowPatch
+
+__all__ = [
+    "NAIVE_DATETIME_ERROR",
+    "NAIVE_MESSAGE",
+    "AccountIn",
+    "AccountOut",
+    "AuditEventOut",
+    "AuditPage",
+    "AuditVerifyOut",
+    "AwareDatetime",
+    "BatchIn",
+    "BatchOut",
+    "CheckIn",
+    "DecisionOut",
+    "DiesNonIn",
+    "DiesNonOut",
+    "ElectionIn",
+    "ElectionOut",
+    "ElectionPatch",
+    "FeedTokenIn",
+    "FeedTokenOut",
+    "ImportIn",
+    "ImportItem",
+    "ImportOut",
+    "IsoDate",
+    "KeyOut",
+    "ManualWindowIn",
+    "ManualWindowOut",
+    "ManualWindowPatch",
+    "Name",
+    "NewFeedTokenOut",
+    "OrganisationIn",
+    "OrganisationOut",
+    "OverrideIn",
+    "OverrideOut",
+    "PeriodOut",
+    "PolicyOut",
+    "ReasonIn",
+    "ReasonOut",
+    "ScheduleIn",
+    "ScheduleOut",
+    "Slug",
+    "Text",
+    "TimetableOut",
+    "WindowOut",
+    "london",
+    "require_offset",
+]
