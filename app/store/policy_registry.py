@@ -26,7 +26,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +82,7 @@ class PolicyEntry:
 
 def _stat(path: Path) -> _Stat | None:
     try:
-        found = os.stat(path)
+        found = path.stat()
     except OSError:
         return None
     return (found.st_mtime_ns, found.st_size, found.st_ino)
