@@ -1,24 +1,71 @@
-# purdah-controller. `make run` and `make test` are all a fresh machine needs.
+# purdah-controller. `make run` and `make test` are all a fresh machine needs (python3 3.11+).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
+# uv installs exactly what uv.lock pins, in parallel. It is bootstrapped once into .uv/ with the
+# pip that comes with Python, so pip's own configuration (index, proxy, certificates) applies
+# to that one download; uv reads its own (UV_INDEX_URL, uv.toml) for the rest.
+# Bump together with uv_build's range in pyproject.toml's [build-system].
+UV_VERSION := 0.13.9
+UV_DIR     := .uv
+UV         := $(UV_DIR)/bin/uv
+# A new UV_VERSION fetches uv again.
+UV_STAMP   := $(UV_DIR)/.stamp-$(UV_VERSION)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+# --locked: refuse, rather than quietly ignore, a pyproject.toml that uv.lock no longer matches.
+SYNC       := $(UV) sync --locked --python $(PYTHON)
 
-install: $(STAMP)  ## create .venv and install the project with its dev extras (quick when nothing changed)
+# One stamp per set of extras: `make run` installs the service alone, `install-test` adds the
+# test runner (no browser driver, no calendar clients), everything else installs `dev`.
+RUN_STAMP  := $(VENV)/.stamp-run
+TEST_STAMP := $(VENV)/.stamp-test
+DEV_STAMP  := $(VENV)/.stamp-dev
+# Left at the top of the checkout by an older pip (setuptools) editable install. The editable
+# install puts the checkout on sys.path, where this stale metadata would shadow .venv's.
+STALE_METADATA := purdah_controller.egg-info
 
-$(STAMP): pyproject.toml
+.PHONY: install install-run install-test lock run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
+
+install: $(DEV_STAMP)  ## create .venv with the service and every extra (`dev`) from uv.lock
+
+install-run: $(RUN_STAMP)  ## create .venv with the service's own dependencies only
+
+install-test: $(TEST_STAMP)  ## the service and the `test` extra: enough for unit and integration tests
+
+$(UV_STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (found $(PYTHON))" >&2; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@rm -rf $(UV_DIR)
+	@# --target needs no venv, so it is quick; without a pip of its own, Python makes one with ensurepip.
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_DIR) uv==$(UV_VERSION) \
+		|| { rm -rf $(UV_DIR) && $(PYTHON) -m venv $(UV_DIR) && $(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
+	@touch $@
 
-run: install  ## migrate the SQLite database, seed Redruth (first run: print a Clerk key), serve on 127.0.0.1:8000
-	$(BIN)/purdah db upgrade
-	$(BIN)/purdah seed
-	$(BIN)/purdah status
-	$(BIN)/purdah serve
+# These two add what they need and remove nothing, so an installed `dev` stays whole.
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	@rm -rf $(STALE_METADATA)
+	$(SYNC) --inexact --quiet
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	@rm -rf $(STALE_METADATA)
+	$(SYNC) --inexact --extra test --quiet
+	@touch $@ $(RUN_STAMP)
+
+# Exactly the locked `dev` set: anything else in .venv is removed.
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	@rm -rf $(STALE_METADATA)
+	$(SYNC) --extra dev --quiet
+	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
+
+lock: | $(UV_STAMP)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
+	$(UV) lock --python $(PYTHON) $(UV_ARGS)
+
+# `purdah db upgrade`, `seed`, `status`, `serve` in turn, in one process (tools/run.py): one
+# import of the app, not four. Only the service's own dependencies are installed for it.
+run: $(RUN_STAMP)  ## migrate the SQLite database, seed Redruth (first run: print a Clerk key), serve on 127.0.0.1:8000
+	$(BIN)/python tools/run.py
 
 test: install  ## the whole test suite (pytest; "no tests collected" is a failure)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -35,17 +82,13 @@ soak: install  ## ten minutes of mixed traffic on two workers and PostgreSQL; ch
 fuzz: install  ## schemathesis over every operation, 300 examples each (CI runs 10 in make test)
 	PURDAH_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_fuzz.py
 
-# PyPI's per-release JSON carries each release's known vulnerabilities (pip-audit's default
-# service). Where it cannot be reached (a registry mirror without it), say so loudly and do not
-# pretend: set PURDAH_AUDIT_REQUIRED=1 to make that a failure.
-AUDIT_PROBE := https://pypi.org/pypi/pip/24.0/json
-audit: install  ## pip-audit over the installed dependencies; fails on any known vulnerability
-	@if $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=15)' $(AUDIT_PROBE) 2>/dev/null; then \
-		$(BIN)/pip-audit --strict --skip-editable --progress-spinner off; \
-	else \
-		echo "NOT AUDITED: $(AUDIT_PROBE) cannot be reached from here, so pip-audit cannot look up vulnerabilities" >&2; \
-		test -z "$$PURDAH_AUDIT_REQUIRED"; \
-	fi
+# Every locked package, every extra, for every platform uv.lock covers (not only what this .venv
+# holds). Where pip-audit cannot reach its vulnerability service, tools/audit.py says NOT AUDITED
+# and exits 0; PURDAH_AUDIT_REQUIRED=1 makes that a failure.
+audit: install  ## pip-audit over uv.lock; fails on any known vulnerability
+	@mkdir -p var
+	@$(UV) export --frozen --all-extras --no-emit-project --format requirements-txt --quiet -o var/audit-requirements.txt
+	$(BIN)/python tools/audit.py var/audit-requirements.txt
 
 openapi: install  ## regenerate openapi/openapi.json and docs/problems.md from the app
 	$(BIN)/python -m app.openapi > openapi/openapi.json
@@ -55,10 +98,11 @@ openapi-check: install  ## fail if openapi/openapi.json or docs/problems.md no l
 	@$(BIN)/python -m app.openapi | diff -u openapi/openapi.json - > /dev/null || { echo "openapi/openapi.json is stale: run make openapi" >&2; $(BIN)/python -m app.openapi | diff -u openapi/openapi.json - | head -40; exit 1; }
 	@$(BIN)/python -m app.openapi --problems | diff -u docs/problems.md - || { echo "docs/problems.md is stale: run make openapi" >&2; exit 1; }
 
+# .pre-commit-config.yaml runs the same checks before each commit (.venv/bin/pre-commit install).
 lint: install  ## ruff, mypy (strict on the domain), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app
+	$(BIN)/mypy app tools
 	$(BIN)/mypy --strict app/domain
 	$(BIN)/lint-imports
 
@@ -67,4 +111,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var
+	rm -rf $(VENV) $(UV_DIR) $(STALE_METADATA) .pytest_cache .mypy_cache .ruff_cache var

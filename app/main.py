@@ -7,6 +7,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from importlib.metadata import version
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -219,7 +220,7 @@ def create_app(
 
     app = FastAPI(
         title="purdah-controller",
-        version="0.3.0",
+        version=version("purdah-controller"),  # pyproject.toml is the one place it is written
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,

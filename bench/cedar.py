@@ -174,4 +174,4 @@ def bench_cedar(cases: int = 20_000) -> dict[str, float]:
 
 if __name__ == "__main__":
     for name, value in bench_cedar().items():
-        print(f"{name:<36} {value:12.3f}")  # noqa: T201 - a benchmark prints its figures
+        print(f"{name:<36} {value:12.3f}")

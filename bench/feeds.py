@@ -81,7 +81,7 @@ def _seeded(folder: Path) -> tuple[str, object]:
 def bench_feed_render(repeats: int = 200) -> dict[str, float]:
     """Building the feed's bytes from its events, uncached, as the first fetch after a change does."""
     with tempfile.TemporaryDirectory() as folder:
-        url, engine = _seeded(Path(folder))
+        _url, engine = _seeded(Path(folder))
         policy = load_policy(ROOT / "policies" / "redruth.yaml")
         entries = read_ics(_ics(_quarterly_by_elections(), 0), max_events=10_000)
         import_elections(
@@ -131,7 +131,7 @@ def bench_feed_http(requests: int = 2000) -> dict[str, float]:
             "PURDAH_ACCESS_LOG": "false",
         }
         log = Path(folder) / "server.log"
-        server = subprocess.Popen(  # noqa: S603 - our own console script
+        server = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "purdah"), "serve"],
             env=env,
             stdout=log.open("wb"),

@@ -51,4 +51,4 @@ def bench_gc_freeze(n: int = 10_000) -> dict[str, float]:
 
 if __name__ == "__main__":
     for name, value in bench_gc_freeze(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000).items():
-        print(f"{name:<40} {value:12.1f}")  # noqa: T201 - a benchmark prints its figures
+        print(f"{name:<40} {value:12.1f}")

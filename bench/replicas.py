@@ -85,4 +85,4 @@ def bench_replicas(writes: int = 30) -> dict[str, float]:
 
 if __name__ == "__main__":
     for name, value in bench_replicas().items():
-        print(f"{name:<40} {value:12.3f}")  # noqa: T201 - a benchmark prints its figures
+        print(f"{name:<40} {value:12.3f}")

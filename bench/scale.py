@@ -327,4 +327,4 @@ def bench_scale(
 
 if __name__ == "__main__":
     for name, value in bench_scale().items():
-        print(f"{name:<40} {value:12.3f}")  # noqa: T201 - a benchmark prints its figures
+        print(f"{name:<40} {value:12.3f}")

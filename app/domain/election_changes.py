@@ -173,7 +173,7 @@ def revise(
                 problem=f"{status!r} is not one of {', '.join(ELECTION_STATUSES)}",
             )
         status_reason = _given(changes.status_reason)
-        if status != "scheduled" and status != "held" and not status_reason:
+        if status not in {"scheduled", "held"} and not status_reason:
             raise InvalidChange(
                 field="status_reason", problem=f"a status of {status} needs a reason"
             )

@@ -115,11 +115,11 @@ def _example(policy: Policy, date: str) -> str:
     return f"{parish[0]}{date}" if parish else f"parish.<council>.{date}"
 
 
-class _Skip(Exception):  # noqa: N818 - control flow inside the planner, never raised out
+class _Skip(Exception):
     pass
 
 
-class _Reject(Exception):  # noqa: N818 - control flow inside the planner, never raised out
+class _Reject(Exception):
     pass
 
 

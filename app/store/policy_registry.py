@@ -25,7 +25,6 @@ platform operator.
 
 import dataclasses
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +62,7 @@ class PolicyEntry:
 
 def _stat(path: Path) -> _Stat | None:
     try:
-        found = os.stat(path)
+        found = path.stat()
     except OSError:
         return None
     return (found.st_mtime_ns, found.st_size, found.st_ino)

@@ -307,7 +307,7 @@ class SnapshotCache:
         # The common case, nothing changed, costs one small query on a pooled connection.
         with self._engine.connect() as connection:
             rows = connection.execute(_VERSIONS).all()
-        versions: dict[str, int] = {org: version for org, version in rows}
+        versions: dict[str, int] = dict(rows)
         changed = [
             org
             for org, version in versions.items()

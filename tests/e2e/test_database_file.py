@@ -3,7 +3,6 @@ A SQLite file moved, deleted or replaced under a running server: fail closed, ac
 no write (issue 13, item 8). SQLite only: PostgreSQL has no file to lose.
 """
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,16 +40,16 @@ def served(
 
 
 def _moved(path: Path) -> None:
-    os.rename(path, path.with_name("moved.db"))
+    path.rename(path.with_name("moved.db"))
 
 
 def _deleted(path: Path) -> None:
-    os.remove(path)
+    path.unlink()
 
 
 def _replaced(path: Path) -> None:
     shutil.copy(path, path.with_name("copy.db"))
-    os.replace(path.with_name("copy.db"), path)
+    path.with_name("copy.db").replace(path)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ AT = "2027-06-03T12:00:00+01:00"
 
 
 def _cluster(action: str) -> None:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    version = max(folder.name for folder in Path("/etc/postgresql").iterdir())
     subprocess.run(
         [
             shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster",

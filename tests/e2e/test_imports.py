@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -45,9 +46,9 @@ def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> I
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, str, bytes]] = {}
+    routes: ClassVar[dict[str, tuple[int, str, bytes]]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         if self.path == "/slow.ics":
             time.sleep(2.5)
         if self.path == "/trickle.ics":  # answers at once, then one byte every 0.4 s

@@ -158,11 +158,11 @@ def test_a_key_past_its_limit_of_recorded_reliances_a_minute_gets_429_with_retry
 ) -> None:
     client, clock = limited
     key = auth(seeded.scheduler)
-    too_big = client.post("/v1/decisions", json=_batch(range(0, 4)), headers=key)
-    filled = client.post("/v1/decisions", json=_batch(range(0, 3)), headers=key)
+    too_big = client.post("/v1/decisions", json=_batch(range(4)), headers=key)
+    filled = client.post("/v1/decisions", json=_batch(range(3)), headers=key)
     clock.now += dt.timedelta(seconds=20)
     one_more = client.get(CAN_PUBLISH, params={"at": _at(3), "category": "event"}, headers=key)
-    same_again = client.post("/v1/decisions", json=_batch(range(0, 3)), headers=key)
+    same_again = client.post("/v1/decisions", json=_batch(range(3)), headers=key)
     other_key = client.get(
         CAN_PUBLISH, params={"at": _at(3), "category": "event"}, headers=auth(seeded.clerk)
     )

@@ -45,10 +45,11 @@ LATER = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 def _counts(engine: Engine) -> tuple[int, ...]:
     with Session(engine) as session:
-        return tuple(
+        rows = [
             session.execute(select(func.count()).select_from(table)).scalar_one()
             for table in (ElectionRow, AccountRow, AuditEventRow)
-        ) + (session.execute(select(OrganisationRow.data_version)).scalar_one(),)
+        ]
+        return (*rows, session.execute(select(OrganisationRow.data_version)).scalar_one())
 
 
 def _chain(engine: Engine):  # type: ignore[no-untyped-def]

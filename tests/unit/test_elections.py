@@ -39,7 +39,7 @@ from app.domain import (
         ("parish.redruth.2029-05-03", ElectionKind.PARISH),
         ("parish.redruth.central.by.2026-06-11", ElectionKind.PARISH),
     ],
-    ids=lambda value: str(value),
+    ids=str,
 )
 def test_kind_is_inferred_from_the_id(election_id: str, kind: ElectionKind) -> None:
     ref = parse_election_id(election_id)

@@ -1,6 +1,7 @@
 """Properties that must hold for any input (hypothesis): window merging, decide(), working days."""
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import holidays
@@ -84,7 +85,7 @@ def test_merged_windows_never_overlap_or_touch_and_keep_every_election(
 ) -> None:
     windows = merge_windows(given_periods)
 
-    assert all(a.ends_at < b.starts_at for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a.ends_at < b.starts_at for a, b in itertools.pairwise(windows))
     kept = [e for w in windows for e in w.election_ids]
     assert sorted(kept) == sorted({p.election_id for p in given_periods})
 
