@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test bench bench-quick fuzz soak audit lint format clean openapi openapi-check
+.PHONY: install run serve test test-fast bench bench-quick fuzz soak audit lint format clean openapi openapi-check
 
 install: $(STAMP)  ## create .venv and install the project with its dev extras (quick when nothing changed)
 
@@ -20,8 +20,13 @@ run: install  ## migrate the SQLite database, seed Redruth (first run: print a C
 	$(BIN)/purdah status
 	$(BIN)/purdah serve
 
-test: install  ## the whole test suite (pytest; "no tests collected" is a failure)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# pytest-xdist workers: one per core; TEST_WORKERS=0 runs the tests in one process.
+TEST_WORKERS ?= auto
+test: install  ## the whole test suite, every marker, on every core ("no tests collected" fails)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+test-fast: install  ## unit and integration tests only, for the edit loop (under a minute)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal tests/unit tests/integration $(PYTEST_ARGS)
 
 bench: install  ## benchmarks: print figures (var/bench/latest.json), never asserted in tests
 	$(BIN)/python -m bench

@@ -773,6 +773,7 @@ def _rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.server
 @pytest.mark.parametrize(
     "name", ["bomb-2-zones.ics", "bomb-8-zones.ics"], ids=["2-zones", "8-zones"]
 )

@@ -17,7 +17,6 @@ from tests.conftest import ROOT, Keys
 from tests.openapi_once import openapi_once
 from tests.templates import SeededRows
 
-
 WRITTEN_AT = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
