@@ -48,7 +48,7 @@ from app.store.snapshots import SnapshotCache
 from app.store.tables import OrganisationRow
 from app.store.unit_of_work import Actor
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["app_from_environment", "create_app", "create_services"]
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,39 @@ def _policy_loader(
     return policy_for
 
 
+def create_services(
+    settings: Settings,
+    *,
+    engine: Engine,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Services:
+    """
+    All the state an app keeps between requests, new: the snapshot cache, the policies, the
+    feed cache, the failed-authentication throttle, the keys' last uses, the clock.
+
+    `create_app` puts it in `app.state.services`, where the routes and the app's start and
+    stop find it. A test that reuses one app gives it fresh services before starting it.
+    """
+    policies: dict[str, Policy] = {}
+    cache = SnapshotCache(
+        engine,
+        _policy_loader(settings, policies),
+        max_age=settings.snapshot_max_age,
+        clock=monotonic,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        cache=cache,
+        policies=policies,
+        clock=clock,
+        feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
+        throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
+        key_use=KeyUse(engine),
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -160,30 +193,21 @@ def create_app(
     `snapshot_poll_interval` seconds.
     """
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url)
-    policies: dict[str, Policy] = {}
-    cache = SnapshotCache(
-        engine,
-        _policy_loader(settings, policies),
-        max_age=settings.snapshot_max_age,
-        clock=monotonic,
-    )
-    services = Services(
-        settings=settings,
-        engine=engine,
-        cache=cache,
-        policies=policies,
+    services = create_services(
+        settings,
+        engine=engine or make_engine(settings.database_url),
         clock=clock,
-        feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
-        throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
-        key_use=KeyUse(engine),
+        monotonic=monotonic,
     )
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+        # the services the app holds when it starts: a test may have given it fresh ones
+        services: Services = started.state.services
+        engine, cache, settings = services.engine, services.cache, services.settings
         check_migrated(engine)
         # a database from before feeds: publish its windows once (a no-op afterwards)
-        ensure_feed_events(engine, Actor("purdah serve", "system"), clock())
+        ensure_feed_events(engine, Actor("purdah serve", "system"), services.clock())
         cache.refresh()
         # Long-lived objects (snapshots, the app) need no collecting: keep them out of the
         # garbage collector's way so it does not pause requests to walk them.

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.main import create_app
 from tests.conftest import ROOT, Keys, seed_shipped
 
-from .conftest import Clock, auth
+from .conftest import Clock, auth, started
 from .servers import free_port, serve, wait_ready
 
 ICS = ROOT / "tests" / "data" / "ics"
@@ -29,7 +29,13 @@ BY_ELECTION = "parish.redruth.central.by.2026-02-12"
 
 
 @pytest.fixture
-def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Iterator[TestClient]:
+def importer(
+    engine: Engine,
+    database_url: str,
+    seeded: Keys,
+    clock: Clock,
+    apps: dict[tuple[str, Engine], FastAPI],
+) -> Iterator[TestClient]:
     """The app with small import limits, allowed to fetch from loopback (the test's server)."""
     settings = Settings(
         database_url=database_url,
@@ -39,8 +45,7 @@ def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> I
         import_url_timeout=1.0,
         import_allow_private_urls=True,
     )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with started(apps, settings, engine, clock) as client:
         yield client
 
 
