@@ -58,6 +58,17 @@ def _openapi_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _destructive_alone(request: pytest.FixtureRequest) -> None:
+    """A test that stops PostgreSQL would fail every test another worker runs meanwhile."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if request.node.get_closest_marker("destructive") and workers > 1:
+        pytest.fail(
+            f"a destructive test must run alone, not beside {workers - 1} other worker(s): "
+            "pytest -m destructive (make test runs them after the rest)"
+        )
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     """A fixed 'now' for decisions (evaluated_at)."""
