@@ -58,6 +58,20 @@ def _openapi_once() -> Iterator[None]:
         yield
 
 
+# Tests that spend seconds starting processes (servers, the console script, a browser).
+STARTS_PROCESSES = ("test_operator_commands.py", "test_fuzz.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests first, so that the workers share out the quick ones around them
+    rather than finish on a tail of slow ones (the order tests run in is not a contract)."""
+    items.sort(
+        key=lambda item: not (
+            item.get_closest_marker("server") or item.path.name in STARTS_PROCESSES
+        )
+    )
+
+
 @pytest.fixture(autouse=True)
 def _destructive_alone(request: pytest.FixtureRequest) -> None:
     """A test that stops PostgreSQL would fail every test another worker runs meanwhile."""
