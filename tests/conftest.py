@@ -66,8 +66,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slowest tests first, so that the workers share out the quick ones around them
     rather than finish on a tail of slow ones (the order tests run in is not a contract)."""
     items.sort(
-        key=lambda item: not (
-            item.get_closest_marker("server") or item.path.name in STARTS_PROCESSES
+        key=lambda item: (
+            not (item.get_closest_marker("server") or item.path.name in STARTS_PROCESSES)
         )
     )
 
