@@ -49,7 +49,7 @@ from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["app_from_environment", "create_app", "create_services"]
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,38 @@ def check_policies(services: Services) -> list[str]:
     return [change.organisation_id for change in changes]
 
 
+def create_services(
+    settings: Settings,
+    *,
+    engine: Engine,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Services:
+    """
+    All the state an app keeps between requests, new: the snapshot cache, the policies, the
+    feed cache, the failed-authentication throttle, the keys' last uses, the clock.
+
+    `create_app` puts it in `app.state.services`, where the routes and the app's start and
+    stop find it. A test that reuses one app gives it fresh services before starting it.
+    """
+    policies = PolicyRegistry(settings.policy_dir)
+    cache = SnapshotCache(
+        engine, policies.policy_for, max_age=settings.snapshot_max_age, clock=monotonic
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        cache=cache,
+        policies=policies,
+        clock=clock,
+        feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
+        throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
+        key_use=KeyUse(engine),
+        # every write refreshes its organisation's snapshot after commit
+        uow=UnitOfWork(engine, on_commit=cache.refresh),
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -162,29 +194,21 @@ def create_app(
     writes every `snapshot_poll_interval` seconds and for changed policy files every
     `policy_check_interval` seconds (`check_policies`).
     """
-    engine = engine or make_engine(settings.database_url)
-    policies = PolicyRegistry(settings.policy_dir)
-    cache = SnapshotCache(
-        engine, policies.policy_for, max_age=settings.snapshot_max_age, clock=monotonic
-    )
-    services = Services(
-        settings=settings,
-        engine=engine,
-        cache=cache,
-        policies=policies,
+    services = create_services(
+        settings,
+        engine=engine or make_engine(settings.database_url),
         clock=clock,
-        feeds=FeedCache(engine, dt.timedelta(days=settings.feed_keep_cancelled_days)),
-        throttle=FailedAuthThrottle(settings.auth_failure_limit, settings.auth_failure_window),
-        key_use=KeyUse(engine),
-        # every write refreshes its organisation's snapshot after commit
-        uow=UnitOfWork(engine, on_commit=cache.refresh),
+        monotonic=monotonic,
     )
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+        # the services the app holds when it starts: a test may have given it fresh ones
+        services: Services = started.state.services
+        engine, cache, settings = services.engine, services.cache, services.settings
         check_migrated(engine)
         # a database from before feeds: publish its windows once (a no-op afterwards)
-        ensure_feed_events(services.uow, Actor("purdah serve", "system"), clock())
+        ensure_feed_events(services.uow, Actor("purdah serve", "system"), services.clock())
         cache.refresh()
         check_policies(services)  # files changed while the server was down are audited now
         if settings.gc_freeze:

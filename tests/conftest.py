@@ -1,16 +1,16 @@
 """
 Shared fixtures. The clock is a fixture: no test reads today's date.
 
-Databases: every test that asks for `database` runs twice, on SQLite and on PostgreSQL
+Databases: every test that asks for `database_url` runs twice, on SQLite and on PostgreSQL
 (`PURDAH_TEST_POSTGRES_URL`, default postgresql://postgres@127.0.0.1:5432/test). Each test
-session migrates a fresh database of its own; each test starts from a freshly seeded one.
-Where PostgreSQL cannot be reached the postgres cases skip and say why; under CI
-(`CI=true`) that is a failure instead.
+session (each pytest-xdist worker) migrates a fresh database of its own and seeds it once;
+each test that asks for `seeded` starts from those seeded rows, put back (tests/templates.py),
+so no test sees another's writes. Where PostgreSQL cannot be reached the postgres cases skip
+and say why; under CI (`CI=true`) that is a failure instead.
 """
 
 import datetime as dt
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,9 +26,11 @@ from app.domain import UTC
 from app.services.keys import create_key
 from app.services.organisations import seed
 from app.store import load_policy
-from app.store.engine import make_engine, upgrade
+from app.store.engine import make_engine
 from app.store.keys import Role
 from app.store.unit_of_work import Actor, UnitOfWork
+from tests.openapi_once import openapi_once
+from tests.templates import MigratedTemplates, SeededRows, drop_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -47,6 +49,39 @@ TABLES = (
     "account",
     "organisation",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _openapi_once() -> Iterator[None]:
+    """Every app of this session shares one generation of the OpenAPI document, copied
+    (tests/openapi_once.py): the same document for a fraction of the cost."""
+    with openapi_once():
+        yield
+
+
+# Tests that spend seconds starting processes (servers, the console script, a browser).
+STARTS_PROCESSES = ("test_operator_commands.py", "test_policy_command.py", "test_fuzz.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest tests first, so that the workers share out the quick ones around them
+    rather than finish on a tail of slow ones (the order tests run in is not a contract)."""
+    items.sort(
+        key=lambda item: (
+            not (item.get_closest_marker("server") or item.path.name in STARTS_PROCESSES)
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def _destructive_alone(request: pytest.FixtureRequest) -> None:
+    """A test that stops PostgreSQL would fail every test another worker runs meanwhile."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if request.node.get_closest_marker("destructive") and workers > 1:
+        pytest.fail(
+            f"a destructive test must run alone, not beside {workers - 1} other worker(s): "
+            "pytest -m destructive (make test runs them after the rest)"
+        )
 
 
 @pytest.fixture
@@ -79,38 +114,28 @@ def postgres_server() -> str:
     return url
 
 
-def _fresh_postgres_database(admin_url: str) -> tuple[str, str]:
-    name = f"purdah_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    """This session's migrated databases to copy, made when first asked for."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    yield templates
+    templates.drop()
 
 
 @contextmanager
 def migrated_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database migrated to the latest revision: a SQLite file in `folder`, or a new
-    PostgreSQL database dropped afterwards."""
+    PostgreSQL database dropped afterwards (each a copy of this session's migrated template)."""
+    templates: MigratedTemplates = request.getfixturevalue("migrated_templates")
     if backend == "sqlite":
-        url = f"sqlite:///{folder / 'purdah.db'}"
-        upgrade(url)
-        yield url
+        yield templates.sqlite_copy(folder / "purdah.db")
         return
     admin_url = request.getfixturevalue("postgres_server")
-    name, url = _fresh_postgres_database(admin_url)
+    name, url = templates.postgres_copy(admin_url)
     try:
-        upgrade(url)
         yield url
     finally:
-        _drop_postgres_database(admin_url, name)
+        drop_postgres_database(admin_url, name)
 
 
 def seed_shipped(url: str) -> str:
@@ -171,8 +196,25 @@ class Keys:
 SEEDED_AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def seeded_rows(engine: Engine) -> Iterator[tuple[Keys, SeededRows]]:
+    """This session's database seeded once, and its rows kept aside for `seeded`."""
+    keys = _seed(engine)
+    kept = SeededRows.keep(engine)
+    yield keys, kept
+    kept.close()
+
+
 @pytest.fixture
-def seeded(engine: Engine) -> Keys:
+def seeded(seeded_rows: tuple[Keys, SeededRows]) -> Keys:
+    """The database as `make run` seeds it, with a key of every role: the seeded rows put back,
+    so nothing an earlier test wrote is there."""
+    keys, kept = seeded_rows
+    kept.restore()
+    return keys
+
+
+def _seed(engine: Engine) -> Keys:
     """The database emptied and seeded as `make run` seeds it, with a key of every role."""
     _empty(engine)
     policy = load_policy(ROOT / "policies" / "redruth.yaml")

@@ -1,17 +1,20 @@
 """The real app, on a real database, through httpx (FastAPI's TestClient), with a settable clock."""
 
 import datetime as dt
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
 from app.domain import UTC
-from app.main import create_app
+from app.main import create_app, create_services
 from tests.conftest import ROOT, Keys, migrated_database
 
 
@@ -45,18 +48,51 @@ def ticker() -> Ticker:
     return Ticker()
 
 
+@pytest.fixture(scope="session")
+def apps() -> dict[tuple[str, Engine], FastAPI]:
+    """This session's apps, one per settings and engine: building one (its routes, its OpenAPI
+    document) costs up to two seconds on a busy machine."""
+    return {}
+
+
+@contextmanager
+def started(
+    apps: dict[tuple[str, Engine], FastAPI],
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    ticker: Ticker | None = None,
+) -> Iterator[TestClient]:
+    """
+    A client of this session's app for `settings` on `engine`, started afresh: the app gets
+    new services (snapshot cache, throttle, feed cache, keys' last uses, this test's clocks),
+    so it is in the state a new app would be in, and starts and stops with the client.
+    """
+    key = (settings.model_dump_json(), engine)
+    if key not in apps:
+        apps[key] = create_app(settings, engine=engine, refresh_in_background=False)
+    app = apps[key]
+    app.state.services = create_services(
+        settings, engine=engine, clock=clock, monotonic=ticker or time.monotonic
+    )
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(
-    engine: Engine, database_url: str, seeded: Keys, clock: Clock, ticker: Ticker
+    engine: Engine,
+    database_url: str,
+    seeded: Keys,
+    clock: Clock,
+    ticker: Ticker,
+    apps: dict[tuple[str, Engine], FastAPI],
 ) -> Iterator[TestClient]:
     """A client with no key; tests send one with `auth(keys.clerk)`."""
     settings = Settings(
         database_url=database_url, policy_dir=ROOT / "policies", calendar_dir=ROOT / "calendars"
     )
-    app = create_app(
-        settings, engine=engine, clock=clock, monotonic=ticker, refresh_in_background=False
-    )
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with started(apps, settings, engine, clock, ticker) as test_client:
         yield test_client
 
 

@@ -26,6 +26,8 @@ from tests.conftest import seed_shipped
 from .conftest import STREET_FAIR_OVERRIDE
 from .servers import running
 
+pytestmark = pytest.mark.server
+
 TOWN = "facebook-redruthtowncouncil"
 # Reference election: local.cornwall.2029-05-03, notice by 27 March 2029 (statutory), close of
 # poll 22:00 on 3 May 2029: 9-12 April 2029 is inside its restricted period.

@@ -23,6 +23,8 @@ from tests.conftest import migrated_database, seed_shipped
 
 from .servers import running
 
+pytestmark = pytest.mark.server
+
 CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish"
 LIMIT = 30  # PURDAH_AUTH_FAILURE_LIMIT's default
 

@@ -20,6 +20,8 @@ from tests.conftest import seed_shipped
 from .calendar_clients import ensure_calendar_clients, khal_list, sync_with_vdirsyncer
 from .servers import PURDAH, free_port, serve, wait_ready
 
+pytestmark = pytest.mark.server
+
 SUMMARY = "Pre-election period: Cornwall Council and Redruth Town Council elections"
 
 

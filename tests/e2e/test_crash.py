@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import seed_shipped
 
 from .servers import PURDAH, free_port, serve, wait_ready
+
+pytestmark = pytest.mark.server
 
 
 def _burst(

@@ -183,6 +183,7 @@ def test_can_publish_documents_every_status_a_scheduling_tool_must_handle(
     assert {"200", "304", "401", "403", "404", "422", "429", "503"} <= set(operation["responses"])
 
 
+@pytest.mark.server
 def test_a_real_server_answers_can_publish_and_the_batch_alike(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

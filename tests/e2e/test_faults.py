@@ -27,6 +27,8 @@ from tests.conftest import migrated_database, seed_shipped
 
 from .servers import free_port, serve, wait_ready
 
+pytestmark = [pytest.mark.server, pytest.mark.destructive]
+
 CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish"
 AT = "2027-06-03T12:00:00+01:00"
 

@@ -14,14 +14,14 @@ from typing import ClassVar
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.main import create_app
 from tests.conftest import ROOT, Keys, seed_shipped
 
-from .conftest import Clock, auth
+from .conftest import Clock, auth, started
 from .servers import free_port, serve, wait_ready
 
 ICS = ROOT / "tests" / "data" / "ics"
@@ -30,7 +30,13 @@ BY_ELECTION = "parish.redruth.central.by.2026-02-12"
 
 
 @pytest.fixture
-def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Iterator[TestClient]:
+def importer(
+    engine: Engine,
+    database_url: str,
+    seeded: Keys,
+    clock: Clock,
+    apps: dict[tuple[str, Engine], FastAPI],
+) -> Iterator[TestClient]:
     """The app with small import limits, allowed to fetch from loopback (the test's server)."""
     settings = Settings(
         database_url=database_url,
@@ -40,8 +46,7 @@ def importer(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> I
         import_url_timeout=1.0,
         import_allow_private_urls=True,
     )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with started(apps, settings, engine, clock) as client:
         yield client
 
 
@@ -774,6 +779,7 @@ def _rss_bytes(pid: int) -> int:
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.server
 @pytest.mark.parametrize(
     "name", ["bomb-2-zones.ics", "bomb-8-zones.ics"], ids=["2-zones", "8-zones"]
 )

@@ -5,10 +5,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT, seed_shipped
 
 from .servers import running
+
+pytestmark = pytest.mark.server
 
 # Inside the restricted period of the polls of 3 May 2029 (Reference election:
 # local.cornwall.2029-05-03), where a general post is denied by Redruth's policy as shipped.

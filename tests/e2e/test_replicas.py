@@ -17,6 +17,8 @@ from tests.conftest import seed_shipped
 
 from .servers import free_port, serve, wait_ready
 
+pytestmark = pytest.mark.server
+
 AT = "2027-06-03T12:00:00+01:00"
 
 

@@ -18,6 +18,8 @@ from tests.conftest import ROOT, seed_shipped
 
 from .servers import free_port, serve, wait_ready
 
+pytestmark = [pytest.mark.server, pytest.mark.browser]
+
 CHROMIUM = os.environ.get("PURDAH_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 FLAGS = [

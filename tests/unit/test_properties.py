@@ -2,7 +2,6 @@
 
 import datetime as dt
 import itertools
-from pathlib import Path
 
 import holidays
 from hypothesis import HealthCheck, given, settings
@@ -25,9 +24,11 @@ from app.domain import (
     parse_election_id,
 )
 from app.domain.periods import RestrictedPeriod, merge_windows
-from app.store import load_policy
 
-POLICY = load_policy(Path(__file__).resolve().parents[2] / "policies" / "redruth.yaml")
+from .conftest import make_policy
+
+# Redruth's rules, built in code (tests/integration/test_unit_policy.py checks them against the file)
+POLICY = make_policy()
 BASE = dt.datetime(2030, 1, 1, tzinfo=UTC)
 ACCOUNTS = tuple(
     Account(f"a{i}", "facebook", f"Account {i}", AccountKind.PAGE, status)
