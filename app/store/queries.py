@@ -4,7 +4,9 @@ snapshot). Each returns records (`app.store.records`), never a table row.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -56,6 +58,23 @@ __all__ = [
     "list_schedules",
 ]
 
+_R = TypeVar("_R")
+
+
+def _of_organisation(
+    engine: Engine,
+    table: Any,
+    record: Callable[[Any], _R],
+    organisation_id: str,
+    *order_by: Any,
+) -> list[_R]:
+    """Every row of `table` that belongs to the organisation, in order, each made a record."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(table).where(table.organisation_id == organisation_id).order_by(*order_by)
+        ).scalars()
+        return [record(row) for row in rows]
+
 
 def list_organisations(engine: Engine) -> list[StoredOrganisation]:
     """Every organisation, by id."""
@@ -66,28 +85,21 @@ def list_organisations(engine: Engine) -> list[StoredOrganisation]:
 
 def list_accounts(engine: Engine, organisation_id: str) -> list[StoredAccount]:
     """The organisation's accounts, by id."""
-    with Session(engine) as session:
-        return [
-            StoredAccount.of(row)
-            for row in session.execute(
-                select(AccountRow)
-                .where(col(AccountRow.organisation_id) == organisation_id)
-                .order_by(col(AccountRow.id))
-            ).scalars()
-        ]
+    return _of_organisation(
+        engine, AccountRow, StoredAccount.of, organisation_id, col(AccountRow.id)
+    )
 
 
 def list_keys(engine: Engine, organisation_id: str) -> list[StoredKey]:
     """The organisation's API keys, revoked ones too, oldest first (only hashes are stored)."""
-    with Session(engine) as session:
-        return [
-            StoredKey.of(row)
-            for row in session.execute(
-                select(ApiKeyRow)
-                .where(col(ApiKeyRow.organisation_id) == organisation_id)
-                .order_by(col(ApiKeyRow.created_at), col(ApiKeyRow.id))
-            ).scalars()
-        ]
+    return _of_organisation(
+        engine,
+        ApiKeyRow,
+        StoredKey.of,
+        organisation_id,
+        col(ApiKeyRow.created_at),
+        col(ApiKeyRow.id),
+    )
 
 
 def get_manual_window(engine: Engine, organisation_id: str, window_id: str) -> StoredWindow:
@@ -175,41 +187,33 @@ def list_overrides(
 
 def list_dies_non(engine: Engine, organisation_id: str) -> list[StoredDiesNon]:
     """The days the Clerk added, in date order."""
-    with Session(engine) as session:
-        return [
-            StoredDiesNon.of(row)
-            for row in session.execute(
-                select(DiesNonRow)
-                .where(col(DiesNonRow.organisation_id) == organisation_id)
-                .order_by(col(DiesNonRow.day))
-            ).scalars()
-        ]
+    return _of_organisation(
+        engine, DiesNonRow, StoredDiesNon.of, organisation_id, col(DiesNonRow.day)
+    )
 
 
 def list_schedules(engine: Engine, organisation_id: str) -> list[StoredSchedule]:
     """The organisation's schedules of recurring elections, oldest first."""
-    with Session(engine) as session:
-        return [
-            StoredSchedule.of(row)
-            for row in session.execute(
-                select(ElectionScheduleRow)
-                .where(col(ElectionScheduleRow.organisation_id) == organisation_id)
-                .order_by(col(ElectionScheduleRow.created_at), col(ElectionScheduleRow.id))
-            ).scalars()
-        ]
+    return _of_organisation(
+        engine,
+        ElectionScheduleRow,
+        StoredSchedule.of,
+        organisation_id,
+        col(ElectionScheduleRow.created_at),
+        col(ElectionScheduleRow.id),
+    )
 
 
 def list_feed_tokens(engine: Engine, organisation_id: str) -> list[StoredFeedToken]:
     """The organisation's feed tokens, newest first (no secrets: only hashes are stored)."""
-    with Session(engine) as session:
-        return [
-            StoredFeedToken.of(row)
-            for row in session.execute(
-                select(FeedTokenRow)
-                .where(col(FeedTokenRow.organisation_id) == organisation_id)
-                .order_by(col(FeedTokenRow.created_at).desc(), col(FeedTokenRow.id))
-            ).scalars()
-        ]
+    return _of_organisation(
+        engine,
+        FeedTokenRow,
+        StoredFeedToken.of,
+        organisation_id,
+        col(FeedTokenRow.created_at).desc(),
+        col(FeedTokenRow.id),
+    )
 
 
 def live_snapshot(engine: Engine, policy: Policy) -> Snapshot | None:
