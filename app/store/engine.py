@@ -10,18 +10,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app.domain.audit import canonical_json
 from app.store import text_guard  # noqa: F401 - registers the check before every flush
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "DatabaseFileLost",
@@ -178,8 +177,11 @@ def _canonical(value: Any) -> str:
     return canonical_json(value).decode()
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> "Config":
     """Alembic's configuration for `url`, without an alembic.ini on disk."""
+    # Alembic is imported where it is used: it costs a second of every `purdah` start.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", _normalise(url).replace("%", "%%"))
@@ -194,6 +196,8 @@ def upgrade(url: str, revision: str = "head") -> None:
         DatabaseUnreachable: the database cannot be reached or migrated.
     """
     with database_errors():
+        from alembic import command
+
         command.upgrade(alembic_config(url), revision)
 
 
@@ -204,6 +208,9 @@ def check_migrated(engine: Engine) -> None:
     Raises:
         DatabaseNotMigrated: with the command to run.
     """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()

@@ -26,6 +26,26 @@ def url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ops.db'}"
 
 
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A database the console script migrated and seeded, once: (its file, the Clerk key)."""
+    path = tmp_path_factory.mktemp("seeded") / "ops.db"
+    assert _run("db", "upgrade", url=f"sqlite:///{path}").returncode == 0
+    seeded = _run("seed", url=f"sqlite:///{path}")
+    assert seeded.returncode == 0, seeded.stderr
+    return path, seeded.stdout.strip()
+
+
+@pytest.fixture
+def seeded_url(url: str, tmp_path: Path, seeded_file: tuple[Path, str]) -> str:
+    """`url` holding a copy of what `purdah db upgrade` and `purdah seed` made."""
+    source, _ = seeded_file
+    for suffix in ("", "-wal", "-shm"):  # the processes closed it, but copy a WAL if any
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", tmp_path / f"ops.db{suffix}")
+    return url
+
+
 def test_the_first_seed_prints_one_clerk_key_and_never_again(url: str) -> None:
     assert _run("db", "upgrade", url=url).returncode == 0
 
@@ -40,9 +60,8 @@ def test_the_first_seed_prints_one_clerk_key_and_never_again(url: str) -> None:
     assert "nothing to do" in second.stderr
 
 
-def test_keys_create_prints_only_the_key_on_stdout(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_keys_create_prints_only_the_key_on_stdout(seeded_url: str) -> None:
+    url = seeded_url
 
     made = _run("keys", "create", "--role", "scheduler", "--name", "Hootsuite", url=url)
 
@@ -52,9 +71,8 @@ def test_keys_create_prints_only_the_key_on_stdout(url: str) -> None:
     assert "scheduler" in made.stderr
 
 
-def test_keys_revoke_revokes_once(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_keys_revoke_revokes_once(seeded_url: str) -> None:
+    url = seeded_url
     key_id = _run("keys", "create", "--role", "viewer", "--name", "x", url=url).stdout.split("_")[1]
 
     first = _run("keys", "revoke", key_id, "--reason", "lost laptop", url=url)
@@ -65,9 +83,11 @@ def test_keys_revoke_revokes_once(url: str) -> None:
     assert "was revoked" in second.stderr
 
 
-def test_keys_list_shows_each_key_its_last_use_and_no_secret(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    clerk = _run("seed", url=url).stdout.strip()
+def test_keys_list_shows_each_key_its_last_use_and_no_secret(
+    seeded_url: str, seeded_file: tuple[Path, str]
+) -> None:
+    clerk = seeded_file[1]
+    url = seeded_url
     viewer = _run("keys", "create", "--role", "viewer", "--name", "Members", url=url).stdout.strip()
     _run("keys", "revoke", viewer.split("_")[1], url=url)
     engine = make_engine(url)
@@ -98,11 +118,10 @@ def test_keys_list_shows_each_key_its_last_use_and_no_secret(url: str) -> None:
     ids=["bad-role", "unknown-key", "serve-unmigrated", "seed-unmigrated"],
 )
 def test_bad_operator_input_exits_2_with_a_clear_line(
-    url: str, args: tuple[str, ...], says: str
+    url: str, args: tuple[str, ...], says: str, request: pytest.FixtureRequest
 ) -> None:
     if args[0] == "keys" and args[1] == "revoke":
-        _run("db", "upgrade", url=url)
-        _run("seed", url=url)
+        url = request.getfixturevalue("seeded_url")
 
     result = _run(*args, url=url)
 
@@ -110,11 +129,10 @@ def test_bad_operator_input_exits_2_with_a_clear_line(
     assert says in result.stderr
 
 
-def test_audit_verify_says_ok_then_finds_an_edit(url: str, tmp_path: Path) -> None:
+def test_audit_verify_says_ok_then_finds_an_edit(seeded_url: str, tmp_path: Path) -> None:
     import sqlite3
 
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+    url = seeded_url
     ok = _run("audit", "verify", url=url)
     with sqlite3.connect(str(tmp_path / "ops.db")) as connection:
         connection.execute("UPDATE audit_event SET reason = 'x' WHERE seq = 3")
@@ -125,11 +143,10 @@ def test_audit_verify_says_ok_then_finds_an_edit(url: str, tmp_path: Path) -> No
     assert "BROKEN at event 3" in broken.stdout
 
 
-def test_audit_export_writes_jsonl(url: str) -> None:
+def test_audit_export_writes_jsonl(seeded_url: str) -> None:
     import json
 
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+    url = seeded_url
 
     out = _run("audit", "export", "--format", "jsonl", url=url)
 
@@ -138,9 +155,8 @@ def test_audit_export_writes_jsonl(url: str) -> None:
     assert all(e["hash"] for e in events)
 
 
-def test_feeds_create_prints_only_the_url_on_stdout(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_feeds_create_prints_only_the_url_on_stdout(seeded_url: str) -> None:
+    url = seeded_url
 
     made = _run("feeds", "create", "--name", "Office Outlook", url=url)
 
@@ -150,9 +166,8 @@ def test_feeds_create_prints_only_the_url_on_stdout(url: str) -> None:
     assert made.stdout.strip().endswith(".ics")
 
 
-def test_feeds_revoke_an_unknown_token_exits_2(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_feeds_revoke_an_unknown_token_exits_2(seeded_url: str) -> None:
+    url = seeded_url
 
     revoked = _run("feeds", "revoke", "000000000000", url=url)
 
@@ -160,9 +175,8 @@ def test_feeds_revoke_an_unknown_token_exits_2(url: str) -> None:
     assert "no feed token" in revoked.stderr
 
 
-def test_import_a_dry_run_prints_the_report_and_writes_nothing(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_import_a_dry_run_prints_the_report_and_writes_nothing(seeded_url: str) -> None:
+    url = seeded_url
     ics = str(ROOT / "tests" / "data" / "ics" / "purdah-ids.ics")
 
     preview = _run("import", ics, "--dry-run", url=url)
@@ -176,9 +190,8 @@ def test_import_a_dry_run_prints_the_report_and_writes_nothing(url: str) -> None
     assert '"created": []' in again.stdout
 
 
-def test_import_a_broken_file_exits_2_naming_the_line(url: str) -> None:
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+def test_import_a_broken_file_exits_2_naming_the_line(seeded_url: str) -> None:
+    url = seeded_url
 
     broken = _run("import", str(ROOT / "tests" / "data" / "ics" / "truncated.ics"), url=url)
 
@@ -188,11 +201,10 @@ def test_import_a_broken_file_exits_2_naming_the_line(url: str) -> None:
 
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "real-run"])
 def test_import_of_a_calendar_holding_a_control_character_exits_2(
-    url: str, tmp_path: Path, dry_run: bool
+    seeded_url: str, tmp_path: Path, dry_run: bool
 ) -> None:
     """Issue 13: a BEL in a SUMMARY is refused by `purdah import`, in its dry run as in the API's."""
-    _run("db", "upgrade", url=url)
-    _run("seed", url=url)
+    url = seeded_url
     ics = tmp_path / "bel.ics"
     ics.write_bytes(
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:bel@redruth\r\n"
