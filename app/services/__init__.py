@@ -15,6 +15,8 @@ stores through the write's session and `app.store.repositories`, and returns rec
 - `keys`: create and revoke API keys.
 - `organisations`: add a council from its policy file; seed one.
 - `overrides`: grant, confirm, revoke an override.
+- `policies`: put changed policy files in force, audited (`purdah policy reload`, and the
+  server's periodic look).
 - `reliance`: audit, once each, the decisions that relied on an override.
 - `schedules`: recurring scheduled elections.
 - `windows`: set, change and end a manual window.
