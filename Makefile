@@ -15,7 +15,10 @@ UV_STAMP   := $(UV_DIR)/.stamp-$(UV_VERSION)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # --locked: refuse, rather than quietly ignore, a pyproject.toml that uv.lock no longer matches.
-SYNC       := $(UV) sync --locked --python $(PYTHON)
+# --compile-bytecode: write the .pyc files at install, as pip does. Where PYTHONDONTWRITEBYTECODE
+# is set (this build machine sets it), Python never writes them itself, and every start of the
+# service, the CLI and the tests compiled every dependency again (server start 3.3 s, not 1.4 s).
+SYNC       := $(UV) sync --locked --compile-bytecode --python $(PYTHON)
 
 # One stamp per set of extras: `make run` installs the service alone, `install-test` adds the
 # test runner (no browser driver, no calendar clients), everything else installs `dev`.
@@ -46,17 +49,20 @@ $(UV_STAMP):
 $(RUN_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --quiet
+	@$(BIN)/python -m compileall -q -j 0 app > /dev/null
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --inexact --extra test --quiet
+	@$(BIN)/python -m compileall -q -j 0 app > /dev/null
 	@touch $@ $(RUN_STAMP)
 
 # Exactly the locked `dev` set: anything else in .venv is removed.
 $(DEV_STAMP): pyproject.toml uv.lock | $(UV_STAMP)
 	@rm -rf $(STALE_METADATA)
 	$(SYNC) --extra dev --quiet
+	@$(BIN)/python -m compileall -q -j 0 app > /dev/null
 	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
 
 lock: | $(UV_STAMP)  ## re-resolve uv.lock after editing dependencies in pyproject.toml (upgrade: UV_ARGS=--upgrade)
