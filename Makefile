@@ -73,8 +73,8 @@ lock: | $(UV_STAMP)  ## re-resolve uv.lock after editing dependencies in pyproje
 run: $(RUN_STAMP)  ## migrate the SQLite database, seed Redruth (first run: print a Clerk key), serve on 127.0.0.1:8000
 	$(BIN)/python tools/run.py
 
-# pytest-xdist workers: one more than the cores (3 here: many tests wait on a server or a
-# subprocess; 5:38 against 7:07 with 2 and 5:56 with 4 on this 2-core machine).
+# pytest-xdist workers: one more than the cores (many tests wait on a server or a subprocess;
+# on this 2-core machine 3 workers beat 2 and 4).
 # TEST_WORKERS=0 runs the tests in one process. Tests marked destructive stop PostgreSQL under
 # every other test, so they run after, alone.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
