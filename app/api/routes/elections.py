@@ -13,13 +13,14 @@ from app.domain import (
     restricted_period,
     timetable_summary,
 )
-from app.domain.changes import UNSET, version_tag
+from app.domain.changes import version_tag
 from app.services import elections
 from app.services.elections import ElectionChanges
 from app.store.records import StoredElection, StoredPeriod
 
 from ..conditional import etag, if_match_versions
 from ..deps import Clerk, Reader, Services, ServicesDep, request_id
+from ..partial import changes_sent
 from ..problems import problem_doc
 from ..schemas import ElectionIn, ElectionOut, ElectionPatch, PeriodOut, TimetableOut, london
 
@@ -183,17 +184,7 @@ def update_election(
     Only the fields sent change; send null to clear one. A status (uncontested, countermanded,
     cancelled) never lifts the restricted period: end it by hand with `ends_at` and `end_reason`.
     """
-    sent = body.model_fields_set
-    changes = ElectionChanges(
-        notice_published=body.notice_published if "notice_published" in sent else UNSET,
-        notice_reason=body.notice_reason if "notice_reason" in sent else UNSET,
-        status=body.status if "status" in sent else UNSET,
-        status_reason=body.status_reason if "status_reason" in sent else UNSET,
-        starts_at=body.starts_at if "starts_at" in sent else UNSET,
-        start_reason=body.start_reason if "start_reason" in sent else UNSET,
-        ends_at=body.ends_at if "ends_at" in sent else UNSET,
-        end_reason=body.end_reason if "end_reason" in sent else UNSET,
-    )
+    changes = changes_sent(body, ElectionChanges)
     elections.update_election(
         services.uow,
         services.policy(principal.organisation_id),

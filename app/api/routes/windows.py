@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.domain import LONDON, UnknownAccount
-from app.domain.changes import UNSET, version_tag
+from app.domain.changes import version_tag
 from app.domain.clock import parse_instant
 from app.services import windows as manual_windows
 from app.services.windows import WindowChanges
@@ -14,6 +14,7 @@ from app.store.records import StoredWindow
 
 from ..conditional import etag, if_match_versions
 from ..deps import Clerk, Reader, ServicesDep, request_id
+from ..partial import changes_sent
 from ..problems import InvalidQuery, problem_doc
 from ..schemas import (
     NAIVE_MESSAGE,
@@ -178,14 +179,7 @@ def change_window(
     if_match: IfMatch = None,
 ) -> ManualWindowOut:
     """Change a manual window's times, reason or accounts, saying why in `change_reason`; audited."""
-    sent = body.model_fields_set
-    changes = WindowChanges(
-        starts_at=body.starts_at if "starts_at" in sent else UNSET,
-        ends_at=body.ends_at if "ends_at" in sent else UNSET,
-        reason=body.reason if "reason" in sent else UNSET,
-        account_ids=body.account_ids if "account_ids" in sent else UNSET,
-        change_reason=body.change_reason,
-    )
+    changes = changes_sent(body, WindowChanges, change_reason=body.change_reason)
     row = manual_windows.change_manual_window(
         services.uow,
         services.policy(principal.organisation_id),
