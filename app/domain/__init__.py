@@ -55,7 +55,15 @@ from app.domain.periods import (
     restricted_periods,
     timetable_summary,
 )
-from app.domain.policy import Account, AccountKind, AccountStatus, Category, Clause, Policy
+from app.domain.policy import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    ByElectionScope,
+    Category,
+    Clause,
+    Policy,
+)
 from app.domain.timetables import Timetable, TimetableEvent, compute_timetable
 from app.domain.working_days import DiesNon, DiesNonSource
 
@@ -65,6 +73,7 @@ __all__ = [
     "Account",
     "AccountKind",
     "AccountStatus",
+    "ByElectionScope",
     "Category",
     "Clause",
     "ContradictoryElection",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.domain.candidates import Party, Ward
 from app.domain.clock import london_instant
 from app.domain.elections import PPERA_AREAS, Country, ElectionKind, ElectionRef
 from app.domain.periods import PeriodRules
@@ -17,6 +18,7 @@ __all__ = [
     "Account",
     "AccountKind",
     "AccountStatus",
+    "ByElectionScope",
     "Category",
     "Citation",
     "Clause",
@@ -70,6 +72,16 @@ class AccountKind(StrEnum):
     PODCAST = "podcast"
 
 
+class ByElectionScope(StrEnum):
+    """
+    What a by-election in one ward restricts: the whole council (the default, fail safe), or
+    only posts that mention the ward or its places.
+    """
+
+    COUNCIL = "council"
+    WARD = "ward"
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     """A clause of the policy, cited in reasons."""
@@ -89,6 +101,7 @@ class Account:
     status: AccountStatus
     handle: str | None = None
     url: str | None = None
+    holder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,11 @@ class Policy:
         referred: categories allowed inside a window only with the Clerk's override.
         never_permitted: categories no override lifts (LGA 1986 s. 2).
         reason_clauses: the clause each reason code cites.
+        by_election_scope: what a by-election in one ward restricts (see `ByElectionScope`).
+        wards: the council's wards and their places (for `by_election_scope: ward`).
+        parties: parties the policy adds to the shipped register (local parties).
+        holder_standing_permitted: the categories an account whose holder is standing may
+            still publish without the Clerk (emergency and statutory notices by default).
         next_review_due: the last day by which the policy should have been reviewed.
     """
 
@@ -124,6 +142,12 @@ class Policy:
     max_override: dt.timedelta = dt.timedelta(days=7)
     override_needs_second_clerk: bool = False
     accounts: tuple[Account, ...] = ()
+    by_election_scope: ByElectionScope = ByElectionScope.COUNCIL
+    wards: tuple[Ward, ...] = ()
+    parties: tuple[Party, ...] = ()
+    holder_standing_permitted: frozenset[Category] = frozenset(
+        {Category.EMERGENCY, Category.STATUTORY_NOTICE}
+    )
 
     def affects(self, election: ElectionRef) -> bool:
         """

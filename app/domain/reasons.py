@@ -13,6 +13,7 @@ from typing import NamedTuple
 from app.domain.clock import require_aware
 from app.domain.periods import Window
 from app.domain.policy import Category
+from app.domain.screening import Match
 
 __all__ = [
     "LGA_1986_S2",
@@ -66,6 +67,14 @@ class ReasonCode(StrEnum):
     NO_RESTRICTION = "NO_RESTRICTION"
     UPCOMING_RESTRICTION = "UPCOMING_RESTRICTION"
     POLICY_REVIEW_OVERDUE = "POLICY_REVIEW_OVERDUE"
+    REQUEST_APPROVED = "REQUEST_APPROVED"
+    REQUEST_NOT_APPLICABLE = "REQUEST_NOT_APPLICABLE"
+    CANDIDATE_MENTIONED = "CANDIDATE_MENTIONED"
+    PARTY_MENTIONED = "PARTY_MENTIONED"
+    ELECTORAL_APPEAL = "ELECTORAL_APPEAL"
+    ACCOUNT_HOLDER_STANDING = "ACCOUNT_HOLDER_STANDING"
+    BY_ELECTION_WARD_MENTIONED = "BY_ELECTION_WARD_MENTIONED"
+    BY_ELECTION_ELSEWHERE = "BY_ELECTION_ELSEWHERE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +90,8 @@ class Reason:
     election_ids: tuple[str, ...] = ()
     manual_window_ids: tuple[str, ...] = ()
     override_id: str | None = None
+    request_id: str | None = None
+    matches: tuple[Match, ...] = ()
 
 
 def _check_interval(starts_at: dt.datetime, ends_at: dt.datetime, what: str) -> None:

@@ -16,6 +16,7 @@ from app.domain import (
     Account,
     AccountKind,
     AccountStatus,
+    ByElectionScope,
     Category,
     Clause,
     Country,
@@ -24,6 +25,7 @@ from app.domain import (
     Policy,
     ReasonCode,
 )
+from app.domain.candidates import Party, Ward
 from app.domain.policy import Citation
 
 __all__ = ["PolicyFileError", "load_policy", "load_policy_text"]
@@ -151,6 +153,37 @@ class _Account(_Strict):
     url: str | None = None
     kind: AccountKind
     status: AccountStatus
+    # who the account speaks as (the Mayor's page, a member's profile); a candidate is
+    # linked to it by the Clerk, never by this name alone
+    holder: str | None = None
+
+
+class _Ward(_Strict):
+    id: Annotated[str, Field(pattern=_SLUG, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    places: tuple[Annotated[str, Field(min_length=2, max_length=200)], ...] = ()
+
+
+class _Party(_Strict):
+    name: Annotated[str, Field(min_length=2, max_length=200)]
+    short_names: tuple[Annotated[str, Field(min_length=2, max_length=200)], ...] = ()
+
+
+class _Screening(_Strict):
+    by_election_scope: ByElectionScope = ByElectionScope.COUNCIL
+    wards: tuple[_Ward, ...] = ()
+    parties: tuple[_Party, ...] = ()
+    holder_standing_permitted: frozenset[Category] = frozenset(
+        {Category.EMERGENCY, Category.STATUTORY_NOTICE}
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _wards_for_ward_scope(self) -> Self:
+        if self.by_election_scope is ByElectionScope.WARD and not self.wards:
+            msg = "by_election_scope: ward needs the council's wards and their places"
+            raise ValueError(msg)
+        return self
 
 
 class _PolicyFile(_Strict):
@@ -163,6 +196,7 @@ class _PolicyFile(_Strict):
     overrides: _Overrides
     official_email_domains: tuple[str, ...]
     accounts: tuple[_Account, ...]
+    screening: _Screening = _Screening()
 
     def cross_check(self) -> list[tuple[tuple[int | str, ...], str]]:
         """Problems between sections, each with the location of the offending field."""
@@ -175,6 +209,14 @@ class _PolicyFile(_Strict):
                         f"cites clause {clause!r}, which is not in `clauses`",
                     )
                 )
+        never = sorted(self.screening.holder_standing_permitted & self.categories.never_permitted)
+        if never:
+            problems.append(
+                (
+                    ("screening", "holder_standing_permitted"),
+                    f"{never} are never permitted, so cannot be permitted to a standing holder",
+                )
+            )
         seen: set[str] = set()
         for index, account in enumerate(self.accounts):
             if account.id in seen:
@@ -216,9 +258,14 @@ class _PolicyFile(_Strict):
                     status=a.status,
                     handle=a.handle,
                     url=a.url,
+                    holder=a.holder,
                 )
                 for a in self.accounts
             ),
+            by_election_scope=self.screening.by_election_scope,
+            wards=tuple(Ward(w.id, w.name, w.places) for w in self.screening.wards),
+            parties=tuple(Party(None, p.name, p.short_names) for p in self.screening.parties),
+            holder_standing_permitted=self.screening.holder_standing_permitted,
         )
 
 

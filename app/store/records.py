@@ -14,6 +14,7 @@ from app.domain import ElectionKind, ElectionRecord, RestrictedPeriod, parse_ele
 
 __all__ = [
     "StoredAccount",
+    "StoredCandidate",
     "StoredDiesNon",
     "StoredElection",
     "StoredFeedToken",
@@ -21,6 +22,7 @@ __all__ = [
     "StoredOrganisation",
     "StoredOverride",
     "StoredPeriod",
+    "StoredRequest",
     "StoredSchedule",
     "StoredWindow",
 ]
@@ -239,3 +241,57 @@ class StoredFeedToken(_Record):
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCandidate(_Record):
+    """A person standing in one election, as the Clerk entered or imported them."""
+
+    id: str
+    organisation_id: str
+    election_id: str
+    name: str
+    party_name: str | None
+    party_id: str | None
+    ward: str | None
+    aliases: list[str]
+    handles: list[str]
+    account_ids: list[str]
+    source: str
+    person_id: str | None
+    status: str
+    created_by: str
+    created_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
+    withdraw_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest(_Record):
+    """A request that the Clerk allow one post, and what became of it."""
+
+    id: str
+    organisation_id: str
+    account_id: str
+    at: dt.datetime
+    category: str
+    text: str
+    text_sha256: str
+    links: list[str]
+    note: str | None
+    status: str
+    requested_by: str
+    requested_by_key: str
+    created_at: dt.datetime
+    asked_outcome: str
+    asked_reasons: list[str]
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    not_before: dt.datetime | None
+    not_after: dt.datetime | None
+    anchors: list[str]
+    confirmed_by: str | None
+    confirmed_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None

@@ -313,3 +313,71 @@ class FeedEventRow(SQLModel, table=True):
     sequence: int = Field(default=0)
     changed_at: dt.datetime = _instant()
     cancelled_at: dt.datetime | None = _instant(nullable=True)
+
+
+class CandidateRow(SQLModel, table=True):
+    """
+    A person standing in one election, typed in by the Clerk from the statement of persons
+    nominated or imported from Democracy Club's candidate CSV.
+    """
+
+    __tablename__ = "candidate"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    election_id: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    party_name: str | None = Field(default=None, max_length=200)
+    # the Electoral Commission's id as Democracy Club writes it (`party:53`, `PP53`, `joint-party:53-119`)
+    party_id: str | None = Field(default=None, max_length=80)
+    ward: str | None = Field(default=None, max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    handles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # the official accounts whose holder this candidate is, linked by the Clerk
+    account_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="manual", max_length=40)
+    # Democracy Club's person id, for an imported candidate
+    person_id: str | None = Field(default=None, max_length=40)
+    status: str = Field(default="standing", max_length=20)
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+    withdrawn_at: dt.datetime | None = _instant(nullable=True)
+    withdrawn_by: str | None = Field(default=None, max_length=200)
+    withdraw_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ApprovalRequestRow(SQLModel, table=True):
+    """
+    A request that the Clerk allow one post; the text is kept because the Clerk must read it.
+    `status` is one of pending, awaiting-confirmation, approved, rejected, withdrawn (expiry is
+    worked out from the times, not stored).
+    """
+
+    __tablename__ = "approval_request"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    account_id: str = Field(max_length=80)
+    at: dt.datetime = _instant()
+    category: str = Field(max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    links: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="pending", max_length=30)
+    requested_by: str = Field(max_length=200)
+    requested_by_key: str = Field(max_length=40, index=True)
+    created_at: dt.datetime = _instant()
+    # the decision the post got when it was asked for (outcome and reason codes)
+    asked_outcome: str = Field(max_length=10)
+    asked_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: dt.datetime | None = _instant(nullable=True)
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    not_before: dt.datetime | None = _instant(nullable=True)
+    not_after: dt.datetime | None = _instant(nullable=True)
+    # the restrictions in force when approved (`election:<id>`, `manual:<id>`): it lifts no other
+    anchors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    confirmed_by: str | None = Field(default=None, max_length=200)
+    confirmed_at: dt.datetime | None = _instant(nullable=True)
+    withdrawn_at: dt.datetime | None = _instant(nullable=True)
