@@ -43,6 +43,7 @@ __all__ = [
     "Snapshot",
     "build_snapshot",
     "decide",
+    "decide_post",
     "restriction_ids",
 ]
 
@@ -161,3 +162,23 @@ def decide(
         decision_id, account_id, category, at, Outcome.ALLOW,
         (snapshot._no_restriction, *warnings), (), valid_until, snapshot.data_version, now,
     )  # fmt: skip
+
+
+def decide_post(
+    account_id: str,
+    at: dt.datetime,
+    category: Category | str,
+    snapshot: Snapshot,
+    *,
+    now: dt.datetime,
+    text: str | None = None,
+    request_id: str | None = None,
+    decision_id: str = "",
+) -> Decision:
+    """
+    The decision for one post whose text (and the Clerk's approval of it) may be known:
+    `decide`, then the post's own reasons (candidates, parties, appeals; an approved request).
+
+    Raises: as `decide`.
+    """
+    return decide(account_id, at, category, snapshot, now=now, decision_id=decision_id)
