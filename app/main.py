@@ -26,6 +26,7 @@ from app.api.redaction import install_redaction
 from app.api.routes import (
     accounts,
     audit,
+    candidates,
     decisions,
     dies_non,
     elections,
@@ -85,6 +86,10 @@ TAGS = [
         "description": "Elections that restrict the council, their statutory timetables, and what the Clerk records of them.",
     },
     {
+        "name": "candidates",
+        "description": "Who is standing in the council's elections: entered by the Clerk from the statement of persons nominated or imported from Democracy Club, and the official accounts they hold.",
+    },
+    {
         "name": "windows",
         "description": "Restriction windows: merged pre-election periods and windows the Clerk sets by hand.",
     },
@@ -113,8 +118,8 @@ TAGS = [
 
 
 _ROUTE_MODULES = (
-    decisions, accounts, overrides, imports, elections, windows, dies_non, feeds, audit, keys,
-    organisations, meta,
+    decisions, accounts, overrides, imports, elections, candidates, windows, dies_non, feeds,
+    audit, keys, organisations, meta,
 )  # fmt: skip
 
 
@@ -257,7 +262,9 @@ def create_app(
     install_redaction()
     install_problem_handlers(app)
     app.add_middleware(
-        BodyLimit, limit=settings.body_max_bytes, exempt=frozenset({imports.IMPORT_PATH})
+        BodyLimit,
+        limit=settings.body_max_bytes,
+        exempt=frozenset({imports.IMPORT_PATH, candidates.IMPORT_PATH}),
     )
     app.add_middleware(CanPublishFastPath)  # the last added runs first
     app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path

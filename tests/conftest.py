@@ -44,6 +44,7 @@ TABLES = (
     "election",
     "manual_window",
     "override",
+    "candidate",
     "api_key",
     "dies_non",
     "account",

@@ -6,8 +6,10 @@ The API maps each class to one problem+json type; the CLI prints the message and
 
 __all__ = [
     "AlreadyExists",
+    "CandidateWithdrawn",
     "ContradictoryElection",
     "CountryRequired",
+    "DuplicateCandidate",
     "InvalidChange",
     "InvalidElectionId",
     "InvalidNoticeDate",
@@ -172,6 +174,35 @@ class AlreadyExists(PurdahError):
         self.identifier = identifier
         msg = f"{what} {identifier!r} exists already"
         super().__init__(msg)
+
+
+class DuplicateCandidate(AlreadyExists):
+    """The same person is entered already in the same election (409)."""
+
+    def __init__(self, *, name: str, election_id: str, candidate_id: str) -> None:
+        self.what = "candidate"
+        self.identifier = candidate_id
+        self.name = name
+        self.election_id = election_id
+        msg = (
+            f"{name!r} stands in {election_id} already, as {candidate_id}: a person is entered "
+            "once an election (add another spelling as an alias of that candidate)"
+        )
+        PurdahError.__init__(self, msg)
+
+
+class CandidateWithdrawn(AlreadyExists):
+    """A move on a candidate who was withdrawn (409): a withdrawn candidate stays as they are."""
+
+    def __init__(self, candidate_id: str, action: str) -> None:
+        self.what = "candidate"
+        self.identifier = candidate_id
+        self.action = action
+        msg = (
+            f"candidate {candidate_id!r} was withdrawn, so cannot be {action}; "
+            "enter them again if they stand again"
+        )
+        PurdahError.__init__(self, msg)
 
 
 class PreconditionFailed(PurdahError):

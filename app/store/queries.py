@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.domain import Policy, Snapshot
+from app.store.candidates import candidates_of
 from app.store.engine import database_errors
 from app.store.errors import NotFound
 from app.store.records import (
@@ -43,6 +44,7 @@ from app.store.tables import (
 
 __all__ = [
     "RecordedElection",
+    "candidates_of",
     "election_as_recorded",
     "live_snapshot",
     "get_account",

@@ -17,6 +17,13 @@ from .accounts import (
     ReasonIn,
 )
 from .audit import AuditEventOut, AuditPage, AuditVerifyOut
+from .candidates import (
+    CandidateImportItem,
+    CandidateImportOut,
+    CandidateIn,
+    CandidateOut,
+    LinkIn,
+)
 from .common import (
     NAIVE_DATETIME_ERROR,
     NAIVE_MESSAGE,
@@ -68,6 +75,10 @@ __all__ = [
     "AuditVerifyOut",
     "AwareDatetime",
     "BatchIn",
+    "CandidateImportItem",
+    "CandidateImportOut",
+    "CandidateIn",
+    "CandidateOut",
     "BatchOut",
     "CheckIn",
     "DecisionOut",
@@ -85,6 +96,7 @@ __all__ = [
     "ImportOut",
     "IsoDate",
     "KeyOut",
+    "LinkIn",
     "ManualWindowIn",
     "ManualWindowOut",
     "ManualWindowPatch",
