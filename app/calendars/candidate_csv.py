@@ -9,7 +9,8 @@ Two spellings of the columns are in use, and both are read:
 * the older per-election files (`candidates-<election>.csv`, `CSV_ROW_FIELDS` in
   `ynr/settings/constants/csv_fields.py`): `id`, `name`, `election`, `ballot_paper_id`,
   `party_id` (`party:53`), `party_name`, `party_ec_id` (`PP53`), `post_label`,
-  `twitter_username`, `mastodon_username`, ...
+  `twitter_username`, `mastodon_username`, ... (where both are given, the Electoral
+  Commission's `party_ec_id` is kept as the party id).
 
 Every other column is ignored. A row must have a person id (digits), a name, and an election
 or ballot paper id; a row that does not, or whose fields we read hold a control character, is
@@ -35,7 +36,8 @@ _COLUMNS: Mapping[str, tuple[str, ...]] = {
     "election": ("election_id", "election"),
     "ballot": ("ballot_paper_id",),
     "party_name": ("party_name",),
-    "party_id": ("party_id", "party_ec_id"),
+    "party_id": ("party_id",),
+    "party_ec_id": ("party_ec_id",),
     "post_label": ("post_label",),
     "twitter": ("twitter_username",),
     "mastodon": ("mastodon_username",),
@@ -160,7 +162,8 @@ def _entry(row: Sequence[str], where: Mapping[str, int], line: int) -> Candidate
                 problem=f"{label} {value!r} is not an election id (such as "
                 "local.cornwall.redruth-north.2029-05-03)",
             )
-    party_id = values.get("party_id")
+    # the older files' party_id is `party:53`; their party_ec_id (`PP53`) is the register's
+    party_id = values.get("party_ec_id") or values.get("party_id")
     if party_id is not None and not _PARTY_ID.match(party_id):
         raise CalendarError(
             where=f"line {line}", problem=f"party_id {party_id!r} is not a party id (PP53)"

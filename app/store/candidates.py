@@ -29,12 +29,12 @@ WITHDRAWN = "withdrawn"
 
 
 def candidate_rows(session: Session, organisation_id: str) -> list[CandidateRow]:
-    """Every candidate of the organisation, withdrawn ones too, oldest first."""
+    """Every candidate of the organisation, withdrawn ones too, oldest first (then by name)."""
     return list(
         session.execute(
             select(CandidateRow)
             .where(col(CandidateRow.organisation_id) == organisation_id)
-            .order_by(col(CandidateRow.created_at), col(CandidateRow.id))
+            .order_by(col(CandidateRow.created_at), col(CandidateRow.name), col(CandidateRow.id))
         ).scalars()
     )
 
@@ -64,7 +64,7 @@ def candidates_of(session: Session, organisation_id: str) -> tuple[Candidate, ..
             (col(CandidateRow.organisation_id) == organisation_id)
             & (col(CandidateRow.status) == STANDING)
         )
-        .order_by(col(CandidateRow.created_at), col(CandidateRow.id))
+        .order_by(col(CandidateRow.created_at), col(CandidateRow.name), col(CandidateRow.id))
     ).scalars()
     return tuple(to_domain(row) for row in rows)
 
