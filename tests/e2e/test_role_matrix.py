@@ -35,6 +35,13 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/accounts/{account_id}/suspend": CLERK,
     "GET /v1/audit": {"clerk", "auditor"},
     "GET /v1/audit/verify": {"clerk", "auditor"},
+    "GET /v1/candidates": STAFF,
+    "POST /v1/candidates": CLERK,
+    "POST /v1/candidates/import": CLERK,
+    "GET /v1/candidates/{candidate_id}": STAFF,
+    "POST /v1/candidates/{candidate_id}/accounts": CLERK,
+    "DELETE /v1/candidates/{candidate_id}/accounts/{account_id}": CLERK,
+    "POST /v1/candidates/{candidate_id}/withdraw": CLERK,
     "POST /v1/decisions": STAFF,
     "GET /v1/dies-non": STAFF,
     "POST /v1/dies-non": CLERK,
@@ -69,6 +76,7 @@ MATRIX: dict[str, set[str] | None] = {
 ROLES = ("clerk", "scheduler", "viewer", "auditor", "operator")
 PATH_VALUES = {
     "{account_id}": "facebook-redruthtowncouncil",
+    "{candidate_id}": "cand-0000000000",
     "{day}": "2029-04-10",
     "{election_id}": "parish.redruth.2029-05-03",
     "{token_id}": "000000000000",
