@@ -18,7 +18,19 @@ try:  # Typer 0.29 vendors Click; older releases use Click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as _click_exceptions  # type: ignore[no-redef]
 
-from app.cli import audit, check, db, feeds, imports, keys, orgs, policy, serve, timetable
+from app.cli import (
+    audit,
+    candidates,
+    check,
+    db,
+    feeds,
+    imports,
+    keys,
+    orgs,
+    policy,
+    serve,
+    timetable,
+)
 from app.cli.context import CliContext
 from app.config import Settings
 
@@ -49,6 +61,7 @@ app.command()(db.seed)
 app.command("import")(imports.import_command)
 app.command()(serve.serve)
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(candidates.candidates_app, name="candidates")
 app.add_typer(db.db_app, name="db")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(feeds.feeds_app, name="feeds")

@@ -190,6 +190,36 @@ def test_import_a_dry_run_prints_the_report_and_writes_nothing(seeded_url: str) 
     assert '"created": []' in again.stdout
 
 
+def test_candidates_import_dry_runs_imports_and_changes_nothing_the_second_time(
+    seeded_url: str,
+) -> None:
+    url = seeded_url
+    csv = str(ROOT / "tests" / "data" / "candidates" / "dc-candidates-cornwall-2029.csv")
+
+    preview = _run("candidates", "import", csv, "--dry-run", url=url)
+    done = _run("candidates", "import", csv, url=url)
+    again = _run("candidates", "import", csv, url=url)
+
+    assert preview.returncode == 0, preview.stderr
+    assert '"dry_run": true' in preview.stdout
+    assert '"person_id": "70412"' in preview.stdout
+    assert '"added": [\n    {' in done.stdout
+    assert '"added": []' in again.stdout
+    assert '"updated": []' in again.stdout
+
+
+def test_candidates_import_of_a_bad_row_exits_2_naming_the_line(
+    seeded_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person_id,person_name,election_id\n70412,,local.cornwall.2029-05-03\n")
+
+    refused = _run("candidates", "import", str(bad), url=seeded_url)
+
+    assert refused.returncode == 2
+    assert "line 2" in refused.stderr
+
+
 def test_import_a_broken_file_exits_2_naming_the_line(seeded_url: str) -> None:
     url = seeded_url
 
