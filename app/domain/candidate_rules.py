@@ -13,6 +13,7 @@ name, shares the candidate's surname and a first name or its initial; a suggesti
 a link: the Clerk links a candidate to an account explicitly.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
@@ -164,6 +165,7 @@ def check_fields(
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def name_tokens(name: str) -> tuple[str, ...]:
     """
     The words of a name without case, accents, punctuation or titles:

@@ -25,7 +25,7 @@ from app.calendars.candidate_csv import CandidateEntry
 from app.domain import Policy, PurdahError, election_group_id, parse_election_id
 from app.domain.candidate_rules import CandidateFields, check_fields
 from app.domain.errors import InvalidChange, InvalidElectionId
-from app.services.candidates import find_duplicate, state
+from app.services.candidates import find_duplicate, name_index, state
 from app.store import candidates as store
 from app.store.errors import NotFound
 from app.store.repositories import elections_in
@@ -122,6 +122,8 @@ def make_plan(
     recorded = {e.election_id for e in elections_in(session, org)}
     rows = store.candidate_rows(session, org)
     by_person = {(r.person_id, r.election_id): r for r in rows if r.person_id}
+    by_name = name_index(r for r in rows if r.person_id is None)
+    adopted: set[str] = set()
     plan = _Plan(CandidateImportReport(source, dry_run))
     report = plan.report
     seen: dict[tuple[str, str], str] = {}
@@ -150,8 +152,9 @@ def make_plan(
         seen[key] = entry.where
         row = by_person.get(key)
         if row is None:
-            twin = find_duplicate(rows, name=fields.name, election_id=entry.election_id)
-            if twin is not None and twin.person_id is None:
+            twin = find_duplicate(by_name, name=fields.name, election_id=entry.election_id)
+            if twin is not None and twin.id not in adopted:
+                adopted.add(twin.id)
                 row = twin  # the Clerk typed them in: the import gives them their person id
         if row is None:
             new = CandidateRow(

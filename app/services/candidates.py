@@ -43,6 +43,7 @@ __all__ = [
     "holders",
     "link_account",
     "list_candidates",
+    "name_index",
     "state",
     "unlink_account",
     "withdraw_candidate",
@@ -99,21 +100,26 @@ def _one(uow: UnitOfWork, policy: Policy, record: StoredCandidate) -> ListedCand
     return _listed([record], holders(uow, policy))[0]
 
 
+def name_index(rows: Iterable[CandidateRow]) -> dict[str, list[CandidateRow]]:
+    """Standing candidates by each of their names and aliases (`name_key`)."""
+    index: dict[str, list[CandidateRow]] = {}
+    for row in rows:
+        if row.status == store.STANDING:
+            for key in {name_key(n) for n in (row.name, *row.aliases)}:
+                index.setdefault(key, []).append(row)
+    return index
+
+
 def find_duplicate(
-    rows: Iterable[CandidateRow], *, name: str, election_id: str, person_id: str | None = None
+    index: dict[str, list[CandidateRow]], *, name: str, election_id: str
 ) -> CandidateRow | None:
     """
-    A standing candidate who is the same person in the same election: the same Democracy
-    Club person id, or the same name (`name_key`) or alias, in the same poll
-    (`same_election`: a ballot is the same poll as its election).
+    A standing candidate who is the same person in the same election: the same name
+    (`name_key`) or alias, in the same poll (`same_election`: a ballot is the same poll as its
+    election). `index` is `name_index` of the organisation's candidates.
     """
-    key = name_key(name)
-    for row in rows:
-        if row.status != store.STANDING or not same_election(row.election_id, election_id):
-            continue
-        if person_id is not None and row.person_id == person_id:
-            return row
-        if key in {name_key(n) for n in (row.name, *row.aliases)}:
+    for row in index.get(name_key(name), ()):
+        if same_election(row.election_id, election_id):
             return row
     return None
 
@@ -146,9 +152,9 @@ def add_candidate(
     with uow.write(org, actor, now=now, request_id=request_id) as change:
         recorded = {e.election_id for e in elections_in(change.session, org)}
         check_election(election_id, recorded, organisation=policy.organisation_name)
-        rows = store.candidate_rows(change.session, org)
+        index = name_index(store.candidate_rows(change.session, org))
         for candidate_name in (fields.name, *fields.aliases):
-            twin = find_duplicate(rows, name=candidate_name, election_id=election_id)
+            twin = find_duplicate(index, name=candidate_name, election_id=election_id)
             if twin is not None:
                 raise DuplicateCandidate(
                     name=fields.name, election_id=twin.election_id, candidate_id=twin.id
