@@ -796,10 +796,10 @@ def two_councils(
     folder = tmp_path / "policies"
     folder.mkdir()
     redruth = (ROOT / "policies" / "redruth.yaml").read_text(encoding="utf-8")
-    page = "    name: Mayor of Redruth\n"
-    assert page in redruth
+    holder = "    holder: The Mayor of Redruth\n"
+    assert holder in redruth
     (folder / "redruth.yaml").write_text(
-        redruth.replace(page, f"{page}    holder: Cllr J. Trevithick\n"), encoding="utf-8"
+        redruth.replace(holder, "    holder: Cllr J. Trevithick\n"), encoding="utf-8"
     )
     shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", folder)
     operator = create_key(
@@ -862,3 +862,65 @@ def test_another_council_cannot_enter_a_candidate_in_this_councils_election(
 
     assert response.status_code == 422
     assert PARISH in response.json()["detail"]
+
+
+# --- what decisions make of it (the snapshot is rebuilt after each write) ---
+
+# Reference election: parish.redruth.2025-05-01 (notice published 14 March 2025), as in
+# test_can_publish_post.py: 10 April 2025 is inside its restricted period.
+PARISH_2025 = "parish.redruth.2025-05-01"
+INSIDE_2025 = "2025-04-10T12:00:00+01:00"
+
+
+def _decide(client: TestClient, keys: Keys, account_id: str, text: str) -> dict[str, Any]:
+    response = client.post(
+        f"/v1/accounts/{account_id}/can-publish",
+        json={"at": INSIDE_2025, "category": "service-information", "text": text},
+        headers=auth(keys.scheduler),
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _codes(answer: dict[str, Any]) -> list[str]:
+    return [str(r["code"]) for r in answer["reasons"]]
+
+
+def test_a_linked_mayor_who_is_standing_has_every_post_referred_until_unlinked(
+    client: TestClient, seeded: Keys
+) -> None:
+    made = _made(client, seeded, name="Jane Trevithick", election_id=PARISH_2025)
+    post = "The Mayor's charity coffee morning raised £400 for the food bank."
+    unlinked = _decide(client, seeded, MAYOR_PAGE, post)
+
+    _link(client, seeded, made["candidate_id"], MAYOR_PAGE)
+    linked = _decide(client, seeded, MAYOR_PAGE, post)
+    client.delete(
+        f"/v1/candidates/{made['candidate_id']}/accounts/{MAYOR_PAGE}", headers=auth(seeded.clerk)
+    )
+    again = _decide(client, seeded, MAYOR_PAGE, post)
+
+    assert "ACCOUNT_HOLDER_STANDING" not in _codes(unlinked)
+    assert linked["outcome"] == "refer"
+    assert "ACCOUNT_HOLDER_STANDING" in _codes(linked)
+    assert "ACCOUNT_HOLDER_STANDING" not in _codes(again)
+
+
+def test_a_post_naming_a_candidate_is_referred_until_they_withdraw(
+    client: TestClient, seeded: Keys
+) -> None:
+    made = _made(client, seeded, name="Tamsin Pascoe", election_id=PARISH_2025)
+    post = "Thanks to Tamsin Pascoe for opening the new play park on Clinton Road."
+
+    named = _decide(client, seeded, "facebook-redruthtowncouncil", post)
+    client.post(
+        f"/v1/candidates/{made['candidate_id']}/withdraw",
+        json={"reason": "nomination withdrawn"},
+        headers=auth(seeded.clerk),
+    )
+    withdrawn = _decide(client, seeded, "facebook-redruthtowncouncil", post)
+
+    assert named["outcome"] == "refer"
+    assert "CANDIDATE_MENTIONED" in _codes(named)
+    assert "CANDIDATE_MENTIONED" not in _codes(withdrawn)
