@@ -37,7 +37,8 @@ from app.domain import (
     build_snapshot,
 )
 from app.domain.approvals import Approval
-from app.domain.candidates import Candidate
+from app.store.candidates import STANDING
+from app.store.candidates import to_domain as candidate_of
 from app.store.errors import PolicyUnavailable, SnapshotUnavailable
 from app.store.parties import shipped_parties
 from app.store.tables import (
@@ -52,12 +53,10 @@ from app.store.tables import (
     RestrictedPeriodRow,
 )
 
-# The statuses the snapshot reads (app.services.candidates and app.services.requests set them).
-CANDIDATE_STANDING = "standing"
+# The status the snapshot reads (app.services.requests sets it).
 REQUEST_APPROVED = "approved"
 
 __all__ = [
-    "CANDIDATE_STANDING",
     "REQUEST_APPROVED",
     "FeedTokenEntry",
     "KeyEntry",
@@ -145,7 +144,7 @@ def _grouped_rows(session: Session, table: Any, ids: list[str]) -> Iterable[Any]
     if "revoked_at" in columns:
         statement = statement.where(columns.revoked_at.is_(None))
     if table is CandidateRow:  # a withdrawn candidate is screened for no more
-        statement = statement.where(columns.status == CANDIDATE_STANDING)
+        statement = statement.where(columns.status == STANDING)
     if table is ApprovalRequestRow:  # only an approval allows a post; its text is not read
         statement = select(*(c for c in columns if c.name != "text")).where(
             columns.status == REQUEST_APPROVED
@@ -267,20 +266,6 @@ def _build(
         candidates=[candidate_of(row) for row in candidate_rows],
         approvals=[a for a in map(approval_of, approval_rows) if a is not None],
         parties=shipped_parties(),
-    )
-
-
-def candidate_of(row: CandidateRow) -> Candidate:
-    """The domain's view of a stored candidate."""
-    return Candidate(
-        candidate_id=row.id,
-        election_id=row.election_id,
-        name=row.name,
-        party=row.party_name,
-        ward=row.ward,
-        aliases=tuple(row.aliases or ()),
-        handles=tuple(row.handles or ()),
-        account_ids=tuple(row.account_ids or ()),
     )
 
 
