@@ -47,6 +47,7 @@ from .elections import (
     TimetableOut,
 )
 from .feeds import FeedTokenIn, FeedTokenOut, NewFeedTokenOut
+from .requests import ApproveIn, AskedOut, RequestIn, RequestOut
 from .windows import ManualWindowIn, ManualWindowOut, ManualWindowPatch
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "NAIVE_MESSAGE",
     "AccountIn",
     "AccountOut",
+    "ApproveIn",
+    "AskedOut",
     "AuditEventOut",
     "AuditPage",
     "AuditVerifyOut",
@@ -87,6 +90,8 @@ __all__ = [
     "PolicyOut",
     "ReasonIn",
     "ReasonOut",
+    "RequestIn",
+    "RequestOut",
     "ScheduleIn",
     "ScheduleOut",
     "Slug",

@@ -1,0 +1,81 @@
+"""
+Approval requests as the store reads them: the approvals a snapshot carries (`approvals_of`)
+and the requests the Clerk's and schedulers' endpoints list.
+"""
+
+import datetime as dt
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from app.domain.approvals import Approval
+from app.domain.requests import RequestStatus
+from app.store.errors import NotFound
+from app.store.records import StoredRequest
+from app.store.tables import ApprovalRequestRow
+
+__all__ = ["approvals_of", "get_request", "list_requests"]
+
+
+def approvals_of(
+    session: Session, organisation_id: str, now: dt.datetime | None = None
+) -> tuple[Approval, ...]:
+    """
+    The organisation's approved requests (confirmed where the policy asked for a second
+    Clerk; not withdrawn), as the decision reads them, with the restrictions each is anchored
+    to. With `now`, those whose `not_after` has passed are left out.
+    """
+    query = select(ApprovalRequestRow).where(
+        col(ApprovalRequestRow.organisation_id) == organisation_id,
+        col(ApprovalRequestRow.status) == RequestStatus.APPROVED.value,
+        col(ApprovalRequestRow.confirmed_at).is_not(None),
+        col(ApprovalRequestRow.withdrawn_at).is_(None),
+        col(ApprovalRequestRow.not_before).is_not(None),
+        col(ApprovalRequestRow.not_after).is_not(None),
+    )
+    if now is not None:
+        query = query.where(col(ApprovalRequestRow.not_after) > now)
+    rows = session.execute(query.order_by(col(ApprovalRequestRow.id))).scalars()
+    return tuple(
+        Approval(
+            request_id=row.id,
+            account_id=row.account_id,
+            category=row.category,
+            text_sha256=row.text_sha256,
+            not_before=row.not_before,
+            not_after=row.not_after,
+            anchors=frozenset(row.anchors or ()),
+            approved_by=row.decided_by or "",
+        )
+        for row in rows
+    )
+
+
+def list_requests(
+    engine: Engine,
+    organisation_id: str,
+    *,
+    account_id: str | None = None,
+    requested_by_key: str | None = None,
+) -> list[StoredRequest]:
+    """Requests, newest first; of one account, or made by one key, when given."""
+    query = select(ApprovalRequestRow).where(
+        col(ApprovalRequestRow.organisation_id) == organisation_id
+    )
+    if account_id is not None:
+        query = query.where(col(ApprovalRequestRow.account_id) == account_id)
+    if requested_by_key is not None:
+        query = query.where(col(ApprovalRequestRow.requested_by_key) == requested_by_key)
+    order = (col(ApprovalRequestRow.created_at).desc(), col(ApprovalRequestRow.id).desc())
+    with Session(engine) as session:
+        rows = session.execute(query.order_by(*order)).scalars()
+        return [StoredRequest.of(row) for row in rows]
+
+
+def get_request(engine: Engine, organisation_id: str, request_id: str) -> StoredRequest:
+    """One request of the organisation. Raises NotFound."""
+    with Session(engine) as session:
+        row = session.get(ApprovalRequestRow, request_id)
+        if row is None or row.organisation_id != organisation_id:
+            raise NotFound(what="request", identifier=request_id)
+        return StoredRequest.of(row)
