@@ -17,9 +17,7 @@ __all__ = ["ApproveIn", "AskedOut", "RequestIn", "RequestOut"]
 
 # The text of a post: line feeds and tabs allowed, no other control character.
 PostText = Annotated[str, Field(min_length=1, max_length=TEXT_MAX), MULTI_LINE]
-Link = Annotated[
-    str, Field(min_length=8, max_length=LINK_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://")
-]
+Link = Annotated[str, Field(max_length=LINK_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://")]
 Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX), MULTI_LINE]
 
 _EXAMPLE_TEXT = (
