@@ -19,6 +19,7 @@ approval can allow.
 """
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
@@ -56,6 +57,8 @@ TEXT_MAX = 65_536
 LINKS_MAX = 10
 LINK_MAX = 2_000
 NOTE_MAX = 2_000
+# An http(s) URL with a host and no white space.
+_LINK = re.compile(r"https?://[^\s/?#]+\S*\Z", re.IGNORECASE)
 
 
 class RequestStatus(StrEnum):
@@ -233,7 +236,7 @@ def check_request_text(text: str, links: Sequence[str] = (), note: str | None = 
         found = control_character(link)
         if found is not None:
             raise InvalidChange(field=where, problem=describe_control_character(found))
-        if len(link) > LINK_MAX or not link.lower().startswith(("https://", "http://")):
+        if len(link) > LINK_MAX or not _LINK.match(link):
             raise InvalidChange(
                 field=where, problem=f"a link is an http(s) URL of at most {LINK_MAX:,} characters"
             )

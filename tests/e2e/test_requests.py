@@ -172,6 +172,8 @@ def test_an_unknown_account_is_404(client: TestClient, seeded: Keys) -> None:
         ({"links": ["https://example.org/"] * 11}, "links"),
         ({"links": ["ftp://example.org/fair"]}, "links.0"),
         ({"links": ["https://example.org/" + "a" * 2_000]}, "links.0"),
+        ({"links": ["https://"]}, "links.0"),
+        ({"links": ["https://example.org/a fair"]}, "links.0"),
         ({"note": "n" * 2_001}, "note"),
         ({"note": "see\x1b[2Jthis"}, "note"),
         ({"at": "2029-04-10T12:00:00"}, "at"),
@@ -179,7 +181,7 @@ def test_an_unknown_account_is_404(client: TestClient, seeded: Keys) -> None:
     ],
     ids=[
         "bell", "carriage-return", "huge-text", "empty-text", "eleven-links", "ftp-link",
-        "long-link", "long-note", "escape-in-note", "naive-at", "unknown-field",
+        "long-link", "link-without-host", "link-with-space", "long-note", "escape-in-note", "naive-at", "unknown-field",
     ],
 )  # fmt: skip
 def test_a_request_body_the_rules_refuse_is_422_naming_the_field(
@@ -190,6 +192,13 @@ def test_a_request_body_the_rules_refuse_is_422_naming_the_field(
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == field
     assert client.get("/v1/requests", headers=auth(seeded.clerk)).json() == []
+
+
+def test_an_empty_note_is_no_note(client: TestClient, seeded: Keys) -> None:
+    response = _ask(client, seeded.scheduler, note="")
+
+    assert response.status_code == 201, response.text
+    assert response.json()["request"]["note"] is None
 
 
 def test_the_longest_text_is_kept_whole(client: TestClient, seeded: Keys) -> None:
@@ -252,7 +261,7 @@ def test_requests_are_listed_by_status_and_account(client: TestClient, seeded: K
     pending = _asked(client, seeded.scheduler)
     approved = _asked(client, seeded.scheduler, category="consultation")
     elsewhere = _asked(client, seeded.scheduler, account_id="facebook-discoverredruth")
-    _move(client, seeded.clerk, approved, "approve")
+    assert _move(client, seeded.clerk, approved, "approve").status_code == 200
 
     by_status = client.get("/v1/requests?status=approved", headers=auth(seeded.clerk)).json()
     by_account = client.get(

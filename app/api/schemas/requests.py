@@ -17,8 +17,9 @@ __all__ = ["ApproveIn", "AskedOut", "RequestIn", "RequestOut"]
 
 # The text of a post: line feeds and tabs allowed, no other control character.
 PostText = Annotated[str, Field(min_length=1, max_length=TEXT_MAX), MULTI_LINE]
-Link = Annotated[str, Field(max_length=LINK_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://")]
-Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX), MULTI_LINE]
+# An http(s) URL with a host and no white space (the domain checks it again).
+Link = Annotated[str, Field(max_length=LINK_MAX, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*$")]
+Note = Annotated[str, Field(max_length=NOTE_MAX), MULTI_LINE]
 
 _EXAMPLE_TEXT = (
     "Murdoch Day street fair on Fore Street this Saturday, 10am to 4pm.\n"
@@ -101,7 +102,9 @@ class RequestIn(_In):
         default_factory=list,
         description=f"At most {LINKS_MAX} http(s) links the post carries, for the Clerk to check.",
     )
-    note: Note | None = Field(default=None, description="A word to the Clerk (not published).")
+    note: Note | None = Field(
+        default=None, description="A word to the Clerk (not published); empty: none."
+    )
 
 
 class ApproveIn(_In):
