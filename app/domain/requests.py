@@ -45,6 +45,7 @@ __all__ = [
     "check_approver",
     "check_confirmer",
     "check_post",
+    "check_post_time",
     "check_request_text",
     "check_withdrawer",
     "effective_status",
@@ -250,6 +251,24 @@ def _free_text(value: str, field: str) -> None:
     found = control_character(value, multi_line=True)
     if found is not None:
         raise InvalidChange(field=field, problem=describe_control_character(found, multi_line=True))
+
+
+def check_post_time(at: dt.datetime, *, now: dt.datetime) -> None:
+    """
+    A request is for a post still to come: one whose time has passed would expire at once
+    (`effective_status`), before any Clerk could read it.
+
+    Raises:
+        InvalidChange: `at` is not after `now`.
+    """
+    if at <= now:
+        raise InvalidChange(
+            field="at",
+            problem=(
+                "the post's time has passed: ask for a time still to come, so that the Clerk "
+                "can decide before it"
+            ),
+        )
 
 
 def check_post(policy: Policy, snapshot: Snapshot, *, account_id: str, category: str) -> None:

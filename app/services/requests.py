@@ -23,6 +23,7 @@ from app.domain.requests import (
     check_approver,
     check_confirmer,
     check_post,
+    check_post_time,
     check_request_text,
     check_withdrawer,
     effective_status,
@@ -116,7 +117,8 @@ def create_request(
     Raises:
         InvalidChange: the text, links or note are not acceptable (`check_request_text`);
             the category is never permitted, or the account's status stops every post
-            (`check_post`): no approval could change those.
+            (`check_post`): no approval could change those; the post's time has passed
+            (`check_post_time`).
         NaiveDatetime, UnknownAccount, UnknownCategory: as `decide`.
     """
     check_request_text(text, links, note)
@@ -156,6 +158,7 @@ def _ask(
         check_post(policy, snapshot, account_id=account_id, category=category)
         if decision.outcome is Outcome.ALLOW:
             raise _NotNeeded(decision)
+        check_post_time(at, now=now)
         row = ApprovalRequestRow(
             id=f"rq-{secrets.token_hex(5)}",
             organisation_id=policy.organisation_id,

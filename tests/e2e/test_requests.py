@@ -155,6 +155,17 @@ def test_a_post_on_a_suspended_account_cannot_be_approved(client: TestClient, se
     assert "suspended" in response.json()["detail"]
 
 
+def test_a_post_whose_time_has_passed_cannot_be_asked_for(
+    client: TestClient, seeded: Keys, clock: Clock
+) -> None:
+    clock.now = dt.datetime(2029, 4, 10, 11, 0, tzinfo=UTC)  # 12:00 BST, the post's time
+
+    response = _ask(client, seeded.scheduler)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "at"
+
+
 def test_an_unknown_account_is_404(client: TestClient, seeded: Keys) -> None:
     response = _ask(client, seeded.scheduler, account_id="nobody")
 

@@ -23,6 +23,7 @@ from app.domain.requests import (
     check_approver,
     check_confirmer,
     check_post,
+    check_post_time,
     check_request_text,
     check_withdrawer,
     effective_status,
@@ -205,6 +206,14 @@ def test_a_never_permitted_category_cites_the_policy_and_the_act(policy: Policy)
     assert refused.value.field == "category"
     assert "policy 5.1" in refused.value.problem
     assert "Local Government Act 1986 s. 2" in refused.value.problem
+
+
+def test_a_request_is_for_a_post_still_to_come() -> None:
+    check_post_time(AT, now=AT - dt.timedelta(seconds=1))
+    with pytest.raises(InvalidChange) as refused:
+        check_post_time(AT, now=AT)
+
+    assert refused.value.field == "at"
 
 
 @pytest.mark.parametrize(
