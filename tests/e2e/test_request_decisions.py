@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app.config import Settings
 from app.domain import UTC
@@ -24,10 +25,11 @@ from app.domain.approvals import post_sha256
 from app.main import create_app
 from app.services.keys import create_key
 from app.store.keys import Role
+from app.store.requests import approvals_of
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
-from .approval_requests import POST, act, approved_ids, ask, audit_events, made, new_key
+from .approval_requests import POST, TOWN, act, approved_ids, ask, audit_events, made, new_key
 from .conftest import Clock, auth, started
 
 # --- the Clerk's answer ---
@@ -55,6 +57,30 @@ def test_the_clerk_approves_a_request_for_the_requested_time_plus_or_minus_two_h
     assert body["decided_by"] not in (None, body["requested_by"])
     assert body["decision_reason"] == "approved at the weekly review"
     assert approved_ids(engine) == [request_id]
+
+
+def test_an_approval_is_what_the_snapshot_reads(
+    client: TestClient, seeded: Keys, engine: Engine
+) -> None:
+    """`approvals_of`: exactly that post (account, category, text's SHA-256), span and anchors."""
+    request_id = made(client, seeded.scheduler)
+    decided_by = act(client, seeded.clerk, request_id, "approve").json()["decided_by"]
+
+    with Session(engine) as session:
+        (approval,) = approvals_of(session, "redruth")
+
+    assert (approval.request_id, approval.account_id, approval.category) == (
+        request_id, TOWN, "event",
+    )  # fmt: skip
+    assert approval.text_sha256 == post_sha256(POST)
+    assert (approval.not_before, approval.not_after) == (
+        dt.datetime(2029, 4, 10, 9, 0, tzinfo=UTC),
+        dt.datetime(2029, 4, 10, 13, 0, tzinfo=UTC),
+    )
+    assert approval.anchors == frozenset(
+        {"election:local.cornwall.2029-05-03", "election:parish.redruth.2029-05-03"}
+    )
+    assert approval.approved_by == decided_by
 
 
 def test_an_approval_never_reaches_past_the_end_of_the_window(
