@@ -43,8 +43,12 @@ PUBLISHING_ROLES = frozenset(str(r) for r in (Role.CLERK, Role.SCHEDULER))
 _Use = Mapping[str, object]
 
 
+_RELIED_ON = frozenset({ReasonCode.OVERRIDE_APPLIED, ReasonCode.REQUEST_APPROVED})
+
+
 def relies_on_override(decision: Decision) -> bool:
-    return any(r.code is ReasonCode.OVERRIDE_APPLIED for r in decision.reasons)
+    """Whether the decision relied on the Clerk's override or approval of a request."""
+    return any(r.code in _RELIED_ON for r in decision.reasons)
 
 
 def override_use_recorded(decision: Decision, role: str) -> bool | None:
@@ -64,14 +68,16 @@ def override_uses(decision: Decision, role: str) -> tuple[dict[str, object], ...
         return ()
     return tuple(
         {
-            "override_id": reason.override_id,
+            ("request_id" if reason.request_id else "override_id"): (
+                reason.request_id or reason.override_id
+            ),
             "decision_id": decision.decision_id,
             "account_id": decision.account_id,
             "category": str(decision.category),
             "at": decision.at.isoformat(),
         }
         for reason in decision.reasons
-        if reason.code is ReasonCode.OVERRIDE_APPLIED
+        if reason.code in _RELIED_ON
     )
 
 

@@ -21,7 +21,9 @@ from bisect import bisect_right
 
 from app.domain.clock import UTC
 from app.domain.errors import NaiveDatetime, UnknownAccount, UnknownCategory
+from app.domain.periods import Window
 from app.domain.policy import AccountStatus, Category
+from app.domain.post_reasons import approval_reason, as_warning, screen_post
 from app.domain.reasons import (
     Decision,
     Effect,
@@ -31,7 +33,7 @@ from app.domain.reasons import (
     ReasonCode,
     restriction_ids,
 )
-from app.domain.snapshot import Snapshot, _TimedOverride, build_snapshot
+from app.domain.snapshot import Snapshot, _TimedOverride, _WindowReasons, build_snapshot
 
 __all__ = [
     "Decision",
@@ -57,6 +59,38 @@ def _earlier(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None
     if b is None:
         return a
     return a if a <= b else b
+
+
+def _holder_standing(
+    decision_id: str,
+    account_id: str,
+    category: Category | str,
+    at: dt.datetime,
+    snapshot: Snapshot,
+    now: dt.datetime,
+    standing: Reason,
+    reasons: _WindowReasons,
+    window: Window,
+    warnings: tuple[Reason, ...],
+    valid_until: dt.datetime | None,
+) -> Decision:
+    """
+    Inside a window, on an account whose holder is standing: refer every post but the
+    policy's emergency and statutory categories; an override does not lift it (the Clerk
+    approves such posts one by one), and a category the window denies stays denied.
+    """
+    policy = snapshot.policy
+    blocking: tuple[Reason, ...]
+    if category in policy.permitted:
+        outcome, blocking = Outcome.REFER, (standing,)
+    elif category in policy.referred:
+        outcome, blocking = Outcome.REFER, (reasons.refer, standing)
+    else:
+        outcome, blocking = Outcome.DENY, (*reasons.deny, standing)
+    return Decision(
+        decision_id, account_id, category, at, outcome, blocking + warnings, (window,),
+        valid_until, snapshot.data_version, now,
+    )  # fmt: skip
 
 
 def decide(
@@ -119,6 +153,13 @@ def decide(
         window = timeline.windows[i]
         reasons = timeline.reasons[i]
         valid_until = _earlier(reasons.until, valid_until)
+        holder = snapshot._holder_reasons.get(account_id)
+        standing = holder[i] if holder is not None else None
+        if standing is not None and category not in policy.holder_standing_permitted:
+            return _holder_standing(
+                decision_id, account_id, category, at, snapshot, now,
+                standing, reasons, window, warnings, valid_until,
+            )  # fmt: skip
         if category in policy.permitted:
             return Decision(
                 decision_id, account_id, category, at, Outcome.ALLOW,
@@ -164,6 +205,17 @@ def decide(
     )  # fmt: skip
 
 
+_FINAL = frozenset(
+    {
+        ReasonCode.ACCOUNT_PENDING_APPROVAL,
+        ReasonCode.ACCOUNT_INACTIVE,
+        ReasonCode.ACCOUNT_SUSPENDED,
+        ReasonCode.ACCOUNT_CLOSED,
+        ReasonCode.NEVER_PERMITTED_CATEGORY,
+    }
+)
+
+
 def decide_post(
     account_id: str,
     at: dt.datetime,
@@ -177,8 +229,66 @@ def decide_post(
 ) -> Decision:
     """
     The decision for one post whose text (and the Clerk's approval of it) may be known:
-    `decide`, then the post's own reasons (candidates, parties, appeals; an approved request).
+    `decide`, then what the text says (`post_reasons.screen_post`) and whether an approved
+    request covers exactly this post (`post_reasons.approval_reason`).
+
+    - A candidate of an election in the window, a party or an electoral appeal refers a
+      post that `decide` allows, and is added to a refer or deny; outside windows, warnings.
+    - Where the policy scopes by-elections to their ward, a post inside such a by-election's
+      window that mentions neither the ward, its places nor its candidates is answered as
+      outside the window, with a BY_ELECTION_ELSEWHERE warning; without a text, the whole
+      council stays restricted.
+    - An approved request that covers this post allows it (REQUEST_APPROVED), whatever the
+      window, the category (never-permitted ones excepted) or the text's matches say; one
+      that does not is a REQUEST_NOT_APPLICABLE warning that says why.
+    - A deny for the account's status or a never-permitted category is final.
 
     Raises: as `decide`.
     """
-    return decide(account_id, at, category, snapshot, now=now, decision_id=decision_id)
+    base = decide(account_id, at, category, snapshot, now=now, decision_id=decision_id)
+    if (text is None and request_id is None) or base.reasons[0].code in _FINAL:
+        return base
+    located = snapshot.timeline_piece(account_id, at)
+    piece = located[1] if located is not None else None
+    outcome = base.outcome
+    reasons = base.reasons
+    valid_until = base.valid_until
+    screened = screen_post(snapshot, text, piece) if text is not None else None
+    if screened is not None:
+        if screened.elsewhere is not None:
+            # the ward's by-election does not restrict this post: as outside the window,
+            # unless the account's holder stands in it
+            holder = tuple(r for r in reasons if r.code is ReasonCode.ACCOUNT_HOLDER_STANDING)
+            kept = tuple(r for r in reasons if r.effect is Effect.WARN)
+            outcome = Outcome.REFER if holder else Outcome.ALLOW
+            reasons = (*holder, screened.elsewhere, *kept)
+        if screened.refer and outcome is Outcome.ALLOW:
+            outcome = Outcome.REFER
+            reasons = tuple(r for r in reasons if r.effect is not Effect.ALLOW)
+        blocking = tuple(r for r in reasons if r.effect is not Effect.WARN)
+        warnings = tuple(r for r in reasons if r.effect is Effect.WARN)
+        reasons = (*blocking, *screened.refer, *screened.warn, *warnings)
+    if request_id is not None:
+        in_force = snapshot.restrictions_overlapping(account_id, at, at + _INSTANT)
+        approval = approval_reason(
+            snapshot,
+            request_id,
+            account_id=account_id,
+            category=str(category),
+            at=at,
+            text=text,
+            in_force=in_force,
+        )
+        if approval.code is ReasonCode.REQUEST_APPROVED:
+            outcome = Outcome.ALLOW
+            reasons = (approval, *(as_warning(r) for r in reasons if r.effect is not Effect.ALLOW))
+            ends = snapshot.approvals[request_id].not_after
+            valid_until = ends if valid_until is None else min(ends, valid_until)
+        else:
+            reasons = (*reasons, approval)
+    if outcome is base.outcome and reasons == base.reasons:
+        return base
+    return base._replace(outcome=outcome, reasons=reasons, valid_until=valid_until)
+
+
+_INSTANT = dt.timedelta(microseconds=1)

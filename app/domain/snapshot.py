@@ -8,11 +8,16 @@ few comparisons, whatever the number of windows.
 
 import datetime as dt
 import itertools
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
+from app.domain.approvals import Approval
+from app.domain.candidates import Candidate, Party
 from app.domain.clock import LONDON
-from app.domain.errors import UnknownAccount
+from app.domain.elections import election_group_id, parse_election_id
+from app.domain.errors import PurdahError, UnknownAccount
 from app.domain.periods import ManualWindow, RestrictedPeriod, Window, merge_windows
 from app.domain.policy import Account, AccountStatus, Policy
 from app.domain.reasons import (
@@ -24,6 +29,7 @@ from app.domain.reasons import (
     ReasonCode,
     restriction_ids,
 )
+from app.domain.screening import Screener
 
 __all__ = ["Snapshot", "build_snapshot"]
 
@@ -56,7 +62,10 @@ class _WindowReasons:
 
 @dataclass(frozen=True, slots=True)
 class _Timeline:
-    """Pieces of windows in time order (see `_segments`), and the merged windows."""
+    """
+    Pieces of windows in time order (see `_segments`), and the merged windows. `windows[i]`
+    is the merged window piece `i` is part of; `pieces[i]` names only what restricts in it.
+    """
 
     windows: tuple[Window, ...]
     starts: tuple[float, ...]
@@ -65,6 +74,7 @@ class _Timeline:
     reasons: tuple[_WindowReasons, ...]
     merged: tuple[Window, ...]
     restrictions: tuple[frozenset[str], ...] = ()
+    pieces: tuple[Window, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,21 @@ class Snapshot:
     _review_due_at: dt.datetime | None
     _review_due_ts: float
     _review_overdue: Reason | None
+    candidates: tuple[Candidate, ...] = ()
+    approvals: Mapping[str, Approval] = field(default_factory=dict)
+    screener: Screener = field(default_factory=Screener)
+    # per account whose holder is standing: the holder reason for each piece of its timeline
+    # (None where none of the holder's elections restricts that piece)
+    _holder_reasons: Mapping[str, tuple[Reason | None, ...]] = field(default_factory=dict)
+
+    def timeline_piece(self, account_id: str, at: dt.datetime) -> tuple[int, Window] | None:
+        """The index and piece of the account's timeline in force at `at`, if any."""
+        timeline = self._timelines.get(account_id, self._default_timeline)
+        t = at.timestamp()
+        i = bisect_right(timeline.starts, t) - 1
+        if i >= 0 and t < timeline.ends[i]:
+            return i, timeline.pieces[i]
+        return None
 
     def windows_for(self, account_id: str) -> tuple[Window, ...]:
         """The merged windows that apply to one account (organisation-wide and its own)."""
@@ -250,9 +275,11 @@ def _timeline(
     ends: list[float] = []
     reasons: list[_WindowReasons] = []
     restrictions: list[frozenset[str]] = []
+    pieces: list[Window] = []
     for window in windows:
         for start, end, piece in _segments(window, periods, manual):
             why = replace(_window_reasons(piece, policy), until=end)
+            pieces.append(piece)
             merged.append(window)
             starts.append(start.timestamp())
             ends.append(end.timestamp())
@@ -266,7 +293,53 @@ def _timeline(
         reasons=tuple(reasons),
         merged=windows,
         restrictions=tuple(restrictions),
+        pieces=tuple(pieces),
     )
+
+
+def election_keys(election_id: str) -> frozenset[str]:
+    """
+    An election id and the election it is a ballot of (`election_group_id`): a candidate
+    in `local.cornwall.redruth-north.2025-05-01` stands in `local.cornwall.2025-05-01`.
+    """
+    try:
+        return frozenset({election_id, election_group_id(parse_election_id(election_id))})
+    except PurdahError:  # an id the store kept but cannot be parsed: compared as it is
+        return frozenset({election_id})
+
+
+def stands_in(candidate: Candidate, election_ids: Iterable[str]) -> bool:
+    """Whether the candidate stands in one of the elections (or their ballots)."""
+    own = election_keys(candidate.election_id)
+    return any(own & election_keys(e) for e in election_ids)
+
+
+def _holder_reasons(
+    timeline: _Timeline, standing: list[Candidate], account: Account, policy: Policy
+) -> tuple[Reason | None, ...]:
+    reasons: list[Reason | None] = []
+    for piece in timeline.pieces:
+        running = [c for c in standing if stands_in(c, piece.election_ids)]
+        if not running:
+            reasons.append(None)
+            continue
+        names = ", ".join(sorted({c.name for c in running}))
+        elections = tuple(sorted({c.election_id for c in running}))
+        reasons.append(
+            Reason(
+                ReasonCode.ACCOUNT_HOLDER_STANDING,
+                Effect.REFER,
+                f"The holder of {account.name} ({names}) is a candidate in "
+                f"{', '.join(elections)}: every post but "
+                f"{', '.join(sorted(policy.holder_standing_permitted)) or 'none'} goes to the "
+                "Town Clerk until the poll closes.",
+                clause=policy.clause_for(ReasonCode.ACCOUNT_HOLDER_STANDING),
+                rule=PUBLICITY_CODE,
+                window_id=piece.window_id,
+                election_ids=elections,
+            )
+        )
+    return tuple(reasons)
 
 
 def _timed(override: Override, policy: Policy) -> _TimedOverride:
@@ -294,6 +367,9 @@ def build_snapshot(
     manual_windows: Iterable[ManualWindow] = (),
     overrides: Iterable[Override] = (),
     data_version: int = 0,
+    candidates: Iterable[Candidate] = (),
+    approvals: Iterable[Approval] = (),
+    parties: Iterable[Party] = (),
 ) -> Snapshot:
     """
     Build the immutable snapshot that `decide` reads.
@@ -305,6 +381,11 @@ def build_snapshot(
         manual_windows: windows the Clerk set by hand (for all or some accounts).
         overrides: the overrides in force (granted, confirmed where needed, not revoked).
         data_version: bumped by the store with every write.
+        candidates: who is standing (withdrawn candidates left out), for screening posts and
+            for accounts whose holder is standing.
+        approvals: the Clerk's approvals of single posts (approved, confirmed where needed).
+        parties: the registered parties to screen posts for (the shipped register and the
+            policy's own; the policy's are added here too).
     """
     periods = tuple(periods)
     manual = tuple(manual_windows)
@@ -336,6 +417,14 @@ def build_snapshot(
         per_account[account_id] = tuple(
             t for t in timed if t.override.account_id in (None, account_id)
         )
+    candidates = tuple(candidates)
+    holder_reasons: dict[str, tuple[Reason | None, ...]] = {}
+    for account_id, account in accounts_by_id.items():
+        standing = [c for c in candidates if account_id in c.account_ids]
+        if standing:
+            timeline = timelines.get(account_id, default)
+            holder_reasons[account_id] = _holder_reasons(timeline, standing, account, policy)
+    screener = Screener(candidates, (*parties, *policy.parties), policy.wards)
     status_reasons = {
         status: Reason(
             code,
@@ -382,4 +471,8 @@ def build_snapshot(
         _review_due_at=review_due_at,
         _review_due_ts=review_due_at.timestamp() if review_due_at else float("inf"),
         _review_overdue=review_reason,
+        candidates=candidates,
+        approvals=MappingProxyType({a.request_id: a for a in approvals}),
+        screener=screener,
+        _holder_reasons=MappingProxyType(holder_reasons),
     )

@@ -46,7 +46,12 @@ _CHUNK = 500  # reliances per IN (...) query: well inside every database's param
 
 
 def reliance_of(use: Mapping[str, Any]) -> str:
-    """The reliance a use names: override, account, category and the planned instant in UTC."""
+    """
+    The reliance a use names: override, account, category and the planned instant in UTC;
+    or, for a decision that relied on an approved request, the request (once per request).
+    """
+    if use.get("request_id") is not None:
+        return f"request|{use['request_id']}"
     at = use["at"]
     instant = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
     utc = instant.astimezone(UTC).isoformat()
@@ -66,7 +71,10 @@ def add_reliances(
                 recorded_at=now,
             )
         )
-        change.audit("decision.override", str(use["override_id"]), after=dict(use))
+        if use.get("request_id") is not None:
+            change.audit("decision.request", str(use["request_id"]), after=dict(use))
+        else:
+            change.audit("decision.override", str(use["override_id"]), after=dict(use))
 
 
 def unrecorded(

@@ -36,10 +36,15 @@ from app.domain import (
     Snapshot,
     build_snapshot,
 )
+from app.domain.approvals import Approval
+from app.domain.candidates import Candidate
 from app.store.errors import PolicyUnavailable, SnapshotUnavailable
+from app.store.parties import shipped_parties
 from app.store.tables import (
     AccountRow,
     ApiKeyRow,
+    ApprovalRequestRow,
+    CandidateRow,
     FeedTokenRow,
     ManualWindowRow,
     OrganisationRow,
@@ -47,7 +52,13 @@ from app.store.tables import (
     RestrictedPeriodRow,
 )
 
+# The statuses the snapshot reads (app.services.candidates and app.services.requests set them).
+CANDIDATE_STANDING = "standing"
+REQUEST_APPROVED = "approved"
+
 __all__ = [
+    "CANDIDATE_STANDING",
+    "REQUEST_APPROVED",
     "FeedTokenEntry",
     "KeyEntry",
     "SnapshotCache",
@@ -133,6 +144,14 @@ def _grouped_rows(session: Session, table: Any, ids: list[str]) -> Iterable[Any]
     statement = select(*columns)
     if "revoked_at" in columns:
         statement = statement.where(columns.revoked_at.is_(None))
+    if table is CandidateRow:  # a withdrawn candidate is screened for no more
+        statement = statement.where(columns.status == CANDIDATE_STANDING)
+    if table is ApprovalRequestRow:  # only an approval allows a post; its text is not read
+        statement = select(*(c for c in columns if c.name != "text")).where(
+            columns.status == REQUEST_APPROVED
+        )
+        if len(ids) <= _WHOLE_TABLES:
+            statement = statement.where(columns.organisation_id.in_(ids))
     if len(ids) <= _WHOLE_TABLES:
         statement = statement.where(columns.organisation_id.in_(ids))
     return session.execute(statement)
@@ -157,6 +176,8 @@ def load_snapshots(
     periods = _grouped(session, RestrictedPeriodRow, ids)
     manual = _grouped(session, ManualWindowRow, ids)
     overrides = _grouped(session, OverrideRow, ids)
+    candidates = _grouped(session, CandidateRow, ids)
+    approvals = _grouped(session, ApprovalRequestRow, ids)
     return {
         organisation.id: _build(
             organisation,
@@ -165,6 +186,8 @@ def load_snapshots(
             periods[organisation.id],
             manual[organisation.id],
             overrides[organisation.id],
+            candidates[organisation.id],
+            approvals[organisation.id],
         )
         for organisation in organisations
     }
@@ -200,6 +223,8 @@ def _build(
     period_rows: list[RestrictedPeriodRow],
     manual_rows: list[ManualWindowRow],
     override_rows: list[OverrideRow],
+    candidate_rows: list[CandidateRow],
+    approval_rows: list[ApprovalRequestRow],
 ) -> Snapshot:
     accounts = [
         Account(
@@ -239,6 +264,39 @@ def _build(
         manual_windows=manual,
         overrides=overrides,
         data_version=organisation.data_version,
+        candidates=[candidate_of(row) for row in candidate_rows],
+        approvals=[a for a in map(approval_of, approval_rows) if a is not None],
+        parties=shipped_parties(),
+    )
+
+
+def candidate_of(row: CandidateRow) -> Candidate:
+    """The domain's view of a stored candidate."""
+    return Candidate(
+        candidate_id=row.id,
+        election_id=row.election_id,
+        name=row.name,
+        party=row.party_name,
+        ward=row.ward,
+        aliases=tuple(row.aliases or ()),
+        handles=tuple(row.handles or ()),
+        account_ids=tuple(row.account_ids or ()),
+    )
+
+
+def approval_of(row: ApprovalRequestRow) -> Approval | None:
+    """The domain's view of an approved request; None if it has no times (it allows nothing)."""
+    if row.not_before is None or row.not_after is None:
+        return None
+    return Approval(
+        request_id=row.id,
+        account_id=row.account_id,
+        category=row.category,
+        text_sha256=row.text_sha256,
+        not_before=row.not_before,
+        not_after=row.not_after,
+        anchors=frozenset(row.anchors or ()),
+        approved_by=row.decided_by or "",
     )
 
 

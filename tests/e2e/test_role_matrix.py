@@ -28,6 +28,7 @@ MATRIX: dict[str, set[str] | None] = {
     "GET /v1/accounts/{account_id}": STAFF,
     "POST /v1/accounts/{account_id}/approve": CLERK,
     "GET /v1/accounts/{account_id}/can-publish": STAFF,
+    "POST /v1/accounts/{account_id}/can-publish": STAFF,
     "POST /v1/accounts/{account_id}/close": CLERK,
     "POST /v1/accounts/{account_id}/deactivate": CLERK,
     "POST /v1/accounts/{account_id}/reinstate": CLERK,

@@ -30,6 +30,14 @@ CITATIONS = {
     ReasonCode.NO_RESTRICTION: "5.3g",
     ReasonCode.UPCOMING_RESTRICTION: "5.3g",
     ReasonCode.POLICY_REVIEW_OVERDUE: "6.1",
+    ReasonCode.CANDIDATE_MENTIONED: "5.1",
+    ReasonCode.PARTY_MENTIONED: "5.1",
+    ReasonCode.ELECTORAL_APPEAL: "5.1",
+    ReasonCode.ACCOUNT_HOLDER_STANDING: "5.3g",
+    ReasonCode.REQUEST_APPROVED: "5.3g",
+    ReasonCode.REQUEST_NOT_APPLICABLE: "5.3g",
+    ReasonCode.BY_ELECTION_WARD_MENTIONED: "5.3g",
+    ReasonCode.BY_ELECTION_ELSEWHERE: "5.3g",
 }
 
 

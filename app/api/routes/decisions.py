@@ -17,13 +17,13 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from starlette.types import Receive, Scope, Send
 
@@ -36,6 +36,7 @@ from app.domain import (
     decide,
 )
 from app.domain.clock import parse_instant
+from app.domain.decision import decide_post
 from app.store.errors import SnapshotUnavailable
 
 from .. import problem_types as types
@@ -53,7 +54,7 @@ from ..deps import (
 )
 from ..problems import MEDIA_TYPE, InvalidQuery, internal_problem, problem_body, problem_for
 from ..reliance import override_use_recorded, override_uses, record_uses
-from ..schemas import BatchIn, BatchOut, DecisionOut, london, require_offset
+from ..schemas import BatchIn, BatchOut, DecisionOut, PostCheckIn, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -253,22 +254,60 @@ def answer_can_publish(
     if unknown_query:
         problem = unknown_query_problem(unknown_query[0], CAN_PUBLISH_QUERY)
         raise InvalidQuery(field=unknown_query[0], problem=problem)
-    when = _instant("at", at)
-    chosen = _category(category)
+    return answer_post(
+        services,
+        principal,
+        account_id,
+        at=_instant("at", at),
+        category=_category(category),
+        if_none_match=if_none_match,
+    )
+
+
+def answer_post(
+    services: Services,
+    principal: Principal,
+    account_id: str,
+    *,
+    at: dt.datetime | None,
+    category: Category,
+    if_none_match: str | None = None,
+    text: str | None = None,
+    request_id: str | None = None,
+) -> Answer:
+    """
+    The decision for one post (by GET: no text; by POST: with its text and request id),
+    before its reliance on an override or approval is audited.
+
+    A decision about a post's text is the caller's alone: it is not cacheable (`no-store`,
+    no ETag), and its reasons are serialised afresh rather than kept with the snapshot's.
+    """
     now = services.clock()
-    when = when if when is not None else now
+    when = at if at is not None else now
     try:
         snapshot = services.cache.snapshot(principal.organisation_id)
     except SnapshotUnavailable as exc:
         body = to_json(unavailable_body(account_id, when, exc, now))
         return Answer(503, {"Cache-Control": "no-store"}, body, MEDIA_TYPE)
-    decision = decide(account_id, when, chosen, snapshot, now=now, decision_id=uuid.uuid4().hex)
-    etag = _etag(decision, principal.role)
-    headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
-    uses = override_uses(decision, principal.role)
-    if if_none_match is not None and etag_matches(if_none_match, etag):
-        return Answer(304, headers, b"", principal=principal, override_uses=uses)
-    fragments = services.fragments.of(snapshot)
+    uses: tuple[dict[str, object], ...]
+    if text is None and request_id is None:
+        decision = decide(
+            account_id, when, category, snapshot, now=now, decision_id=uuid.uuid4().hex
+        )
+        etag = _etag(decision, principal.role)
+        headers = {"ETag": etag, "Cache-Control": f"private, max-age={_max_age(decision, now)}"}
+        uses = override_uses(decision, principal.role)
+        if if_none_match is not None and etag_matches(if_none_match, etag):
+            return Answer(304, headers, b"", principal=principal, override_uses=uses)
+        fragments = services.fragments.of(snapshot)
+    else:
+        decision = decide_post(
+            account_id, when, category, snapshot, now=now, text=text,
+            request_id=request_id, decision_id=uuid.uuid4().hex,
+        )  # fmt: skip
+        headers = {"Cache-Control": "no-store"}
+        uses = override_uses(decision, principal.role)
+        fragments = {}
     body = to_json(decision_json(decision, fragments, role=principal.role))
     return Answer(200, headers, body, principal=principal, override_uses=uses)
 
@@ -360,6 +399,53 @@ async def can_publish(account_id: str) -> Response:
     return _Served()
 
 
+@router.post(
+    CAN_PUBLISH_PATH.removeprefix("/v1"),
+    response_model=DecisionOut,
+    summary="May this account publish this post? The same question, with the post's text.",
+    responses={
+        503: {"description": "Fail closed: the data cannot be confirmed; the body denies."},
+        429: {"description": _TOO_MANY},
+    },
+    openapi_extra={
+        **SECURED,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PostCheckIn"}}
+            },
+        },
+    },
+)
+async def can_publish_post(account_id: str, request: Request) -> Response:
+    """
+    As the GET, and the post's text is screened: inside a window, a candidate of its
+    elections, a party or an electoral appeal refers the post (CANDIDATE_MENTIONED,
+    PARTY_MENTIONED, ELECTORAL_APPEAL, each naming what matched and where); outside, they
+    warn. With `request_id`, an approved request for exactly this post (same account,
+    category and text, inside its times) allows it (REQUEST_APPROVED). Only the text's
+    SHA-256 is kept. The answer is not cacheable.
+    """
+    principal = authorise(request, READ_ROLES)
+    body = _body(PostCheckIn, await request.body())
+    services: Services = request.app.state.services
+    answer = answer_post(
+        services,
+        principal,
+        account_id,
+        at=body.at,
+        category=body.category,
+        text=body.text,
+        request_id=body.request_id,
+    )
+    answer = await audited(services, answer, path=request.url.path)
+    return Response(
+        answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers
+    )
+
+
+_Body = TypeVar("_Body", bound=BaseModel)
+
 # The body is read by pydantic-core straight from its bytes (a third faster for 1,000 checks
 # than FastAPI's json.loads and validation of the objects), after the key is checked.
 _BATCH_BODY: dict[str, Any] = {
@@ -371,10 +457,10 @@ _BATCH_BODY: dict[str, Any] = {
 }
 
 
-def _checks(raw: bytes) -> BatchIn:
-    """The batch, or the same problem FastAPI's validation gives (fields under `body`)."""
+def _body(model: type[_Body], raw: bytes) -> _Body:
+    """The body, or the same problem FastAPI's validation gives (fields under `body`)."""
     try:
-        return BatchIn.model_validate_json(raw)
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
@@ -393,7 +479,7 @@ def _checks(raw: bytes) -> BatchIn:
 async def decide_batch(request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
     principal = authorise(request, READ_ROLES)
-    body = _checks(await request.body())
+    body = _body(BatchIn, await request.body())
     services: Services = request.app.state.services
     now = services.clock()
     try:
@@ -409,6 +495,17 @@ async def decide_batch(request: Request) -> BatchOut | Response:
     ids = decision_ids(len(body.checks))
     decided = [
         decide(c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=ids[i])
+        if c.text is None and c.request_id is None
+        else decide_post(
+            c.account_id,
+            c.at or now,
+            c.category,
+            snapshot,
+            now=now,
+            text=c.text,
+            request_id=c.request_id,
+            decision_id=ids[i],
+        )
         for i, c in enumerate(body.checks)
     ]
     role = principal.role
@@ -418,7 +515,20 @@ async def decide_batch(request: Request) -> BatchOut | Response:
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        to_json({"decisions": [decision_json(d, fragments, times, role=role) for d in decided]}),
+        to_json(
+            {
+                "decisions": [
+                    # a post's own reasons are serialised afresh, not kept with the snapshot's
+                    decision_json(
+                        d,
+                        fragments if c.text is None and c.request_id is None else {},
+                        times,
+                        role=role,
+                    )
+                    for d, c in zip(decided, body.checks, strict=True)
+                ]
+            }
+        ),
         principal=principal,
         override_uses=uses,
     )
@@ -434,6 +544,7 @@ __all__ = [
     "CAN_PUBLISH_QUERY",
     "Answer",
     "answer_can_publish",
+    "answer_post",
     "audited",
     "can_publish_account",
     "decision_json",

@@ -31,7 +31,16 @@ from .common import (
 from .common import _HotIn as _HotIn
 from .common import _In as _In
 from .common import _Out as _Out
-from .decisions import BatchIn, BatchOut, CheckIn, DecisionOut, ReasonOut, WindowOut
+from .decisions import (
+    BatchIn,
+    BatchOut,
+    CheckIn,
+    DecisionOut,
+    MatchOut,
+    PostCheckIn,
+    ReasonOut,
+    WindowOut,
+)
 from .elections import (
     DiesNonIn,
     DiesNonOut,
@@ -65,6 +74,8 @@ __all__ = [
     "BatchOut",
     "CheckIn",
     "DecisionOut",
+    "MatchOut",
+    "PostCheckIn",
     "DiesNonIn",
     "DiesNonOut",
     "ElectionIn",

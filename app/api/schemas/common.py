@@ -175,3 +175,7 @@ class _HotIn(BaseModel):
 
 # No control character (Cc) at all, as a pattern pydantic-core checks (app/domain/text.py).
 _NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# Free text of the hot path: line feeds and tabs, and no other control character.
+_NO_CONTROL_BUT_LF_TAB = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+# A post's text: long enough for any platform's longest post (Facebook's is 63,206).
+POST_TEXT_MAX = 65_536

@@ -16,11 +16,27 @@ from app.domain import (
 
 from .common import (
     _NO_CONTROL,
+    _NO_CONTROL_BUT_LF_TAB,
+    POST_TEXT_MAX,
     AwareDatetime,
     _HotIn,
     _Out,
     london,
 )
+
+
+class MatchOut(_Out):
+    kind: Literal["candidate", "party", "appeal", "place"] = Field(
+        description="What was found: a candidate, a party, an electoral appeal, a ward's place."
+    )
+    start: int = Field(description="Where it starts in the text as sent (Unicode code points).")
+    end: int = Field(description="One past where it ends: text[start:end] is `matched`.")
+    matched: str = Field(description="The words as written in the post.")
+    name: str = Field(
+        description="The candidate's or party's name, the ward's, or the appeal's rule."
+    )
+    ref: str = Field(description="The candidate id, party id, ward id or appeal rule id.")
+    election_ids: list[str] = Field(default=[], description="For a candidate: their election.")
 
 
 class ReasonOut(_Out):
@@ -33,6 +49,12 @@ class ReasonOut(_Out):
     election_ids: list[str] = []
     manual_window_ids: list[str] = []
     override_id: str | None = None
+    request_id: str | None = Field(
+        default=None, description="The approval request this reason is about, if any."
+    )
+    matches: list[MatchOut] = Field(
+        default=[], description="What in the post's text gave this reason, and where."
+    )
 
     @classmethod
     def of(cls, reason: Reason) -> "ReasonOut":
@@ -46,6 +68,19 @@ class ReasonOut(_Out):
             election_ids=list(reason.election_ids),
             manual_window_ids=list(reason.manual_window_ids),
             override_id=reason.override_id,
+            request_id=reason.request_id,
+            matches=[
+                MatchOut(
+                    kind=m.kind.value,
+                    start=m.start,
+                    end=m.end,
+                    matched=m.matched,
+                    name=m.name,
+                    ref=m.ref,
+                    election_ids=list(m.election_ids),
+                )
+                for m in reason.matches
+            ],
         )
 
 
@@ -97,6 +132,47 @@ class DecisionOut(_Out):
     )
 
 
+PostTextIn = Annotated[
+    str, Field(min_length=1, max_length=POST_TEXT_MAX, pattern=_NO_CONTROL_BUT_LF_TAB)
+]
+RequestIdIn = Annotated[str, Field(min_length=1, max_length=40, pattern=_NO_CONTROL)]
+
+
+class PostCheckIn(_HotIn):
+    """The body of can-publish by POST: what GET asks, and the post's text."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "at": "2029-04-10T09:00:00+01:00",
+                    "category": "event",
+                    "text": "Join the Mayor at the Christmas lights switch-on, Fore Street, 6pm.",
+                },
+                {
+                    "category": "event",
+                    "text": "Join the Mayor at the Christmas lights switch-on, Fore Street, 6pm.",
+                    "request_id": "req-3f2a9c1b7e",
+                },
+            ]
+        },
+    )
+
+    at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    category: Category = Category.GENERAL
+    text: PostTextIn | None = Field(
+        default=None,
+        description=(
+            "The post's text, to screen for candidates, parties and electoral appeals; only "
+            "its SHA-256 is kept."
+        ),
+    )
+    request_id: RequestIdIn | None = Field(
+        default=None, description="An approved request for exactly this post (send its text too)."
+    )
+
+
 class CheckIn(_HotIn):
     model_config = ConfigDict(
         extra="forbid",
@@ -114,6 +190,16 @@ class CheckIn(_HotIn):
     account_id: Annotated[str, Field(min_length=1, max_length=80, pattern=_NO_CONTROL)]
     at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
     category: Category = Category.GENERAL
+    text: PostTextIn | None = Field(
+        default=None,
+        description=(
+            "The post's text, to screen for candidates, parties and electoral appeals; only "
+            "its SHA-256 is kept."
+        ),
+    )
+    request_id: RequestIdIn | None = Field(
+        default=None, description="An approved request for exactly this post (send its text too)."
+    )
 
 
 class BatchIn(_HotIn):
