@@ -12,6 +12,7 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -29,7 +30,7 @@ from app.store.requests import approvals_of
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
-from .approval_requests import POST, TOWN, act, approved_ids, ask, audit_events, made, new_key
+from .approval_requests import AT, POST, TOWN, act, approved_ids, ask, audit_events, made, new_key
 from .conftest import Clock, auth, started
 
 # --- the Clerk's answer ---
@@ -81,6 +82,44 @@ def test_an_approval_is_what_the_snapshot_reads(
         {"election:local.cornwall.2029-05-03", "election:parish.redruth.2029-05-03"}
     )
     assert approval.approved_by == decided_by
+
+
+def _can_publish(
+    client: TestClient, keys: Keys, request_id: str, text: str = POST, at: str = AT
+) -> dict[str, Any]:
+    answer = client.post(
+        f"/v1/accounts/{TOWN}/can-publish",
+        json={"at": at, "category": "event", "text": text, "request_id": request_id},
+        headers=auth(keys.scheduler),
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_can_publish_allows_exactly_the_approved_post(client: TestClient, seeded: Keys) -> None:
+    request_id = made(client, seeded.scheduler)
+    before = _can_publish(client, seeded, request_id)
+    assert act(client, seeded.clerk, request_id, "approve").status_code == 200
+
+    approved = _can_publish(client, seeded, request_id)
+    edited = _can_publish(client, seeded, request_id, text=POST.replace("4pm", "5pm"))
+    late = _can_publish(client, seeded, request_id, at="2029-04-10T14:00:00+01:00")
+
+    assert before["outcome"] == "refer"
+    assert approved["outcome"] == "allow"
+    assert approved["reasons"][0]["code"] == "REQUEST_APPROVED"
+    assert approved["reasons"][0]["request_id"] == request_id
+    assert (edited["outcome"], late["outcome"]) == ("refer", "refer")
+
+
+def test_a_withdrawn_approval_allows_nothing_at_once(client: TestClient, seeded: Keys) -> None:
+    request_id = made(client, seeded.scheduler)
+    assert act(client, seeded.clerk, request_id, "approve").status_code == 200
+    assert _can_publish(client, seeded, request_id)["outcome"] == "allow"
+
+    assert act(client, seeded.scheduler, request_id, "withdraw").status_code == 200
+
+    assert _can_publish(client, seeded, request_id)["outcome"] == "refer"
 
 
 def test_an_approval_never_reaches_past_the_end_of_the_window(
@@ -392,20 +431,22 @@ def test_where_the_policy_asks_a_second_clerk_confirms_the_approval(
     request_id = made(client, seeded.scheduler)
 
     approved = act(client, seeded.clerk, request_id, "approve")
-    waiting = approved_ids(engine)
+    waiting = (approved_ids(engine), _can_publish(client, seeded, request_id)["outcome"])
     self_confirm = act(client, seeded.clerk, request_id, "confirm")
     confirmed = act(client, second, request_id, "confirm")
+    after = _can_publish(client, seeded, request_id)["outcome"]
 
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "awaiting-confirmation"
     assert approved.json()["allowed_moves"] == ["confirm", "reject", "withdraw"]
-    assert waiting == []
+    assert waiting == ([], "refer")
     assert self_confirm.status_code == 403, self_confirm.text
     assert self_confirm.json()["type"] == "/problems/request-move-refused"
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "approved"
     assert confirmed.json()["confirmed_by"].startswith("Deputy Town Clerk")
     assert approved_ids(engine) == [request_id]
+    assert after == "allow"
     assert len(audit_events(client, seeded, "request.confirm")) == 1
 
 
