@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.domain.approvals import Approval
-from app.domain.requests import RequestStatus
 from app.store.errors import NotFound
 from app.store.records import StoredRequest
+from app.store.snapshots import REQUEST_APPROVED, approval_of
 from app.store.tables import ApprovalRequestRow
 
 __all__ = ["approvals_of", "get_request", "list_requests"]
@@ -21,34 +21,20 @@ def approvals_of(
     session: Session, organisation_id: str, now: dt.datetime | None = None
 ) -> tuple[Approval, ...]:
     """
-    The organisation's approved requests (confirmed where the policy asked for a second
-    Clerk; not withdrawn), as the decision reads them, with the restrictions each is anchored
-    to. With `now`, those whose `not_after` has passed are left out.
+    The organisation's approved requests as the decision reads them (the snapshot's own
+    reading, `snapshots.approval_of`: status approved, which a request reaches only once
+    confirmed where the policy asks for a second Clerk, and leaves when withdrawn), with the
+    restrictions each is anchored to. With `now`, those whose `not_after` has passed are left
+    out.
     """
     query = select(ApprovalRequestRow).where(
         col(ApprovalRequestRow.organisation_id) == organisation_id,
-        col(ApprovalRequestRow.status) == RequestStatus.APPROVED.value,
-        col(ApprovalRequestRow.confirmed_at).is_not(None),
-        col(ApprovalRequestRow.withdrawn_at).is_(None),
-        col(ApprovalRequestRow.not_before).is_not(None),
-        col(ApprovalRequestRow.not_after).is_not(None),
+        col(ApprovalRequestRow.status) == REQUEST_APPROVED,
     )
     if now is not None:
         query = query.where(col(ApprovalRequestRow.not_after) > now)
     rows = session.execute(query.order_by(col(ApprovalRequestRow.id))).scalars()
-    return tuple(
-        Approval(
-            request_id=row.id,
-            account_id=row.account_id,
-            category=row.category,
-            text_sha256=row.text_sha256,
-            not_before=row.not_before,
-            not_after=row.not_after,
-            anchors=frozenset(row.anchors or ()),
-            approved_by=row.decided_by or "",
-        )
-        for row in rows
-    )
+    return tuple(a for a in map(approval_of, rows) if a is not None)
 
 
 def list_requests(

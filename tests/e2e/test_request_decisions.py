@@ -23,10 +23,12 @@ from sqlmodel import Session
 from app.config import Settings
 from app.domain import UTC
 from app.domain.approvals import post_sha256
+from app.domain.requests import RequestStatus
 from app.main import create_app
 from app.services.keys import create_key
 from app.store.keys import Role
 from app.store.requests import approvals_of
+from app.store.snapshots import REQUEST_APPROVED
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
@@ -58,6 +60,11 @@ def test_the_clerk_approves_a_request_for_the_requested_time_plus_or_minus_two_h
     assert body["decided_by"] not in (None, body["requested_by"])
     assert body["decision_reason"] == "approved at the weekly review"
     assert approved_ids(engine) == [request_id]
+
+
+def test_the_snapshot_reads_the_status_an_approval_reaches() -> None:
+    """app/store/snapshots.py names the status it loads; the state machine must reach it."""
+    assert RequestStatus.APPROVED.value == REQUEST_APPROVED
 
 
 def test_an_approval_is_what_the_snapshot_reads(
