@@ -36,6 +36,7 @@ from app.api.routes import (
     meta,
     organisations,
     overrides,
+    requests,
     windows,
 )
 from app.api.schemas import BatchIn, ImportIn
@@ -82,6 +83,10 @@ TAGS = [
         "description": "The Town Clerk's written permission to publish inside a window, bounded in time.",
     },
     {
+        "name": "requests",
+        "description": "Asking the Town Clerk to allow one post that would be referred or denied: the Clerk approves (a second Clerk confirms where the policy asks) or rejects, and the requester may withdraw.",
+    },
+    {
         "name": "elections",
         "description": "Elections that restrict the council, their statutory timetables, and what the Clerk records of them.",
     },
@@ -118,8 +123,8 @@ TAGS = [
 
 
 _ROUTE_MODULES = (
-    decisions, accounts, overrides, imports, elections, candidates, windows, dies_non, feeds,
-    audit, keys, organisations, meta,
+    decisions, accounts, overrides, requests, imports, elections, candidates, windows, dies_non,
+    feeds, audit, keys, organisations, meta,
 )  # fmt: skip
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "READ_ROLES",
     "SECURED",
     "Reader",
+    "RequestReader",
+    "Requester",
     "authorise",
     "check_role",
     "json_body_only",
@@ -183,6 +185,10 @@ Reader = Annotated[
     Principal, Depends(require(Role.CLERK, Role.SCHEDULER, Role.VIEWER, Role.AUDITOR))
 ]
 Clerk = Annotated[Principal, Depends(require(Role.CLERK))]
+# Who may ask the Clerk to allow a post (and withdraw its own request).
+Requester = Annotated[Principal, Depends(require(Role.CLERK, Role.SCHEDULER))]
+# Who may read approval requests: a scheduler only its own key's (the routes narrow it).
+RequestReader = Annotated[Principal, Depends(require(Role.CLERK, Role.SCHEDULER, Role.AUDITOR))]
 
 
 async def known_query_only(request: Request) -> None:

@@ -147,6 +147,20 @@ ILLEGAL_MOVE = ProblemType(
     "An account move its status does not allow (approving a closed account); `status_now` "
     "and `allowed_moves` say what is possible.",
 )
+REQUEST_CONFLICT = ProblemType(
+    "request-conflict",
+    409,
+    "Not allowed from the request's status",
+    "An approval request move its status does not allow (approving a rejected or expired "
+    "request); `status_now` and `allowed_moves` say what is possible.",
+)
+REQUEST_MOVE_REFUSED = ProblemType(
+    "request-move-refused",
+    403,
+    "This key may not make this move on this request",
+    "The key that made an approval request cannot approve or confirm it, the Clerk who "
+    "approved it cannot confirm it, and only the key that made it may withdraw it.",
+)
 ALREADY_EXISTS = ProblemType(
     "already-exists",
     409,
@@ -258,6 +272,8 @@ ALL: tuple[ProblemType, ...] = (
     UNKNOWN_ACCOUNT,
     NOT_FOUND,
     ILLEGAL_MOVE,
+    REQUEST_CONFLICT,
+    REQUEST_MOVE_REFUSED,
     ALREADY_EXISTS,
     AUDIT_LOG_DAMAGED,
     PRECONDITION_FAILED,

@@ -33,6 +33,7 @@ from app.domain import (
     UnsupportedElection,
 )
 from app.domain.accounts import IllegalMove, OfficialEmailRequired
+from app.domain.requests import MoveRefused, RequestConflict
 from app.store.errors import (
     AlreadyExists,
     AuditUnreadable,
@@ -169,6 +170,8 @@ PROBLEM_TYPES: Mapping[type[Exception], ProblemType] = {
     InvalidChange: types.INVALID_CHANGE,
     UnknownAccount: types.UNKNOWN_ACCOUNT,
     IllegalMove: types.ILLEGAL_MOVE,
+    RequestConflict: types.REQUEST_CONFLICT,
+    MoveRefused: types.REQUEST_MOVE_REFUSED,
     OfficialEmailRequired: types.OFFICIAL_EMAIL_REQUIRED,
     NotFound: types.NOT_FOUND,
     AuditUnreadable: types.AUDIT_LOG_DAMAGED,
@@ -253,7 +256,7 @@ def problem_for(exc: PurdahError, path: str) -> tuple[int, dict[str, str], dict[
         body["errors"] = [{"field": exc.where, "message": exc.problem}]
     if isinstance(exc, SourceUnavailable):
         body["errors"] = [{"field": "url", "message": exc.problem}]
-    if isinstance(exc, IllegalMove):
+    if isinstance(exc, IllegalMove | RequestConflict):
         body["status_now"] = str(exc.status)
         body["allowed_moves"] = list(exc.allowed)
     if isinstance(exc, OfficialEmailRequired):

@@ -75,6 +75,40 @@ def _failed_authentications(c: Context) -> httpx.Response:
     return c.client.get(CAN_PUBLISH, headers=auth("pdh_nobody_wrong"))
 
 
+def _request(c: Context, key: str) -> str:
+    """A request for an event post inside the 3 May 2029 period (referred to the Clerk)."""
+    asked = c.client.post(
+        "/v1/requests",
+        json={
+            "account_id": TOWN,
+            "at": "2029-04-10T12:00:00+01:00",
+            "category": "event",
+            "text": "Street fair on Saturday",
+        },
+        headers=auth(key),
+    )
+    assert asked.status_code == 201, asked.text
+    return str(asked.json()["request_id"])
+
+
+def _request_moved_twice(c: Context) -> httpx.Response:
+    request_id = _request(c, c.keys.scheduler)
+    rejected = c.client.post(
+        f"/v1/requests/{request_id}/reject", json={"reason": "no"}, headers=_clerk(c)
+    )
+    assert rejected.status_code == 200, rejected.text
+    return c.client.post(
+        f"/v1/requests/{request_id}/approve", json={"reason": "yes"}, headers=_clerk(c)
+    )
+
+
+def _request_approved_by_its_requester(c: Context) -> httpx.Response:
+    request_id = _request(c, c.keys.clerk)
+    return c.client.post(
+        f"/v1/requests/{request_id}/approve", json={"reason": "mine"}, headers=_clerk(c)
+    )
+
+
 def _chunked_upload(c: Context) -> httpx.Response:
     def chunks() -> Iterator[bytes]:
         yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.ics"\r\n\r\n'
@@ -186,6 +220,8 @@ TRIGGERS: dict[str, Trigger] = {
     "illegal-move": lambda c: c.client.post(
         f"/v1/accounts/{TOWN}/approve", json={"reason": "again"}, headers=_clerk(c)
     ),
+    "request-conflict": _request_moved_twice,
+    "request-move-refused": _request_approved_by_its_requester,
     "already-exists": _twice,
     "audit-log-damaged": _unreadable_audit_log,
     "precondition-failed": _changed_since_read,

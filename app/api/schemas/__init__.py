@@ -63,6 +63,7 @@ from .elections import (
     TimetableOut,
 )
 from .feeds import FeedTokenIn, FeedTokenOut, NewFeedTokenOut
+from .requests import ApproveIn, AskedOut, RequestIn, RequestOut
 from .windows import ManualWindowIn, ManualWindowOut, ManualWindowPatch
 
 __all__ = [
@@ -70,6 +71,8 @@ __all__ = [
     "NAIVE_MESSAGE",
     "AccountIn",
     "AccountOut",
+    "ApproveIn",
+    "AskedOut",
     "AuditEventOut",
     "AuditPage",
     "AuditVerifyOut",
@@ -110,6 +113,8 @@ __all__ = [
     "PolicyOut",
     "ReasonIn",
     "ReasonOut",
+    "RequestIn",
+    "RequestOut",
     "ScheduleIn",
     "ScheduleOut",
     "Slug",
