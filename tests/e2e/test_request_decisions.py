@@ -532,3 +532,27 @@ def test_another_councils_key_cannot_see_or_decide_a_request(
         client.get(f"/v1/requests/{request_id}", headers=auth(seeded.clerk)).json()["status"]
         == "pending"
     )
+
+
+def test_a_decision_that_relies_on_an_approval_is_audited_once_per_request(
+    client: TestClient, seeded: Keys
+) -> None:
+    request_id = made(client, seeded.scheduler)
+    assert act(client, seeded.clerk, request_id, "approve").status_code == 200
+    body = {"at": AT, "category": "event", "text": POST, "request_id": request_id}
+    url = f"/v1/accounts/{TOWN}/can-publish"
+
+    first = client.post(url, json=body, headers=auth(seeded.scheduler)).json()
+    again = client.post(url, json=body, headers=auth(seeded.scheduler)).json()
+    in_batch = client.post(
+        "/v1/decisions", json={"checks": [{"account_id": TOWN, **body}]},
+        headers=auth(seeded.scheduler),
+    ).json()["decisions"][0]  # fmt: skip
+    viewer = client.post(url, json=body, headers=auth(seeded.viewer)).json()
+
+    assert [d["outcome"] for d in (first, again, in_batch, viewer)] == ["allow"] * 4
+    assert [first["override_use_recorded"], viewer["override_use_recorded"]] == [True, False]
+    [event] = audit_events(client, seeded, "decision.request")
+    assert event["target"] == request_id
+    assert event["after"]["decision_id"] == first["decision_id"]
+    assert POST not in str(event)

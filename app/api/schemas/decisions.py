@@ -124,10 +124,11 @@ class DecisionOut(_Out):
     evaluated_at: dt.datetime
     override_use_recorded: bool | None = Field(
         description=(
-            "Whether this decision's reliance on an override is in the audit log: true for a "
-            "clerk's or scheduler's key (recorded once per override, account, category and "
-            "planned time), false for a viewer's or auditor's key, whose checks are not "
-            "recorded because it does not publish; null when no override was relied on."
+            "Whether this decision's reliance on an override or an approved request is in "
+            "the audit log: true for a clerk's or scheduler's key (recorded once per override, "
+            "account, category and planned time, or once per request), false for a viewer's "
+            "or auditor's key, whose checks are not recorded because it does not publish; null "
+            "when neither was relied on."
         )
     )
 
