@@ -5,6 +5,7 @@ override, check can-publish before and after, revoke it, read the audit trail. A
 that leaves the server fails the test. Screenshots go to var/screenshots/.
 """
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -14,6 +15,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from app.domain import UTC
+from app.services.keys import create_key
+from app.store.engine import make_engine
+from app.store.keys import Role
+from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, seed_shipped
 
 from .servers import free_port, serve, wait_ready
@@ -83,6 +89,13 @@ class SwaggerPage:
         page.fill(".modal-ux input[type=text], .modal-ux input[type=password]", key)  # type: ignore[attr-defined]
         page.click(".modal-ux .auth-btn-wrapper button.authorize")  # type: ignore[attr-defined]
         page.click(".modal-ux .auth-btn-wrapper button.btn-done")  # type: ignore[attr-defined]
+
+    def logout(self) -> None:
+        """Forget the key, as a person does before signing in with another."""
+        page = self.page
+        page.click("button.authorize")  # type: ignore[attr-defined]
+        page.click(".modal-ux .auth-btn-wrapper button:has-text('Logout')")  # type: ignore[attr-defined]
+        page.click(".modal-ux button.close-modal")  # type: ignore[attr-defined]
 
     def execute(
         self,
@@ -212,6 +225,75 @@ def test_the_clerks_flow_through_swagger_ui(browser: object, server: tuple[str, 
     # the whole flow ran under the page's content security policy, and it blocked nothing
     assert "script-src 'self' 'nonce-" in opened.headers["content-security-policy"]
     assert blocked == []
+
+
+def test_a_request_to_the_clerk_through_swagger_ui(
+    browser: object, server: tuple[str, str], shared_url: str
+) -> None:
+    """
+    A scheduling tool's key asks the Clerk to allow one post that would be referred; the
+    Clerk, signed in with her own key, reads it and approves it; the post is then allowed,
+    and only that post. Inside the estimated period of the 3 May 2029 polls (Reference
+    election: local.cornwall.2029-05-03).
+    """
+    base, clerk_key = server
+    engine = make_engine(shared_url)
+    try:
+        scheduler_key = create_key(
+            UnitOfWork(engine), "redruth", Actor("tests", "operator"), role=Role.SCHEDULER,
+            name="Hootsuite", now=dt.datetime.now(UTC),
+        ).key  # fmt: skip
+    finally:
+        engine.dispose()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    off_machine: list[str] = []
+    page.on(
+        "request",
+        lambda request: off_machine.append(request.url) if leaves_machine(request.url) else None,
+    )
+    page.goto(f"{base}/docs")
+    page.wait_for_selector("#operations-requests-createRequest")
+    ui = SwaggerPage(page, base)
+    post = {
+        "account_id": "facebook-redruthtowncouncil",
+        "at": "2029-04-10T12:00:00+01:00",
+        "category": "event",
+        "text": "Murdoch Day street fair on Fore Street this Saturday, 10am to 4pm.",
+    }
+    check = {key: post[key] for key in ("at", "category", "text")}
+    # the scheduling tool: refer, so it asks the Clerk
+    ui.authorise(scheduler_key)
+    asked, request = ui.execute("createRequest", "requests", body=post, shot="07-request")
+    ui.logout()
+    # the Clerk: what is waiting, then approve it
+    ui.authorise(clerk_key)
+    _, waiting = ui.execute(
+        "listRequests", "requests", params={"status": "pending"}, shot="08-pending"
+    )
+    request_id = str(request["request_id"])
+    approved, decided = ui.execute(
+        "approveRequest", "requests",
+        params={"request_id": request_id}, body={"reason": "a long-standing community event"},
+        shot="09-approved",
+    )  # fmt: skip
+    _, allowed = ui.execute(
+        "canPublishPost", "decisions",
+        params={"account_id": post["account_id"]}, body={**check, "request_id": request_id},
+        shot="10-allowed",
+    )  # fmt: skip
+    _, edited = ui.execute(
+        "canPublishPost", "decisions",
+        params={"account_id": post["account_id"]},
+        body={**check, "text": check["text"].replace("4pm", "6pm"), "request_id": request_id},
+    )  # fmt: skip
+
+    assert (asked, request["status"]) == (201, "pending")
+    assert request["decision"]["outcome"] == "refer"  # type: ignore[index]
+    assert [r["request_id"] for r in waiting] == [request_id]  # type: ignore[union-attr]
+    assert (approved, decided["status"]) == (200, "approved")
+    assert (allowed["outcome"], allowed["reasons"][0]["code"]) == ("allow", "REQUEST_APPROVED")  # type: ignore[index]
+    assert edited["outcome"] == "refer"
+    assert off_machine == []
 
 
 def test_redoc_loads_without_leaving_the_machine(browser: object, server: tuple[str, str]) -> None:

@@ -154,7 +154,7 @@ class PostCheckIn(_HotIn):
                 {
                     "category": "event",
                     "text": "Join the Mayor at the Christmas lights switch-on, Fore Street, 6pm.",
-                    "request_id": "req-3f2a9c1b7e",
+                    "request_id": "rq-3f2a9c1b7e",
                 },
             ]
         },
