@@ -200,7 +200,7 @@ def _window_reasons(window: Window, policy: Policy) -> _WindowReasons:
             ReasonCode.REFER_TO_CLERK,
             Effect.REFER,
             f"This category is referred to the Town Clerk inside the window ({described}): "
-            "not allowed until the Clerk grants an override.",
+            "not allowed until the Clerk grants an override or approves a request for this post.",
             clause=policy.clause_for(ReasonCode.REFER_TO_CLERK),
             rule=PUBLICITY_CODE,
             **ids,  # type: ignore[arg-type]

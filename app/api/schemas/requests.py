@@ -207,7 +207,8 @@ class AskedOut(_Out):
                                 "code": "REFER_TO_CLERK",
                                 "effect": "refer",
                                 "message": "This category is referred to the Town Clerk inside "
-                                "the window: not allowed until the Clerk grants an override.",
+                                "the window: not allowed until the Clerk grants an override "
+                                "or approves a request for this post.",
                                 "clause": None,
                                 "rule": None,
                             }
