@@ -4,6 +4,7 @@ The values post screening returns: what was found, where, and what it stands for
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = ["KIND_ORDER", "Hit", "Match", "MatchKind", "Target"]
 
@@ -57,8 +58,7 @@ class Target:
     election_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A name found, on the folded (padded) text: `folded.text[start:end]`."""
 
     start: int

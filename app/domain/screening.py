@@ -22,7 +22,6 @@ map back to the text as sent, and read once. Then:
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import IntEnum
 from itertools import groupby
 from typing import Any
@@ -45,22 +44,28 @@ __all__ = ["Match", "MatchKind", "Screener"]
 
 
 class _Mode(IntEnum):
-    """When a pattern's hit counts."""
+    """When a pattern's hit counts; also the index of its targets in a pattern's value."""
 
-    PLAIN = 0  # always (a title before a candidate's name joins the span)
-    TITLED = 1  # only right after a title: a candidate's surname
-    GUARDED = 2  # only capitalised and in a party context: an ambiguous party name
-    ACRONYM = 3  # only capitalised as written: "SNP", not "snp"
-
-
-@dataclass(frozen=True, slots=True)
-class Trigger:
-    """The words an appeal rule starts with ("vote for"), found by the same automaton."""
-
-    rule: str
+    NAMED = 0  # always; a title right before it joins the span: a candidate's name
+    PLAIN = 1  # always: a party's distinctive name, a ward or a place
+    TITLED = 2  # only right after a title: a candidate's surname ("Cllr Smith")
+    GUARDED = 3  # only capitalised and in a party context: an ambiguous party name
+    ACRONYM = 4  # only capitalised as written: "SNP", not "snp"
 
 
-_Entry = tuple[_Mode, Target | Trigger]
+_RULES = 5  # index of the appeal rules a pattern starts, after the five modes
+
+# What the automaton holds for each folded name: its length with the padding, then the
+# targets of each mode, then the appeal rules it starts.
+_Value = tuple[
+    int,
+    tuple[Target, ...],
+    tuple[Target, ...],
+    tuple[Target, ...],
+    tuple[Target, ...],
+    tuple[Target, ...],
+    tuple[str, ...],
+]
 
 
 class Screener:
@@ -68,7 +73,7 @@ class Screener:
     Finds candidates, parties, appeals and places in a post; built once per snapshot.
 
     Building folds every name and makes the automaton (about 0.1 s for 5,000 candidates);
-    `scan` reads the post once and is safe to call from several threads.
+    `scan` reads the post once and keeps no state, so one Screener serves every thread.
     """
 
     def __init__(
@@ -77,36 +82,40 @@ class Screener:
         parties: Iterable[Party] = (),
         wards: Iterable[Ward] = (),
     ) -> None:
-        patterns: dict[str, list[_Entry]] = {}
+        # folded name -> five lists of targets (by _Mode) and a list of rules
+        patterns: dict[str, tuple[list[Target], ...]] = {}
         hashtags: dict[str, list[Target]] = {}
 
-        def add(name: str, mode: _Mode, item: Target | Trigger) -> None:
+        def slots(name: str) -> tuple[list[Target], ...] | None:
             folded = fold_name(name)
             if not folded:
+                return None
+            return patterns.setdefault(folded, ([], [], [], [], []))
+
+        def add(name: str, mode: _Mode, target: Target) -> None:
+            found = slots(name)
+            if found is None:
                 return
-            entries = patterns.setdefault(folded, [])
-            if (mode, item) not in entries:
-                entries.append((mode, item))
-            if isinstance(item, Target):
-                key = folded.replace(" ", "").lstrip("@")
-                hashtag = hashtags.setdefault(key, [])
-                if item not in hashtag:
-                    hashtag.append(item)
+            if target not in found[mode]:
+                found[mode].append(target)
+            key = fold_name(name).replace(" ", "").lstrip("@")
+            hashtag = hashtags.setdefault(key, [])
+            if target not in hashtag:
+                hashtag.append(target)
 
         for c in candidates:
             target = Target(MatchKind.CANDIDATE, c.name, c.candidate_id, (c.election_id,))
             for name in (c.name, *c.aliases):
-                add(name, _Mode.PLAIN, target)
+                add(name, _Mode.NAMED, target)
                 words = fold_name(name).split()
                 if len(words) > 1:
                     add(words[-1], _Mode.TITLED, target)
             for handle in c.handles:
-                add(handle if handle.startswith("@") else f"@{handle}", _Mode.PLAIN, target)
+                add(handle if handle.startswith("@") else f"@{handle}", _Mode.NAMED, target)
         for p in parties:
             target = Target(MatchKind.PARTY, p.name, p.party_id or p.name)
             for name in (p.name, *p.short_names):
-                folded = fold_name(name)
-                if needs_party_context(folded, name):
+                if needs_party_context(fold_name(name), name):
                     add(name, _Mode.GUARDED, target)
                 elif is_acronym(name):
                     add(name, _Mode.ACRONYM, target)
@@ -116,81 +125,101 @@ class Screener:
             target = Target(MatchKind.PLACE, w.name, w.ward_id)
             for name in (w.name, *w.places):
                 add(name, _Mode.PLAIN, target)
+        rules: dict[str, list[str]] = {}
         for phrase, rule in TRIGGERS:
-            add(phrase, _Mode.PLAIN, Trigger(rule))
+            if slots(phrase) is not None:
+                rules.setdefault(fold_name(phrase), []).append(rule)
 
         self._automaton: Any = ahocorasick.Automaton()
-        for folded, entries in sorted(patterns.items()):
+        for folded, targets in sorted(patterns.items()):
             key = f" {folded} "
-            self._automaton.add_word(key, (len(key), tuple(entries)))
+            named, plain, titled, guarded, acronym = (tuple(group) for group in targets)
+            value: _Value = (
+                len(key),
+                named,
+                plain,
+                titled,
+                guarded,
+                acronym,
+                tuple(rules.get(folded, ())),
+            )
+            self._automaton.add_word(key, value)
         self._automaton.make_automaton()
         self._hashtags = {key: tuple(found) for key, found in hashtags.items()}
 
     def scan(self, text: str) -> tuple[Match, ...]:
         """Every match in `text`, ordered by start, end, kind and ref."""
         folded = fold_text(text)
+        padded = folded.text
         hits: list[Hit] = []
         triggers: list[tuple[int, int, str]] = []
-        padded = folded.text
-        for last, (length, entries) in self._automaton.iter(padded):
-            start, end = last - length + 2, last
-            for mode, item in entries:
-                if isinstance(item, Trigger):
-                    triggers.append((start, end, item.rule))
-                    continue
-                found = self._accept(mode, item, start, end, text, folded)
-                if found is not None:
-                    hits.append(Hit(found, end, item))
+        value: _Value
+        for last, value in self._automaton.iter(padded):
+            start, end = last - value[0] + 2, last
+            named, plain, titled, guarded, acronym, rules = value[1:]
+            if named:
+                titled_start = _title_start(padded, start)
+                at = start if titled_start is None else titled_start
+                hits.extend(Hit(at, end, target) for target in named)
+            if plain:
+                hits.extend(Hit(start, end, target) for target in plain)
+            if titled:
+                titled_start = _title_start(padded, start)
+                if titled_start is not None:
+                    hits.extend(Hit(titled_start, end, target) for target in titled)
+            if (guarded or acronym) and text[folded.origin(start - 1)].isupper():
+                if acronym:
+                    hits.extend(Hit(start, end, target) for target in acronym)
+                if guarded and _party_context(text, folded, start, end):
+                    hits.extend(Hit(start, end, target) for target in guarded)
+            if rules:
+                triggers.extend((start, end, rule) for rule in rules)
         names = _longest(hits)
         appeals, hashtag_names = find_appeals(text, folded, names, triggers, self._hashtags)
-        matches = {_to_match(text, folded, hit) for hit in names}
-        matches.update(appeals)
-        matches.update(hashtag_names)
-        return tuple(sorted(matches, key=_order))
+        spans = {(hit.start, hit.end, hit.target) for hit in names}
+        matches = [_to_match(text, folded, start, end, target) for start, end, target in spans]
+        return tuple(sorted([*matches, *appeals, *hashtag_names], key=_order))
 
-    def _accept(
-        self, mode: _Mode, target: Target, start: int, end: int, text: str, folded: Folded
-    ) -> int | None:
-        """The folded start of a hit that counts (earlier with a title), or None."""
-        if mode is _Mode.PLAIN:
-            if target.kind is MatchKind.CANDIDATE:
-                titled = _title_start(folded.text, start)
-                return start if titled is None else titled
-            return start
-        if mode is _Mode.TITLED:
-            return _title_start(folded.text, start)
-        first = folded.span(start, end)[0]
-        if not text[first].isupper():
-            return None
-        if mode is _Mode.ACRONYM:
-            return start
-        return start if _party_context(text, folded, start, end) else None
+
+def _word_before(padded: str, start: int) -> tuple[int, str]:
+    """The folded word that ends before `start` (spaces skipped) and where it starts."""
+    end = start - 1
+    while end > 0 and padded[end] == " ":
+        end -= 1
+    if end <= 0:
+        return 0, ""
+    begin = padded.rfind(" ", 0, end) + 1
+    return begin, padded[begin : end + 1]
+
+
+def _word_after(padded: str, end: int) -> str:
+    """The folded word that starts after `end` (spaces skipped)."""
+    size = len(padded)
+    while end < size and padded[end] == " ":
+        end += 1
+    stop = padded.find(" ", end)
+    return padded[end:stop] if stop > end else ""
 
 
 def _title_start(padded: str, start: int) -> int | None:
     """Where the title right before folded `start` begins, if there is one."""
-    before = padded[:start].rstrip()
-    if not before:
-        return None
-    word_start = before.rfind(" ") + 1
-    return word_start if before[word_start:] in TITLES else None
+    begin, word = _word_before(padded, start)
+    return begin if word in TITLES else None
 
 
 def _party_context(text: str, folded: Folded, start: int, end: int) -> bool:
     """Whether an ambiguous party name at folded [start, end) is in a party context."""
     padded = folded.text
-    after = padded[end:].lstrip()
-    next_word = after[: after.find(" ")] if after else ""
-    if next_word in PARTY_CUES_AFTER:
+    if _word_after(padded, end) in PARTY_CUES_AFTER:
         return True
-    before = padded[:start].split()[-2:]
-    if before and (before[-1] in PARTY_CUES_BEFORE or " ".join(before) in PARTY_CUES_BEFORE):
+    begin, word = _word_before(padded, start)
+    if word in PARTY_CUES_BEFORE or f"{_word_before(padded, begin)[1]} {word}" in PARTY_CUES_BEFORE:
         return True
     first, last = folded.span(start, end)
-    written_before = text[:first].rstrip()
+    written_before = text[max(0, first - 8) : first].rstrip()
     if written_before.endswith("#"):
         return True
-    return written_before.endswith("(") and text[last:].lstrip().startswith(")")
+    return written_before.endswith("(") and text[last : last + 8].lstrip().startswith(")")
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
@@ -206,9 +235,8 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _to_match(text: str, folded: Folded, hit: Hit) -> Match:
-    start, end = folded.span(hit.start, hit.end)
-    target = hit.target
+def _to_match(text: str, folded: Folded, start: int, end: int, target: Target) -> Match:
+    start, end = folded.span(start, end)
     return Match(
         kind=target.kind,
         start=start,
