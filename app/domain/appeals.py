@@ -67,52 +67,80 @@ _YOUR_VOTE = re.compile(r" +your +votes?(?= )")
 _APPEAL_TARGETS = (MatchKind.CANDIDATE, MatchKind.PARTY)
 
 
+_Appeal = tuple[int, int, str, tuple[Hit, ...]]  # folded start, end, rule, names it names
+
+
 def find_appeals(
     text: str,
     folded: Folded,
     names: list[Hit],
+    weak: list[Hit],
     triggers: list[tuple[int, int, str]],
     hashtags: dict[str, tuple[Target, ...]],
 ) -> tuple[list[Match], list[Match]]:
     """
-    The appeals in a post, and the names its appeal hashtags hold.
+    The appeals in a post, and the names they make certain.
 
     Args:
         text: the post as sent.
         folded: the post folded (`app.domain.folding.fold_text`).
-        names: the candidates and parties the screener found, on the folded text.
+        names: the candidates, parties and places the screener found, on the folded text.
+        weak: ambiguous party words written with a capital but with no party context
+            ("Labour" in "Support Labour on Thursday"): an appeal rule is that context, and
+            the names an appeal uses are returned with it.
         triggers: where each rule's first words were found: (start, end, rule) on the folded
             text.
         hashtags: names with their spaces removed ("janesmith"), for "#VoteJaneSmith".
+
+    Returns:
+        The appeals, and the names that only an appeal found (weak words it used, names
+        inside an appeal hashtag).
     """
-    by_start: dict[int, list[Hit]] = {}
-    for hit in names:
+    strong = _by_start(names)
+    found: list[_Appeal] = []
+    if triggers:
+        candidates_or_parties = (strong, _by_start(weak))
+        padded = folded.text
+        for start, end, rule in triggers:
+            appeal = _appeal(padded, start, end, rule, candidates_or_parties)
+            if appeal is not None:
+                found.append(appeal)
+    appeals: list[Match] = []
+    certain: list[Match] = []
+    known = set(names)
+    for start, end, rule, used in _outermost(found):
+        elections = tuple(sorted({e for hit in used for e in hit.target.election_ids}))
+        appeals.append(_match(text, folded.span(start, end), rule, elections))
+        certain.extend(_name(text, folded, hit) for hit in used if hit not in known)
+    if "#" in text:
+        hashtag_appeals, hashtag_names = _hashtags(text, hashtags)
+        appeals.extend(hashtag_appeals)
+        certain.extend(hashtag_names)
+    return appeals, certain
+
+
+def _by_start(hits: list[Hit]) -> dict[int, list[Hit]]:
+    found: dict[int, list[Hit]] = {}
+    for hit in hits:
         if hit.target.kind in _APPEAL_TARGETS:
-            by_start.setdefault(hit.start, []).append(hit)
-    found: list[tuple[int, int, str, tuple[str, ...]]] = []
-    padded = folded.text
-    for start, end, rule in triggers:
-        appeal = _appeal(padded, start, end, rule, by_start)
-        if appeal is not None:
-            found.append(appeal)
-    appeals = [
-        _match(text, folded.span(start, end), rule, elections)
-        for start, end, rule, elections in _outermost(found)
-    ]
-    hashtag_appeals, hashtag_names = _hashtags(text, hashtags) if "#" in text else ([], [])
-    return appeals + hashtag_appeals, hashtag_names
+            found.setdefault(hit.start, []).append(hit)
+    return found
 
 
 def _appeal(
-    padded: str, start: int, end: int, rule: str, by_start: dict[int, list[Hit]]
-) -> tuple[int, int, str, tuple[str, ...]] | None:
+    padded: str,
+    start: int,
+    end: int,
+    rule: str,
+    names: tuple[dict[int, list[Hit]], dict[int, list[Hit]]],
+) -> _Appeal | None:
     """The appeal a rule's first words start, on the folded text, or None."""
     after = _skip_spaces(padded, end)
     if rule == "re-elect":
-        target = _target(padded, after, by_start, article=False)
+        target = _target(padded, after, names, article=False)
         return (start, target[0], rule, target[1]) if target else (start, end, rule, ())
     if rule in ("vote-for", "cast-vote", "elect", "vote-name"):
-        target = _target(padded, after, by_start, article=rule != "vote-name")
+        target = _target(padded, after, names, article=rule != "vote-name")
         if target:
             return start, target[0], rule, target[1]
         if rule in ("vote-for", "cast-vote"):
@@ -121,7 +149,7 @@ def _appeal(
                 return start, stop, rule, ()
         return None
     if rule == "give-vote":
-        target = _target(padded, after, by_start, article=False)
+        target = _target(padded, after, names, article=False)
         if not target:
             return None
         if padded.startswith("give your vote to ", start):
@@ -129,7 +157,7 @@ def _appeal(
         your_vote = _YOUR_VOTE.match(padded, target[0])
         return (start, your_vote.end(), rule, target[1]) if your_vote else None
     # support-polling-day
-    target = _target(padded, after, by_start, article=True)
+    target = _target(padded, after, names, article=True)
     if not target:
         return None
     when = WHEN_POLLING.match(padded, target[0])
@@ -137,16 +165,22 @@ def _appeal(
 
 
 def _target(
-    padded: str, at: int, by_start: dict[int, list[Hit]], *, article: bool
-) -> tuple[int, tuple[str, ...]] | None:
-    """The end of the candidate or party named at folded `at` (after "the" if allowed)."""
-    hits = by_start.get(at)
-    if not hits and article and padded.startswith("the ", at):
-        hits = by_start.get(_skip_spaces(padded, at + 3))
-    if not hits:
-        return None
-    elections = sorted({e for hit in hits for e in hit.target.election_ids})
-    return max(hit.end for hit in hits), tuple(elections)
+    padded: str,
+    at: int,
+    names: tuple[dict[int, list[Hit]], dict[int, list[Hit]]],
+    *,
+    article: bool,
+) -> tuple[int, tuple[Hit, ...]] | None:
+    """The end of the candidates or party named at folded `at` (after "the" if allowed)."""
+    places = [at]
+    if article and padded.startswith("the ", at):
+        places.append(_skip_spaces(padded, at + 3))
+    for place in places:
+        for by_start in names:  # a name found for certain before an ambiguous word
+            hits = by_start.get(place)
+            if hits:
+                return max(hit.end for hit in hits), tuple(hits)
+    return None
 
 
 def _skip_spaces(padded: str, at: int) -> int:
@@ -155,11 +189,9 @@ def _skip_spaces(padded: str, at: int) -> int:
     return at
 
 
-def _outermost(
-    found: list[tuple[int, int, str, tuple[str, ...]]],
-) -> list[tuple[int, int, str, tuple[str, ...]]]:
+def _outermost(found: list[_Appeal]) -> list[_Appeal]:
     """Appeals not inside a longer one ("elect Jane" inside "re-elect Jane")."""
-    kept: list[tuple[int, int, str, tuple[str, ...]]] = []
+    kept: list[_Appeal] = []
     reach = -1
     ordered = sorted(set(found), key=lambda a: (a[0], -a[1], a[2]))
     for (_start, end), same in groupby(ordered, key=lambda a: (a[0], a[1])):
@@ -203,6 +235,20 @@ def _hashtags(
             )
             break
     return appeals, names
+
+
+def _name(text: str, folded: Folded, hit: Hit) -> Match:
+    start, end = folded.span(hit.start, hit.end)
+    target = hit.target
+    return Match(
+        kind=target.kind,
+        start=start,
+        end=end,
+        matched=text[start:end],
+        name=target.name,
+        ref=target.ref,
+        election_ids=target.election_ids,
+    )
 
 
 def _match(text: str, span: tuple[int, int], rule: str, elections: tuple[str, ...]) -> Match:

@@ -152,6 +152,7 @@ class Screener:
         folded = fold_text(text)
         padded = folded.text
         hits: list[Hit] = []
+        weak: list[Hit] = []  # ambiguous party words, capitalised, with no context yet
         triggers: list[tuple[int, int, str]] = []
         value: _Value
         for last, value in self._automaton.iter(padded):
@@ -170,15 +171,16 @@ class Screener:
             if (guarded or acronym) and text[folded.origin(start - 1)].isupper():
                 if acronym:
                     hits.extend(Hit(start, end, target) for target in acronym)
-                if guarded and _party_context(text, folded, start, end):
-                    hits.extend(Hit(start, end, target) for target in guarded)
+                if guarded:
+                    found = hits if _party_context(text, folded, start, end) else weak
+                    found.extend(Hit(start, end, target) for target in guarded)
             if rules:
                 triggers.extend((start, end, rule) for rule in rules)
         names = _longest(hits)
-        appeals, hashtag_names = find_appeals(text, folded, names, triggers, self._hashtags)
+        appeals, more_names = find_appeals(text, folded, names, weak, triggers, self._hashtags)
         spans = {(hit.start, hit.end, hit.target) for hit in names}
         matches = [_to_match(text, folded, start, end, target) for start, end, target in spans]
-        return tuple(sorted([*matches, *appeals, *hashtag_names], key=_order))
+        return tuple(sorted({*matches, *appeals, *more_names}, key=_order))
 
 
 def _word_before(padded: str, start: int) -> tuple[int, str]:
