@@ -23,18 +23,28 @@ COUNTY = "local.cornwall.2027-05-06"
 CANDIDATES = (
     # One person standing in two elections: two Candidate values.
     Candidate(
-        "cand-1", PARISH, "Jane Smith", "Labour Party", aliases=("Janey Smith",),
+        candidate_id="cand-1",
+        election_id=PARISH,
+        name="Jane Smith",
+        party="Labour Party",
+        aliases=("Janey Smith",),
         handles=("@janesmith",),
     ),
     Candidate(
-        "cand-2", COUNTY, "Jane Smith", "Labour Party", aliases=("Janey Smith",),
+        candidate_id="cand-2",
+        election_id=COUNTY,
+        name="Jane Smith",
+        party="Labour Party",
+        aliases=("Janey Smith",),
         handles=("janesmith",),
     ),
-    Candidate("cand-3", PARISH, "José Álvarez"),
-    Candidate("cand-4", PARISH, "Ann"),
-    Candidate("cand-5", PARISH, "Bob Green"),
-    Candidate("cand-6", COUNTY, "Peter Hocking", handles=("@cllrhocking",)),
-)  # fmt: skip
+    Candidate(candidate_id="cand-3", election_id=PARISH, name="José Álvarez"),
+    Candidate(candidate_id="cand-4", election_id=PARISH, name="Ann"),
+    Candidate(candidate_id="cand-5", election_id=PARISH, name="Bob Green"),
+    Candidate(
+        candidate_id="cand-6", election_id=COUNTY, name="Peter Hocking", handles=("@cllrhocking",)
+    ),
+)
 PARTIES = (
     Party("PP53", "Labour Party", ("Labour", "Labour Party", "Welsh Labour")),
     Party("joint-party:53-119", "Labour and Co-operative Party", ("Labour and Co-op",)),
@@ -217,9 +227,7 @@ CAMPAIGN = {
 }
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), list(CAMPAIGN.values()), ids=list(CAMPAIGN)
-)  # fmt: skip
+@pytest.mark.parametrize(("text", "expected"), list(CAMPAIGN.values()), ids=list(CAMPAIGN))
 def test_campaign_posts_give_exactly_their_candidates_parties_places_and_appeals(
     text: str, expected: list[tuple[MatchKind, str, str]]
 ) -> None:
@@ -232,22 +240,32 @@ def test_campaign_posts_give_exactly_their_candidates_parties_places_and_appeals
 @pytest.mark.parametrize(
     ("text", "matched"),
     [
-        ("\U0001f389\U0001f389 Caf\u00e9 opening: Cllr Jos\u00e9 \u00c1lvarez cut the ribbon",
-         "Cllr Jos\u00e9 \u00c1lvarez"),
+        (
+            "\U0001f389\U0001f389 Caf\u00e9 opening: Cllr Jos\u00e9 \u00c1lvarez cut the ribbon",
+            "Cllr Jos\u00e9 \u00c1lvarez",
+        ),
         ("Jose\u0301 A\u0301lvarez opened it", "Jose\u0301 A\u0301lvarez"),
         ("Stra\u00dfe and \ufb01ne: Jos\u00e9 Alvarez", "Jos\u00e9 Alvarez"),
         ("\u201cThanks\u201d \u2013 JOS\u00c9 \u00c1LVAREZ\u2019s team", "JOS\u00c9 \u00c1LVAREZ"),
         ("a\u0301\u0301\u0301 \U0001f44d jose alvarez", "jose alvarez"),
     ],
-    ids=["emoji-and-accents-before", "combining-accents-in-the-name", "sharp-s-and-ligature-before",
-         "curly-quotes-and-capitals", "combining-marks-alone-before"],
-)  # fmt: skip
+    ids=[
+        "emoji-and-accents-before",
+        "combining-accents-in-the-name",
+        "sharp-s-and-ligature-before",
+        "curly-quotes-and-capitals",
+        "combining-marks-alone-before",
+    ],
+)
 def test_spans_are_in_the_text_as_sent_whatever_comes_before(text: str, matched: str) -> None:
     """Accents, emoji, ß and ligatures before a name do not shift its span."""
     (match,) = SCREENER.scan(text)
 
-    assert (match.ref, match.start, match.end) == ("cand-3", text.index(matched),
-                                                   text.index(matched) + len(matched))  # fmt: skip
+    assert (match.ref, match.start, match.end) == (
+        "cand-3",
+        text.index(matched),
+        text.index(matched) + len(matched),
+    )
     assert match.matched == matched
 
 
@@ -287,9 +305,17 @@ def test_the_same_text_always_gives_the_same_matches() -> None:
         ("jose alvarez", ["cand-3"]),
         ("Jos\u00e9 \u00c1lvarez", ["cand-3"]),
     ],
-    ids=["name", "prefix-of-a-word", "inside-words", "longer-surname", "hyphen-is-a-boundary",
-         "upper-case", "without-accents", "with-accents"],
-)  # fmt: skip
+    ids=[
+        "name",
+        "prefix-of-a-word",
+        "inside-words",
+        "longer-surname",
+        "hyphen-is-a-boundary",
+        "upper-case",
+        "without-accents",
+        "with-accents",
+    ],
+)
 def test_names_match_whole_words_ignoring_case_and_accents(text: str, refs: list[str]) -> None:
     assert [m.ref for m in SCREENER.scan(text)] == refs
 
@@ -319,9 +345,15 @@ def test_a_title_before_a_name_joins_its_span(title: str) -> None:
         ("The smith and the farrier", None),
         ("Cllr Smithson", None),
     ],
-    ids=["cllr", "councillor-possessive", "title-with-a-full-stop", "surname-alone",
-         "ordinary-word", "other-surname"],
-)  # fmt: skip
+    ids=[
+        "cllr",
+        "councillor-possessive",
+        "title-with-a-full-stop",
+        "surname-alone",
+        "ordinary-word",
+        "other-surname",
+    ],
+)
 def test_a_title_and_the_surname_alone_name_the_candidate(text: str, matched: str | None) -> None:
     """ "Councillor Smith" names Jane Smith (both candidacies); "Smith" alone names nobody."""
     expected = [] if matched is None else [("cand-1", matched), ("cand-2", matched)]
@@ -339,9 +371,15 @@ def test_a_title_and_the_surname_alone_name_the_candidate(text: str, matched: st
         ("@janesmith2027", []),
         ("Janey Smith says thank you", [("cand-1", "Janey Smith"), ("cand-2", "Janey Smith")]),
     ],
-    ids=["handle", "handle-in-brackets", "handle-without-at", "email-address", "longer-handle",
-         "alias"],
-)  # fmt: skip
+    ids=[
+        "handle",
+        "handle-in-brackets",
+        "handle-without-at",
+        "email-address",
+        "longer-handle",
+        "alias",
+    ],
+)
 def test_handles_match_with_their_at_and_aliases_like_names(
     text: str, expected: list[tuple[str, str]]
 ) -> None:
@@ -367,10 +405,15 @@ def test_a_candidate_in_two_elections_gives_one_match_per_candidacy() -> None:
         ("Bob Green", [("cand-5", "Bob Green")]),
         ("Cllr Bob Green", [("cand-5", "Cllr Bob Green")]),
     ],
-    ids=["party-not-also-a-shorter-name", "shorter-name-when-alone", "ward-not-also-a-place",
-         "joint-description-not-also-labour", "candidate-not-also-a-party",
-         "titled-name-not-also-titled-surname"],
-)  # fmt: skip
+    ids=[
+        "party-not-also-a-shorter-name",
+        "shorter-name-when-alone",
+        "ward-not-also-a-place",
+        "joint-description-not-also-labour",
+        "candidate-not-also-a-party",
+        "titled-name-not-also-titled-surname",
+    ],
+)
 def test_overlapping_matches_keep_the_longest(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
 
@@ -394,10 +437,21 @@ def test_overlapping_matches_keep_the_longest(text: str, expected: list[tuple[st
         ("the SF candidate", "SF"),
         ("Alliance Party", "Alliance Party"),
     ],
-    ids=["green-party", "green-candidate", "vote-green", "capitals", "labour-councillors",
-         "hashtag", "in-brackets-after-a-name", "reform-group", "vote-for-reform", "plaid-ms",
-         "sf-candidate", "alliance-party"],
-)  # fmt: skip
+    ids=[
+        "green-party",
+        "green-candidate",
+        "vote-green",
+        "capitals",
+        "labour-councillors",
+        "hashtag",
+        "in-brackets-after-a-name",
+        "reform-group",
+        "vote-for-reform",
+        "plaid-ms",
+        "sf-candidate",
+        "alliance-party",
+    ],
+)
 def test_ambiguous_party_words_match_in_a_party_context(text: str, matched: str) -> None:
     parties = [m.matched for m in SCREENER.scan(text) if m.kind is MatchKind.PARTY]
 
