@@ -76,11 +76,35 @@ class Folded:
         return self.origin(start - 1), self.origin(end - 2) + 1
 
 
+def _latin1_table() -> tuple[bytes, frozenset[str]]:
+    """Bytes of Latin-1 folded to one ASCII byte each, and the characters that allows."""
+    table = bytearray(_ASCII_TABLE_BYTES)
+    simple = set()
+    for code in range(128, 256):
+        folded = fold_character(chr(code))
+        if len(folded) == 1 and folded.isascii():
+            table.append(ord(folded))
+            simple.add(chr(code))
+        else:
+            table.append(ord(" "))
+    return bytes(table), frozenset(simple)
+
+
+_ASCII_TABLE_BYTES = bytes(ord(chr(c).translate(_ASCII_TABLE)) for c in range(128))
+_LATIN1_TABLE, _LATIN1_SIMPLE = _latin1_table()
+
+
 def fold_text(text: str) -> Folded:
     """Fold `text` (see the module docstring); deterministic, no locale involved."""
     if text.isascii():
         return Folded(f" {text.translate(_ASCII_TABLE)} ")
     others = set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
+    if all(c in _LATIN1_SIMPLE if c <= "\xff" else fold_character(c) == " " for c in others):
+        # Accented Latin-1 letters fold to one ASCII letter, and every other character
+        # (curly quotes, dashes, emoji) to a space: encoding replaces each of those with one
+        # "?", which folds to a space too. All in C.
+        latin1 = text.encode("latin-1", "replace").translate(_LATIN1_TABLE)
+        return Folded(f" {latin1.decode('ascii')} ")
     odd: list[str] = []
     folded = text
     for character in others:

@@ -154,28 +154,36 @@ class Screener:
         hits: list[Hit] = []
         weak: list[Hit] = []  # ambiguous party words, capitalised, with no context yet
         triggers: list[tuple[int, int, str]] = []
-        value: _Value
-        for last, value in self._automaton.iter(padded):
-            start, end = last - value[0] + 2, last
-            named, plain, titled, guarded, acronym, rules = value[1:]
+        length: int
+        named: tuple[Target, ...]
+        plain: tuple[Target, ...]
+        titled: tuple[Target, ...]
+        guarded: tuple[Target, ...]
+        acronym: tuple[Target, ...]
+        rules: tuple[str, ...]
+        for end, (length, named, plain, titled, guarded, acronym, rules) in self._automaton.iter(
+            padded
+        ):
+            # `end` is the index of the key's closing space: one past the name's last letter.
+            start = end - length + 2
             if named:
-                titled_start = _title_start(padded, start)
-                at = start if titled_start is None else titled_start
-                hits.extend(Hit(at, end, target) for target in named)
+                at = _title_start(padded, start)
+                at = start if at is None else at
+                hits += [Hit(at, end, target) for target in named]
             if plain:
-                hits.extend(Hit(start, end, target) for target in plain)
+                hits += [Hit(start, end, target) for target in plain]
             if titled:
-                titled_start = _title_start(padded, start)
-                if titled_start is not None:
-                    hits.extend(Hit(titled_start, end, target) for target in titled)
+                at = _title_start(padded, start)
+                if at is not None:
+                    hits += [Hit(at, end, target) for target in titled]
             if (guarded or acronym) and text[folded.origin(start - 1)].isupper():
                 if acronym:
-                    hits.extend(Hit(start, end, target) for target in acronym)
+                    hits += [Hit(start, end, target) for target in acronym]
                 if guarded:
                     found = hits if _party_context(text, folded, start, end) else weak
-                    found.extend(Hit(start, end, target) for target in guarded)
+                    found += [Hit(start, end, target) for target in guarded]
             if rules:
-                triggers.extend((start, end, rule) for rule in rules)
+                triggers += [(start, end, rule) for rule in rules]
         names = _longest(hits)
         appeals, more_names = find_appeals(text, folded, names, weak, triggers, self._hashtags)
         spans = {(hit.start, hit.end, hit.target) for hit in names}
