@@ -27,6 +27,7 @@ __all__ = [
     "PARTY_CUES_AFTER",
     "PARTY_CUES_BEFORE",
     "PRONOUNS",
+    "SLOGANS",
     "TITLES",
     "WHEN_POLLING",
     "is_acronym",
@@ -140,6 +141,11 @@ PARTY_CUES_BEFORE = frozenset({"vote", "voting", "elect", "vote for", "voting fo
 
 # "vote for me", "vote for us" (issue 15: an explicit appeal).
 PRONOUNS = frozenset({"me", "us", "him", "her", "them"})
+
+# Campaign slogans that follow "vote for" in place of a name ("Vote for change!"); an
+# ordinary object ("vote for your favourite entry", "vote for changes to the timetable") is
+# not one.
+SLOGANS = ("change", "real change", "a change", "a fresh start", "a new start")
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
