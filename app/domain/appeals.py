@@ -16,7 +16,7 @@ Each rule has an id (the Match's `ref`) and a phrase family (its `name`):
 | ref                 | name                   | finds                                           |
 |---------------------|------------------------|-------------------------------------------------|
 | vote-for            | vote for               | "vote for" / "voting for" + (the) name, pronoun, |
-|                     |                        | or a slogan ("vote for change")                  |
+|                     |                        | or a slogan ("vote for a greener Redruth")       |
 | vote-name           | vote                   | "vote" / "voting" + name ("Vote Labour")         |
 | re-elect            | re-elect               | "re-elect", "reelect", "re elect" (+ name)       |
 | elect               | elect                  | "elect" + (the) name                             |
@@ -31,7 +31,7 @@ from itertools import groupby
 
 from app.domain.folding import Folded, fold_name
 from app.domain.matches import Hit, Match, MatchKind, Target
-from app.domain.screening_words import PRONOUNS, SLOGANS, WHEN_POLLING
+from app.domain.screening_words import PRONOUNS, SLOGAN, WHEN_POLLING
 
 __all__ = ["RULE_NAMES", "TRIGGERS", "find_appeals"]
 
@@ -148,9 +148,9 @@ def _appeal(
             stop = padded.find(" ", after)
             if padded[after:stop] in PRONOUNS:
                 return start, stop, rule, ()
-            for slogan in SLOGANS:
-                if padded.startswith(f"{slogan} ", after):
-                    return start, after + len(slogan), rule, ()
+            slogan = SLOGAN.match(padded, after)
+            if slogan:
+                return start, slogan.end(), rule, ()
         return None
     if rule == "give-vote":
         target = _target(padded, after, names, article=False)

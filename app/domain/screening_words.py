@@ -27,7 +27,7 @@ __all__ = [
     "PARTY_CUES_AFTER",
     "PARTY_CUES_BEFORE",
     "PRONOUNS",
-    "SLOGANS",
+    "SLOGAN",
     "TITLES",
     "WHEN_POLLING",
     "is_acronym",
@@ -142,10 +142,13 @@ PARTY_CUES_BEFORE = frozenset({"vote", "voting", "elect", "vote for", "voting fo
 # "vote for me", "vote for us" (issue 15: an explicit appeal).
 PRONOUNS = frozenset({"me", "us", "him", "her", "them"})
 
-# Campaign slogans that follow "vote for" in place of a name ("Vote for change!"); an
-# ordinary object ("vote for your favourite entry", "vote for changes to the timetable") is
-# not one.
-SLOGANS = ("change", "real change", "a change", "a fresh start", "a new start")
+# Campaign slogans that follow "vote for" in place of a name ("Vote for change!", "vote for a
+# greener Redruth"), on folded text; an ordinary object ("vote for your favourite entry",
+# "vote for changes to the timetable", "vote for a new name for the bridge") is not one.
+SLOGAN = re.compile(
+    r"(?:(?:a +)?(?:real +)?change|a +(?:fresh|new) +start"
+    r"|a +(?:better|greener|fairer|stronger|brighter|safer|bolder) +[^ ]+)(?= )"
+)
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
