@@ -77,7 +77,7 @@ def find_appeals(
     names: list[Hit],
     weak: list[Hit],
     triggers: list[tuple[int, int, str]],
-    hashtags: dict[str, tuple[Target, ...]],
+    hashtags: dict[str, tuple[tuple[Target, ...], tuple[Target, ...]]],
 ) -> tuple[list[Match], list[Match]]:
     """
     The appeals in a post, and the names they make certain.
@@ -91,7 +91,8 @@ def find_appeals(
             the names an appeal uses are returned with it.
         triggers: where each rule's first words were found: (start, end, rule) on the folded
             text.
-        hashtags: names with their spaces removed ("janesmith"), for "#VoteJaneSmith".
+        hashtags: names with their spaces removed ("janesmith"), for "#VoteJaneSmith" and
+            "#JaneSmith": full names, and surnames alone.
 
     Returns:
         The appeals, and the names that only an appeal found (weak words it used, names
@@ -207,43 +208,38 @@ def _outermost(found: list[_Appeal]) -> list[_Appeal]:
 
 
 def _hashtags(
-    text: str, hashtags: dict[str, tuple[Target, ...]]
+    text: str, hashtags: dict[str, tuple[tuple[Target, ...], tuple[Target, ...]]]
 ) -> tuple[list[Match], list[Match]]:
-    """ "#VoteJaneSmith": an appeal (the whole hashtag) and the name it holds."""
+    """
+    "#VoteJaneSmith": an appeal (the whole hashtag) and the name it holds; "#JaneSmith" and
+    "#RedruthNorth": the name alone (a surname alone is a name only after "#Vote").
+    """
     appeals: list[Match] = []
     names: list[Match] = []
     for found in _HASHTAG.finditer(text):
         tag = found.group(1)
         key = fold_name(tag).replace(" ", "")
+        # Where folding kept the length, the name is the part after the prefix.
+        same_length = len(key) == len(tag)
         for prefix in _HASHTAG_PREFIXES:
             if not key.startswith(prefix):
                 continue
-            targets = [t for t in hashtags.get(key[len(prefix) :], ()) if t.kind in _APPEAL_TARGETS]
+            full, surname = hashtags.get(key[len(prefix) :], ((), ()))
+            targets = [t for t in (*full, *surname) if t.kind in _APPEAL_TARGETS]
             if not targets:
                 continue
             elections = tuple(sorted({e for t in targets for e in t.election_ids}))
             appeals.append(_match(text, found.span(), "hashtag", elections))
-            # Where folding kept the length, the name is the part after the prefix.
-            name_start = found.start(1) + len(prefix) if len(key) == len(tag) else found.start()
-            names.extend(
-                Match(
-                    kind=target.kind,
-                    start=name_start,
-                    end=found.end(),
-                    matched=text[name_start : found.end()],
-                    name=target.name,
-                    ref=target.ref,
-                    election_ids=target.election_ids,
-                )
-                for target in targets
-            )
+            start = found.start(1) + len(prefix) if same_length else found.start()
+            names.extend(_named(text, start, found.end(), target) for target in targets)
             break
+        else:
+            full, _surname = hashtags.get(key, ((), ()))
+            names.extend(_named(text, found.start(1), found.end(), target) for target in full)
     return appeals, names
 
 
-def _name(text: str, folded: Folded, hit: Hit) -> Match:
-    start, end = folded.span(hit.start, hit.end)
-    target = hit.target
+def _named(text: str, start: int, end: int, target: Target) -> Match:
     return Match(
         kind=target.kind,
         start=start,
@@ -253,6 +249,11 @@ def _name(text: str, folded: Folded, hit: Hit) -> Match:
         ref=target.ref,
         election_ids=target.election_ids,
     )
+
+
+def _name(text: str, folded: Folded, hit: Hit) -> Match:
+    start, end = folded.span(hit.start, hit.end)
+    return _named(text, start, end, hit.target)
 
 
 def _match(text: str, span: tuple[int, int], rule: str, elections: tuple[str, ...]) -> Match:

@@ -84,7 +84,8 @@ class Screener:
     ) -> None:
         # folded name -> five lists of targets (by _Mode) and a list of rules
         patterns: dict[str, tuple[list[Target], ...]] = {}
-        hashtags: dict[str, list[Target]] = {}
+        # "#JaneSmith": names without their spaces; [0] full names, [1] surnames alone
+        hashtags: dict[str, tuple[list[Target], list[Target]]] = {}
 
         def slots(name: str) -> tuple[list[Target], ...] | None:
             folded = fold_name(name)
@@ -99,7 +100,7 @@ class Screener:
             if target not in found[mode]:
                 found[mode].append(target)
             key = fold_name(name).replace(" ", "").lstrip("@")
-            hashtag = hashtags.setdefault(key, [])
+            hashtag = hashtags.setdefault(key, ([], []))[mode is _Mode.TITLED]
             if target not in hashtag:
                 hashtag.append(target)
 
@@ -108,6 +109,8 @@ class Screener:
             for name in (c.name, *c.aliases):
                 add(name, _Mode.NAMED, target)
                 words = fold_name(name).split()
+                if len(words) > 2:  # "Jane Mary Smith" is written "Jane Smith"
+                    add(f"{words[0]} {words[-1]}", _Mode.NAMED, target)
                 if len(words) > 1:
                     add(words[-1], _Mode.TITLED, target)
             for handle in c.handles:
@@ -145,7 +148,9 @@ class Screener:
             )
             self._automaton.add_word(key, value)
         self._automaton.make_automaton()
-        self._hashtags = {key: tuple(found) for key, found in hashtags.items()}
+        self._hashtags = {
+            key: (tuple(full), tuple(surname)) for key, (full, surname) in hashtags.items()
+        }
 
     def scan(self, text: str) -> tuple[Match, ...]:
         """Every match in `text`, ordered by start, end, kind and ref."""
@@ -212,8 +217,12 @@ def _word_after(padded: str, end: int) -> str:
 
 
 def _title_start(padded: str, start: int) -> int | None:
-    """Where the title right before folded `start` begins, if there is one."""
+    """Where the title right before folded `start` begins, if there is one ("Cllr J. Smith")."""
     begin, word = _word_before(padded, start)
+    for _ in range(2):  # initials between the title and the name
+        if len(word) != 1 or not word.isalpha():
+            break
+        begin, word = _word_before(padded, begin)
     return begin if word in TITLES else None
 
 

@@ -344,6 +344,9 @@ def test_a_title_before_a_name_joins_its_span(title: str) -> None:
         ("Smith said", None),
         ("The smith and the farrier", None),
         ("Cllr Smithson", None),
+        ("Cllr J. Smith", "Cllr J. Smith"),
+        ("Cllr J M Smith", "Cllr J M Smith"),
+        ("J. Smith", None),
     ],
     ids=[
         "cllr",
@@ -352,6 +355,9 @@ def test_a_title_before_a_name_joins_its_span(title: str) -> None:
         "surname-alone",
         "ordinary-word",
         "other-surname",
+        "title-and-initial",
+        "title-and-initials",
+        "initial-without-a-title",
     ],
 )
 def test_a_title_and_the_surname_alone_name_the_candidate(text: str, matched: str | None) -> None:
@@ -549,3 +555,28 @@ def test_a_text_of_nothing_but_marks_and_spaces_finds_nothing() -> None:
 
     assert unicodedata.combining(text[0])
     assert SCREENER.scan(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#JaneSmith at the count", [("cand-1", "JaneSmith"), ("cand-2", "JaneSmith")]),
+        ("#RedruthNorth", [("redruth-north", "RedruthNorth")]),
+        ("#Smith", []),
+        ("#VoteSmith", [("hashtag", "#VoteSmith"), ("cand-1", "Smith"), ("cand-2", "Smith")]),
+    ],
+    ids=["full-name", "ward", "surname-alone-is-nobody", "surname-after-vote"],
+)
+def test_hashtags_name_candidates_and_places_without_their_spaces(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
+
+
+def test_a_name_with_a_middle_name_matches_without_it() -> None:
+    """The statement of persons nominated says "Jane Mary Smith"; posts say "Jane Smith"."""
+    screener = Screener([Candidate(candidate_id="c", election_id=PARISH, name="Jane Mary Smith")])
+
+    matches = screener.scan("Jane Smith and Jane Mary Smith")
+
+    assert [m.matched for m in matches] == ["Jane Smith", "Jane Mary Smith"]
