@@ -1,10 +1,11 @@
 """
-Post screening (issue 15, "Who is standing"): candidates, parties, places and appeals.
+Post screening (issue 15, "Who is standing"): council posts both ways, spans, party words
+and appeals.
 
 The posts are written like the ones town councils publish (bin collections, road closures,
 polling station notices, the Mayor's charity events) and like campaign posts that must not
-go out on a council account; they are not quotations of real posts. The parties are built in
-code with the ids of the shipped register (`data/parties.csv`; unit tests read no files).
+go out on a council account; they are not quotations of real posts. The candidates, parties
+and wards are in `tests/unit/screening_data.py`.
 """
 
 import unicodedata
@@ -13,85 +14,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.candidates import Candidate, Party, Ward
 from app.domain.folding import fold_character, fold_text
 from app.domain.screening import Match, MatchKind, Screener
-
-PARISH = "parish.redruth.2027-05-06"
-COUNTY = "local.cornwall.2027-05-06"
-
-CANDIDATES = (
-    # One person standing in two elections: two Candidate values.
-    Candidate(
-        candidate_id="cand-1",
-        election_id=PARISH,
-        name="Jane Smith",
-        party="Labour Party",
-        aliases=("Janey Smith",),
-        handles=("@janesmith",),
-    ),
-    Candidate(
-        candidate_id="cand-2",
-        election_id=COUNTY,
-        name="Jane Smith",
-        party="Labour Party",
-        aliases=("Janey Smith",),
-        handles=("janesmith",),
-    ),
-    Candidate(candidate_id="cand-3", election_id=PARISH, name="José Álvarez"),
-    Candidate(candidate_id="cand-4", election_id=PARISH, name="Ann"),
-    Candidate(candidate_id="cand-5", election_id=PARISH, name="Bob Green"),
-    Candidate(
-        candidate_id="cand-6", election_id=COUNTY, name="Peter Hocking", handles=("@cllrhocking",)
-    ),
+from tests.unit.screening_data import (
+    CANDIDATES,
+    COUNTY,
+    PARISH,
+    PARTIES,
+    SCREENER,
+    WARDS,
+    A,
+    C,
+    P,
+    W,
+    expect,
+    found,
+    jane,
 )
-PARTIES = (
-    Party("PP53", "Labour Party", ("Labour", "Labour Party", "Welsh Labour")),
-    Party("joint-party:53-119", "Labour and Co-operative Party", ("Labour and Co-op",)),
-    Party("PP52", "Conservative and Unionist Party", ("Conservative", "Conservatives", "Tories")),
-    Party("PP90", "Liberal Democrats", ("Liberal Democrat", "Lib Dem", "Lib Dems")),
-    Party("PP54", "The Liberal Party", ("Liberal Party", "Liberals")),
-    Party("PP63", "Green Party", ("Green", "Greens", "Green Party")),
-    Party("PP7931", "Reform UK", ("Reform", "Reform UK")),
-    Party("PP102", "Scottish National Party (SNP)", ("SNP", "Scottish National Party")),
-    Party("PP77", "Plaid Cymru - The Party of Wales", ("Plaid Cymru", "Plaid")),
-    Party("PP39", "Sinn Féin", ("Sinn Féin", "SF")),
-    Party("PP58", "Mebyon Kernow - The Party for Cornwall", ("Mebyon Kernow", "MK")),
-    Party("PP103", "Alliance - Alliance Party of Northern Ireland", ("Alliance", "Alliance Party")),
-)
-WARDS = (
-    Ward("redruth-north", "Redruth North", ("Plain-an-Gwarry", "Treleigh")),
-    Ward("redruth-central", "Redruth Central", ("Fore Street",)),
-)
-SCREENER = Screener(CANDIDATES, PARTIES, WARDS)
-
-C, P, A, W = MatchKind.CANDIDATE, MatchKind.PARTY, MatchKind.APPEAL, MatchKind.PLACE
-JANE = [(C, "cand-1"), (C, "cand-2")]  # both of Jane Smith's candidacies
-
-
-def found(text: str) -> list[tuple[MatchKind, str, str]]:
-    """(kind, ref, text as sent at the span) for every match, checking each span's text."""
-    matches = SCREENER.scan(text)
-    for m in matches:
-        assert text[m.start : m.end] == m.matched
-    return [(m.kind, m.ref, m.matched) for m in matches]
-
-
-def expect(text: str, *items: tuple[MatchKind, str, str]) -> list[tuple[MatchKind, str, str]]:
-    """The expected matches, in scan order (start, end, kind, ref)."""
-    order = list(MatchKind)
-
-    def key(item: tuple[MatchKind, str, str]) -> tuple[int, int, int, str]:
-        kind, ref, matched = item
-        start = text.index(matched)
-        return start, start + len(matched), order.index(kind), ref
-
-    return sorted(items, key=key)
-
-
-def jane(matched: str) -> tuple[tuple[MatchKind, str, str], ...]:
-    return tuple((kind, ref, matched) for kind, ref in JANE)
-
 
 # --- posts councils publish, and posts they must not: the table (issue 15) ---
 
@@ -290,140 +229,6 @@ def test_the_same_text_always_gives_the_same_matches() -> None:
     assert SCREENER.scan(text) == SCREENER.scan(text) == reordered.scan(text)
 
 
-# --- names: whole words, case, accents, titles, handles, aliases, overlaps ---
-
-
-@pytest.mark.parametrize(
-    ("text", "refs"),
-    [
-        ("Ann opened the fete", ["cand-4"]),
-        ("Annual report", []),
-        ("Anne and Joanna", []),
-        ("Jane Smithson", []),
-        ("ann-marie", ["cand-4"]),
-        ("JANE SMITH", ["cand-1", "cand-2"]),
-        ("jose alvarez", ["cand-3"]),
-        ("Jos\u00e9 \u00c1lvarez", ["cand-3"]),
-    ],
-    ids=[
-        "name",
-        "prefix-of-a-word",
-        "inside-words",
-        "longer-surname",
-        "hyphen-is-a-boundary",
-        "upper-case",
-        "without-accents",
-        "with-accents",
-    ],
-)
-def test_names_match_whole_words_ignoring_case_and_accents(text: str, refs: list[str]) -> None:
-    assert [m.ref for m in SCREENER.scan(text)] == refs
-
-
-@pytest.mark.parametrize(
-    "title",
-    ["Cllr", "Councillor", "Mr", "Mrs", "Ms", "Miss", "Dr", "Mayor", "Sir", "Dame", "Cllr."],
-)
-def test_a_title_before_a_name_joins_its_span(title: str) -> None:
-    text = f"Thanks to {title} Jane Smith today"
-
-    matches = SCREENER.scan(text)
-
-    assert [(m.ref, m.matched) for m in matches] == [
-        ("cand-1", f"{title} Jane Smith"),
-        ("cand-2", f"{title} Jane Smith"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "matched"),
-    [
-        ("Cllr Smith said", "Cllr Smith"),
-        ("Councillor Smith's report", "Councillor Smith"),
-        ("Mrs. Smith", "Mrs. Smith"),
-        ("Smith said", None),
-        ("The smith and the farrier", None),
-        ("Cllr Smithson", None),
-        ("Cllr J. Smith", "Cllr J. Smith"),
-        ("Cllr J M Smith", "Cllr J M Smith"),
-        ("J. Smith", None),
-    ],
-    ids=[
-        "cllr",
-        "councillor-possessive",
-        "title-with-a-full-stop",
-        "surname-alone",
-        "ordinary-word",
-        "other-surname",
-        "title-and-initial",
-        "title-and-initials",
-        "initial-without-a-title",
-    ],
-)
-def test_a_title_and_the_surname_alone_name_the_candidate(text: str, matched: str | None) -> None:
-    """ "Councillor Smith" names Jane Smith (both candidacies); "Smith" alone names nobody."""
-    expected = [] if matched is None else [("cand-1", matched), ("cand-2", matched)]
-
-    assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Follow @janesmith", [("cand-1", "@janesmith"), ("cand-2", "@janesmith")]),
-        ("(@cllrhocking)", [("cand-6", "@cllrhocking")]),
-        ("janesmith on every platform", []),
-        ("write to jane@janesmith.example", []),
-        ("@janesmith2027", []),
-        ("Janey Smith says thank you", [("cand-1", "Janey Smith"), ("cand-2", "Janey Smith")]),
-    ],
-    ids=[
-        "handle",
-        "handle-in-brackets",
-        "handle-without-at",
-        "email-address",
-        "longer-handle",
-        "alias",
-    ],
-)
-def test_handles_match_with_their_at_and_aliases_like_names(
-    text: str, expected: list[tuple[str, str]]
-) -> None:
-    assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
-
-
-def test_a_candidate_in_two_elections_gives_one_match_per_candidacy() -> None:
-    matches = SCREENER.scan("Jane Smith")
-
-    assert [(m.ref, m.election_ids) for m in matches] == [
-        ("cand-1", (PARISH,)),
-        ("cand-2", (COUNTY,)),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Liberal Democrats", [("PP90", "Liberal Democrats")]),
-        ("a Liberal Democrat councillor", [("PP90", "Liberal Democrat")]),
-        ("Redruth North", [("redruth-north", "Redruth North")]),
-        ("Labour and Co-op", [("joint-party:53-119", "Labour and Co-op")]),
-        ("Bob Green", [("cand-5", "Bob Green")]),
-        ("Cllr Bob Green", [("cand-5", "Cllr Bob Green")]),
-    ],
-    ids=[
-        "party-not-also-a-shorter-name",
-        "shorter-name-when-alone",
-        "ward-not-also-a-place",
-        "joint-description-not-also-labour",
-        "candidate-not-also-a-party",
-        "titled-name-not-also-titled-surname",
-    ],
-)
-def test_overlapping_matches_keep_the_longest(text: str, expected: list[tuple[str, str]]) -> None:
-    assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
-
-
 # --- ambiguous party words: a party only where the context says so ---
 
 
@@ -555,28 +360,3 @@ def test_a_text_of_nothing_but_marks_and_spaces_finds_nothing() -> None:
 
     assert unicodedata.combining(text[0])
     assert SCREENER.scan(text) == ()
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("#JaneSmith at the count", [("cand-1", "JaneSmith"), ("cand-2", "JaneSmith")]),
-        ("#RedruthNorth", [("redruth-north", "RedruthNorth")]),
-        ("#Smith", []),
-        ("#VoteSmith", [("hashtag", "#VoteSmith"), ("cand-1", "Smith"), ("cand-2", "Smith")]),
-    ],
-    ids=["full-name", "ward", "surname-alone-is-nobody", "surname-after-vote"],
-)
-def test_hashtags_name_candidates_and_places_without_their_spaces(
-    text: str, expected: list[tuple[str, str]]
-) -> None:
-    assert [(m.ref, m.matched) for m in SCREENER.scan(text)] == expected
-
-
-def test_a_name_with_a_middle_name_matches_without_it() -> None:
-    """The statement of persons nominated says "Jane Mary Smith"; posts say "Jane Smith"."""
-    screener = Screener([Candidate(candidate_id="c", election_id=PARISH, name="Jane Mary Smith")])
-
-    matches = screener.scan("Jane Smith and Jane Mary Smith")
-
-    assert [m.matched for m in matches] == ["Jane Smith", "Jane Mary Smith"]
