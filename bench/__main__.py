@@ -232,6 +232,9 @@ def main() -> int:
 
     figures.update(bench_cedar(cases=20_000))
     figures.update(bench_timetable())
+    from bench.screening import bench_screening
+
+    figures.update(bench_screening(samples=6_000 if quick else 30_000))
     from bench.audit import bench_audit
     from bench.http import bench_http
 

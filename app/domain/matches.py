@@ -1,0 +1,66 @@
+"""
+The values post screening returns: what was found, where, and what it stands for.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+__all__ = ["KIND_ORDER", "Hit", "Match", "MatchKind", "Target"]
+
+
+class MatchKind(StrEnum):
+    """What a match found."""
+
+    CANDIDATE = "candidate"
+    PARTY = "party"
+    APPEAL = "appeal"
+    PLACE = "place"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """
+    One thing found in a post.
+
+    Attributes:
+        kind: what was found.
+        start: the index of its first character in the text as sent.
+        end: one past its last character (`text[start:end]` is what matched).
+        matched: `text[start:end]`.
+        name: the canonical name (the candidate's name, the party's register name, the ward's
+            name, or for an appeal the rule that found it, such as "vote for").
+        ref: the candidate id, the party id (or name where it has none), the ward id, or the
+            appeal rule's id.
+        election_ids: for a candidate, the election they stand in; for an appeal naming
+            candidates, their elections; for a party or a place, none.
+    """
+
+    kind: MatchKind
+    start: int
+    end: int
+    matched: str
+    name: str
+    ref: str
+    election_ids: tuple[str, ...] = ()
+
+
+KIND_ORDER = {kind: i for i, kind in enumerate(MatchKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a name stands for: the Match it gives, less its span."""
+
+    kind: MatchKind
+    name: str
+    ref: str
+    election_ids: tuple[str, ...] = ()
+
+
+class Hit(NamedTuple):
+    """A name found, on the folded (padded) text: `folded.text[start:end]`."""
+
+    start: int
+    end: int
+    target: Target
