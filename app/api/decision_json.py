@@ -11,12 +11,12 @@ the app's state) keeps for each organisation's current snapshot only.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from app.domain import LONDON, Decision, Outcome, Reason, Snapshot, Window
+from app.domain import LONDON, Decision, Outcome, Reason, ReasonCode, Snapshot, Window
 
 from .reliance import override_use_recorded
 from .schemas import ReasonOut, WindowOut
 
-__all__ = ["Fragments", "SnapshotFragments", "decision_json"]
+__all__ = ["MAX_FRAGMENTS", "Fragments", "SnapshotFragments", "decision_json"]
 
 # A snapshot's reasons and windows as JSON, by the id of the domain value. Each entry holds
 # its value, so the value outlives the entry and its id names no other object meanwhile.
@@ -43,13 +43,33 @@ class SnapshotFragments:
         return entry[1]
 
 
+# Reasons a decision builds for one post (what its text says, the approval it names): never
+# the snapshot's, so never kept with its fragments.
+_PER_POST = frozenset(
+    {
+        ReasonCode.CANDIDATE_MENTIONED,
+        ReasonCode.PARTY_MENTIONED,
+        ReasonCode.ELECTORAL_APPEAL,
+        ReasonCode.REQUEST_APPROVED,
+        ReasonCode.REQUEST_NOT_APPLICABLE,
+        ReasonCode.BY_ELECTION_WARD_MENTIONED,
+        ReasonCode.BY_ELECTION_ELSEWHERE,
+    }
+)
+# A snapshot's own reasons and windows number in the hundreds; past this many entries nothing
+# more is kept (the reasons an approval turns into warnings are new objects each time).
+MAX_FRAGMENTS = 20_000
+
+
 def _fragment(value: Reason | Window, fragments: Fragments) -> dict[str, object]:
     entry = fragments.get(id(value))
     if entry is not None and entry[0] is value:
         return entry[1]
-    model = ReasonOut.of(value) if isinstance(value, Reason) else WindowOut.of(value)
+    is_reason = isinstance(value, Reason)
+    model = ReasonOut.of(value) if is_reason else WindowOut.of(value)  # type: ignore[arg-type]
     plain = model.model_dump(mode="json")
-    fragments[id(value)] = (value, plain)
+    if len(fragments) < MAX_FRAGMENTS and not (is_reason and value.code in _PER_POST):  # type: ignore[union-attr]
+        fragments[id(value)] = (value, plain)
     return plain
 
 

@@ -107,7 +107,7 @@ def screen_post(snapshot: Snapshot, text: str, piece: Window | None) -> Screened
     grouped: dict[tuple[MatchKind, str], list[Match]] = {}
     for match in matches:
         grouped.setdefault((match.kind, match.ref), []).append(match)
-    candidates = {c.candidate_id: c for c in snapshot.candidates}
+    candidates = snapshot.candidates
     refer: list[Reason] = []
     warn: list[Reason] = []
     for (kind, ref), found in grouped.items():

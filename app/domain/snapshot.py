@@ -107,7 +107,7 @@ class Snapshot:
     _review_due_at: dt.datetime | None
     _review_due_ts: float
     _review_overdue: Reason | None
-    candidates: tuple[Candidate, ...] = ()
+    candidates: Mapping[str, Candidate] = field(default_factory=dict)
     approvals: Mapping[str, Approval] = field(default_factory=dict)
     screener: Screener = field(default_factory=Screener)
     # per account whose holder is standing: the holder reason for each piece of its timeline
@@ -471,7 +471,7 @@ def build_snapshot(
         _review_due_at=review_due_at,
         _review_due_ts=review_due_at.timestamp() if review_due_at else float("inf"),
         _review_overdue=review_reason,
-        candidates=candidates,
+        candidates=MappingProxyType({c.candidate_id: c for c in candidates}),
         approvals=MappingProxyType({a.request_id: a for a in approvals}),
         screener=screener,
         _holder_reasons=MappingProxyType(holder_reasons),

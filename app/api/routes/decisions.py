@@ -280,7 +280,7 @@ def answer_post(
     before its reliance on an override or approval is audited.
 
     A decision about a post's text is the caller's alone: it is not cacheable (`no-store`,
-    no ETag), and its reasons are serialised afresh rather than kept with the snapshot's.
+    no ETag), and the reasons its text gives are not kept with the snapshot's (`decision_json`).
     """
     now = services.clock()
     when = at if at is not None else now
@@ -307,7 +307,7 @@ def answer_post(
         )  # fmt: skip
         headers = {"Cache-Control": "no-store"}
         uses = override_uses(decision, principal.role)
-        fragments = {}
+        fragments = services.fragments.of(snapshot)
     body = to_json(decision_json(decision, fragments, role=principal.role))
     return Answer(200, headers, body, principal=principal, override_uses=uses)
 
@@ -515,20 +515,7 @@ async def decide_batch(request: Request) -> BatchOut | Response:
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        to_json(
-            {
-                "decisions": [
-                    # a post's own reasons are serialised afresh, not kept with the snapshot's
-                    decision_json(
-                        d,
-                        fragments if c.text is None and c.request_id is None else {},
-                        times,
-                        role=role,
-                    )
-                    for d, c in zip(decided, body.checks, strict=True)
-                ]
-            }
-        ),
+        to_json({"decisions": [decision_json(d, fragments, times, role=role) for d in decided]}),
         principal=principal,
         override_uses=uses,
     )
