@@ -39,7 +39,7 @@ from app.api.routes import (
     requests,
     windows,
 )
-from app.api.schemas import BatchIn, ImportIn
+from app.api.schemas import BatchIn, ImportIn, PostCheckIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.services.feeds import ensure_feed_events
@@ -337,14 +337,14 @@ def _query_names(app: FastAPI, unchecked: set[Any]) -> dict[Any, frozenset[str]]
 
 
 def _document_manual_bodies(app: FastAPI) -> None:
-    """Add the schemas of bodies that routes read themselves (the import's JSON source, the batch)."""
+    """Add the schemas of bodies that routes read themselves (the import's JSON source, the batch, can-publish by POST)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (ImportIn, BatchIn):
+            for model in (ImportIn, BatchIn, PostCheckIn):
                 body = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 for name, nested in body.pop("$defs", {}).items():
                     components.setdefault(name, nested)

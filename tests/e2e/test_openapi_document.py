@@ -135,3 +135,20 @@ def test_every_operation_with_a_body_documents_unreadable_and_unsupported_bodies
     ]
 
     assert undocumented == []
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [r for k, v in node.items() for r in ([v] if k == "$ref" else _refs(v))]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_every_reference_names_a_schema_of_the_document() -> None:
+    """ReDoc and generated clients fail on a `$ref` to a schema the document does not hold."""
+    schemas = OPENAPI["components"]["schemas"]  # type: ignore[index]
+    refs = _refs(OPENAPI)
+    assert refs, "the document has no references at all"
+    missing = sorted({r for r in refs if r.removeprefix("#/components/schemas/") not in schemas})
+    assert missing == []
