@@ -51,7 +51,7 @@ OTHER = Candidate("cand-other", "parish.bodmin.2026-05-07", "Peter Polglase")
 MAYOR_STANDING = Candidate(
     "cand-mayor", "parish.redruth.2025-05-01", "Morwenna Angove", account_ids=(MAYOR,)
 )
-PARTY = Party("PP804", "Mebyon Kernow - The Party for Cornwall", ("Mebyon Kernow",))
+PARTY = Party("PP58", "Mebyon Kernow - The Party for Cornwall", ("Mebyon Kernow",))
 
 
 def _periods(policy: Policy, *records: ElectionRecord):  # type: ignore[no-untyped-def]
