@@ -209,7 +209,7 @@ def withdraw_candidate(
     response_model=CandidateOut,
     summary="Link a candidate to an official account they hold (Clerk)",
 )
-def link_account(
+def link_held_account(
     candidate_id: str, body: LinkIn, request: Request, services: ServicesDep, principal: Clerk
 ) -> CandidateOut:
     """
@@ -235,7 +235,7 @@ def link_account(
     response_model=CandidateOut,
     summary="Unlink a candidate from an account (Clerk)",
 )
-def unlink_account(
+def unlink_held_account(
     candidate_id: str, account_id: str, request: Request, services: ServicesDep, principal: Clerk
 ) -> CandidateOut:
     """Undo a link made in error, or when the candidate no longer holds the account."""
