@@ -49,6 +49,7 @@ __all__ = [
     "check_request_text",
     "check_withdrawer",
     "effective_status",
+    "key_holder",
     "next_status",
 ]
 
@@ -60,6 +61,8 @@ LINK_MAX = 2_000
 NOTE_MAX = 2_000
 # An http(s) URL with a host and no white space.
 _LINK = re.compile(r"https?://[^\s/?#]+\S*\Z", re.IGNORECASE)
+# The key id an actor's name ends with: `Town Clerk (k9f8e7d6c5b4)`.
+_KEY_SUFFIX = re.compile(r"\s*\([^()]*\)\s*\Z")
 
 
 class RequestStatus(StrEnum):
@@ -175,13 +178,36 @@ def next_status(
     return moves[move]
 
 
-def check_approver(request_id: str, *, requested_by_key: str, key_id: str) -> None:
-    """The Clerk's key that asked for a post cannot approve it (no self-approval)."""
+def key_holder(actor: str) -> str:
+    """
+    Who is behind an actor as the audit log names it, `Name (key id)`: the key's name, case
+    and white space folded. Keys of one name are taken as one person's (a Clerk's old and new
+    key while rotating them, or a second key made for the same person).
+    """
+    name = _KEY_SUFFIX.sub("", actor)
+    return " ".join(name.split()).casefold()
+
+
+def check_approver(
+    request_id: str, *, requested_by_key: str, key_id: str, requested_by: str, approver: str
+) -> None:
+    """
+    The Clerk's key that asked for a post cannot approve it (no self-approval), nor can
+    another key of the same name (`key_holder`).
+    """
     if key_id == requested_by_key:
         raise MoveRefused(
             request_id,
             RequestMove.APPROVE,
             "the key that made a request cannot approve it: another Clerk must",
+        )
+    if key_holder(approver) == key_holder(requested_by):
+        raise MoveRefused(
+            request_id,
+            RequestMove.APPROVE,
+            "a key of the same name as the key that made the request cannot approve it: keys "
+            "of one name are taken as one person's; another Clerk must, with a key in their "
+            "own name",
         )
 
 
@@ -192,17 +218,28 @@ def check_confirmer(
     approved_by: str | None,
     key_id: str,
     clerk: str,
+    requested_by: str = "",
 ) -> None:
-    """A second Clerk confirms: not the Clerk who approved, and never the requester's key."""
-    if key_id == requested_by_key:
-        raise MoveRefused(
-            request_id, RequestMove.CONFIRM, "the key that made a request cannot confirm it"
-        )
-    if clerk == approved_by:
+    """
+    A second Clerk confirms: not the Clerk who approved, never the requester's key, and no
+    key of the same name as either (`key_holder`).
+    """
+    if key_id == requested_by_key or (
+        requested_by and key_holder(clerk) == key_holder(requested_by)
+    ):
         raise MoveRefused(
             request_id,
             RequestMove.CONFIRM,
-            "the Clerk who approved a request cannot confirm it: a second Clerk must",
+            "the key that made a request cannot confirm it, nor can a key of the same name",
+        )
+    if clerk == approved_by or (
+        approved_by is not None and key_holder(clerk) == key_holder(approved_by)
+    ):
+        raise MoveRefused(
+            request_id,
+            RequestMove.CONFIRM,
+            "the Clerk who approved a request cannot confirm it, with that key or another of "
+            "the same name: a second Clerk must",
         )
 
 

@@ -216,7 +216,13 @@ def approve_request(
             RequestMove.APPROVE,
             needs_second_clerk=policy.override_needs_second_clerk,
         )
-        check_approver(row.id, requested_by_key=row.requested_by_key, key_id=key_id)
+        check_approver(
+            row.id,
+            requested_by_key=row.requested_by_key,
+            key_id=key_id,
+            requested_by=row.requested_by,
+            approver=actor.name,
+        )
         snapshot = snapshot_in(change, policy)
         check_post(policy, snapshot, account_id=row.account_id, category=row.category)
         start, end, anchors = approval_span(
@@ -272,6 +278,7 @@ def confirm_request(
             approved_by=row.decided_by,
             key_id=key_id,
             clerk=actor.name,
+            requested_by=row.requested_by,
         )
         check_post(
             policy, snapshot_in(change, policy), account_id=row.account_id, category=row.category

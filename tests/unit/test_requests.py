@@ -27,6 +27,7 @@ from app.domain.requests import (
     check_request_text,
     check_withdrawer,
     effective_status,
+    key_holder,
     next_status,
 )
 from app.domain.snapshot import Snapshot
@@ -165,11 +166,38 @@ def test_expiry_is_worked_out_from_the_times(
 
 def test_the_requesters_key_cannot_approve() -> None:
     with pytest.raises(MoveRefused):
-        check_approver("rq-1", requested_by_key="k1", key_id="k1")
+        check_approver(
+            "rq-1", requested_by_key="k1", key_id="k1", requested_by="Clerk (k1)",
+            approver="Clerk (k1)",
+        )  # fmt: skip
 
 
 def test_another_clerks_key_may_approve() -> None:
-    check_approver("rq-1", requested_by_key="k1", key_id="k2")
+    check_approver(
+        "rq-1", requested_by_key="k1", key_id="k2", requested_by="Hootsuite (k1)",
+        approver="Town Clerk (k2)",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("approver", ["Town Clerk (k2)", "town  clerk (k2)", " Town Clerk(k2)"])
+def test_another_key_of_the_requesters_name_cannot_approve(approver: str) -> None:
+    with pytest.raises(MoveRefused, match="same name"):
+        check_approver(
+            "rq-1", requested_by_key="k1", key_id="k2", requested_by="Town Clerk (k1)",
+            approver=approver,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("actor", "holder"),
+    [
+        ("Town Clerk (k9f8e7d6c5b4)", "town clerk"),
+        ("Clerk (deputy) (k9f8e7d6c5b4)", "clerk (deputy)"),
+        ("tests", "tests"),
+    ],
+)
+def test_the_holder_of_a_key_is_its_name_without_the_key_id(actor: str, holder: str) -> None:
+    assert key_holder(actor) == holder
 
 
 @pytest.mark.parametrize(
@@ -182,6 +210,17 @@ def test_a_confirmation_needs_a_second_clerk(key_id: str, clerk: str) -> None:
         check_confirmer(
             "rq-1", requested_by_key="k1", approved_by="Clerk (k2)", key_id=key_id, clerk=clerk
         )
+
+
+@pytest.mark.parametrize(
+    "clerk", ["Clerk (k3)", "Deputy (k3)"], ids=["approvers-name", "requesters-name"]
+)
+def test_a_key_of_the_approvers_or_requesters_name_cannot_confirm(clerk: str) -> None:
+    with pytest.raises(MoveRefused, match="same name"):
+        check_confirmer(
+            "rq-1", requested_by_key="k1", approved_by="Clerk (k2)", key_id="k3", clerk=clerk,
+            requested_by="Deputy (k1)",
+        )  # fmt: skip
 
 
 def test_a_third_key_may_confirm() -> None:
