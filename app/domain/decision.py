@@ -23,7 +23,7 @@ from app.domain.clock import UTC
 from app.domain.errors import NaiveDatetime, UnknownAccount, UnknownCategory
 from app.domain.periods import Window
 from app.domain.policy import AccountStatus, Category
-from app.domain.post_reasons import approval_reason, as_warning, screen_post
+from app.domain.post_reasons import approval_reason, as_warning, screen_post, seen_by_approval
 from app.domain.reasons import (
     Decision,
     Effect,
@@ -269,7 +269,11 @@ def decide_post(
         warnings = tuple(r for r in reasons if r.effect is Effect.WARN)
         reasons = (*blocking, *screened.refer, *screened.warn, *warnings)
     if request_id is not None:
-        in_force = snapshot.restrictions_overlapping(account_id, at, at + _INSTANT)
+        # the restrictions in force, and what the text and the account's holder add now:
+        # an approval covers only what the Clerk saw (`seen_by_approval`)
+        in_force = snapshot.restrictions_overlapping(
+            account_id, at, at + _INSTANT
+        ) | seen_by_approval(reasons)
         approval = approval_reason(
             snapshot,
             request_id,

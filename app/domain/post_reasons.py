@@ -21,7 +21,14 @@ from app.domain.reasons import LGA_1986_S2, PUBLICITY_CODE, Effect, Reason, Reas
 from app.domain.screening import Match, MatchKind
 from app.domain.snapshot import Snapshot, stands_in
 
-__all__ = ["Screened", "approval_reason", "as_warning", "screen_post", "ward_scoped_wards"]
+__all__ = [
+    "Screened",
+    "approval_reason",
+    "as_warning",
+    "seen_by_approval",
+    "screen_post",
+    "ward_scoped_wards",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +275,27 @@ def approval_reason(
         clause=policy.clause_for(ReasonCode.REQUEST_APPROVED),
         request_id=request_id,
     )
+
+
+def seen_by_approval(reasons: Iterable[Reason]) -> frozenset[str]:
+    """
+    What of a post's blocking reasons, beyond the restrictions in force, an approval must
+    have seen to cover it: each thing its text was found to hold (`candidate:<id>`,
+    `party:<id>`, `appeal:<rule>`, `place:<ward>`) and each election its account's holder
+    stands in (`holder:<election id>`).
+
+    The Clerk approves a post as it reads when approving: a candidate entered later whom the
+    text names, or an account holder linked later, is a restriction added since, which the
+    approval does not lift (as a window added after an override is not lifted by it).
+    """
+    seen: set[str] = set()
+    for reason in reasons:
+        if reason.effect in (Effect.ALLOW, Effect.WARN):
+            continue
+        seen.update(f"{m.kind}:{m.ref}" for m in reason.matches)
+        if reason.code is ReasonCode.ACCOUNT_HOLDER_STANDING:
+            seen.update(f"holder:{e}" for e in reason.election_ids)
+    return frozenset(seen)
 
 
 def as_warning(reason: Reason) -> Reason:

@@ -16,6 +16,7 @@ from app.domain import Decision, Outcome, Policy
 from app.domain.approvals import post_sha256
 from app.domain.changes import require_text
 from app.domain.decision import decide_post
+from app.domain.post_reasons import seen_by_approval
 from app.domain.requests import (
     RequestMove,
     RequestStatus,
@@ -199,7 +200,9 @@ def approve_request(
     The Clerk approves a pending request: approved, or awaiting a second Clerk's
     confirmation where the policy asks for one. Its span defaults to the requested time
     -/+ 2 hours within its window (`approval_span`), and it is anchored to the restrictions
-    in force over that span.
+    in force over that span and to what the post meets now (`seen_by_approval`: the
+    candidates and parties its text names, its account's holder standing), so that nothing
+    added later is lifted by it.
 
     Raises:
         NotFound; RequestConflict (not pending); MoveRefused (the requester's own key);
@@ -235,6 +238,13 @@ def approve_request(
             not_after=not_after,
             now=now,
         )
+        # what the Clerk sees of the post now (the candidates its text names, its account's
+        # holder standing): the approval lifts those, and nothing added later
+        seen = seen_by_approval(
+            decide_post(
+                row.account_id, row.at, row.category, snapshot, now=now, text=row.text
+            ).reasons
+        )
         before = _state(row)
         row.status = new.value
         row.decided_by = actor.name
@@ -242,7 +252,7 @@ def approve_request(
         row.decision_reason = text
         row.not_before = start
         row.not_after = end
-        row.anchors = sorted(anchors)
+        row.anchors = sorted(anchors | seen)
         if new is RequestStatus.APPROVED:
             row.confirmed_at = now
             row.confirmed_by = actor.name

@@ -693,3 +693,70 @@ def test_a_candidate_named_in_any_of_the_ways_that_read_alike_is_found(
 
     assert decided["outcome"] == "refer"
     assert "CANDIDATE_MENTIONED" in _codes(decided)
+
+
+# --- an approval lifts only what the Clerk saw ---
+
+
+def test_an_approval_does_not_lift_a_candidate_entered_after_it(
+    client: TestClient, seeded: Keys
+) -> None:
+    """The Clerk approved a thank-you naming a volunteer; the volunteer is then nominated."""
+    text = "Thanks to Jane Trevithick for leading the litter pick on Fore Street"
+    request_id = _approved(client, seeded, text=text)
+    assert _check(client, seeded.scheduler, text=text, request_id=request_id)["outcome"] == "allow"
+
+    _standing(client, seeded)
+    decided = _check(client, seeded.scheduler, text=text, request_id=request_id)
+
+    assert decided["outcome"] == "refer"
+    assert "CANDIDATE_MENTIONED" in _codes(decided)
+    assert "a restriction was added after it was approved" in decided["reasons"][-1]["message"]
+
+
+def test_an_approval_given_after_the_candidate_was_entered_covers_the_post(
+    client: TestClient, seeded: Keys
+) -> None:
+    """The Clerk saw the candidate named, and approved: the approval says so in its anchors."""
+    _standing(client, seeded)
+    text = "Thanks to Jane Trevithick for leading the litter pick on Fore Street"
+
+    request_id = _approved(client, seeded, text=text)
+    anchors = client.get(f"/v1/requests/{request_id}", headers=auth(seeded.clerk)).json()["anchors"]
+    decided = _check(client, seeded.scheduler, text=text, request_id=request_id)
+
+    assert decided["outcome"] == "allow"
+    assert [a for a in anchors if a.startswith("candidate:")] != []
+
+
+def test_an_approval_does_not_lift_an_account_holder_linked_after_it(
+    client: TestClient, seeded: Keys
+) -> None:
+    """A post on the Mayor's page is approved; then the Clerk links the Mayor, who is standing."""
+    request_id = _approved(client, seeded, account_id=MAYOR_PAGE)
+    decide = {"account_id": MAYOR_PAGE, "text": POST, "request_id": request_id}
+    assert _check(client, seeded.scheduler, **decide)["outcome"] == "allow"
+    candidate = client.post(
+        "/v1/candidates", json={"election_id": PARISH, "name": NAME}, headers=auth(seeded.clerk)
+    ).json()
+    linked = client.post(
+        f"/v1/candidates/{candidate['candidate_id']}/accounts",
+        json={"account_id": MAYOR_PAGE},
+        headers=auth(seeded.clerk),
+    )
+    assert linked.status_code == 200, linked.text
+
+    decided = _check(client, seeded.scheduler, **decide)
+    again = _approved(client, seeded, account_id=MAYOR_PAGE, at="2029-04-11T12:00:00+01:00")
+
+    assert decided["outcome"] == "refer"
+    assert "ACCOUNT_HOLDER_STANDING" in _codes(decided)
+    assert (
+        _check(
+            client,
+            seeded.scheduler,
+            **{**decide, "request_id": again},
+            at="2029-04-11T12:00:00+01:00",
+        )["outcome"]
+        == "allow"
+    )

@@ -31,6 +31,7 @@ from app.domain.approvals import Approval, post_sha256
 from app.domain.candidates import Candidate, Party, Ward
 from app.domain.decision import decide_post
 from app.domain.policy import ByElectionScope, Policy
+from app.domain.post_reasons import seen_by_approval
 from app.domain.reasons import Effect
 
 from .conftest import make_policy
@@ -282,8 +283,14 @@ def _approval(**changes: object) -> Approval:
     return Approval(**fields)  # type: ignore[arg-type]
 
 
+def _seen(snapshot: Snapshot, **kw: object) -> frozenset[str]:
+    """What the Clerk saw of TEXT when approving it: the anchors an approval records."""
+    return MAY_2025 | seen_by_approval(_post(snapshot, TEXT, **kw).reasons)
+
+
 def test_an_approval_allows_exactly_that_post() -> None:
-    snapshot = _snapshot(approvals=(_approval(),))
+    seen = _seen(_snapshot(), category=Category.EVENT)
+    snapshot = _snapshot(approvals=(_approval(anchors=seen),))
     decision = _post(snapshot, TEXT, category=Category.EVENT, request_id="req-1")
     assert decision.outcome is Outcome.ALLOW
     assert decision.reasons[0].code is ReasonCode.REQUEST_APPROVED
@@ -341,8 +348,29 @@ def test_an_unknown_request_or_one_without_its_text_covers_nothing() -> None:
     assert "text" in no_text.reasons[-1].message
 
 
+def test_an_approval_covers_only_what_the_clerk_saw() -> None:
+    """A candidate named in the text, unknown when the Clerk approved it, is not lifted."""
+    snapshot = _snapshot(approvals=(_approval(),))
+    decision = _post(snapshot, TEXT, category=Category.EVENT, request_id="req-1")
+    assert decision.outcome is Outcome.REFER
+    assert ReasonCode.CANDIDATE_MENTIONED in _codes(decision)
+    assert "a restriction was added after it was approved (candidate:" in (
+        decision.reasons[-1].message
+    )
+    assert all(
+        a.startswith(("candidate:", "election:"))
+        for a in _seen(_snapshot(), category=Category.EVENT)
+    )
+
+
 def test_an_approval_lifts_a_standing_holders_referral_but_not_a_suspension() -> None:
-    mayor_post = _approval(account_id=MAYOR, category="service-information")
+    seen = _seen(
+        _snapshot(candidates=(MAYOR_STANDING,)),
+        account_id=MAYOR,
+        category=Category.SERVICE_INFORMATION,
+    )
+    assert {a for a in seen if a.startswith("holder:")} != set()
+    mayor_post = _approval(account_id=MAYOR, category="service-information", anchors=seen)
     snapshot = _snapshot(candidates=(MAYOR_STANDING,), approvals=(mayor_post,))
     allowed = _post(
         snapshot, TEXT, account_id=MAYOR, category=Category.SERVICE_INFORMATION, request_id="req-1"
