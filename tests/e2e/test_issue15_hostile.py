@@ -760,3 +760,114 @@ def test_an_approval_does_not_lift_an_account_holder_linked_after_it(
         )["outcome"]
         == "allow"
     )
+
+
+# --- hiding a name or an appeal from screening ---
+# Screening (app/domain/folding.py, screening.py, appeals.py) is another helper's to change;
+# these evasions are recorded as strict xfails, to pass once it is fixed. A permitted
+# category is used: a hidden name there means the post is allowed inside the window.
+
+_HIDDEN = "Bins are collected as usual on Monday. Thank you to {} for the litter pick."
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param(
+            "Jane  Trevithick",
+            marks=pytest.mark.xfail(
+                strict=True, reason="a run of spaces between a name's words hides it"
+            ),
+            id="two-spaces",
+        ),
+        pytest.param(
+            "Jane \n Trevithick",
+            marks=pytest.mark.xfail(
+                strict=True, reason="a line break with spaces between a name's words hides it"
+            ),
+            id="spaced-line-break",
+        ),
+        pytest.param(
+            "Jane\u00a0\u00a0Trevithick",
+            marks=pytest.mark.xfail(strict=True, reason="two no-break spaces hide a name"),
+            id="two-no-break-spaces",
+        ),
+        pytest.param(
+            "Ja\u200bne Trevithick",
+            marks=pytest.mark.xfail(
+                strict=True, reason="a zero-width space (Cf) folds to a space, not to nothing"
+            ),
+            id="zero-width-space",
+        ),
+        pytest.param(
+            "Jane Trevi\u00adthick",
+            marks=pytest.mark.xfail(
+                strict=True, reason="a soft hyphen (Cf) folds to a space, not to nothing"
+            ),
+            id="soft-hyphen",
+        ),
+        pytest.param(
+            "J\u0430ne Trevithick",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a Cyrillic a in a Latin word is not folded to its Latin look-alike",
+            ),
+            id="cyrillic-a",
+        ),
+        pytest.param(
+            "\u202ekcihtiverT enaJ\u202c",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a right-to-left override shows the name while the text holds it "
+                "reversed; such a text should be refused or referred",
+            ),
+            id="right-to-left-override",
+        ),
+        pytest.param("Jane\nTrevithick", id="line-break"),
+        pytest.param("JANE TREVITHICK", id="capitals"),
+        pytest.param("Ja\u0301ne Trevithick", id="combining-accent"),
+        pytest.param("\uff2aane Trevithick", id="fullwidth-letter"),
+    ],
+)
+def test_a_candidates_name_cannot_be_hidden_from_screening(
+    client: TestClient, seeded: Keys, written: str
+) -> None:
+    _standing(client, seeded)
+
+    decided = _check(
+        client, seeded.scheduler, category="service-information", text=_HIDDEN.format(written)
+    )
+
+    assert decided["outcome"] == "refer"
+    assert "CANDIDATE_MENTIONED" in _codes(decided)
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        pytest.param(
+            "Vote  for the Greens",
+            marks=pytest.mark.xfail(strict=True, reason="two spaces inside 'vote for' hide it"),
+            id="two-spaces",
+        ),
+        pytest.param("Vote\nfor the Greens", id="line-break"),
+        pytest.param(
+            "Vote\u200b for the Greens",
+            marks=pytest.mark.xfail(strict=True, reason="a zero-width space hides 'vote for'"),
+            id="zero-width-space",
+        ),
+        pytest.param("VOTE FOR the Greens", id="capitals"),
+    ],
+)
+def test_an_electoral_appeal_cannot_be_hidden_from_screening(
+    client: TestClient, seeded: Keys, appeal: str
+) -> None:
+    decided = _check(
+        client,
+        seeded.scheduler,
+        category="service-information",
+        text=f"Bins are collected as usual on Monday. {appeal}!",
+    )
+
+    assert decided["outcome"] == "refer"
+    assert "ELECTORAL_APPEAL" in _codes(decided)
