@@ -12,7 +12,10 @@ was fixed; /work/notes/hostile.md lists them. Times are inside the restricted pe
 """
 
 import json
+import threading
+import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -871,3 +874,40 @@ def test_an_electoral_appeal_cannot_be_hidden_from_screening(
 
     assert decided["outcome"] == "refer"
     assert "ELECTORAL_APPEAL" in _codes(decided)
+
+
+# --- the race between withdraw and can-publish ---
+
+
+def test_no_check_begun_after_a_withdrawal_returns_is_allowed_by_it(
+    client: TestClient, seeded: Keys
+) -> None:
+    """Four threads check the approved post while its requester withdraws it."""
+    request_id = _approved(client, seeded)
+    withdrawn = threading.Event()
+    late: list[str] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            after = withdrawn.is_set()
+            response = client.post(
+                CAN_PUBLISH,
+                json={"at": AT, "category": "event", "text": POST, "request_id": request_id},
+                headers=auth(seeded.scheduler),
+            )
+            if after:
+                late.append(response.json()["outcome"])
+
+    with ThreadPoolExecutor(4) as pool:
+        running = [pool.submit(hammer) for _ in range(4)]
+        response = act(client, seeded.scheduler, request_id, "withdraw")
+        withdrawn.set()
+        while len(late) < 40:
+            time.sleep(0.01)
+        stop.set()
+        for done in running:
+            done.result()
+
+    assert response.status_code == 200, response.text
+    assert set(late) == {"refer"}
