@@ -25,9 +25,11 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from app.domain.approvals import post_sha256
+from app.services.keys import revoke_key
 from app.store.keys import Role
 from app.store.tables import ApprovalRequestRow, AuditEventRow, CandidateRow, OrganisationRow
-from tests.conftest import Keys
+from app.store.unit_of_work import Actor, UnitOfWork
+from tests.conftest import SEEDED_AT, Keys
 
 from .approval_requests import AT, POST, TOWN, act, ask, made, new_key
 from .conftest import auth
@@ -911,3 +913,48 @@ def test_no_check_begun_after_a_withdrawal_returns_is_allowed_by_it(
 
     assert response.status_code == 200, response.text
     assert set(late) == {"refer"}
+
+
+# --- the Clerk stops an approval whose requester cannot withdraw it ---
+
+
+def test_the_clerk_stops_an_approval_of_a_revoked_key_with_a_window(
+    client: TestClient, seeded: Keys, engine: Engine
+) -> None:
+    """
+    Only the requesting key may withdraw an approval, and the Clerk cannot reject one given;
+    when that key is revoked, the Clerk stops the approval with a window on the account (a
+    restriction added after it, which it does not lift).
+    """
+    tool = new_key(client, engine, Role.SCHEDULER, "Hootsuite")
+    request_id = made(client, tool)
+    assert act(client, seeded.clerk, request_id, "approve").status_code == 200
+    revoke_key(
+        UnitOfWork(engine),
+        "redruth",
+        Actor("tests", "operator"),
+        key_id=tool.split("_")[1],
+        reason="the tool was compromised",
+        now=SEEDED_AT,
+    )
+    cache = client.app.state.services.cache  # type: ignore[attr-defined]
+    assert cache.refresh(), cache.last_error
+    assert _check(client, seeded.scheduler, text=POST, request_id=request_id)["outcome"] == "allow"
+
+    reject = act(client, seeded.clerk, request_id, "reject")
+    window = client.post(
+        "/v1/windows",
+        json={
+            "starts_at": "2029-04-10T00:00:00+01:00",
+            "ends_at": "2029-04-11T00:00:00+01:00",
+            "account_ids": [TOWN],
+            "reason": "approval rq given in error: stopped until reviewed",
+        },
+        headers=auth(seeded.clerk),
+    )
+    decided = _check(client, seeded.scheduler, text=POST, request_id=request_id)
+
+    assert reject.status_code == 409
+    assert window.status_code == 201, window.text
+    assert decided["outcome"] != "allow"
+    assert "a restriction was added after it was approved" in decided["reasons"][-1]["message"]
