@@ -20,6 +20,7 @@ approval can allow.
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
@@ -255,7 +256,9 @@ def check_request_text(text: str, links: Sequence[str] = (), note: str | None = 
     """
     A post's text, its links and the requester's note, as a request may hold them: the text
     1-65,536 characters (line feeds and tabs allowed, no other control character), at most
-    10 http(s) links of at most 2,000 characters, a note of at most 2,000 characters.
+    10 http(s) links of at most 2,000 characters with no invisible formatting character
+    (Unicode Cf: bidirectional overrides, zero-width characters), a note of at most 2,000
+    characters.
 
     Raises:
         InvalidChange: naming the field.
@@ -277,6 +280,17 @@ def check_request_text(text: str, links: Sequence[str] = (), note: str | None = 
         if len(link) > LINK_MAX or not _LINK.match(link):
             raise InvalidChange(
                 field=where, problem=f"a link is an http(s) URL of at most {LINK_MAX:,} characters"
+            )
+        hidden = next((c for c in link if unicodedata.category(c) == "Cf"), None)
+        if hidden is not None:
+            # RFC 3987 s. 4.1: an IRI holds no bidirectional formatting character; a
+            # right-to-left override or a zero-width character would show the Clerk a link
+            # other than the one the post carries
+            raise InvalidChange(
+                field=where,
+                problem=f"holds the invisible formatting character U+{ord(hidden):04X} "
+                f"({unicodedata.name(hidden, 'unnamed')}), which makes a link read other than "
+                "it is: send it as it is to be followed",
             )
     if note is not None:
         if len(note) > NOTE_MAX:

@@ -495,6 +495,28 @@ def test_a_candidate_csv_with_a_control_character_in_a_cell_is_refused_whole(
     assert _state(engine) == before
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://\u202eku.vog.htrurder/fair",  # shows as a redruth.gov.uk link
+        "https://www.redruth-tc.gov.uk/\u200bfair",
+        "https://www.redruth-tc.gov.uk/fa\u00adir",
+    ],
+    ids=["right-to-left-override", "zero-width-space", "soft-hyphen"],
+)
+def test_a_link_that_reads_other_than_it_is_is_refused(
+    client: TestClient, seeded: Keys, engine: Engine, link: str
+) -> None:
+    """RFC 3987 s. 4.1: no bidirectional formatting in an IRI; the Clerk checks what is sent."""
+    before = _state(engine)
+
+    response = ask(client, seeded.scheduler, links=["https://www.redruth-tc.gov.uk/", link])
+
+    body = _is_problem(response, 422)
+    assert body["detail"].startswith("links[1]: holds the invisible formatting character U+")
+    assert _state(engine) == before
+
+
 # --- sizes, nesting, content types, query parameters ---
 
 

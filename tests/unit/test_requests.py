@@ -276,12 +276,15 @@ def test_an_account_that_is_not_active_stops_a_request(policy: Policy, account_i
         ("ok", ("https://example.org/",) * 11, None, "links"),
         ("ok", ("javascript:alert(1)",), None, "links[0]"),
         ("ok", ("https://example.org/\n",), None, "links[0]"),
+        ("ok", ("https://\u202eku.vog.htrurder/",), None, "links[0]"),
+        ("ok", ("https://ok.example/", "https://redruth\u200b.gov.uk/"), None, "links[1]"),
         ("ok", (), "n" * 2_001, "note"),
         ("ok", (), "cr\r", "note"),
     ],
     ids=[
         "empty", "blank", "too-long", "bell", "nul", "eleven-links", "not-http",
-        "line-feed-in-link", "long-note", "carriage-return-in-note",
+        "line-feed-in-link", "right-to-left-override-in-link", "zero-width-space-in-link",
+        "long-note", "carriage-return-in-note",
     ],
 )  # fmt: skip
 def test_a_request_text_the_rules_refuse_names_its_field(
