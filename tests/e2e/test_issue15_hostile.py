@@ -326,6 +326,31 @@ def test_another_councils_clerk_cannot_touch_redruths_candidates(
     assert _state(engine)[:2] == before[:2]
 
 
+def test_a_candidate_of_an_election_two_councils_share_is_screened_for_one_only(
+    penryn: tuple[TestClient, str],  # noqa: F811 - the imported fixture
+    seeded: Keys,
+) -> None:
+    """Cornwall Council's elections restrict Redruth and Penryn alike; each enters its own."""
+    client, penryn_clerk = penryn
+    made_ = client.post(
+        "/v1/candidates",
+        json={"election_id": "local.cornwall.2029-05-03", "name": NAME},
+        headers=auth(seeded.clerk),
+    )
+    assert made_.status_code == 201, made_.text
+    text = f"Bins are collected as usual. Thanks to {NAME} for the litter pick."
+    body = {"at": AT, "category": "service-information", "text": text}
+
+    redruth = client.post(CAN_PUBLISH, json=body, headers=auth(seeded.scheduler)).json()
+    penryn_ = client.post(
+        "/v1/accounts/facebook-penryntowncouncil/can-publish", json=body, headers=auth(penryn_clerk)
+    ).json()
+
+    assert "CANDIDATE_MENTIONED" in _codes(redruth)
+    assert "CANDIDATE_MENTIONED" not in _codes(penryn_)
+    assert penryn_["outcome"] == "allow"
+
+
 def test_a_clerk_cannot_link_a_candidate_to_another_councils_account(
     penryn: tuple[TestClient, str],  # noqa: F811 - the imported fixture
     seeded: Keys,
