@@ -8,7 +8,7 @@ of a ward-scoped by-election, and whether an approved request covers exactly thi
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from app.domain.approvals import post_sha256
@@ -22,6 +22,7 @@ from app.domain.screening import Match, MatchKind
 from app.domain.snapshot import Snapshot, stands_in
 
 __all__ = [
+    "SPANS_SHOWN",
     "Screened",
     "approval_reason",
     "as_warning",
@@ -48,8 +49,18 @@ def _show(instant: dt.datetime) -> str:
     return instant.astimezone(LONDON).strftime("%H:%M on %a %d %b %Y")
 
 
-def _spans(matches: Iterable[Match]) -> str:
-    return ", ".join(f'"{m.matched}" at characters {m.start}-{m.end}' for m in matches)
+# The places a reason lists for one thing found (a candidate, a party, an appeal, a ward):
+# a text that repeats a name thousands of times gets the first few and a count, not an
+# answer a thousand times its size (a 1 MiB batch of such texts answered 58 MB).
+SPANS_SHOWN = 10
+
+
+def _spans(matches: Sequence[Match]) -> str:
+    shown = ", ".join(
+        f'"{m.matched}" at characters {m.start}-{m.end}' for m in matches[:SPANS_SHOWN]
+    )
+    more = len(matches) - SPANS_SHOWN
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def ward_scoped_wards(policy: Policy, piece: Window) -> frozenset[str] | None:
@@ -119,7 +130,7 @@ def screen_post(snapshot: Snapshot, text: str, piece: Window | None) -> Screened
     warn: list[Reason] = []
     for (kind, ref), found in grouped.items():
         spans = _spans(found)
-        group = tuple(found)
+        group = tuple(found[:SPANS_SHOWN])
         if kind is MatchKind.CANDIDATE:
             candidate = candidates.get(ref)
             if candidate is None:

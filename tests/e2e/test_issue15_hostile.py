@@ -1005,3 +1005,28 @@ def test_the_clerk_stops_an_approval_of_a_revoked_key_with_a_window(
     assert window.status_code == 201, window.text
     assert decided["outcome"] != "allow"
     assert "a restriction was added after it was approved" in decided["reasons"][-1]["message"]
+
+
+# --- a text that repeats a name is not answered at a thousand times its size ---
+
+
+def test_a_text_repeating_a_name_gets_a_few_places_and_a_count(
+    client: TestClient, seeded: Keys
+) -> None:
+    """A 1 MiB batch of such texts was answered with 58 MB, listing every one of 21,845 places."""
+    _standing(client, seeded)
+    text = ("Jane Trevithick " * 4096)[:65_536]
+
+    response = client.post(
+        "/v1/decisions",
+        json={"checks": [{"account_id": TOWN, "at": AT, "category": "event", "text": text}] * 15},
+        headers=auth(seeded.scheduler),
+    )
+
+    assert response.status_code == 200, response.text
+    assert len(response.content) < 200_000
+    decision = response.json()["decisions"][0]
+    [named] = [r for r in decision["reasons"] if r["code"] == "CANDIDATE_MENTIONED"]
+    assert len(named["matches"]) == 10
+    assert named["matches"][0]["start"] == 0
+    assert "and 4,086 more" in named["message"]
