@@ -1030,3 +1030,30 @@ def test_a_text_repeating_a_name_gets_a_few_places_and_a_count(
     assert len(named["matches"]) == 10
     assert named["matches"][0]["start"] == 0
     assert "and 4,086 more" in named["message"]
+
+
+def test_two_clerks_approving_while_the_requester_withdraws_make_one_history(
+    client: TestClient, seeded: Keys, engine: Engine
+) -> None:
+    """Each move that answered 200 is audited once; the request ends withdrawn, as the last move."""
+    second = new_key(client, engine, Role.CLERK, "Deputy Town Clerk")
+    for _ in range(4):
+        request_id = made(client, seeded.scheduler)
+        with ThreadPoolExecutor(3) as pool:
+            moves = [
+                pool.submit(act, client, seeded.clerk, request_id, "approve"),
+                pool.submit(act, client, second, request_id, "approve"),
+                pool.submit(act, client, seeded.scheduler, request_id, "withdraw"),
+            ]
+            codes = [m.result().status_code for m in moves]
+        events = client.get(
+            "/v1/audit", params={"action": "request."}, headers=auth(seeded.auditor)
+        ).json()["events"]
+        audited = [e["action"] for e in events if e["target"] == request_id]
+
+        assert set(codes) <= {200, 409}, codes
+        assert codes[:2].count(200) <= 1, codes  # never two approvals
+        assert codes[2] == 200
+        assert len(audited) - 1 == codes.count(200)
+        got = client.get(f"/v1/requests/{request_id}", headers=auth(seeded.clerk)).json()
+        assert got["status"] == "withdrawn"
