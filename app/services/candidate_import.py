@@ -5,8 +5,9 @@ transaction with one `candidate.import` audit event, as the election import does
 (`app.services.imports`).
 
 A candidate is known by Democracy Club's person id and the ballot: importing the same file
-again changes nothing. An import never withdraws anyone (a file may be one ward's) and never
-reinstates a candidate the Clerk withdrew; a person the Clerk typed in by hand is matched by
+again changes nothing. An import never withdraws anyone (a file may be one ward's), never
+stops a name being screened (a name it changes stays as an alias) and never reinstates a
+candidate the Clerk withdrew; a person the Clerk typed in by hand is matched by
 name and takes the person id. Rows for elections the organisation has not recorded are
 skipped, not refused. A malformed row refuses the whole file, naming its line: nothing is
 written.
@@ -23,7 +24,7 @@ from sqlmodel import Session
 from app.calendars import CalendarError
 from app.calendars.candidate_csv import CandidateEntry
 from app.domain import Policy, PurdahError, election_group_id, parse_election_id
-from app.domain.candidate_rules import CandidateFields, check_fields
+from app.domain.candidate_rules import CandidateFields, check_fields, name_key
 from app.domain.errors import InvalidChange, InvalidElectionId
 from app.services.candidates import find_duplicate, name_index, state
 from app.store import candidates as store
@@ -81,7 +82,10 @@ def _fields(entry: CandidateEntry, ward: str | None) -> CandidateFields:
 
 
 def _changes(row: CandidateRow, entry: CandidateEntry, fields: CandidateFields) -> dict[str, Any]:
-    """The fields the source changes: its own (name, party, ward); handles are only added."""
+    """
+    The fields the source changes: its own (name, party, ward); handles are only added, and
+    a name it changes stays as an alias.
+    """
     wanted: dict[str, Any] = {
         "name": fields.name,
         "party_name": fields.party,
@@ -90,6 +94,11 @@ def _changes(row: CandidateRow, entry: CandidateEntry, fields: CandidateFields) 
         "person_id": entry.person_id,
     }
     found = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+    known_names = {name_key(n) for n in (fields.name, *row.aliases)}
+    if "name" in found and name_key(row.name) not in known_names:
+        # a new spelling never stops the old one being screened (fail safe): the name the
+        # candidate had is kept as an alias, so a file cannot hide a candidate by renaming
+        found["aliases"] = [*row.aliases, row.name]
     known = {h.casefold() for h in row.handles}
     extra = [h for h in fields.handles if h.casefold() not in known]
     if extra:

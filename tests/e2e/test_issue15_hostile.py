@@ -542,6 +542,36 @@ def test_a_link_that_reads_other_than_it_is_is_refused(
     assert _state(engine) == before
 
 
+def test_an_import_that_renames_a_candidate_keeps_the_old_name_screened(
+    client: TestClient, seeded: Keys
+) -> None:
+    """A file giving the same person id another name must not hide the candidate's name."""
+    header = "person_id,person_name,election_id,party_name\n"
+
+    def imported(name: str) -> httpx.Response:
+        return client.post(
+            "/v1/candidates/import",
+            content=f"{header}71234,{name},{PARISH},Independent\n".encode(),
+            headers={"Content-Type": "text/csv", **auth(seeded.clerk)},
+        )
+
+    def outcome(name: str) -> str:
+        text = f"Bins are collected as usual. Thanks to {name} for the litter pick."
+        return str(
+            _check(client, seeded.scheduler, category="service-information", text=text)["outcome"]
+        )
+
+    assert imported(NAME).status_code == 200
+    renamed = imported("Zed Quiller")
+    again = imported("Zed Quiller")
+
+    assert renamed.status_code == 200, renamed.text
+    [item] = renamed.json()["updated"]
+    assert item["changes"] == {"name": [NAME, "Zed Quiller"], "aliases": [[], [NAME]]}
+    assert (outcome(NAME), outcome("Zed Quiller")) == ("refer", "refer")
+    assert again.json()["updated"] == []
+
+
 # --- sizes, nesting, content types, query parameters ---
 
 
