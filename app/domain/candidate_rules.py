@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 from app.domain.elections import election_group_id, parse_election_id
 from app.domain.errors import CandidateWithdrawn, InvalidChange, PurdahError
-from app.domain.text import control_character, describe_control_character
+from app.domain.text import (
+    control_character,
+    describe_control_character,
+    describe_format_character,
+    format_character,
+)
 
 __all__ = [
     "MAX_LIST",
@@ -77,9 +82,14 @@ def check_name(value: str, *, field: str = "name") -> str:
 
     Raises:
         InvalidChange: shorter than 2 or longer than 200 characters, or holding a control
-            character.
+            character or an invisible formatting character (`format_character`).
     """
     name = _single_line(value, field)
+    hidden = format_character(name)
+    if hidden is not None:
+        # a name is screened as it is stored: it must read so (no bidi override, no
+        # zero-width space), or the Clerk reads one name and posts are screened for another
+        raise InvalidChange(field=field, problem=describe_format_character(hidden))
     if not _NAME_MIN <= len(name) <= _NAME_MAX:
         raise InvalidChange(
             field=field,

@@ -13,8 +13,14 @@ changing it would store something nobody wrote.
 """
 
 import re
+import unicodedata
 
-__all__ = ["control_character", "describe_control_character"]
+__all__ = [
+    "control_character",
+    "describe_control_character",
+    "describe_format_character",
+    "format_character",
+]
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LF_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -39,3 +45,29 @@ def describe_control_character(character: str, *, multi_line: bool = False) -> s
         else "control characters are not allowed in this field"
     )
     return f"holds the control character U+{ord(character):04X}; {allowed}"
+
+
+# The zero-width non-joiner and joiner shape letters in some scripts (Persian, Devanagari):
+# a name may hold them.
+_SHAPING = frozenset("\u200c\u200d")
+
+
+def format_character(value: str) -> str | None:
+    """
+    The first invisible formatting character (Unicode category Cf) `value` holds, or None:
+    a bidirectional override, embedding or isolate, a zero-width space, a word joiner, a soft
+    hyphen. For values that must read as they are matched (a candidate's name): with one,
+    `Jane \u202ehtimS` shows as "Jane Smith" and is screened as "Jane htimS". The zero-width
+    non-joiner and joiner are allowed.
+    """
+    if value.isascii():
+        return None
+    return next((c for c in value if unicodedata.category(c) == "Cf" and c not in _SHAPING), None)
+
+
+def describe_format_character(character: str) -> str:
+    """Why a value holding the invisible `character` is refused, for a person."""
+    return (
+        f"holds the invisible formatting character U+{ord(character):04X} "
+        f"({unicodedata.name(character, 'unnamed')}), which makes it read other than it is"
+    )

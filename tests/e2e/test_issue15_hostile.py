@@ -542,6 +542,47 @@ def test_a_link_that_reads_other_than_it_is_is_refused(
     assert _state(engine) == before
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Jane \u202ekcihtiverT", "Jane\u200bTrevithick", "Jane Trevi\u00adthick", "\ufeffJane Smith"],
+    ids=["right-to-left-override", "zero-width-space", "soft-hyphen", "byte-order-mark"],
+)
+def test_a_candidate_name_that_reads_other_than_it_is_screened_is_refused(
+    client: TestClient, seeded: Keys, engine: Engine, name: str
+) -> None:
+    """`Jane \u202ekcihtiverT` shows as "Jane Trevithick" and was screened as "kcihtiverT"."""
+    before = _state(engine)
+
+    typed = client.post(
+        "/v1/candidates", json={"election_id": PARISH, "name": name}, headers=auth(seeded.clerk)
+    )
+    alias = client.post(
+        "/v1/candidates",
+        json={"election_id": PARISH, "name": "Ann Other", "aliases": [name]},
+        headers=auth(seeded.clerk),
+    )
+    imported = client.post(
+        "/v1/candidates/import",
+        content=f"person_id,person_name,election_id\n1,Ann Other,{PARISH}\n2,{name},{PARISH}\n".encode(),
+        headers={"Content-Type": "text/csv", **auth(seeded.clerk)},
+    )
+
+    assert "invisible formatting character U+" in _is_problem(typed, 422)["detail"]
+    assert _is_problem(alias, 422)["detail"].startswith("aliases[0]: holds the invisible")
+    assert "line 3" in _is_problem(imported, 422)["detail"]
+    assert _state(engine) == before
+
+
+def test_a_name_may_hold_the_joiners_some_scripts_need(client: TestClient, seeded: Keys) -> None:
+    response = client.post(
+        "/v1/candidates",
+        json={"election_id": PARISH, "name": "Mehr\u200cnaz Ahmadi"},
+        headers=auth(seeded.clerk),
+    )
+
+    assert response.status_code == 201, response.text
+
+
 def test_an_import_that_renames_a_candidate_keeps_the_old_name_screened(
     client: TestClient, seeded: Keys
 ) -> None:
