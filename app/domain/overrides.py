@@ -13,6 +13,7 @@ from app.domain.changes import require_text
 from app.domain.decision import ReasonCode, Snapshot
 from app.domain.errors import InvalidChange, NotFound
 from app.domain.policy import Category, Policy
+from app.domain.requests import key_holder
 
 __all__ = ["check_confirm", "check_grant", "check_revoke"]
 
@@ -89,15 +90,18 @@ def check_confirm(
     A second Clerk confirms an override, where the policy requires it (no self-approval).
 
     Raises:
-        InvalidChange: confirmed already, revoked, or by the Clerk who granted it.
+        InvalidChange: confirmed already, revoked, or by the Clerk who granted it (with
+            any key of theirs: `requests.key_holder`).
     """
     if revoked:
         raise InvalidChange(field="override_id", problem=f"{override_id} was revoked")
     if confirmed:
         raise InvalidChange(field="override_id", problem=f"{override_id} is confirmed already")
-    if granted_by == confirming_clerk:
+    if granted_by == confirming_clerk or key_holder(granted_by) == key_holder(confirming_clerk):
         raise InvalidChange(
-            field="override_id", problem="the Clerk who granted an override cannot confirm it"
+            field="override_id",
+            problem="the Clerk who granted an override cannot confirm it, with that key or "
+            "another of the same name: a second Clerk must",
         )
 
 

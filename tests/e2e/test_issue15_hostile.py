@@ -410,6 +410,35 @@ def test_a_clerk_cannot_confirm_its_own_approval_with_a_second_key_of_its_name(
     assert _check(client, seeded.scheduler, text=POST, request_id=request_id)["outcome"] == "refer"
 
 
+def test_a_clerk_cannot_confirm_its_own_override_with_a_second_key_of_its_name(
+    two_clerks: TestClient,  # noqa: F811 - the imported fixture
+    seeded: Keys,
+    engine: Engine,
+) -> None:
+    """The same hole in overrides' second-Clerk confirmation (policy 5.3g)."""
+    client = two_clerks
+    second = new_key(client, engine, Role.CLERK, "first Clerk key (purdah seed)")
+    granted = client.post(
+        "/v1/overrides",
+        json={
+            "account_id": TOWN,
+            "starts_at": "2029-04-09T09:00:00+01:00",
+            "ends_at": "2029-04-12T17:00:00+01:00",
+            "categories": ["event"],
+            "reason": "street fair",
+        },
+        headers=auth(seeded.clerk),
+    )
+    assert granted.status_code == 201, granted.text
+
+    confirm = client.post(
+        f"/v1/overrides/{granted.json()['override_id']}/confirm", headers=auth(second)
+    )
+
+    assert "same name" in _is_problem(confirm, 422)["detail"]
+    assert _check(client, seeded.scheduler, text=POST)["outcome"] == "refer"
+
+
 # --- control and invisible characters ---
 
 

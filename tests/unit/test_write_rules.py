@@ -99,6 +99,25 @@ def test_the_granting_clerk_cannot_confirm_their_own_override() -> None:
         )
 
 
+@pytest.mark.parametrize("confirming", ["Clerk A (k2)", "clerk  a (k3)"])
+def test_another_key_of_the_granting_clerks_name_cannot_confirm(confirming: str) -> None:
+    with pytest.raises(InvalidChange, match="same name"):
+        check_confirm(
+            "ov-1",
+            granted_by="Clerk A (k1)",
+            confirmed=False,
+            revoked=False,
+            confirming_clerk=confirming,
+        )
+
+
+def test_a_second_clerk_confirms_an_override() -> None:
+    check_confirm(
+        "ov-1", granted_by="Clerk A (k1)", confirmed=False, revoked=False,
+        confirming_clerk="Clerk B (k2)",
+    )  # fmt: skip
+
+
 def test_a_window_naming_no_account_is_refused_and_an_unknown_one_is_not_found() -> None:
     with pytest.raises(InvalidChange):
         check_window_accounts([], {TOWN})
