@@ -98,7 +98,11 @@ _MOVES: Mapping[RequestStatus, Mapping[RequestMove, RequestStatus]] = {
         RequestMove.REJECT: RequestStatus.REJECTED,
         RequestMove.WITHDRAW: RequestStatus.WITHDRAWN,
     },
-    RequestStatus.APPROVED: {RequestMove.WITHDRAW: RequestStatus.WITHDRAWN},
+    # the Clerk may take an approval back at any time (reject), the requester withdraw it
+    RequestStatus.APPROVED: {
+        RequestMove.REJECT: RequestStatus.REJECTED,
+        RequestMove.WITHDRAW: RequestStatus.WITHDRAWN,
+    },
     RequestStatus.REJECTED: {},
     RequestStatus.WITHDRAWN: {},
     RequestStatus.EXPIRED: {},

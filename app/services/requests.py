@@ -313,10 +313,12 @@ def reject_request(
     request_id: str | None = None,
 ) -> StoredRequest:
     """
-    The Clerk rejects a request pending or awaiting confirmation, with a reason.
+    The Clerk rejects a request pending or awaiting confirmation, or takes back an approval
+    (it allows nothing from the moment this write commits), with a reason.
 
     Raises:
-        NotFound; RequestConflict (decided, withdrawn or expired); InvalidChange (no reason).
+        NotFound; RequestConflict (rejected, withdrawn or expired already); InvalidChange (no
+            reason).
     """
     with uow.write(policy.organisation_id, actor, now=now, request_id=request_id) as change:
         text = require_text(reason, field="reason", problem="a rejection needs a written reason")
@@ -327,7 +329,7 @@ def reject_request(
         row.decided_by = actor.name
         row.decided_at = now
         row.decision_reason = text
-        # an approval awaiting confirmation is not one any more
+        # an approval (confirmed or awaiting confirmation) is not one any more
         row.not_before = None
         row.not_after = None
         row.anchors = []

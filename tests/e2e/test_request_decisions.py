@@ -56,7 +56,7 @@ def test_the_clerk_approves_a_request_for_the_requested_time_plus_or_minus_two_h
         "election:local.cornwall.2029-05-03",
         "election:parish.redruth.2029-05-03",
     ]
-    assert body["allowed_moves"] == ["withdraw"]
+    assert body["allowed_moves"] == ["reject", "withdraw"]
     assert body["decided_by"] not in (None, body["requested_by"])
     assert body["decision_reason"] == "approved at the weekly review"
     assert approved_ids(engine) == [request_id]
@@ -237,15 +237,13 @@ def test_a_clerk_cannot_approve_its_own_request(
     [
         ("reject", "approve", "rejected", []),
         ("reject", "reject", "rejected", []),
-        ("approve", "approve", "approved", ["withdraw"]),
-        ("approve", "reject", "approved", ["withdraw"]),
-        ("approve", "confirm", "approved", ["withdraw"]),
+        ("approve", "approve", "approved", ["reject", "withdraw"]),
+        ("approve", "confirm", "approved", ["reject", "withdraw"]),
     ],
     ids=[
         "approve-rejected",
         "reject-twice",
         "approve-twice",
-        "reject-approved",
         "confirm-approved",
     ],
 )
@@ -556,3 +554,21 @@ def test_a_decision_that_relies_on_an_approval_is_audited_once_per_request(
     assert event["target"] == request_id
     assert event["after"]["decision_id"] == first["decision_id"]
     assert POST not in str(event)
+
+
+def test_the_clerk_takes_an_approval_back_and_it_allows_nothing_at_once(
+    client: TestClient, seeded: Keys
+) -> None:
+    request_id = made(client, seeded.scheduler)
+    assert act(client, seeded.clerk, request_id, "approve").status_code == 200
+    assert _can_publish(client, seeded, request_id)["outcome"] == "allow"
+
+    taken_back = act(client, seeded.clerk, request_id, "reject", {"reason": "names a candidate"})
+    after = _can_publish(client, seeded, request_id)
+
+    assert taken_back.status_code == 200, taken_back.text
+    assert (taken_back.json()["status"], taken_back.json()["allowed_moves"]) == ("rejected", [])
+    assert after["outcome"] == "refer"
+    assert [e["action"] for e in audit_events(client, seeded, "request.reject")] == [
+        "request.reject"
+    ]

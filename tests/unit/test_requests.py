@@ -106,7 +106,7 @@ def test_each_legal_move_leads_to_its_status(
         (P, RequestMove.CONFIRM),
         (A, RequestMove.APPROVE),
         (OK, RequestMove.APPROVE),
-        (OK, RequestMove.REJECT),
+        (OK, RequestMove.CONFIRM),
         (NO, RequestMove.APPROVE),
         (NO, RequestMove.WITHDRAW),
         (W, RequestMove.APPROVE),
@@ -114,7 +114,7 @@ def test_each_legal_move_leads_to_its_status(
         (X, RequestMove.WITHDRAW),
     ],
     ids=[
-        "confirm-pending", "approve-awaiting", "approve-approved", "reject-approved",
+        "confirm-pending", "approve-awaiting", "approve-approved", "confirm-approved",
         "approve-rejected", "withdraw-rejected", "approve-withdrawn", "approve-expired",
         "withdraw-expired",
     ],
@@ -131,7 +131,7 @@ def test_the_moves_allowed_from_each_status() -> None:
     assert {s.value: allowed_moves(s) for s in RequestStatus} == {
         "pending": ("approve", "reject", "withdraw"),
         "awaiting-confirmation": ("confirm", "reject", "withdraw"),
-        "approved": ("withdraw",),
+        "approved": ("reject", "withdraw"),
         "rejected": (),
         "withdrawn": (),
         "expired": (),
