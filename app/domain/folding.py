@@ -10,17 +10,18 @@ word exactly when it is surrounded by spaces. `@` stays so that a handle (`@jane
 matched with it.
 
 Speed (issue 15: p99 under 50 us for 2,000 characters): Python never loops over the
-characters of a post. ASCII text is folded by one `str.translate` (C, with an ASCII fast
-path). Other text is folded character by distinct character: the few non-ASCII characters a
-post holds (curly quotes, accents, emoji) are found by deleting every ASCII byte of its UTF-8
-form, and each is replaced everywhere at once; most fold to one character, so the folded text
-has one character for each character sent and the map back is the identity. A character that
-folds to none or to several (a combining accent sent on its own, "ß", a ligature) shifts what
-follows: the map back is then a short list of segments, looked up by bisection.
+characters of a post. ASCII text is folded by one `bytes.translate` (C). Other text is folded
+character by distinct character: the few non-ASCII characters a post holds (curly quotes,
+accents, emoji) are found by deleting every ASCII byte of its UTF-8 form. Most fold to one
+character: accented Latin-1 letters to one ASCII letter, and curly quotes, dashes and emoji to
+a space, all of which `encode("latin-1", "replace")` and one `bytes.translate` do in C; the
+folded text then has one character for each character sent and the map back is the identity.
+A character that folds to none or to several (a combining accent sent on its own, "ß", a
+ligature) shifts what follows: each place it occurs is found by `str.find`, its folding
+spliced in, and the map back is a short list of segments, looked up by bisection.
 """
 
 import functools
-import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -93,51 +94,74 @@ def _latin1_table() -> tuple[bytes, frozenset[str]]:
 _ASCII_TABLE_BYTES = bytes(ord(chr(c).translate(_ASCII_TABLE)) for c in range(128))
 _LATIN1_TABLE, _LATIN1_SIMPLE = _latin1_table()
 
+_FAST_LIMIT = 65_536
+# Characters that `fold_text` folds in C, one ASCII byte each: ASCII, the Latin-1 characters
+# of `_LATIN1_SIMPLE`, and every other character seen so far that folds to a space (curly
+# quotes, dashes, emoji): `encode("latin-1", "replace")` makes each of those a "?", which
+# folds to a space too. Grows as posts bring new ones, up to `_FAST_LIMIT`; only how fast a
+# text folds depends on it, never what it folds to.
+_FAST = set(_LATIN1_SIMPLE)
+
 
 def fold_text(text: str) -> Folded:
     """Fold `text` (see the module docstring); deterministic, no locale involved."""
     if text.isascii():
-        return Folded(f" {text.translate(_ASCII_TABLE)} ")
+        return Folded(f" {text.encode('ascii').translate(_LATIN1_TABLE).decode('ascii')} ")
+    # The distinct non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
     others = set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
-    if all(c in _LATIN1_SIMPLE if c <= "\xff" else fold_character(c) == " " for c in others):
-        # Accented Latin-1 letters fold to one ASCII letter, and every other character
-        # (curly quotes, dashes, emoji) to a space: encoding replaces each of those with one
-        # "?", which folds to a space too. All in C.
-        latin1 = text.encode("latin-1", "replace").translate(_LATIN1_TABLE)
-        return Folded(f" {latin1.decode('ascii')} ")
-    odd: list[str] = []
-    folded = text
-    for character in others:
-        replacement = fold_character(character)
-        if len(replacement) == 1:
-            folded = folded.replace(character, replacement)
-        else:
+    unknown = others.difference(_FAST)
+    odd: list[str] = []  # characters that fold to none or several
+    other: dict[str, str] = {}  # to one character that the Latin-1 table does not give
+    for character in unknown:
+        folded = fold_character(character)
+        if len(folded) != 1:
             odd.append(character)
+        elif folded == " " and character > "\xff":
+            if len(_FAST) < _FAST_LIMIT:
+                _FAST.add(character)
+        else:
+            other[character] = folded
+    if all(folded.isascii() for folded in other.values()):
+        # A letter such as "ś" folds to one ASCII letter: put it in the text first.
+        for character, folded in other.items():
+            text = text.replace(character, folded)
+        base = text.encode("latin-1", "replace").translate(_LATIN1_TABLE).decode("ascii")
+    else:
+        # Letters that stay non-ASCII ("æ", Greek, Cyrillic): each distinct character replaced
+        # everywhere at once. Odd characters are left, and spliced below.
+        base = text
+        for character in others.difference(odd):
+            base = base.replace(character, fold_character(character))
+        base = base.translate(_ASCII_TABLE)
     if not odd:
-        return Folded(f" {folded.translate(_ASCII_TABLE)} ")
-    return _fold_shifting(folded, frozenset(odd))
+        return Folded(f" {base} ")
+    return _fold_shifting(text, base, odd)
 
 
-@functools.lru_cache(maxsize=256)
-def _pattern(characters: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(c) for c in sorted(characters)))
-
-
-def _fold_shifting(partly: str, odd: frozenset[str]) -> Folded:
-    """Fold a text where `odd` characters fold to none or several: segments map it back."""
+def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
+    """
+    Splice the folding of each `odd` character (none or several characters) into `base`, the
+    text folded one character for one; segments map the result back.
+    """
+    places: list[int] = []
+    for character in odd:
+        index = text.find(character)
+        while index >= 0:
+            places.append(index)
+            index = text.find(character, index + 1)
+    places.sort()
     parts: list[str] = []
     starts: list[int] = []
     origins: list[int] = []
     linear: list[int] = []
     at = shift = 0
-    for found in _pattern(odd).finditer(partly):
-        index = found.start()
+    for index in places:
         if index > at:
-            parts.append(partly[at:index])
+            parts.append(base[at:index])
             starts.append(at + shift)
             origins.append(at)
             linear.append(1)
-        replacement = fold_character(found.group())
+        replacement = fold_character(text[index])
         parts.append(replacement)
         if replacement:
             starts.append(index + shift)
@@ -145,15 +169,14 @@ def _fold_shifting(partly: str, odd: frozenset[str]) -> Folded:
             linear.append(0)
         shift += len(replacement) - 1
         at = index + 1
-    if at < len(partly):
-        parts.append(partly[at:])
+    if at < len(base):
+        parts.append(base[at:])
         starts.append(at + shift)
         origins.append(at)
         linear.append(1)
     if not starts:  # everything folded to nothing: any index maps to the start
         starts, origins, linear = [0], [0], [0]
-    text = "".join(parts).translate(_ASCII_TABLE)
-    return Folded(f" {text} ", (tuple(starts), tuple(origins), tuple(linear)))
+    return Folded(f" {''.join(parts)} ", (tuple(starts), tuple(origins), tuple(linear)))
 
 
 def fold_name(name: str) -> str:
