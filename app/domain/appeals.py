@@ -98,22 +98,22 @@ def find_appeals(
         The appeals, and the names that only an appeal found (weak words it used, names
         inside an appeal hashtag).
     """
-    strong = _by_start(names)
+    appeals: list[Match] = []
+    certain: list[Match] = []
     found: list[_Appeal] = []
     if triggers:
-        candidates_or_parties = (strong, _by_start(weak))
+        candidates_or_parties = (_by_start(names), _by_start(weak))
         padded = folded.text
         for start, end, rule in triggers:
             appeal = _appeal(padded, start, end, rule, candidates_or_parties)
             if appeal is not None:
                 found.append(appeal)
-    appeals: list[Match] = []
-    certain: list[Match] = []
-    known = set(names)
-    for start, end, rule, used in _outermost(found):
-        elections = tuple(sorted({e for hit in used for e in hit.target.election_ids}))
-        appeals.append(_match(text, folded.span(start, end), rule, elections))
-        certain.extend(_name(text, folded, hit) for hit in used if hit not in known)
+    if found:
+        known = set(names)
+        for start, end, rule, used in _outermost(found):
+            elections = tuple(sorted({e for hit in used for e in hit.target.election_ids}))
+            appeals.append(_match(text, folded.span(start, end), rule, elections))
+            certain.extend(_name(text, folded, hit) for hit in used if hit not in known)
     if "#" in text:
         hashtag_appeals, hashtag_names = _hashtags(text, hashtags)
         appeals.extend(hashtag_appeals)
@@ -177,14 +177,14 @@ def _target(
     article: bool,
 ) -> tuple[int, tuple[Hit, ...]] | None:
     """The end of the candidates or party named at folded `at` (after "the" if allowed)."""
-    places = [at]
-    if article and padded.startswith("the ", at):
-        places.append(_skip_spaces(padded, at + 3))
-    for place in places:
-        for by_start in names:  # a name found for certain before an ambiguous word
-            hits = by_start.get(place)
-            if hits:
-                return max(hit.end for hit in hits), tuple(hits)
+    strong, weak = names
+    # a name found for certain before an ambiguous word
+    hits = strong.get(at) or weak.get(at)
+    if not hits and article and padded.startswith("the ", at):
+        place = _skip_spaces(padded, at + 3)
+        hits = strong.get(place) or weak.get(place)
+    if hits:
+        return max(hit.end for hit in hits), tuple(hits)
     return None
 
 

@@ -110,6 +110,8 @@ def fold_text(text: str) -> Folded:
     # The distinct non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
     others = set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
     unknown = others.difference(_FAST)
+    if not unknown:
+        return Folded(f" {_fold_latin1(text)} ")
     odd: list[str] = []  # characters that fold to none or several
     other: dict[str, str] = {}  # to one character that the Latin-1 table does not give
     for character in unknown:
@@ -125,7 +127,7 @@ def fold_text(text: str) -> Folded:
         # A letter such as "ś" folds to one ASCII letter: put it in the text first.
         for character, folded in other.items():
             text = text.replace(character, folded)
-        base = text.encode("latin-1", "replace").translate(_LATIN1_TABLE).decode("ascii")
+        base = _fold_latin1(text)
     else:
         # Letters that stay non-ASCII ("æ", Greek, Cyrillic): each distinct character replaced
         # everywhere at once. Odd characters are left, and spliced below.
@@ -138,16 +140,25 @@ def fold_text(text: str) -> Folded:
     return _fold_shifting(text, base, odd)
 
 
+def _fold_latin1(text: str) -> str:
+    """
+    Fold a text whose characters are ASCII, in `_LATIN1_SIMPLE`, or fold to a space: in C,
+    one ASCII character for each character.
+    """
+    return text.encode("latin-1", "replace").translate(_LATIN1_TABLE).decode("ascii")
+
+
 def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
     """
     Splice the folding of each `odd` character (none or several characters) into `base`, the
     text folded one character for one; segments map the result back.
     """
-    places: list[int] = []
+    places: list[tuple[int, str]] = []
     for character in odd:
+        replacement = fold_character(character)
         index = text.find(character)
         while index >= 0:
-            places.append(index)
+            places.append((index, replacement))
             index = text.find(character, index + 1)
     places.sort()
     parts: list[str] = []
@@ -155,13 +166,12 @@ def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
     origins: list[int] = []
     linear: list[int] = []
     at = shift = 0
-    for index in places:
+    for index, replacement in places:
         if index > at:
             parts.append(base[at:index])
             starts.append(at + shift)
             origins.append(at)
             linear.append(1)
-        replacement = fold_character(text[index])
         parts.append(replacement)
         if replacement:
             starts.append(index + shift)

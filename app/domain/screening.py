@@ -21,6 +21,7 @@ the same way, keeping the map back to the text as sent, and read once. Then:
 - explicit electoral appeals are found by `app.domain.appeals` from these matches.
 """
 
+import re
 from collections.abc import Iterable
 from enum import IntEnum
 from itertools import groupby
@@ -200,9 +201,13 @@ class Screener:
             return ()
         names = _longest(hits)
         appeals, more_names = find_appeals(text, folded, names, weak, triggers, self._hashtags)
-        spans = {(hit.start, hit.end, hit.target) for hit in names}
-        matches = [_to_match(text, folded, start, end, target) for start, end, target in spans]
-        return tuple(sorted({*matches, *appeals, *more_names}, key=_order))
+        # One Match for each span in the text as sent and target (two folded spans can map to
+        # one: the "1" and the "4" of "¼").
+        spans = {(*folded.span(hit.start, hit.end), hit.target) for hit in names}
+        matches = [_to_match(text, start, end, target) for start, end, target in spans]
+        if appeals or more_names:
+            return tuple(sorted({*matches, *appeals, *more_names}, key=_order))
+        return tuple(sorted(matches, key=_order))
 
 
 def _in_characters(
@@ -216,8 +221,18 @@ def _in_characters(
     ]
 
 
+# The second words of the two-word cues before a party name ("for" of "vote for").
+_CUES_SECOND_WORDS = frozenset(cue.split(" ")[1] for cue in PARTY_CUES_BEFORE if " " in cue)
+# The folded word after a place (spaces skipped); every word of a folded text ends at a space.
+_NEXT_WORD = re.compile(" *([^ ]*)")
+
+
 def _word_before(padded: str, start: int) -> tuple[int, str]:
     """The folded word that ends before `start` (spaces skipped) and where it starts."""
+    end = start - 2
+    if end > 0 and padded[end] != " ":  # one space before `start`: the usual case
+        begin = padded.rfind(" ", 0, end) + 1
+        return begin, padded[begin : end + 1]
     end = start - 1
     while end > 0 and padded[end] == " ":
         end -= 1
@@ -229,11 +244,8 @@ def _word_before(padded: str, start: int) -> tuple[int, str]:
 
 def _word_after(padded: str, end: int) -> str:
     """The folded word that starts after `end` (spaces skipped)."""
-    size = len(padded)
-    while end < size and padded[end] == " ":
-        end += 1
-    stop = padded.find(" ", end)
-    return padded[end:stop] if stop > end else ""
+    found = _NEXT_WORD.match(padded, end)
+    return found.group(1) if found else ""
 
 
 def _title_start(padded: str, start: int, titles: list[tuple[int, int]]) -> int:
@@ -246,9 +258,11 @@ def _title_start(padded: str, start: int, titles: list[tuple[int, int]]) -> int:
     """
     for begin, close in reversed(titles):
         if close < start:
-            between = padded[close:start].split(None, 2)  # a third word: too far
-            if not between:
+            if close == start - 1:  # "cllr smith"
                 return begin
+            if padded[start - 2] != " " and padded[start - 3] != " ":
+                return -1  # a word of two letters or more right before the name
+            between = padded[close:start].split(None, 2)  # a third word: too far
             if len(between) > 2 or not all(len(w) == 1 and w.isalpha() for w in between):
                 return -1
             return begin
@@ -261,7 +275,12 @@ def _party_context(text: str, folded: Folded, start: int, end: int) -> bool:
     if _word_after(padded, end) in PARTY_CUES_AFTER:
         return True
     begin, word = _word_before(padded, start)
-    if word in PARTY_CUES_BEFORE or f"{_word_before(padded, begin)[1]} {word}" in PARTY_CUES_BEFORE:
+    if word in PARTY_CUES_BEFORE:
+        return True
+    if (
+        word in _CUES_SECOND_WORDS
+        and f"{_word_before(padded, begin)[1]} {word}" in PARTY_CUES_BEFORE
+    ):
         return True
     first, last = folded.span(start, end)
     written_before = text[max(0, first - 8) : first].rstrip()
@@ -272,6 +291,8 @@ def _party_context(text: str, folded: Folded, start: int, end: int) -> bool:
 
 def _longest(hits: list[Hit]) -> list[Hit]:
     """The hits not inside a longer one; hits of the same span are all kept."""
+    if len(hits) < 2:
+        return hits
     kept: list[Hit] = []
     reach = -1
     ordered = sorted(hits, key=lambda h: (h.start, -h.end, KIND_ORDER[h.target.kind]))
@@ -283,8 +304,7 @@ def _longest(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _to_match(text: str, folded: Folded, start: int, end: int, target: Target) -> Match:
-    start, end = folded.span(start, end)
+def _to_match(text: str, start: int, end: int, target: Target) -> Match:
     return Match(
         kind=target.kind,
         start=start,
