@@ -213,12 +213,19 @@ class Screener:
 def _in_characters(
     padded: str, automaton: ahocorasick_rs.BytesAhoCorasick
 ) -> list[tuple[int, int, int]]:
-    """The automaton's matches in a folded text that is not ASCII, in characters, not bytes."""
+    """
+    The automaton's matches in a folded text that is not ASCII (Greek, "æ"), in characters
+    rather than bytes: each piece between two offsets is decoded once.
+    """
     encoded = padded.encode("utf-8")
-    return [
-        (index, len(encoded[:first].decode("utf-8")), len(encoded[:last].decode("utf-8")))
-        for index, first, last in automaton.find_matches_as_indexes(encoded, True)
-    ]
+    found = automaton.find_matches_as_indexes(encoded, True)
+    characters: dict[int, int] = {}
+    byte = character = 0
+    for offset in sorted({offset for _, first, last in found for offset in (first, last)}):
+        character += len(encoded[byte:offset].decode("utf-8"))
+        characters[offset] = character
+        byte = offset
+    return [(index, characters[first], characters[last]) for index, first, last in found]
 
 
 # The second words of the two-word cues before a party name ("for" of "vote for").
