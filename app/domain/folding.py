@@ -12,16 +12,18 @@ matched with it.
 Speed (issue 15: p99 under 50 us for 2,000 characters): Python never loops over the
 characters of a post. ASCII text is folded by one `bytes.translate` (C). Other text is folded
 character by distinct character: the few non-ASCII characters a post holds (curly quotes,
-accents, emoji) are found by deleting every ASCII byte of its UTF-8 form. Most fold to one
-character: accented Latin-1 letters to one ASCII letter, and curly quotes, dashes and emoji to
-a space, all of which `encode("latin-1", "replace")` and one `bytes.translate` do in C; the
-folded text then has one character for each character sent and the map back is the identity.
+accents, emoji) are found by deleting every ASCII byte of its UTF-8 form, and one regular
+expression tells whether each folds to one character that C can give: accented Latin-1
+letters to one ASCII letter, curly quotes, dashes and emoji to a space, all of which
+`encode("latin-1", "replace")` and one `bytes.translate` do. The folded text then has one
+character for each character sent and the map back is the identity.
 A character that folds to none or to several (a combining accent sent on its own, "ß", a
 ligature) shifts what follows: each place it occurs is found by `str.find`, its folding
 spliced in, and the map back is a short list of segments, looked up by bisection.
 """
 
 import functools
+import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -102,13 +104,54 @@ _FAST_LIMIT = 65_536
 # text folds depends on it, never what it folds to.
 _FAST = set(_LATIN1_SIMPLE)
 
+# Unicode blocks whose characters mostly fold to a space: general punctuation (curly quotes,
+# dashes, zero-width joiner), currency, arrows, symbols, dingbats, CJK and full-width
+# punctuation, variation selectors, emoji, and the tags of flags such as England's.
+_SPACE_BLOCKS = (
+    (0x2000, 0x2C00),
+    (0x3000, 0x3040),
+    (0xFE00, 0xFE10),
+    (0xFE30, 0xFE50),
+    (0xFF00, 0xFF66),
+    (0x1F000, 0x1FB00),
+    (0xE0000, 0xE0080),
+)
+
+
+@functools.cache
+def _unknown_character() -> re.Pattern[str]:
+    """
+    A pattern that finds a character `_fold_latin1` cannot fold: not ASCII, not in
+    `_LATIN1_SIMPLE`, and not one of `_SPACE_BLOCKS` that folds to a space. One search of the
+    few non-ASCII characters of a post (C) instead of a set of them; built on first use
+    (about 10 ms), and adds those characters to `_FAST`.
+    """
+    spaces = [
+        chr(code)
+        for first, stop in _SPACE_BLOCKS
+        for code in range(first, stop)
+        if fold_character(chr(code)) == " "
+    ]
+    _FAST.update(spaces)
+    runs: list[list[int]] = []  # [first, last] code points
+    for code in sorted({*map(ord, _LATIN1_SIMPLE), *map(ord, spaces)}):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    known = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in runs)
+    return re.compile(f"[^\\x00-\\x7f{known}]")
+
 
 def fold_text(text: str) -> Folded:
     """Fold `text` (see the module docstring); deterministic, no locale involved."""
     if text.isascii():
         return Folded(f" {text.encode('ascii').translate(_LATIN1_TABLE).decode('ascii')} ")
-    # The distinct non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
-    others = set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
+    # The non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
+    beyond_ascii = text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8")
+    if _unknown_character().search(beyond_ascii) is None:
+        return Folded(f" {_fold_latin1(text)} ")
+    others = set(beyond_ascii)
     unknown = others.difference(_FAST)
     if not unknown:
         return Folded(f" {_fold_latin1(text)} ")
