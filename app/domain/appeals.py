@@ -66,6 +66,9 @@ _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _HASHTAG_PREFIXES = ("votefor", "reelect", "vote", "elect")
 _YOUR_VOTE = re.compile(r" +your +votes?(?= )")
 _APPEAL_TARGETS = (MatchKind.CANDIDATE, MatchKind.PARTY)
+# The rules that are an appeal only with a candidate or a party right after their words
+# ("the" between them allowed for some).
+_NAME_NEEDED = frozenset({"vote-name", "elect", "give-vote", "support-polling-day"})
 
 
 _Appeal = tuple[int, int, str, tuple[Hit, ...]]  # folded start, end, rule, names it names
@@ -102,10 +105,18 @@ def find_appeals(
     certain: list[Match] = []
     found: list[_Appeal] = []
     if triggers:
-        candidates_or_parties = (_by_start(names), _by_start(weak))
+        strong, ambiguous = _by_start(names), _by_start(weak)
         padded = folded.text
         for start, end, rule in triggers:
-            appeal = _appeal(padded, start, end, rule, candidates_or_parties)
+            after = _skip_spaces(padded, end)
+            if (
+                rule in _NAME_NEEDED
+                and after not in strong
+                and after not in ambiguous
+                and not padded.startswith("the ", after)
+            ):
+                continue  # the common case: "vote" in "how to vote by post"
+            appeal = _appeal(padded, start, end, after, rule, (strong, ambiguous))
             if appeal is not None:
                 found.append(appeal)
     if found:
@@ -133,11 +144,14 @@ def _appeal(
     padded: str,
     start: int,
     end: int,
+    after: int,
     rule: str,
     names: tuple[dict[int, list[Hit]], dict[int, list[Hit]]],
 ) -> _Appeal | None:
-    """The appeal a rule's first words start, on the folded text, or None."""
-    after = _skip_spaces(padded, end)
+    """
+    The appeal a rule's first words start, on the folded text, or None: the words run from
+    `start` to `end`, and the next word starts at `after`.
+    """
     if rule == "re-elect":
         target = _target(padded, after, names, article=False)
         return (start, target[0], rule, target[1]) if target else (start, end, rule, ())
@@ -189,7 +203,8 @@ def _target(
 
 
 def _skip_spaces(padded: str, at: int) -> int:
-    while at < len(padded) and padded[at] == " ":
+    size = len(padded)
+    while at < size and padded[at] == " ":
         at += 1
     return at
 

@@ -168,10 +168,13 @@ class Screener:
         else:
             found = _in_characters(padded, self._automaton)
         values = self._values
+        shifted = folded.segments is not None  # else folded index i is index i of `text`
         hits: list[Hit] = []
         weak: list[Hit] = []  # ambiguous party words, capitalised, with no context yet
         triggers: list[tuple[int, int, str]] = []
         titles: list[tuple[int, int]] = []  # where each title found starts, and ends
+        # Loops that append, not comprehensions (PERF401): a hit has one target or two, and a
+        # comprehension costs a function call each time (~0.2 us).
         for index, first, last in found:
             # `first` is the key's opening space, `last` one past its closing space.
             named, plain, titled, guarded, acronym, rules, is_title = values[index]
@@ -180,27 +183,33 @@ class Screener:
             if named:
                 at = _title_start(padded, start, titles)
                 at = start if at < 0 else at
-                hits += [Hit(at, end, target) for target in named]
+                for target in named:
+                    hits.append(Hit(at, end, target))  # noqa: PERF401 - see above
             if plain:
-                hits += [Hit(start, end, target) for target in plain]
+                for target in plain:
+                    hits.append(Hit(start, end, target))  # noqa: PERF401 - see above
             if titled and titles:
                 at = _title_start(padded, start, titles)
                 if at >= 0:
-                    hits += [Hit(at, end, target) for target in titled]
-            if (guarded or acronym) and text[folded.origin(first)].isupper():
-                if acronym:
-                    hits += [Hit(start, end, target) for target in acronym]
+                    for target in titled:
+                        hits.append(Hit(at, end, target))  # noqa: PERF401 - see above
+            if (guarded or acronym) and text[folded.origin(first) if shifted else first].isupper():
+                for target in acronym:
+                    hits.append(Hit(start, end, target))  # noqa: PERF401 - see above
                 if guarded:
                     kept = hits if _party_context(text, folded, start, end) else weak
-                    kept += [Hit(start, end, target) for target in guarded]
-            if rules:
-                triggers += [(start, end, rule) for rule in rules]
+                    for target in guarded:
+                        kept.append(Hit(start, end, target))
+            for rule in rules:
+                triggers.append((start, end, rule))  # noqa: PERF401 - see above
             if is_title:
                 titles.append((start, end))
         if not hits and not weak and not triggers and "#" not in text:
             return ()
         names = _longest(hits)
         appeals, more_names = find_appeals(text, folded, names, weak, triggers, self._hashtags)
+        if not names and not appeals and not more_names:
+            return ()
         # One Match for each span in the text as sent and target (two folded spans can map to
         # one: the "1" and the "4" of "¼").
         spans = {(*folded.span(hit.start, hit.end), hit.target) for hit in names}
