@@ -57,10 +57,10 @@ class Folded:
         text: the folded text, with one space added at each end so that every whole word in
             it is surrounded by spaces.
         segments: None when the character at folded index `i` (not counting the added space)
-            came from index `i` of the text sent. Otherwise three tuples of equal length, by
-            folded start: where each segment starts in the folded text, where it comes from in
-            the text sent, and whether it runs alongside it (1) or is the folding of a single
-            character (0).
+            came from index `i` of the text sent. Otherwise three tuples of equal length, one
+            entry for each character sent that folded to none or several, in order: where its
+            folding starts in the folded text, its index in the text sent, and where its
+            folding ends. Between two of them, the folded text runs alongside the text sent.
     """
 
     text: str
@@ -70,9 +70,13 @@ class Folded:
         """The index in the text sent of the character at folded `index` (padding excluded)."""
         if self.segments is None:
             return index
-        starts, origins, linear = self.segments
+        starts, origins, ends = self.segments
         k = bisect_right(starts, index) - 1
-        return origins[k] + (index - starts[k]) * linear[k]
+        if k < 0:
+            return index
+        if index < ends[k]:
+            return origins[k]
+        return origins[k] + 1 + index - ends[k]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span in the text sent of the padded folded text's non-empty `[start, end)`."""
@@ -166,7 +170,7 @@ def fold_text(text: str) -> Folded:
                 _FAST.add(character)
         else:
             other[character] = folded
-    if all(folded.isascii() for folded in other.values()):
+    if not other or all(folded.isascii() for folded in other.values()):
         # A letter such as "ś" folds to one ASCII letter: put it in the text first.
         for character, folded in other.items():
             text = text.replace(character, folded)
@@ -207,29 +211,19 @@ def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
     parts: list[str] = []
     starts: list[int] = []
     origins: list[int] = []
-    linear: list[int] = []
+    ends: list[int] = []
     at = shift = 0
     for index, replacement in places:
-        if index > at:
-            parts.append(base[at:index])
-            starts.append(at + shift)
-            origins.append(at)
-            linear.append(1)
+        parts.append(base[at:index])
         parts.append(replacement)
-        if replacement:
-            starts.append(index + shift)
-            origins.append(index)
-            linear.append(0)
+        start = index + shift
+        starts.append(start)
+        origins.append(index)
+        ends.append(start + len(replacement))
         shift += len(replacement) - 1
         at = index + 1
-    if at < len(base):
-        parts.append(base[at:])
-        starts.append(at + shift)
-        origins.append(at)
-        linear.append(1)
-    if not starts:  # everything folded to nothing: any index maps to the start
-        starts, origins, linear = [0], [0], [0]
-    return Folded(f" {''.join(parts)} ", (tuple(starts), tuple(origins), tuple(linear)))
+    parts.append(base[at:])
+    return Folded(f" {''.join(parts)} ", (tuple(starts), tuple(origins), tuple(ends)))
 
 
 def fold_name(name: str) -> str:
