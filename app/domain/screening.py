@@ -89,8 +89,16 @@ class Screener:
         # "#JaneSmith": names without their spaces; [0] full names, [1] surnames alone
         hashtags: dict[str, tuple[list[Target], list[Target]]] = {}
 
+        folds: dict[str, str] = {}  # names repeat: first names, surnames, party words
+
+        def folded_name(name: str) -> str:
+            folded = folds.get(name)
+            if folded is None:
+                folded = folds[name] = fold_name(name)
+            return folded
+
         def slots(name: str) -> tuple[list[Target], ...] | None:
-            folded = fold_name(name)
+            folded = folded_name(name)
             if not folded:
                 return None
             return patterns.setdefault(folded, ([], [], [], [], []))
@@ -101,7 +109,7 @@ class Screener:
                 return
             if target not in found[mode]:
                 found[mode].append(target)
-            key = fold_name(name).replace(" ", "").lstrip("@")
+            key = folded_name(name).replace(" ", "").lstrip("@")
             hashtag = hashtags.setdefault(key, ([], []))[mode is _Mode.TITLED]
             if target not in hashtag:
                 hashtag.append(target)
@@ -110,7 +118,7 @@ class Screener:
             target = Target(MatchKind.CANDIDATE, c.name, c.candidate_id, (c.election_id,))
             for name in (c.name, *c.aliases):
                 add(name, _Mode.NAMED, target)
-                words = fold_name(name).split()
+                words = folded_name(name).split()
                 if len(words) > 2:  # "Jane Mary Smith" is written "Jane Smith"
                     add(f"{words[0]} {words[-1]}", _Mode.NAMED, target)
                 if len(words) > 1:
@@ -120,7 +128,7 @@ class Screener:
         for p in parties:
             target = Target(MatchKind.PARTY, p.name, p.party_id or p.name)
             for name in (p.name, *p.short_names):
-                if needs_party_context(fold_name(name), name):
+                if needs_party_context(folded_name(name), name):
                     add(name, _Mode.GUARDED, target)
                 elif is_acronym(name):
                     add(name, _Mode.ACRONYM, target)
@@ -133,7 +141,7 @@ class Screener:
         rules: dict[str, list[str]] = {}
         for phrase, rule in TRIGGERS:
             if slots(phrase) is not None:
-                rules.setdefault(fold_name(phrase), []).append(rule)
+                rules.setdefault(folded_name(phrase), []).append(rule)
         for title in TITLES:  # found by the automaton too: where a title is, for surnames
             slots(title)
 
