@@ -30,7 +30,7 @@ import re
 from itertools import groupby
 
 from app.domain.folding import Folded, fold_name
-from app.domain.matches import Hit, Match, MatchKind, Target
+from app.domain.matches import Hit, Match, MatchKind, Target, new_match
 from app.domain.screening_words import PRONOUNS, SLOGAN, WHEN_POLLING
 
 __all__ = ["RULE_NAMES", "TRIGGERS", "find_appeals"]
@@ -255,14 +255,8 @@ def _hashtags(
 
 
 def _named(text: str, start: int, end: int, target: Target) -> Match:
-    return Match(
-        kind=target.kind,
-        start=start,
-        end=end,
-        matched=text[start:end],
-        name=target.name,
-        ref=target.ref,
-        election_ids=target.election_ids,
+    return new_match(
+        target.kind, start, end, text[start:end], target.name, target.ref, target.election_ids
     )
 
 
@@ -273,12 +267,6 @@ def _name(text: str, folded: Folded, hit: Hit) -> Match:
 
 def _match(text: str, span: tuple[int, int], rule: str, elections: tuple[str, ...]) -> Match:
     start, end = span
-    return Match(
-        kind=MatchKind.APPEAL,
-        start=start,
-        end=end,
-        matched=text[start:end],
-        name=RULE_NAMES[rule],
-        ref=rule,
-        election_ids=elections,
+    return new_match(
+        MatchKind.APPEAL, start, end, text[start:end], RULE_NAMES[rule], rule, elections
     )

@@ -31,7 +31,7 @@ import ahocorasick_rs
 from app.domain.appeals import TRIGGERS, find_appeals
 from app.domain.candidates import Candidate, Party, Ward
 from app.domain.folding import Folded, fold_name, fold_text
-from app.domain.matches import KIND_ORDER, Hit, Match, MatchKind, Target
+from app.domain.matches import KIND_ORDER, Hit, Match, MatchKind, Target, new_match
 from app.domain.screening_words import (
     PARTY_CUES_AFTER,
     PARTY_CUES_BEFORE,
@@ -329,14 +329,8 @@ def _longest(hits: list[Hit]) -> list[Hit]:
 
 
 def _to_match(text: str, start: int, end: int, target: Target) -> Match:
-    return Match(
-        kind=target.kind,
-        start=start,
-        end=end,
-        matched=text[start:end],
-        name=target.name,
-        ref=target.ref,
-        election_ids=target.election_ids,
+    return new_match(
+        target.kind, start, end, text[start:end], target.name, target.ref, target.election_ids
     )
 
 
