@@ -100,14 +100,6 @@ def _latin1_table() -> tuple[bytes, frozenset[str]]:
 _ASCII_TABLE_BYTES = bytes(ord(chr(c).translate(_ASCII_TABLE)) for c in range(128))
 _LATIN1_TABLE, _LATIN1_SIMPLE = _latin1_table()
 
-_FAST_LIMIT = 65_536
-# Characters that `fold_text` folds in C, one ASCII byte each: ASCII, the Latin-1 characters
-# of `_LATIN1_SIMPLE`, and every other character seen so far that folds to a space (curly
-# quotes, dashes, emoji): `encode("latin-1", "replace")` makes each of those a "?", which
-# folds to a space too. Grows as posts bring new ones, up to `_FAST_LIMIT`; only how fast a
-# text folds depends on it, never what it folds to.
-_FAST = set(_LATIN1_SIMPLE)
-
 # Unicode blocks whose characters mostly fold to a space: general punctuation (curly quotes,
 # dashes, zero-width joiner), currency, arrows, symbols, dingbats, CJK and full-width
 # punctuation, variation selectors, emoji, and the tags of flags such as England's.
@@ -123,28 +115,29 @@ _SPACE_BLOCKS = (
 
 
 @functools.cache
-def _unknown_character() -> re.Pattern[str]:
+def _folded_in_c() -> tuple[re.Pattern[str], frozenset[str]]:
     """
-    A pattern that finds a character `_fold_latin1` cannot fold: not ASCII, not in
-    `_LATIN1_SIMPLE`, and not one of `_SPACE_BLOCKS` that folds to a space. One search of the
-    few non-ASCII characters of a post (C) instead of a set of them; built on first use
-    (about 10 ms), and adds those characters to `_FAST`.
+    The non-ASCII characters `_fold_latin1` folds (in C, one ASCII character each): those of
+    `_LATIN1_SIMPLE`, and those of `_SPACE_BLOCKS` that fold to a space, which
+    `encode("latin-1", "replace")` makes a "?", folded to a space too. Also a pattern that
+    finds any other non-ASCII character: one search of the few non-ASCII characters of a post
+    instead of a set of them. Built on first use (about 10 ms), never changed.
     """
-    spaces = [
+    spaces = {
         chr(code)
         for first, stop in _SPACE_BLOCKS
         for code in range(first, stop)
         if fold_character(chr(code)) == " "
-    ]
-    _FAST.update(spaces)
+    }
+    known = _LATIN1_SIMPLE | spaces
     runs: list[list[int]] = []  # [first, last] code points
-    for code in sorted({*map(ord, _LATIN1_SIMPLE), *map(ord, spaces)}):
+    for code in sorted(map(ord, known)):
         if runs and runs[-1][1] == code - 1:
             runs[-1][1] = code
         else:
             runs.append([code, code])
-    known = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in runs)
-    return re.compile(f"[^\\x00-\\x7f{known}]")
+    ranges = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in runs)
+    return re.compile(f"[^\\x00-\\x7f{ranges}]"), known
 
 
 def fold_text(text: str) -> Folded:
@@ -153,22 +146,17 @@ def fold_text(text: str) -> Folded:
         return Folded(f" {text.encode('ascii').translate(_LATIN1_TABLE).decode('ascii')} ")
     # The non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
     beyond_ascii = text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8")
-    if _unknown_character().search(beyond_ascii) is None:
+    unknown_character, known = _folded_in_c()
+    if unknown_character.search(beyond_ascii) is None:
         return Folded(f" {_fold_latin1(text)} ")
     others = set(beyond_ascii)
-    unknown = others.difference(_FAST)
-    if not unknown:
-        return Folded(f" {_fold_latin1(text)} ")
     odd: list[str] = []  # characters that fold to none or several
     other: dict[str, str] = {}  # to one character that the Latin-1 table does not give
-    for character in unknown:
+    for character in others.difference(known):
         folded = fold_character(character)
         if len(folded) != 1:
             odd.append(character)
-        elif folded == " " and character > "\xff":
-            if len(_FAST) < _FAST_LIMIT:
-                _FAST.add(character)
-        else:
+        elif folded != " " or character <= "\xff":  # else "?" from encoding: a space too
             other[character] = folded
     if not other or all(folded.isascii() for folded in other.values()):
         # A letter such as "ś" folds to one ASCII letter: put it in the text first.
