@@ -5,7 +5,7 @@ Deterministic and explainable: no network, no model; the same text always gives 
 matches, each with the character span it was found at in the text as sent.
 
 How (issue 15, "Who is standing"): every name is folded (`app.domain.folding`: case, accents,
-quotes, dashes and punctuation) and put in one Aho-Corasick automaton (ahocorasick_rs, a DFA),
+quotes, dashes and punctuation) and put in one Aho-Corasick automaton (ahocorasick_rs),
 with a space at each end so that only whole words match; so are the titles. A post is folded
 the same way, keeping the map back to the text as sent, and read once. Then:
 
@@ -42,10 +42,12 @@ from app.domain.screening_words import (
 
 __all__ = ["Match", "MatchKind", "Screener"]
 
-# The automaton as a DFA: the fastest of ahocorasick_rs's kinds to search (about 4.5 us for
-# 2,000 characters against 5,000 candidates, against 6 us for a contiguous NFA), at about
-# 20 MB and 60 ms to build for them (the NFA: 1.5 MB, 12 ms).
-_IMPLEMENTATION = ahocorasick_rs.Implementation.DFA
+# The automaton as a contiguous NFA. A DFA searches ~1.3 us faster (4.5 against 6 us for
+# 2,000 characters against 5,000 candidates) but holds ~8 times the memory and takes twice as
+# long to build: 1.5 MB and 6 ms for the party register alone, where the NFA takes 0.2 MB and
+# 3.4 ms (pyahocorasick: 0.3 MB, 3.7 ms); every organisation's snapshot has its own Screener,
+# and one instance serves up to 10,000 councils (bench/scale.py).
+_IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
 
 
 class _Mode(IntEnum):
@@ -75,7 +77,7 @@ class Screener:
     """
     Finds candidates, parties, appeals and places in a post; built once per snapshot.
 
-    Building folds every name and makes the automaton (about 0.15 s for 5,000 candidates);
+    Building folds every name and makes the automaton (about 0.12 s for 5,000 candidates);
     `scan` reads the post once and keeps no state, so one Screener serves every thread.
     """
 
