@@ -105,10 +105,12 @@ def find_appeals(
     certain: list[Match] = []
     found: list[_Appeal] = []
     if triggers:
-        strong, ambiguous = _by_start(names), _by_start(weak)
+        strong = _by_start(names) if names else {}
+        ambiguous = _by_start(weak) if weak else {}
         padded = folded.text
         for start, end, rule in triggers:
-            after = _skip_spaces(padded, end)
+            # `end` is the space after the rule's words; the next word usually starts after it
+            after = end + 1 if padded[end + 1 : end + 2] != " " else _skip_spaces(padded, end)
             if (
                 rule in _NAME_NEEDED
                 and after not in strong
