@@ -30,7 +30,7 @@ import re
 from itertools import groupby
 
 from app.domain.folding import Folded, fold_name
-from app.domain.matches import Hit, Match, MatchKind, Target
+from app.domain.matches import Hit, Match, MatchKind, Target, new_match
 from app.domain.screening_words import PRONOUNS, SLOGAN, WHEN_POLLING
 
 __all__ = ["RULE_NAMES", "TRIGGERS", "find_appeals"]
@@ -66,6 +66,9 @@ _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _HASHTAG_PREFIXES = ("votefor", "reelect", "vote", "elect")
 _YOUR_VOTE = re.compile(r" +your +votes?(?= )")
 _APPEAL_TARGETS = (MatchKind.CANDIDATE, MatchKind.PARTY)
+# The rules that are an appeal only with a candidate or a party right after their words
+# ("the" between them allowed for some).
+_NAME_NEEDED = frozenset({"vote-name", "elect", "give-vote", "support-polling-day"})
 
 
 _Appeal = tuple[int, int, str, tuple[Hit, ...]]  # folded start, end, rule, names it names
@@ -98,22 +101,32 @@ def find_appeals(
         The appeals, and the names that only an appeal found (weak words it used, names
         inside an appeal hashtag).
     """
-    strong = _by_start(names)
-    found: list[_Appeal] = []
-    if triggers:
-        candidates_or_parties = (strong, _by_start(weak))
-        padded = folded.text
-        for start, end, rule in triggers:
-            appeal = _appeal(padded, start, end, rule, candidates_or_parties)
-            if appeal is not None:
-                found.append(appeal)
     appeals: list[Match] = []
     certain: list[Match] = []
-    known = set(names)
-    for start, end, rule, used in _outermost(found):
-        elections = tuple(sorted({e for hit in used for e in hit.target.election_ids}))
-        appeals.append(_match(text, folded.span(start, end), rule, elections))
-        certain.extend(_name(text, folded, hit) for hit in used if hit not in known)
+    found: list[_Appeal] = []
+    if triggers:
+        strong = _by_start(names) if names else {}
+        ambiguous = _by_start(weak) if weak else {}
+        padded = folded.text
+        for start, end, rule in triggers:
+            # `end` is the space after the rule's words; the next word usually starts after it
+            after = end + 1 if padded[end + 1 : end + 2] != " " else _skip_spaces(padded, end)
+            if (
+                rule in _NAME_NEEDED
+                and after not in strong
+                and after not in ambiguous
+                and not padded.startswith("the ", after)
+            ):
+                continue  # the common case: "vote" in "how to vote by post"
+            appeal = _appeal(padded, start, end, after, rule, (strong, ambiguous))
+            if appeal is not None:
+                found.append(appeal)
+    if found:
+        known = set(names)
+        for start, end, rule, used in _outermost(found):
+            elections = tuple(sorted({e for hit in used for e in hit.target.election_ids}))
+            appeals.append(_match(text, folded.span(start, end), rule, elections))
+            certain.extend(_name(text, folded, hit) for hit in used if hit not in known)
     if "#" in text:
         hashtag_appeals, hashtag_names = _hashtags(text, hashtags)
         appeals.extend(hashtag_appeals)
@@ -133,11 +146,14 @@ def _appeal(
     padded: str,
     start: int,
     end: int,
+    after: int,
     rule: str,
     names: tuple[dict[int, list[Hit]], dict[int, list[Hit]]],
 ) -> _Appeal | None:
-    """The appeal a rule's first words start, on the folded text, or None."""
-    after = _skip_spaces(padded, end)
+    """
+    The appeal a rule's first words start, on the folded text, or None: the words run from
+    `start` to `end`, and the next word starts at `after`.
+    """
     if rule == "re-elect":
         target = _target(padded, after, names, article=False)
         return (start, target[0], rule, target[1]) if target else (start, end, rule, ())
@@ -177,19 +193,20 @@ def _target(
     article: bool,
 ) -> tuple[int, tuple[Hit, ...]] | None:
     """The end of the candidates or party named at folded `at` (after "the" if allowed)."""
-    places = [at]
-    if article and padded.startswith("the ", at):
-        places.append(_skip_spaces(padded, at + 3))
-    for place in places:
-        for by_start in names:  # a name found for certain before an ambiguous word
-            hits = by_start.get(place)
-            if hits:
-                return max(hit.end for hit in hits), tuple(hits)
+    strong, weak = names
+    # a name found for certain before an ambiguous word
+    hits = strong.get(at) or weak.get(at)
+    if not hits and article and padded.startswith("the ", at):
+        place = _skip_spaces(padded, at + 3)
+        hits = strong.get(place) or weak.get(place)
+    if hits:
+        return max(hit.end for hit in hits), tuple(hits)
     return None
 
 
 def _skip_spaces(padded: str, at: int) -> int:
-    while at < len(padded) and padded[at] == " ":
+    size = len(padded)
+    while at < size and padded[at] == " ":
         at += 1
     return at
 
@@ -240,14 +257,8 @@ def _hashtags(
 
 
 def _named(text: str, start: int, end: int, target: Target) -> Match:
-    return Match(
-        kind=target.kind,
-        start=start,
-        end=end,
-        matched=text[start:end],
-        name=target.name,
-        ref=target.ref,
-        election_ids=target.election_ids,
+    return new_match(
+        target.kind, start, end, text[start:end], target.name, target.ref, target.election_ids
     )
 
 
@@ -258,12 +269,6 @@ def _name(text: str, folded: Folded, hit: Hit) -> Match:
 
 def _match(text: str, span: tuple[int, int], rule: str, elections: tuple[str, ...]) -> Match:
     start, end = span
-    return Match(
-        kind=MatchKind.APPEAL,
-        start=start,
-        end=end,
-        matched=text[start:end],
-        name=RULE_NAMES[rule],
-        ref=rule,
-        election_ids=elections,
+    return new_match(
+        MatchKind.APPEAL, start, end, text[start:end], RULE_NAMES[rule], rule, elections
     )

@@ -10,13 +10,16 @@ word exactly when it is surrounded by spaces. `@` stays so that a handle (`@jane
 matched with it.
 
 Speed (issue 15: p99 under 50 us for 2,000 characters): Python never loops over the
-characters of a post. ASCII text is folded by one `str.translate` (C, with an ASCII fast
-path). Other text is folded character by distinct character: the few non-ASCII characters a
-post holds (curly quotes, accents, emoji) are found by deleting every ASCII byte of its UTF-8
-form, and each is replaced everywhere at once; most fold to one character, so the folded text
-has one character for each character sent and the map back is the identity. A character that
-folds to none or to several (a combining accent sent on its own, "ß", a ligature) shifts what
-follows: the map back is then a short list of segments, looked up by bisection.
+characters of a post. ASCII text is folded by one `bytes.translate` (C). Other text is folded
+character by distinct character: the few non-ASCII characters a post holds (curly quotes,
+accents, emoji) are found by deleting every ASCII byte of its UTF-8 form, and one regular
+expression tells whether each folds to one character that C can give: accented Latin-1
+letters to one ASCII letter, curly quotes, dashes and emoji to a space, all of which
+`encode("latin-1", "replace")` and one `bytes.translate` do. The folded text then has one
+character for each character sent and the map back is the identity.
+A character that folds to none or to several (a combining accent sent on its own, "ß", a
+ligature) shifts what follows: each place it occurs is found by `str.find`, its folding
+spliced in, and the map back is a short list of segments, looked up by bisection.
 """
 
 import functools
@@ -54,10 +57,10 @@ class Folded:
         text: the folded text, with one space added at each end so that every whole word in
             it is surrounded by spaces.
         segments: None when the character at folded index `i` (not counting the added space)
-            came from index `i` of the text sent. Otherwise three tuples of equal length, by
-            folded start: where each segment starts in the folded text, where it comes from in
-            the text sent, and whether it runs alongside it (1) or is the folding of a single
-            character (0).
+            came from index `i` of the text sent. Otherwise three tuples of equal length, one
+            entry for each character sent that folded to none or several, in order: where its
+            folding starts in the folded text, its index in the text sent, and where its
+            folding ends. Between two of them, the folded text runs alongside the text sent.
     """
 
     text: str
@@ -67,9 +70,13 @@ class Folded:
         """The index in the text sent of the character at folded `index` (padding excluded)."""
         if self.segments is None:
             return index
-        starts, origins, linear = self.segments
+        starts, origins, ends = self.segments
         k = bisect_right(starts, index) - 1
-        return origins[k] + (index - starts[k]) * linear[k]
+        if k < 0:
+            return index
+        if index < ends[k]:
+            return origins[k]
+        return origins[k] + 1 + index - ends[k]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span in the text sent of the padded folded text's non-empty `[start, end)`."""
@@ -93,67 +100,118 @@ def _latin1_table() -> tuple[bytes, frozenset[str]]:
 _ASCII_TABLE_BYTES = bytes(ord(chr(c).translate(_ASCII_TABLE)) for c in range(128))
 _LATIN1_TABLE, _LATIN1_SIMPLE = _latin1_table()
 
+# Unicode blocks whose characters mostly fold to a space: general punctuation (curly quotes,
+# dashes, zero-width joiner), currency, arrows, symbols, dingbats, CJK and full-width
+# punctuation, variation selectors, emoji, and the tags of flags such as England's.
+_SPACE_BLOCKS = (
+    (0x2000, 0x2C00),
+    (0x3000, 0x3040),
+    (0xFE00, 0xFE10),
+    (0xFE30, 0xFE50),
+    (0xFF00, 0xFF66),
+    (0x1F000, 0x1FB00),
+    (0xE0000, 0xE0080),
+)
+
+
+@functools.cache
+def _folded_in_c() -> tuple[re.Pattern[str], frozenset[str]]:
+    """
+    The non-ASCII characters `_fold_latin1` folds (in C, one ASCII character each): those of
+    `_LATIN1_SIMPLE`, and those of `_SPACE_BLOCKS` that fold to a space, which
+    `encode("latin-1", "replace")` makes a "?", folded to a space too. Also a pattern that
+    finds any other non-ASCII character: one search of the few non-ASCII characters of a post
+    instead of a set of them. Built on first use (about 10 ms), never changed.
+    """
+    spaces = {
+        chr(code)
+        for first, stop in _SPACE_BLOCKS
+        for code in range(first, stop)
+        if fold_character(chr(code)) == " "
+    }
+    known = _LATIN1_SIMPLE | spaces
+    runs: list[list[int]] = []  # [first, last] code points
+    for code in sorted(map(ord, known)):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    ranges = "".join(f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in runs)
+    return re.compile(f"[^\\x00-\\x7f{ranges}]"), known
+
 
 def fold_text(text: str) -> Folded:
     """Fold `text` (see the module docstring); deterministic, no locale involved."""
     if text.isascii():
-        return Folded(f" {text.translate(_ASCII_TABLE)} ")
-    others = set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
-    if all(c in _LATIN1_SIMPLE if c <= "\xff" else fold_character(c) == " " for c in others):
-        # Accented Latin-1 letters fold to one ASCII letter, and every other character
-        # (curly quotes, dashes, emoji) to a space: encoding replaces each of those with one
-        # "?", which folds to a space too. All in C.
-        latin1 = text.encode("latin-1", "replace").translate(_LATIN1_TABLE)
-        return Folded(f" {latin1.decode('ascii')} ")
-    odd: list[str] = []
-    folded = text
-    for character in others:
-        replacement = fold_character(character)
-        if len(replacement) == 1:
-            folded = folded.replace(character, replacement)
-        else:
+        return Folded(f" {text.encode('ascii').translate(_LATIN1_TABLE).decode('ascii')} ")
+    # The non-ASCII characters: the UTF-8 bytes of the text less every ASCII byte.
+    beyond_ascii = text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8")
+    unknown_character, known = _folded_in_c()
+    if unknown_character.search(beyond_ascii) is None:
+        return Folded(f" {_fold_latin1(text)} ")
+    others = set(beyond_ascii)
+    odd: list[str] = []  # characters that fold to none or several
+    other: dict[str, str] = {}  # to one character that the Latin-1 table does not give
+    for character in others.difference(known):
+        folded = fold_character(character)
+        if len(folded) != 1:
             odd.append(character)
+        elif folded != " " or character <= "\xff":  # else "?" from encoding: a space too
+            other[character] = folded
+    if not other or all(folded.isascii() for folded in other.values()):
+        # A letter such as "ś" folds to one ASCII letter: put it in the text first.
+        for character, folded in other.items():
+            text = text.replace(character, folded)
+        base = _fold_latin1(text)
+    else:
+        # Letters that stay non-ASCII ("æ", Greek, Cyrillic): each distinct character replaced
+        # everywhere at once. Odd characters are left, and spliced below.
+        base = text
+        for character in others.difference(odd):
+            base = base.replace(character, fold_character(character))
+        base = base.translate(_ASCII_TABLE)
     if not odd:
-        return Folded(f" {folded.translate(_ASCII_TABLE)} ")
-    return _fold_shifting(folded, frozenset(odd))
+        return Folded(f" {base} ")
+    return _fold_shifting(text, base, odd)
 
 
-@functools.lru_cache(maxsize=256)
-def _pattern(characters: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(c) for c in sorted(characters)))
+def _fold_latin1(text: str) -> str:
+    """
+    Fold a text whose characters are ASCII, in `_LATIN1_SIMPLE`, or fold to a space: in C,
+    one ASCII character for each character.
+    """
+    return text.encode("latin-1", "replace").translate(_LATIN1_TABLE).decode("ascii")
 
 
-def _fold_shifting(partly: str, odd: frozenset[str]) -> Folded:
-    """Fold a text where `odd` characters fold to none or several: segments map it back."""
+def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
+    """
+    Splice the folding of each `odd` character (none or several characters) into `base`, the
+    text folded one character for one; segments map the result back.
+    """
+    places: list[tuple[int, str]] = []
+    for character in odd:
+        replacement = fold_character(character)
+        index = text.find(character)
+        while index >= 0:
+            places.append((index, replacement))
+            index = text.find(character, index + 1)
+    places.sort()
     parts: list[str] = []
     starts: list[int] = []
     origins: list[int] = []
-    linear: list[int] = []
+    ends: list[int] = []
     at = shift = 0
-    for found in _pattern(odd).finditer(partly):
-        index = found.start()
-        if index > at:
-            parts.append(partly[at:index])
-            starts.append(at + shift)
-            origins.append(at)
-            linear.append(1)
-        replacement = fold_character(found.group())
+    for index, replacement in places:
+        parts.append(base[at:index])
         parts.append(replacement)
-        if replacement:
-            starts.append(index + shift)
-            origins.append(index)
-            linear.append(0)
+        start = index + shift
+        starts.append(start)
+        origins.append(index)
+        ends.append(start + len(replacement))
         shift += len(replacement) - 1
         at = index + 1
-    if at < len(partly):
-        parts.append(partly[at:])
-        starts.append(at + shift)
-        origins.append(at)
-        linear.append(1)
-    if not starts:  # everything folded to nothing: any index maps to the start
-        starts, origins, linear = [0], [0], [0]
-    text = "".join(parts).translate(_ASCII_TABLE)
-    return Folded(f" {text} ", (tuple(starts), tuple(origins), tuple(linear)))
+    parts.append(base[at:])
+    return Folded(f" {''.join(parts)} ", (tuple(starts), tuple(origins), tuple(ends)))
 
 
 def fold_name(name: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-__all__ = ["KIND_ORDER", "Hit", "Match", "MatchKind", "Target"]
+__all__ = ["KIND_ORDER", "Hit", "Match", "MatchKind", "Target", "new_match"]
 
 
 class MatchKind(StrEnum):
@@ -64,3 +64,32 @@ class Hit(NamedTuple):
     start: int
     end: int
     target: Target
+
+
+# The slots of Match, set one by one: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, about twice the cost (~1.1 us a Match against ~0.5 us).
+_new = object.__new__
+_set_kind, _set_start, _set_end, _set_matched, _set_name, _set_ref, _set_elections = (
+    vars(Match)[field].__set__ for field in Match.__slots__
+)
+
+
+def new_match(
+    kind: MatchKind,
+    start: int,
+    end: int,
+    matched: str,
+    name: str,
+    ref: str,
+    election_ids: tuple[str, ...] = (),
+) -> Match:
+    """`Match(kind, start, end, matched, name, ref, election_ids)`, made faster (see above)."""
+    match: Match = _new(Match)
+    _set_kind(match, kind)
+    _set_start(match, start)
+    _set_end(match, end)
+    _set_matched(match, matched)
+    _set_name(match, name)
+    _set_ref(match, ref)
+    _set_elections(match, election_ids)
+    return match
