@@ -47,6 +47,7 @@ from app.store.errors import (
 from . import problem_types as types
 from .problem_types import ProblemType
 from .schemas import NAIVE_DATETIME_ERROR
+from .schemas.common import PATTERN_REFUSALS
 from .throttle import TooManyFailures
 
 __all__ = [
@@ -337,6 +338,17 @@ def unreadable_json(error: Mapping[str, Any], body: object = None) -> tuple[str,
     return f"the body is not valid JSON: {why}{at}", where
 
 
+def _message(error: Any) -> str:
+    """An error's message; for a pattern that refuses characters, the first one it refuses."""
+    if error.get("type") == "string_pattern_mismatch":
+        refusal = PATTERN_REFUSALS.get(str((error.get("ctx") or {}).get("pattern")))
+        value = error.get("input")
+        found = refusal[0].search(value) if refusal and isinstance(value, str) else None
+        if refusal is not None and found is not None:
+            return f"holds the character U+{ord(found.group()):04X}: {refusal[1]}"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
     found = exc.errors()
@@ -348,7 +360,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {
             "field": _field(tuple(e.get("loc", ()))),
             "location": str(e.get("loc", ("",))[0]),
-            "message": str(e.get("msg", "")).removeprefix("Value error, "),
+            "message": _message(e),
         }
         for e in found
     ]

@@ -28,7 +28,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-__all__ = ["Folded", "fold_character", "fold_name", "fold_text"]
+__all__ = ["Folded", "Squeezed", "fold_character", "fold_name", "fold_text", "squeeze"]
 
 # ASCII: letters lower-cased, digits, `_` and `@` kept, everything else a space.
 _ASCII_TABLE = str.maketrans(
@@ -38,6 +38,16 @@ _ASCII_BYTES = bytes(range(128))
 _CHARACTER_CACHE_SIZE = 65_536
 
 
+# Cyrillic and Greek letters that read as Latin ones (after case folding; a letter whose
+# capital reads as a Latin capital, such as Cyrillic capital en, folds to that letter): "Jane"
+# written with a Cyrillic small a must be screened as "Jane". From Unicode's confusables
+# (UTS #39), the letters that are the same shape in the fonts posts are read in.
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухѕіјԁԛԝһӏвкмнтοιακνρτχυεημβζ",
+    "aeopcyxsijdqwhlbkmhtoiakvptxuehmbz",
+)
+
+
 @functools.lru_cache(maxsize=_CHARACTER_CACHE_SIZE)
 def fold_character(character: str) -> str:
     """One character folded: none, one or several characters, each a word character or a space."""
@@ -45,6 +55,7 @@ def fold_character(character: str) -> str:
         return character.translate(_ASCII_TABLE)
     decomposed = unicodedata.normalize("NFKD", character)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = bare.translate(_LOOK_ALIKES)
     return "".join(c if c.isalnum() or c in "_@" else " " for c in bare)
 
 
@@ -217,3 +228,126 @@ def _fold_shifting(text: str, base: str, odd: list[str]) -> Folded:
 def fold_name(name: str) -> str:
     """A name (candidate, alias, party, place) folded as a text is, spaces collapsed."""
     return " ".join(fold_text(name).text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Squeezed:
+    """
+    A post's text as it reads: each run of white space one space, invisible characters gone;
+    and the way back. From squeezed index `starts[k]` on, add `deltas[k]` for the index sent.
+    """
+
+    text: str
+    starts: tuple[int, ...]
+    deltas: tuple[int, ...]
+
+    def origin(self, index: int) -> int:
+        """The index in the text sent of the character at squeezed `index`."""
+        k = bisect_right(self.starts, index) - 1
+        return index if k < 0 else index + self.deltas[k]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span in the text sent of the squeezed text's non-empty `[start, end)`."""
+        return self.origin(start), self.origin(end - 1) + 1
+
+
+# White space a post may hold; and characters that show nothing (the soft hyphen, the
+# zero-width space, non-joiner and joiner, direction marks, the word joiner and invisible
+# operators, bidirectional controls, the byte-order mark), which inside a word hide it from a
+# match ("Ja\u200bne"), so are removed there.
+_WHITE_CHARS = frozenset(
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+)
+_INVISIBLE_CHARS = frozenset(
+    "\u00ad\u061c\u180e\ufeff"
+    + "".join(chr(c) for c in [*range(0x200B, 0x2010), *range(0x202A, 0x202F)])
+    + "".join(chr(c) for c in [*range(0x2060, 0x2065), *range(0x2066, 0x2070)])
+)
+_RUN_CHARS = _WHITE_CHARS | _INVISIBLE_CHARS
+# Where a run can start: two ASCII white spaces in a row (found as bytes, with ASCII white
+# space made spaces), or any character of a run beyond ASCII.
+_ASCII_WHITE = bytes.maketrans(b"\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", b" " * 9)
+_SEEDS_BEYOND = frozenset(c for c in _RUN_CHARS if not c.isascii())
+_ASCII = bytes(range(128))
+
+
+def squeeze(text: str) -> Squeezed | None:
+    """
+    `text` as a reader sees it (see `Squeezed`), or None when it is that already: so that a
+    run of spaces, a line break between spaces or a zero-width character does not hide a name
+    or an appeal from screening.
+
+    Speed: no regular expression runs over the characters of a post (one over a text of many
+    spaces costs tens of microseconds): the few places a run can start are found with
+    `str.find`, and only their neighbours are looked at.
+    """
+    seeds: list[int] = []
+    is_ascii = text.isascii()
+    data = text.encode("utf-8")
+    # two ASCII white spaces in a row (a space, a line feed, a tab): a run to squeeze
+    spaced = data.translate(_ASCII_WHITE)
+    at = spaced.find(b"  ")
+    chars = done = 0  # for a wide text: characters in data[:done]
+    while at >= 0:
+        if is_ascii:
+            seeds.append(at)
+        else:
+            chars += len(data[done:at].decode("utf-8"))
+            done = at
+            seeds.append(chars)
+        at = spaced.find(b"  ", at + 2)
+    if not is_ascii:
+        # white space beyond ASCII (a no-break space) and invisible characters, each rare
+        beyond = data.translate(None, _ASCII).decode("utf-8")
+        for character in _SEEDS_BEYOND.intersection(beyond):
+            at = text.find(character)
+            while at >= 0:
+                seeds.append(at)
+                at = text.find(character, at + 1)
+    if not seeds:
+        return None
+    seeds.sort()
+    runs: list[tuple[int, int, str]] = []
+    size = len(text)
+    reach = -1
+    for seed in seeds:
+        if seed < reach:
+            continue
+        first = seed
+        while first > 0 and text[first - 1] in _RUN_CHARS:
+            first -= 1
+        end = seed + 1
+        while end < size and text[end] in _RUN_CHARS:
+            end += 1
+        reach = end
+        run = text[first:end]
+        if _INVISIBLE_CHARS.isdisjoint(run):
+            if end - first >= 2:
+                runs.append((first, end, " "))  # white space only: one space
+        elif _WHITE_CHARS.isdisjoint(run):
+            # invisible only: inside a word it is nothing ("Ja\u200bne"); elsewhere (a joiner
+            # between emoji) it folds to a space beside a space, and changes no match
+            if first > 0 and end < size and text[first - 1].isalnum() and text[end].isalnum():
+                runs.append((first, end, ""))
+        else:
+            runs.append((first, end, " "))
+    return _squeezed(text, runs) if runs else None
+
+
+def _squeezed(text: str, runs: list[tuple[int, int, str]]) -> Squeezed:
+    """The text with each run `(first, last, replacement)` replaced, and the way back."""
+    parts: list[str] = []
+    starts: list[int] = []
+    deltas: list[int] = []
+    at = removed = 0
+    for first, last, replacement in runs:
+        parts.append(text[at:first])
+        parts.append(replacement)
+        before = removed
+        removed += last - first - len(replacement)
+        starts.append(first - before + len(replacement))
+        deltas.append(removed)
+        at = last
+    parts.append(text[at:])
+    return Squeezed("".join(parts), tuple(starts), tuple(deltas))

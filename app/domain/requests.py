@@ -29,7 +29,12 @@ from app.domain.errors import InvalidChange, PurdahError
 from app.domain.policy import AccountStatus, Policy
 from app.domain.reasons import ReasonCode
 from app.domain.snapshot import Snapshot
-from app.domain.text import control_character, describe_control_character
+from app.domain.text import (
+    bidi_control,
+    control_character,
+    describe_bidi_control,
+    describe_control_character,
+)
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -274,6 +279,9 @@ def check_request_text(text: str, links: Sequence[str] = (), note: str | None = 
             field="text", problem=f"a post's text may hold at most {TEXT_MAX:,} characters"
         )
     _free_text(text, "text")
+    bidi = bidi_control(text)
+    if bidi is not None:
+        raise InvalidChange(field="text", problem=describe_bidi_control(bidi))
     if len(links) > LINKS_MAX:
         raise InvalidChange(field="links", problem=f"at most {LINKS_MAX} links")
     for index, link in enumerate(links):

@@ -30,7 +30,7 @@ import ahocorasick_rs
 
 from app.domain.appeals import TRIGGERS, find_appeals
 from app.domain.candidates import Candidate, Party, Ward
-from app.domain.folding import Folded, fold_name, fold_text
+from app.domain.folding import Folded, fold_name, fold_text, squeeze
 from app.domain.matches import KIND_ORDER, Hit, Match, MatchKind, Target, new_match
 from app.domain.screening_words import (
     PARTY_CUES_AFTER,
@@ -171,7 +171,31 @@ class Screener:
         }
 
     def scan(self, text: str) -> tuple[Match, ...]:
-        """Every match in `text`, ordered by start, end, kind and ref."""
+        """
+        Every match in `text`, ordered by start, end, kind and ref. The text is read as a
+        reader sees it (`folding.squeeze`: a run of white space is one space, an invisible
+        character none), and every span is in the text as sent.
+        """
+        squeezed = squeeze(text)
+        if squeezed is None:
+            return self._scan(text)
+        found = []
+        for match in self._scan(squeezed.text):
+            start, end = squeezed.span(match.start, match.end)
+            found.append(
+                new_match(
+                    match.kind,
+                    start,
+                    end,
+                    text[start:end],
+                    match.name,
+                    match.ref,
+                    match.election_ids,
+                )
+            )
+        return tuple(found)
+
+    def _scan(self, text: str) -> tuple[Match, ...]:
         folded = fold_text(text)
         padded = folded.text
         if padded.isascii():

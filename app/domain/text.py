@@ -16,7 +16,9 @@ import re
 import unicodedata
 
 __all__ = [
+    "bidi_control",
     "control_character",
+    "describe_bidi_control",
     "describe_control_character",
     "describe_format_character",
     "format_character",
@@ -70,4 +72,24 @@ def describe_format_character(character: str) -> str:
     return (
         f"holds the invisible formatting character U+{ord(character):04X} "
         f"({unicodedata.name(character, 'unnamed')}), which makes it read other than it is"
+    )
+
+
+# Bidirectional overrides, embeddings and isolates: with one, a post shows one thing ("Jane
+# Smith") while its text holds another ("htimS enaJ"), so screening would read what nobody sees.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_control(value: str) -> str | None:
+    """The first bidirectional override, embedding or isolate `value` holds, or None."""
+    found = _BIDI_CONTROL.search(value)
+    return found.group() if found else None
+
+
+def describe_bidi_control(character: str) -> str:
+    """Why a post holding the bidirectional control `character` is refused, for a person."""
+    return (
+        f"holds the bidirectional formatting character U+{ord(character):04X} "
+        f"({unicodedata.name(character, 'unnamed')}), which makes a post read other than it "
+        "is screened"
     )

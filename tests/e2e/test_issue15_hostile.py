@@ -130,12 +130,6 @@ def test_an_approval_allows_its_post_and_nothing_near_it(client: TestClient, see
             text=POST.replace("Fore", "Fo\u200bre"),
             request_id=request_id,
         ),
-        "a bidi override": _check(
-            client,
-            seeded.scheduler,
-            text=POST.replace("Fore", "\u202eFore\u202c"),
-            request_id=request_id,
-        ),
         "a Cyrillic a": _check(
             client,
             seeded.scheduler,
@@ -915,9 +909,9 @@ def test_an_approval_does_not_lift_an_account_holder_linked_after_it(
 
 
 # --- hiding a name or an appeal from screening ---
-# Screening (app/domain/folding.py, screening.py, appeals.py) is another helper's to change;
-# these evasions are recorded as strict xfails, to pass once it is fixed. A permitted
-# category is used: a hidden name there means the post is allowed inside the window.
+# A permitted category is used: a hidden name there would mean the post is allowed inside the
+# window. Screening reads the text as a reader sees it (app/domain/folding.py: `squeeze`, the
+# look-alike letters); a text that would read other than it is screened is refused.
 
 _HIDDEN = "Bins are collected as usual on Monday. Thank you to {} for the litter pick."
 
@@ -927,53 +921,27 @@ _HIDDEN = "Bins are collected as usual on Monday. Thank you to {} for the litter
     [
         pytest.param(
             "Jane  Trevithick",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a run of spaces between a name's words hides it"
-            ),
             id="two-spaces",
         ),
         pytest.param(
             "Jane \n Trevithick",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a line break with spaces between a name's words hides it"
-            ),
             id="spaced-line-break",
         ),
         pytest.param(
             "Jane\u00a0\u00a0Trevithick",
-            marks=pytest.mark.xfail(strict=True, reason="two no-break spaces hide a name"),
             id="two-no-break-spaces",
         ),
         pytest.param(
             "Ja\u200bne Trevithick",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a zero-width space (Cf) folds to a space, not to nothing"
-            ),
             id="zero-width-space",
         ),
         pytest.param(
             "Jane Trevi\u00adthick",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a soft hyphen (Cf) folds to a space, not to nothing"
-            ),
             id="soft-hyphen",
         ),
         pytest.param(
             "J\u0430ne Trevithick",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a Cyrillic a in a Latin word is not folded to its Latin look-alike",
-            ),
             id="cyrillic-a",
-        ),
-        pytest.param(
-            "\u202ekcihtiverT enaJ\u202c",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a right-to-left override shows the name while the text holds it "
-                "reversed; such a text should be refused or referred",
-            ),
-            id="right-to-left-override",
         ),
         pytest.param("Jane\nTrevithick", id="line-break"),
         pytest.param("JANE TREVITHICK", id="capitals"),
@@ -994,18 +962,34 @@ def test_a_candidates_name_cannot_be_hidden_from_screening(
     assert "CANDIDATE_MENTIONED" in _codes(decided)
 
 
+def test_a_text_that_reads_other_than_it_is_screened_is_refused(
+    client: TestClient, seeded: Keys
+) -> None:
+    """A right-to-left override shows "Jane Trevithick" while the text holds it reversed."""
+    _standing(client, seeded)
+    text = _HIDDEN.format("\u202ekcihtiverT enaJ\u202c")
+
+    response = client.post(
+        CAN_PUBLISH,
+        json={"at": AT, "category": "service-information", "text": text},
+        headers=auth(seeded.scheduler),
+    )
+    asked = ask(client, seeded.scheduler, text=text)
+
+    assert "U+202E" in _is_problem(response, 422)["detail"]
+    assert "U+202E" in _is_problem(asked, 422)["detail"]
+
+
 @pytest.mark.parametrize(
     "appeal",
     [
         pytest.param(
             "Vote  for the Greens",
-            marks=pytest.mark.xfail(strict=True, reason="two spaces inside 'vote for' hide it"),
             id="two-spaces",
         ),
         pytest.param("Vote\nfor the Greens", id="line-break"),
         pytest.param(
             "Vote\u200b for the Greens",
-            marks=pytest.mark.xfail(strict=True, reason="a zero-width space hides 'vote for'"),
             id="zero-width-space",
         ),
         pytest.param("VOTE FOR the Greens", id="capitals"),

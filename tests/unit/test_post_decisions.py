@@ -303,7 +303,8 @@ def test_an_approval_allows_exactly_that_post() -> None:
 
 
 def test_white_space_is_not_an_edit_but_a_word_is() -> None:
-    snapshot = _snapshot(approvals=(_approval(),))
+    seen = _seen(_snapshot(), category=Category.EVENT)
+    snapshot = _snapshot(approvals=(_approval(anchors=seen),))
     spaced = "  " + TEXT.replace(" ", "  \n") + "\n"
     edited = TEXT.replace("6pm", "7pm")
     assert _post(snapshot, spaced, category=Category.EVENT, request_id="req-1").allowed

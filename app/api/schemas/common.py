@@ -175,7 +175,22 @@ class _HotIn(BaseModel):
 
 # No control character (Cc) at all, as a pattern pydantic-core checks (app/domain/text.py).
 _NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
-# Free text of the hot path: line feeds and tabs, and no other control character.
-_NO_CONTROL_BUT_LF_TAB = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+# A post's text on the hot path: line feeds and tabs, and no other control character; and no
+# bidirectional override, embedding or isolate (U+202A-U+202E, U+2066-U+2069), with which a
+# post shows one thing ("Jane Smith") while its text holds another ("htimS enaJ").
+_NO_CONTROL_BUT_LF_TAB = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+# What a pattern-mismatch error says instead of the pattern: the first character refused.
+PATTERN_REFUSALS: dict[str, tuple[re.Pattern[str], str]] = {
+    _NO_CONTROL: (
+        re.compile(r"[\x00-\x1f\x7f-\x9f]"),
+        "control characters are not allowed in this field",
+    ),
+    _NO_CONTROL_BUT_LF_TAB: (
+        re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"),
+        "a post's text may hold line feeds and tabs, but no other control character and no "
+        "bidirectional formatting character, which would make it read other than it is "
+        "screened",
+    ),
+}
 # A post's text: long enough for any platform's longest post (Facebook's is 63,206).
 POST_TEXT_MAX = 65_536
