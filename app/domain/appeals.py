@@ -31,7 +31,7 @@ from itertools import groupby
 
 from app.domain.folding import Folded, fold_name
 from app.domain.matches import Hit, Match, MatchKind, Target, new_match
-from app.domain.screening_words import PRONOUNS, SLOGAN, WHEN_POLLING
+from app.domain.screening_words import PRONOUNS, SLOGAN, TITLES, WHEN_POLLING
 
 __all__ = ["RULE_NAMES", "TRIGGERS", "find_appeals"]
 
@@ -119,6 +119,8 @@ def find_appeals(
             ):
                 continue  # the common case: "vote" in "how to vote by post"
             appeal = _appeal(padded, start, end, after, rule, (strong, ambiguous))
+            if appeal is None and rule in _PERSON_RULES:
+                appeal = _person(text, folded, start, after, rule)
             if appeal is not None:
                 found.append(appeal)
     if found:
@@ -140,6 +142,34 @@ def _by_start(hits: list[Hit]) -> dict[int, list[Hit]]:
         if hit.target.kind in _APPEAL_TARGETS:
             found.setdefault(hit.start, []).append(hit)
     return found
+
+
+# "vote for" and "cast your vote for" followed by a person's name the screener does not know
+# (candidates not yet entered): two capitalised words, or a title and one ("Vote for Jane
+# Smith", "vote for Cllr Pascoe"). A competition entry in lower case stays neutral ("vote for
+# your favourite entry"); one named in capitals ("Vote for Redruth Bloom") is referred: fail safe.
+_PERSON_RULES = frozenset({"vote-for", "cast-vote"})
+
+
+def _person(text: str, folded: Folded, start: int, after: int, rule: str) -> _Appeal | None:
+    padded = folded.text
+    first_end = padded.find(" ", after)
+    if first_end < 0 or not padded[after:first_end].isalpha():
+        return None
+    second = (
+        _skip_spaces(padded, first_end)
+        if padded[first_end + 1 : first_end + 2] == " "
+        else first_end + 1
+    )
+    second_end = padded.find(" ", second)
+    if second_end < 0 or not padded[second:second_end].isalpha():
+        return None
+    titled = padded[after:first_end] in TITLES
+    if not (titled or text[folded.origin(after - 1)].isupper()):
+        return None
+    if not text[folded.origin(second - 1)].isupper():
+        return None
+    return start, second_end, rule, ()
 
 
 def _appeal(
