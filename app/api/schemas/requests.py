@@ -178,7 +178,12 @@ class RequestOut(_Out):
     not_before: dt.datetime | None
     not_after: dt.datetime | None = Field(description="Exclusive: [not_before, not_after).")
     anchors: list[str] = Field(
-        description="The restrictions the approval lifts (`election:<id>`, `manual:<window id>`)."
+        description=(
+            "What the approval lifts, as the Clerk saw it: the restrictions in force "
+            "(`election:<id>`, `manual:<window id>`) and what the post met (`candidate:<id>`, "
+            "`party:<id>`, `appeal:<rule>`, `place:<ward>`, `holder:<election id>`); anything "
+            "new since means the post is referred again."
+        )
     )
     confirmed_by: str | None
     confirmed_at: dt.datetime | None
