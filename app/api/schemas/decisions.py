@@ -174,7 +174,9 @@ class PostCheckIn(_HotIn):
     )
 
 
-class CheckIn(_HotIn):
+class CheckIn(PostCheckIn):
+    """One check of a batch: a post's question, for one account."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -189,18 +191,6 @@ class CheckIn(_HotIn):
     )
 
     account_id: Annotated[str, Field(min_length=1, max_length=80, pattern=_NO_CONTROL)]
-    at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
-    category: Category = Category.GENERAL
-    text: PostTextIn | None = Field(
-        default=None,
-        description=(
-            "The post's text, to screen for candidates, parties and electoral appeals; only "
-            "its SHA-256 is kept."
-        ),
-    )
-    request_id: RequestIdIn | None = Field(
-        default=None, description="An approved request for exactly this post (send its text too)."
-    )
 
 
 class BatchIn(_HotIn):
