@@ -58,7 +58,11 @@ def test_a_server_killed_mid_write_loses_no_acknowledged_write_and_the_chain_ver
     writer = threading.Thread(target=_burst, args=(base, headers, acknowledged, stop))
 
     writer.start()
-    time.sleep(1.5)  # a burst of writes is under way
+    # a burst of writes is under way: wait for some acknowledged ones (a fixed sleep wrote too
+    # few on a busy machine), then kill the server while the writer keeps writing
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 12 and time.monotonic() < deadline:
+        time.sleep(0.05)
     os.kill(server.pid, signal.SIGKILL)
     server.wait(timeout=10)
     stop.set()
