@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
+from app.store.errors import NotFound
 from app.store.policy_registry import PolicyEntry, PolicyRegistry
 from app.store.repositories import recompute_periods
 from app.store.tables import AuditEventRow, OrganisationRow
@@ -88,6 +89,9 @@ def reload_policies(
 
     Returns:
         The organisations whose policy in force changed, in this registry or in the records.
+
+    Raises:
+        NotFound: an organisation named is not one this deployment serves (nothing reloaded).
     """
     statement = select(
         col(OrganisationRow.id),
@@ -98,6 +102,9 @@ def reload_policies(
         statement = statement.where(col(OrganisationRow.id).in_(list(organisation_ids)))
     with uow.read() as session:
         rows = session.execute(statement).all()
+    unknown = sorted(set(organisation_ids or ()) - {org for org, _, _ in rows})
+    if unknown:
+        raise NotFound(what="organisation", identifier=", ".join(unknown))
     changes: list[PolicyReload] = []
     firsts: list[PolicyEntry] = []
     for org, policy_file, recorded in rows:

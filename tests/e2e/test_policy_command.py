@@ -74,3 +74,20 @@ def test_a_broken_policy_file_is_reported_and_exits_1(env: dict[str, str]) -> No
     assert reloaded.returncode == 1
     assert reloaded.stdout.startswith("redruth\tredruth.yaml\t")
     assert "UNUSABLE" in reloaded.stdout
+
+
+def test_an_unknown_council_is_named_and_nothing_is_reloaded(env: dict[str, str]) -> None:
+    assert _run(env, "db", "upgrade").returncode == 0
+    assert _run(env, "seed").returncode == 0
+    _run(env, "policy", "reload")
+    policy = Path(env["PURDAH_POLICY_DIR"]) / "redruth.yaml"
+    policy.write_text(policy.read_text() + "\n# edited\n")
+
+    reloaded = _run(env, "policy", "reload", "redruth", "no-such-council")
+    again = _run(env, "policy", "reload", "redruth")
+
+    assert reloaded.returncode != 0
+    assert "no-such-council" in reloaded.stderr
+    assert reloaded.stdout == ""
+    assert again.returncode == 0
+    assert again.stdout.startswith("redruth\tredruth.yaml\t")  # the first call reloaded nothing
