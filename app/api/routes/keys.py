@@ -11,12 +11,14 @@ from app.services import keys
 from app.store.keys import Role
 from app.store.records import StoredKey
 
-from ..deps import Clerk, Principal, ServicesDep, request_id, require
+from ..deps import Clerk, Principal, ServicesDep, no_repeated_fields, request_id, require
 from ..schemas import KeyIn, KeyOut, NewKeyOut, ReasonIn, london
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 ClerkOrAuditor = Annotated[Principal, Depends(require(Role.CLERK, Role.AUDITOR))]
+# After the key's check, so a caller without a key gets 401 before its body is judged.
+NoRepeats = Annotated[None, Depends(no_repeated_fields)]
 KeyId = Annotated[str, Path(max_length=40, description="The key id (the part after `pdh_`).")]
 
 
@@ -58,7 +60,12 @@ def list_api_keys(services: ServicesDep, principal: ClerkOrAuditor) -> list[KeyO
     summary="Mint a scheduler, viewer or auditor key; the key is shown once",
 )
 def create_api_key(
-    body: KeyIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
+    body: KeyIn,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: Clerk,
+    _repeats: NoRepeats,
 ) -> NewKeyOut:
     """
     A key for a scheduling tool (`scheduler`), a reader (`viewer`) or an auditor, so that a
@@ -107,7 +114,12 @@ def get_api_key(key_id: KeyId, services: ServicesDep, principal: ClerkOrAuditor)
     summary="Revoke a key of the council at once, with a reason",
 )
 def revoke_api_key(
-    key_id: KeyId, body: ReasonIn, request: Request, services: ServicesDep, principal: Clerk
+    key_id: KeyId,
+    body: ReasonIn,
+    request: Request,
+    services: ServicesDep,
+    principal: Clerk,
+    _repeats: NoRepeats,
 ) -> KeyOut:
     """
     The key stops authenticating at once on this replica and on every other within its poll
