@@ -6,12 +6,14 @@ Auth is an `async` dependency (no thread-pool hop): the key id finds the key in 
 """
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 from sqlalchemy import Engine
 
@@ -38,6 +40,7 @@ __all__ = [
     "RequestReader",
     "Requester",
     "authorise",
+    "no_repeated_fields",
     "check_role",
     "json_body_only",
     "known_query_only",
@@ -225,6 +228,46 @@ async def json_body_only(request: Request) -> None:
     ):
         return
     raise UnsupportedMediaType(media or "none", accepted="application/json")
+
+
+class _Repeated(ValueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(name)
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise _Repeated(name)
+        seen[name] = value
+    return seen
+
+
+async def no_repeated_fields(request: Request) -> None:
+    """
+    Refuse a JSON body that gives a field twice (422): JSON parsers keep the last, so
+    `{"role": "clerk", "role": "viewer"}` would mean one thing here and another to a proxy
+    or a log reader. A body that is not JSON is left to the framework (400). Declare it after
+    the key's dependency, so a caller without a key gets 401 first.
+    """
+    body = await request.body()
+    try:
+        json.loads(body, object_pairs_hook=_refuse_repeats)
+    except _Repeated as exc:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", exc.name),
+                    "msg": f"the field {exc.name!r} is given more than once",
+                    "input": None,
+                }
+            ]
+        ) from None
+    except (ValueError, RecursionError):
+        return
 
 
 def _has_body(request: Request) -> bool:

@@ -165,7 +165,8 @@ ALREADY_EXISTS = ProblemType(
     "already-exists",
     409,
     "Already exists",
-    "It exists already, or the change is not allowed from its current state.",
+    "It exists already, or the change is not allowed from its current state (revoking a key "
+    "revoked already, or the Clerk's own key).",
 )
 AUDIT_LOG_DAMAGED = ProblemType(
     "audit-log-damaged",

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidChange",
     "InvalidElectionId",
     "InvalidNoticeDate",
+    "KeyConflict",
     "KindRequired",
     "NaiveDatetime",
     "NotFound",
@@ -203,6 +204,20 @@ class CandidateWithdrawn(AlreadyExists):
             "enter them again if they stand again"
         )
         PurdahError.__init__(self, msg)
+
+
+class KeyConflict(AlreadyExists):
+    """
+    An API key that cannot be revoked as asked (409): it was revoked already, or it is the
+    key asking (a Clerk revoking its own key would lock itself out).
+    """
+
+    def __init__(self, key_id: str, problem: str) -> None:
+        self.what = "key"
+        self.identifier = key_id
+        self.field = "key_id"
+        self.problem = problem
+        PurdahError.__init__(self, problem)
 
 
 class PreconditionFailed(PurdahError):

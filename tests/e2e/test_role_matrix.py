@@ -60,6 +60,9 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/feeds/tokens/{token_id}/revoke": CLERK,
     "GET /v1/feeds/{token}.ics": OPEN,  # the token is the credential
     "GET /v1/keys": {"clerk", "auditor"},
+    "POST /v1/keys": CLERK,
+    "GET /v1/keys/{key_id}": {"clerk", "auditor"},
+    "POST /v1/keys/{key_id}/revoke": CLERK,
     "GET /v1/organisations": {"operator"},
     "POST /v1/organisations": {"operator"},
     "GET /v1/overrides": STAFF,
@@ -86,6 +89,7 @@ PATH_VALUES = {
     "{candidate_id}": "cand-0000000000",
     "{day}": "2029-04-10",
     "{election_id}": "parish.redruth.2029-05-03",
+    "{key_id}": "000000000000",
     "{token_id}": "000000000000",
     "{override_id}": "ov-0000000000",
     "{request_id}": "rq-0000000000",

@@ -15,6 +15,7 @@ from app.domain import (
 
 from .common import (
     AwareDatetime,
+    Name,
     Slug,
     Text,
     _In,
@@ -168,6 +169,52 @@ class KeyOut(_Out):
     revoked_at: dt.datetime | None = None
     last_used_at: dt.datetime | None = Field(
         default=None, description="The latest successful authentication, to within a minute."
+    )
+
+
+class KeyIn(_In):
+    """A key for a scheduling tool, a reader or an auditor, minted by the Clerk."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "scheduler", "name": "Hootsuite"},
+                {"role": "auditor", "name": "Internal audit, 2029 review"},
+            ]
+        },
+    )
+
+    role: Literal["scheduler", "viewer", "auditor"] = Field(
+        description="A Clerk mints scheduler, viewer and auditor keys; Clerk and operator keys "
+        "come from `purdah keys create`."
+    )
+    name: Name = Field(description="Who or what uses the key (1-200 characters).")
+
+
+class NewKeyOut(KeyOut):
+    """The key is shown once, now: only the hash of its secret is kept."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "key_id": "3f9a1c02b7e4",
+                    "name": "Hootsuite",
+                    "role": "scheduler",
+                    "created_at": "2029-03-02T10:15:00+00:00",
+                    "revoked_at": None,
+                    "last_used_at": None,
+                    "key": "pdh_3f9a1c02b7e4_...",
+                }
+            ]
+        },
+    )
+
+    key: str = Field(
+        description="The whole key, for `Authorization: Bearer <key>`: shown this once, never "
+        "again (not in `GET /v1/keys`, not in the audit log)."
     )
 
 
