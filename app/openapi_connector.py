@@ -132,13 +132,15 @@ def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """
     unknown = set(schema) - _KEPT - _CONVERTED
     if unknown:
-        raise ConversionError(f"cannot convert schema keywords {sorted(unknown)}")
+        msg = f"cannot convert schema keywords {sorted(unknown)}"
+        raise ConversionError(msg)
     out: dict[str, Any] = {}
     choices = schema.get("anyOf", schema.get("oneOf"))
     if choices is not None:
         kept = [choice for choice in choices if not _is_null(choice)]
         if len(kept) != 1:
-            raise ConversionError(f"cannot convert a choice of {len(kept)} schemas to Swagger 2.0")
+            msg = f"cannot convert a choice of {len(kept)} schemas to Swagger 2.0"
+            raise ConversionError(msg)
         inner = convert_schema(kept[0])
         if "$ref" in inner:
             return inner
@@ -149,7 +151,8 @@ def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(type_, list):  # 3.1 `type: [string, "null"]`
         types = [t for t in type_ if t != "null"]
         if len(types) != 1:
-            raise ConversionError(f"cannot convert type {type_} to Swagger 2.0")
+            msg = f"cannot convert type {type_} to Swagger 2.0"
+            raise ConversionError(msg)
         out["type"] = types[0]
         if len(types) < len(type_):
             out["x-nullable"] = True
@@ -162,7 +165,8 @@ def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif key == "$ref":
             if not value.startswith(_COMPONENTS):
-                raise ConversionError(f"cannot convert $ref {value}")
+                msg = f"cannot convert $ref {value}"
+                raise ConversionError(msg)
             return {"$ref": _DEFINITIONS + value.removeprefix(_COMPONENTS)}
         elif key == "allOf":
             out["allOf"] = [convert_schema(part) for part in value]
@@ -176,7 +180,9 @@ def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "items":
             out["items"] = convert_schema(value)
         elif key == "properties":
-            out["properties"] = {name: _labelled(convert_schema(sub)) for name, sub in value.items()}
+            out["properties"] = {
+                name: _labelled(convert_schema(sub)) for name, sub in value.items()
+            }
         elif key == "additionalProperties":
             out[key] = value if isinstance(value, bool) else convert_schema(value)
         elif key in ("exclusiveMinimum", "exclusiveMaximum"):
@@ -245,7 +251,8 @@ def _parameter(parameter: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict
         out["description"] = description
     out.update({k: v for k, v in schema.items() if k in _PARAMETER_KEYWORDS})
     if "type" not in out:
-        raise ConversionError(f"parameter {parameter['name']} has no simple type")
+        msg = f"parameter {parameter['name']} has no simple type"
+        raise ConversionError(msg)
     # The parameter's own title ("Status"), not that of a component it names ("RequestStatus").
     title = original.get("title") or parameter["name"].replace("_", " ").capitalize()
     out["x-ms-summary"] = title
@@ -278,7 +285,8 @@ def _operation(operation: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict
     if body is not None:
         schema = _json_schema(body.get("content"))
         if schema is None:
-            raise ConversionError(f"{operation['operationId']}: a body that is not JSON")
+            msg = f"{operation['operationId']}: a body that is not JSON"
+            raise ConversionError(msg)
         parameters.append(
             {
                 "name": "body",
@@ -308,7 +316,8 @@ def _host(public_url: str | None) -> tuple[str, str, list[str]]:
         return PLACEHOLDER_HOST, "/", ["https"]
     parts = urlsplit(public_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConversionError(f"not an http(s) URL: {public_url}")
+        msg = f"not an http(s) URL: {public_url}"
+        raise ConversionError(msg)
     return parts.netloc, parts.path.rstrip("/") or "/", [parts.scheme]
 
 
@@ -319,7 +328,9 @@ def swagger(openapi: Mapping[str, Any], public_url: str | None = None) -> dict[s
     for path, method in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(openapi["paths"][path][method], schemas)
     host, base_path, schemes = _host(public_url)
-    tags = sorted({tag for ops in paths.values() for op in ops.values() for tag in op.get("tags", [])})
+    tags = sorted(
+        {tag for ops in paths.values() for op in ops.values() for tag in op.get("tags", [])}
+    )
     return {
         "swagger": "2.0",
         "info": {
@@ -394,22 +405,27 @@ def files(public_url: str | None = None) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.openapi_connector", description=__doc__)
     parser.add_argument("directory", type=Path, help="where to write the two files")
-    parser.add_argument("--public-url", help="the deployment's PURDAH_PUBLIC_URL (default: a placeholder host)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if DIR's files differ")
+    parser.add_argument(
+        "--public-url", help="the deployment's PURDAH_PUBLIC_URL (default: a placeholder host)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if DIR's files differ"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     generated = files(args.public_url)
     too_big = len(generated[SWAGGER_FILE].encode()) >= MAX_BYTES
     if too_big:
-        print(f"{SWAGGER_FILE} is over Power Automate's 1 MB limit", file=sys.stderr)
+        sys.stderr.write(f"{SWAGGER_FILE} is over Power Automate's 1 MB limit\n")
         return 1
     if args.check:
         stale = [
             name
             for name, text in generated.items()
-            if not (args.directory / name).is_file() or (args.directory / name).read_text(encoding="utf-8") != text
+            if not (args.directory / name).is_file()
+            or (args.directory / name).read_text(encoding="utf-8") != text
         ]
         for name in stale:
-            print(f"{args.directory / name} is stale: run make connector", file=sys.stderr)
+            sys.stderr.write(f"{args.directory / name} is stale: run make connector\n")
         return 1 if stale else 0
     args.directory.mkdir(parents=True, exist_ok=True)
     for name, text in generated.items():
