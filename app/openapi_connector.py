@@ -125,8 +125,8 @@ def _is_null(schema: object) -> bool:
 def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """One JSON Schema (OpenAPI 3.1) as a Swagger 2.0 schema object.
 
-    `anyOf` with `null` (Pydantic's `X | None`) becomes X with `x-nullable: true` (a `$ref`
-    stays a bare `$ref`: Swagger ignores anything beside it); `const` becomes a one-value
+    `anyOf` with `null` (Pydantic's `X | None`) becomes X with `x-nullable: true` (beside a
+    `$ref` too, where it is the only thing kept: Swagger ignores the rest); `const` becomes a one-value
     `enum`; `examples` its first as `example`; numeric `exclusiveMinimum` the 2.0 pair; a
     property's `title` also the `x-ms-summary` Power Automate labels the field with.
     """
@@ -142,11 +142,11 @@ def convert_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
             msg = f"cannot convert a choice of {len(kept)} schemas to Swagger 2.0"
             raise ConversionError(msg)
         inner = convert_schema(kept[0])
-        if "$ref" in inner:
-            return inner
         out.update(inner)
         if len(kept) < len(choices):
             out["x-nullable"] = True
+        if "$ref" in inner:  # Swagger reads nothing else beside a $ref; AutoRest reads x-nullable
+            return out
     type_ = schema.get("type")
     if isinstance(type_, list):  # 3.1 `type: [string, "null"]`
         types = [t for t in type_ if t != "null"]

@@ -184,9 +184,10 @@ def test_a_nullable_field_is_marked_and_its_type_kept() -> None:
     assert valid_until["format"] == "date-time"
     assert valid_until["x-nullable"] is True
     assert valid_until["x-ms-summary"] == "Valid Until"
-    # A nullable object stays a bare reference.
+    # A nullable object is a reference marked nullable, with nothing else beside it.
     assert SWAGGER["definitions"]["AskedOut"]["properties"]["request"] == {
-        "$ref": "#/definitions/RequestOut"
+        "$ref": "#/definitions/RequestOut",
+        "x-nullable": True,
     }
 
 
@@ -270,9 +271,10 @@ def test_check_fails_on_a_stale_file_and_passes_on_a_fresh_one(
     ("schema", "expected"),
     [
         (
-            {"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]},
-            {"$ref": "#/definitions/X"},
+            {"anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}], "title": "X"},
+            {"$ref": "#/definitions/X", "x-nullable": True},
         ),
+        ({"$ref": "#/components/schemas/X"}, {"$ref": "#/definitions/X"}),
         (
             {
                 "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
