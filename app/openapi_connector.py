@@ -233,6 +233,9 @@ def _definitions(paths: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict[s
 
 def _parameter(parameter: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict[str, Any]:
     """A path or query parameter: 2.0 puts the schema's type and limits on the parameter."""
+    if parameter["in"] not in ("path", "query", "header"):
+        msg = f"parameter {parameter['name']} in {parameter['in']}"
+        raise ConversionError(msg)
     original = parameter.get("schema", {})
     schema = convert_schema(original)
     ref = schema.get("$ref")
