@@ -29,7 +29,7 @@ DEV_STAMP  := $(VENV)/.stamp-dev
 # install puts the checkout on sys.path, where this stale metadata would shadow .venv's.
 STALE_METADATA := purdah_controller.egg-info
 
-.PHONY: install install-run install-test lock run serve test test-fast bench bench-quick fuzz soak audit lint format clean openapi openapi-check
+.PHONY: install install-run install-test lock run serve test test-fast bench bench-quick fuzz soak audit lint format clean openapi openapi-check connector
 
 install: $(DEV_STAMP)  ## create .venv with the service and every extra (`dev`) from uv.lock
 
@@ -111,9 +111,17 @@ openapi: install  ## regenerate openapi/openapi.json and docs/problems.md from t
 	$(BIN)/python -m app.openapi > openapi/openapi.json
 	$(BIN)/python -m app.openapi --problems > docs/problems.md
 
-openapi-check: install  ## fail if openapi/openapi.json or docs/problems.md no longer matches the app
+# The Power Automate custom connector: Swagger 2.0 of the scheduling operations, from the app.
+# CONNECTOR_PUBLIC_URL=https://purdah.council.gov.uk names a deployment's host (write it to
+# another CONNECTOR_DIR: the checked-in files keep the placeholder host).
+CONNECTOR_DIR ?= integrations/power-automate
+connector: install  ## regenerate integrations/power-automate/ (apiDefinition.swagger.json, apiProperties.json)
+	$(BIN)/python -m app.openapi_connector $(CONNECTOR_DIR) $(if $(CONNECTOR_PUBLIC_URL),--public-url $(CONNECTOR_PUBLIC_URL),)
+
+openapi-check: install  ## fail if openapi/openapi.json, docs/problems.md or the connector no longer match the app
 	@$(BIN)/python -m app.openapi | diff -u openapi/openapi.json - > /dev/null || { echo "openapi/openapi.json is stale: run make openapi" >&2; $(BIN)/python -m app.openapi | diff -u openapi/openapi.json - | head -40; exit 1; }
 	@$(BIN)/python -m app.openapi --problems | diff -u docs/problems.md - || { echo "docs/problems.md is stale: run make openapi" >&2; exit 1; }
+	@$(BIN)/python -m app.openapi_connector --check integrations/power-automate
 
 # .pre-commit-config.yaml runs the same checks before each commit (.venv/bin/pre-commit install).
 lint: install  ## ruff, mypy (strict on the domain), import-linter
