@@ -64,6 +64,7 @@ from .elections import (
 )
 from .feeds import FeedTokenIn, FeedTokenOut, NewFeedTokenOut
 from .requests import ApproveIn, AskedOut, RequestIn, RequestOut
+from .webhooks import DeliveryOut, NewWebhookOut, WebhookIn, WebhookOut
 from .windows import ManualWindowIn, ManualWindowOut, ManualWindowPatch
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "BatchOut",
     "CheckIn",
     "DecisionOut",
+    "DeliveryOut",
     "MatchOut",
     "PostCheckIn",
     "DiesNonIn",
@@ -105,6 +107,7 @@ __all__ = [
     "ManualWindowPatch",
     "Name",
     "NewFeedTokenOut",
+    "NewWebhookOut",
     "OrganisationIn",
     "OrganisationOut",
     "OverrideIn",
@@ -120,6 +123,8 @@ __all__ = [
     "Slug",
     "Text",
     "TimetableOut",
+    "WebhookIn",
+    "WebhookOut",
     "WindowOut",
     "london",
     "require_offset",
