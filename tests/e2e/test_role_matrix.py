@@ -64,6 +64,7 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/organisations": {"operator"},
     "GET /v1/overrides": STAFF,
     "POST /v1/overrides": CLERK,
+    "GET /v1/overrides/{override_id}": STAFF,
     "POST /v1/overrides/{override_id}/confirm": CLERK,
     "POST /v1/overrides/{override_id}/revoke": CLERK,
     "GET /v1/policy": STAFF,

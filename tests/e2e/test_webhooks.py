@@ -233,3 +233,16 @@ def test_an_override_granted_through_the_api_is_delivered_once_and_verifies(
     assert [(d["status"], d["attempts"], d["response_code"]) for d in deliveries.json()] == [
         ("delivered", 1, 204)
     ]
+
+
+def test_the_link_of_an_override_event_is_the_override_in_the_api(
+    client: TestClient, seeded: Keys
+) -> None:
+    granted = client.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
+
+    linked = client.get(granted.headers["Location"], headers=auth(seeded.viewer))
+    unknown = client.get("/v1/overrides/ov-0000000000", headers=auth(seeded.viewer))
+
+    assert linked.status_code == 200
+    assert linked.json() == granted.json()
+    assert unknown.status_code == 404

@@ -5,10 +5,11 @@ given up in the end. The receiver is a real HTTP server in the test process.
 """
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -18,7 +19,7 @@ from app.services.webhook_delivery import DeliveryPolicy, deliver_due
 from app.services.webhooks import deliveries_of, revoke_webhook, subscribe
 from app.store import load_policy
 from app.store.unit_of_work import Actor, UnitOfWork
-from app.store.webhooks import claim_due
+from app.store.webhooks import Claimed, claim_due
 from tests.conftest import ROOT, Keys
 from tests.receivers import receiver
 
@@ -185,3 +186,28 @@ def test_a_revoked_subscription_gets_nothing_more(engine: Engine, seeded: Keys) 
     assert outcomes == []
     assert hook.received == []
     assert [d.status for d in deliveries_of(uow, "redruth", webhook_id)] == ["cancelled"]
+
+
+def test_a_delivery_another_replica_has_locked_is_skipped_not_waited_for(
+    engine: Engine, seeded: Keys
+) -> None:
+    """PostgreSQL: `FOR UPDATE SKIP LOCKED`, so replicas claiming at once never share a row."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one process: its writers are serialised by the database lock")
+    uow = UnitOfWork(engine)
+    _subscribe(uow, "http://127.0.0.1:9/never", NOW)
+    _grant(uow, NOW)
+    claimed: list[list[Claimed]] = []
+    with engine.connect() as other, other.begin():
+        other.execute(text("SELECT id FROM webhook_delivery FOR UPDATE"))
+        thread = threading.Thread(
+            target=lambda: claimed.append(
+                claim_due(engine, now=NOW, lease=dt.timedelta(minutes=1), limit=10)
+            )
+        )
+        thread.start()
+        thread.join(timeout=20)
+    after = claim_due(engine, now=NOW, lease=dt.timedelta(minutes=1), limit=10)
+
+    assert claimed == [[]]
+    assert len(after) == 1
