@@ -6,6 +6,8 @@ receiver and verified with `standardwebhooks`, the specification's reference pac
 
 import base64
 import datetime as dt
+import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +18,7 @@ from standardwebhooks import Webhook
 
 from app.config import Settings
 from app.domain import UTC
-from app.main import delivery_policy
+from app.main import create_app, delivery_policy
 from app.services.webhook_delivery import deliver_due
 from tests.conftest import ROOT, Keys
 from tests.receivers import receiver
@@ -246,3 +248,33 @@ def test_the_link_of_an_override_event_is_the_override_in_the_api(
     assert linked.status_code == 200
     assert linked.json() == granted.json()
     assert unknown.status_code == 404
+
+
+def test_the_server_sends_due_deliveries_by_itself(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    """The background sender (`PURDAH_WEBHOOK_DELIVERY`) delivers without anyone calling it."""
+    clock.now = dt.datetime.now(UTC)
+    settings = Settings(
+        database_url=database_url,
+        policy_dir=ROOT / "policies",
+        calendar_dir=ROOT / "calendars",
+        webhook_allow_private_urls=True,
+        webhook_delivery_interval=0.05,
+        gc_freeze=False,
+    )
+    app = create_app(settings, engine=engine, clock=clock)
+    with receiver() as hook, TestClient(app, raise_server_exceptions=False) as client:
+        client.post(
+            "/v1/webhooks",
+            json={"url": hook.url, "events": ["override.granted"]},
+            headers=auth(seeded.clerk),
+        )
+        client.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
+        deadline = time.monotonic() + 10
+        while not hook.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # several more rounds of the sender: nothing is sent twice
+
+    assert len(hook.received) == 1
+    assert json.loads(hook.received[0].body)["type"] == "override.granted"
