@@ -394,7 +394,9 @@ class OutboxEventRow(SQLModel, table=True):
 
     __tablename__ = "outbox_event"
 
-    id: str = Field(primary_key=True, max_length=36)
+    # the order the events were written in (one write's events, and writes one after another)
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True, max_length=36)
     organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
     type: str = Field(max_length=40)
     created_at: dt.datetime = _instant()

@@ -104,8 +104,9 @@ def list_deliveries(
             raise NotFound(what="webhook", identifier=webhook_id)
         rows = session.execute(
             select(WebhookDeliveryRow)
+            .join(OutboxEventRow, col(OutboxEventRow.id) == col(WebhookDeliveryRow.event_id))
             .where(col(WebhookDeliveryRow.webhook_id) == webhook_id)
-            .order_by(col(WebhookDeliveryRow.created_at).desc(), col(WebhookDeliveryRow.id))
+            .order_by(col(OutboxEventRow.seq).desc())
             .limit(limit)
         ).scalars()
         return [StoredDelivery.of(row) for row in rows]
@@ -128,7 +129,8 @@ def claim_due(
                 col(WebhookDeliveryRow.next_attempt_at) <= now,
                 col(WebhookRow.revoked_at).is_(None),
             )
-            .order_by(col(WebhookDeliveryRow.next_attempt_at), col(WebhookDeliveryRow.id))
+            # first attempts go out in the order the events were written
+            .order_by(col(WebhookDeliveryRow.next_attempt_at), col(OutboxEventRow.seq))
             .limit(limit)
         )
         if engine.dialect.name == "postgresql":

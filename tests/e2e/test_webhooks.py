@@ -23,6 +23,7 @@ from app.services.webhook_delivery import deliver_due
 from tests.conftest import ROOT, Keys
 from tests.receivers import receiver
 
+from .approval_requests import act, made
 from .conftest import STREET_FAIR_OVERRIDE, Clock, Ticker, auth, started
 
 HOOK = {"url": "https://93.184.215.14/purdah", "events": ["override.granted"]}
@@ -278,3 +279,28 @@ def test_the_server_sends_due_deliveries_by_itself(
 
     assert len(hook.received) == 1
     assert json.loads(hook.received[0].body)["type"] == "override.granted"
+
+
+def test_a_request_made_and_rejected_is_announced_twice_in_order(
+    private_client: TestClient, seeded: Keys, clock: Clock, engine: Engine
+) -> None:
+    """The scheduler asks, the Clerk rejects: request.created, then request.decided."""
+    client = private_client
+    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    with receiver() as hook:
+        client.post(
+            "/v1/webhooks",
+            json={"url": hook.url, "events": ["request.created", "request.decided"]},
+            headers=auth(seeded.clerk),
+        )
+        request_id = made(client, seeded.scheduler)
+        rejected = act(client, seeded.clerk, request_id, "reject")
+
+        deliver_due(engine, now=clock, policy=delivery_policy(settings))
+
+    events = [json.loads(r.body) for r in hook.received]
+    assert rejected.status_code == 200, rejected.text
+    assert [e["type"] for e in events] == ["request.created", "request.decided"]
+    assert events[1]["data"]["decision"] == "reject"
+    assert events[1]["data"]["link"] == f"/v1/requests/{request_id}"
+    assert "text" not in events[0]["data"]  # the post's text stays in the service

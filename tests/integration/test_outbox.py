@@ -31,7 +31,7 @@ def _events(engine: Engine, since: dt.datetime = NOW) -> list[dict[str, Any]]:
         rows = session.execute(
             select(OutboxEventRow)
             .where(col(OutboxEventRow.created_at) >= since)
-            .order_by(col(OutboxEventRow.created_at))
+            .order_by(col(OutboxEventRow.seq))
         ).scalars()
         return [dict(row.payload) for row in rows]
 

@@ -20,13 +20,15 @@ def upgrade() -> None:
 
     op.create_table(
         "outbox_event",
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("organisation_id", sa.String(length=80), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"]),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("id"),
     )
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.create_index(
