@@ -2,6 +2,7 @@
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,13 +25,14 @@ class Receiver:
 
     url: str
     status: int = 204
+    delay: float = 0.0  # seconds before answering
     received: list[Received] = field(default_factory=list)
 
 
 @contextmanager
-def receiver(status: int = 204) -> Iterator[Receiver]:
-    """A receiver answering `status` to every POST, stopped when the block ends."""
-    state = Receiver(url="", status=status)
+def receiver(status: int = 204, delay: float = 0.0) -> Iterator[Receiver]:
+    """A receiver answering `status` to every POST after `delay`, stopped when the block ends."""
+    state = Receiver(url="", status=status, delay=delay)
     lock = threading.Lock()
 
     class _Handler(http.server.BaseHTTPRequestHandler):
@@ -41,6 +43,7 @@ def receiver(status: int = 204) -> Iterator[Receiver]:
                 state.received.append(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
+            time.sleep(state.delay)
             self.send_response(state.status)
             self.send_header("content-length", "0")
             self.end_headers()

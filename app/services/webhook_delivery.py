@@ -94,14 +94,16 @@ def _send(
         "webhook-signature": Webhook(claimed.secret).sign(msg_id, at, body),
     }
     try:
-        response = client.post(claimed.url, content=body.encode(), headers=headers)
+        # the answer's status is all that counts: its body is never read (nor held in memory)
+        with client.stream("POST", claimed.url, content=body.encode(), headers=headers) as answer:
+            code = answer.status_code
     except httpx.TimeoutException:
         return None, f"no answer within {policy.timeout:g} s"
     except httpx.HTTPError as exc:
         return None, f"could not be sent ({type(exc).__name__})"
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"the receiver answered {response.status_code}"
+    if 200 <= code < 300:
+        return code, None
+    return code, f"the receiver answered {code}"
 
 
 def deliver_due(

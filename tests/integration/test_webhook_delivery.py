@@ -211,3 +211,20 @@ def test_a_delivery_another_replica_has_locked_is_skipped_not_waited_for(
 
     assert claimed == [[]]
     assert len(after) == 1
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried_later(
+    engine: Engine, seeded: Keys
+) -> None:
+    """The deadline per attempt: a slow receiver costs one attempt, not the sender's loop."""
+    uow = UnitOfWork(engine)
+    hurried = DeliveryPolicy(timeout=0.3, allow_private=True)
+    with receiver(delay=2.0) as hook:
+        webhook_id, _ = _subscribe(uow, hook.url, NOW)
+        _grant(uow, NOW)
+
+        outcomes = deliver_due(engine, now=Clock(NOW), policy=hurried, jitter=lambda: 0.0)
+
+    assert [(o.status, o.error) for o in outcomes] == [("pending", "no answer within 0.3 s")]
+    (delivery,) = deliveries_of(uow, "redruth", webhook_id)
+    assert delivery.next_attempt_at == NOW + dt.timedelta(seconds=15)
