@@ -12,8 +12,9 @@ from sqlmodel import Session, col
 
 from app.domain import UTC
 from app.domain.accounts import AccountAction
+from app.domain.election_changes import ElectionChanges
 from app.services.accounts import move_account
-from app.services.elections import add_election
+from app.services.elections import add_election, update_election
 from app.services.overrides import grant_override, revoke_override
 from app.services.windows import add_manual_window, end_manual_window
 from app.store import load_policy
@@ -143,3 +144,24 @@ def test_an_account_suspended_is_announced_with_its_old_and_new_status(
     assert [e["type"] for e in events] == ["account.status_changed"]
     assert events[0]["data"]["previous_status"] == "active"
     assert events[0]["data"]["status"] == "suspended"
+
+
+def test_an_election_whose_period_moves_is_announced_with_before_and_after(
+    engine: Engine, seeded: Keys
+) -> None:
+    # Reference election: local.cornwall.2033-05-05 (the scheduled ordinary election)
+    uow = UnitOfWork(engine)
+    add_election(uow, POLICY, CLERK, election_id="local.cornwall.2033-05-05", now=NOW)
+    ended = dt.datetime(2033, 5, 5, 12, 0, tzinfo=UTC)
+
+    update_election(
+        uow, POLICY, CLERK, "local.cornwall.2033-05-05",
+        changes=ElectionChanges(ends_at=ended, end_reason="poll countermanded"),
+        now=NOW + dt.timedelta(minutes=1),
+    )  # fmt: skip
+
+    moved = _events(engine)[-1]["data"]
+    assert (moved["kind"], moved["change"]) == ("election", "moved")
+    assert moved["before"]["ends_at"] == "2033-05-05T22:00:00+01:00"
+    assert moved["after"]["ends_at"] == "2033-05-05T13:00:00+01:00"
+    assert moved["before"]["starts_at"] == moved["after"]["starts_at"]
