@@ -3,9 +3,10 @@ Webhook subscriptions and their deliveries, as stored.
 
 A delivery is claimed before it is sent (`claim_due`): in one short transaction the due
 pending rows are locked (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so two replicas
-never take the same row; SQLite serialises writers and is one process), their attempt is
-counted and their `next_attempt_at` moved on by a lease, and the transaction commits before
-anything is sent. Another replica sees the row as not due until the lease runs out, so an
+never take the same row), their attempt is counted and their `next_attempt_at` moved on by a
+lease with a compare-and-set update (on SQLite, whose select locks nothing, two uvicorn
+workers may select the same row: only one update matches it), and the transaction commits
+before anything is sent. Another replica sees the row as not due until the lease runs out, so an
 event goes out once; only a replica that dies between sending and `record_attempt` leaves it
 to be sent again when the lease ends (the receiver deduplicates by `webhook-id`).
 """
@@ -137,9 +138,20 @@ def claim_due(
             query = query.with_for_update(skip_locked=True, of=WebhookDeliveryRow)
         claimed = []
         for delivery, event, webhook in session.execute(query).all():
-            delivery.attempts += 1
-            delivery.next_attempt_at = now + lease
-            session.add(delivery)
+            # compare and set: on SQLite the select above locks nothing, so a second process
+            # (uvicorn workers) may have selected the same row; only one update matches it
+            taken = session.execute(
+                update(WebhookDeliveryRow)
+                .where(
+                    col(WebhookDeliveryRow.id) == delivery.id,
+                    col(WebhookDeliveryRow.status) == "pending",
+                    col(WebhookDeliveryRow.attempts) == delivery.attempts,
+                )
+                .values(attempts=delivery.attempts + 1, next_attempt_at=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                continue
             claimed.append(
                 Claimed(
                     delivery_id=delivery.id,
@@ -148,7 +160,7 @@ def claim_due(
                     payload=dict(event.payload),
                     url=webhook.url,
                     secret=webhook.secret,
-                    attempt=delivery.attempts,
+                    attempt=delivery.attempts + 1,
                     created_at=delivery.created_at,
                 )
             )

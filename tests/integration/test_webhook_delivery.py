@@ -228,3 +228,29 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried_later(
     assert [(o.status, o.error) for o in outcomes] == [("pending", "no answer within 0.3 s")]
     (delivery,) = deliveries_of(uow, "redruth", webhook_id)
     assert delivery.next_attempt_at == NOW + dt.timedelta(seconds=15)
+
+
+def test_two_senders_at_once_send_each_delivery_exactly_once(engine: Engine, seeded: Keys) -> None:
+    """Two replicas (or uvicorn workers) polling together: every delivery goes out once."""
+    uow = UnitOfWork(engine)
+    small = DeliveryPolicy(timeout=5.0, allow_private=True, batch=2)
+    with receiver() as hook:
+        for n in range(12):
+            _subscribe(uow, f"{hook.url}?subscriber={n}", NOW)
+        _grant(uow, NOW)
+        start = threading.Barrier(2)
+
+        def sender() -> None:
+            start.wait()
+            while deliver_due(engine, now=Clock(NOW), policy=small):
+                pass
+
+        threads = [threading.Thread(target=sender) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    paths = sorted(r.path for r in hook.received)
+    assert len(paths) == 12
+    assert len(set(paths)) == 12
