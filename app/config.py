@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         import_allow_private_urls: let the server fetch calendars from loopback and private
             addresses (tests; a council's intranet). Off by default: a URL must not make the
             server reach inside its own network.
+        webhook_allow_private_urls: let webhooks go to loopback and private addresses
+            (`PURDAH_WEBHOOK_ALLOW_PRIVATE_URLS`; tests, a receiver on the council's own
+            network). Off by default, as for calendar URLs.
+        webhook_delivery: run the webhook sender in the server (`PURDAH_WEBHOOK_DELIVERY`):
+            every `webhook_delivery_interval` seconds it sends the change events due
+            (`app.services.webhook_delivery`); each replica runs one, and a delivery is sent
+            by one replica only.
+        webhook_timeout: seconds one webhook attempt may take (`PURDAH_WEBHOOK_TIMEOUT`).
+        webhook_retry_hours: how long to keep retrying a webhook that fails before giving
+            up (`PURDAH_WEBHOOK_RETRY_HOURS`).
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
         auth_failure_limit, auth_failure_window: failed authentications one peer address,
             or one key id, may have within the window (seconds) before further failures get
@@ -95,6 +105,11 @@ class Settings(BaseSettings):
     import_max_events: int = Field(default=10_000, ge=1)
     import_url_timeout: float = Field(default=10.0, gt=0, le=120)
     import_allow_private_urls: bool = False
+    webhook_allow_private_urls: bool = False
+    webhook_delivery: bool = True
+    webhook_delivery_interval: float = Field(default=2.0, gt=0, le=600)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_hours: float = Field(default=26.0, gt=0, le=24 * 14)
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
     key_use_interval: float = Field(default=60.0, gt=0, le=3600)

@@ -37,6 +37,7 @@ from app.api.routes import (
     organisations,
     overrides,
     requests,
+    webhooks,
     windows,
 )
 from app.api.schemas import BatchIn, ImportIn, PostCheckIn
@@ -44,6 +45,7 @@ from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.services.feeds import ensure_feed_events
 from app.services.policies import reload_policies
+from app.services.webhook_delivery import DeliveryPolicy, deliver_due
 from app.store.engine import check_migrated, make_engine
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
@@ -107,6 +109,10 @@ TAGS = [
         "description": "The restriction windows as an ICS feed for Outlook, Google and Apple calendars, and the secret feed URLs calendar apps subscribe to.",
     },
     {
+        "name": "webhooks",
+        "description": "Change events (overrides, requests, accounts, windows) POSTed to a receiver as they commit, signed per the Standard Webhooks specification, with retries and a record of each delivery.",
+    },
+    {
         "name": "audit",
         "description": "Who changed what, when and why; a hash chain that shows any alteration, for auditors and complaints panels.",
     },
@@ -124,7 +130,7 @@ TAGS = [
 
 _ROUTE_MODULES = (
     decisions, accounts, overrides, requests, imports, elections, candidates, windows, dies_non,
-    feeds, audit, keys, organisations, meta,
+    feeds, webhooks, audit, keys, organisations, meta,
 )  # fmt: skip
 
 
@@ -234,6 +240,8 @@ def create_app(
             if refresh_in_background
             else []
         )
+        if refresh_in_background and settings.webhook_delivery:
+            tasks.append(asyncio.create_task(_webhook_sender(services)))
         listener = (
             ChangeListener(engine, cache.refresh)
             if refresh_in_background and settings.listen and engine.dialect.name == "postgresql"
@@ -390,6 +398,36 @@ async def _refresher(services: Services, monotonic: Callable[[], float]) -> None
             await asyncio.to_thread(services.cache.refresh)
         except Exception:  # the refresher must outlive any failure; the cache fails closed in time
             log.exception("snapshot refresher failed; trying again")
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """How the webhook sender tries, from the settings (`PURDAH_WEBHOOK_*`)."""
+    return DeliveryPolicy(
+        timeout=settings.webhook_timeout,
+        retry_for=dt.timedelta(hours=settings.webhook_retry_hours),
+        allow_private=settings.webhook_allow_private_urls,
+    )
+
+
+async def _webhook_sender(services: Services) -> None:
+    """Send the webhook deliveries that are due, every `webhook_delivery_interval` seconds."""
+    settings = services.settings
+    policy = delivery_policy(settings)
+    while True:
+        await asyncio.sleep(settings.webhook_delivery_interval)
+        try:
+            # a full batch means more may be due: go on at once
+            while (
+                len(
+                    await asyncio.to_thread(
+                        deliver_due, services.engine, now=services.clock, policy=policy
+                    )
+                )
+                >= policy.batch
+            ):
+                pass
+        except Exception:  # the sender must outlive any failure; due rows stay due
+            log.exception("webhook sender failed; trying again")
 
 
 async def _key_use_writer(key_use: KeyUse, interval: float) -> None:

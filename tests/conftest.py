@@ -35,6 +35,9 @@ from tests.templates import MigratedTemplates, SeededRows, drop_postgres_databas
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "webhook_delivery",
+    "webhook",
+    "outbox_event",
     "override_reliance",
     "audit_event",
     "feed_event",

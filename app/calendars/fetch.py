@@ -31,7 +31,7 @@ import httpx
 from app.calendars.sources import TooLarge
 from app.domain import PurdahError
 
-__all__ = ["SourceUnavailable", "fetch_calendar", "is_public"]
+__all__ = ["SourceUnavailable", "check_url", "fetch_calendar", "is_public"]
 
 _MAX_REDIRECTS = 5
 _TOO_SLOW = "the whole exchange took too long"
@@ -70,7 +70,18 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def _check(url: str, *, allow_private: bool) -> None:
+def check_url(url: str, *, allow_private: bool, purpose: str = "fetches calendars from") -> None:
+    """
+    Refuse a URL the server must not reach: not http(s), with credentials, or with a host
+    that resolves to any address that is not public (`is_public`), unless `allow_private`.
+
+    Args:
+        purpose: what the server does with such URLs, for the message ("only ... public
+            addresses").
+
+    Raises:
+        SourceUnavailable: the URL, and why (never what is inside the network).
+    """
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -96,7 +107,7 @@ def _check(url: str, *, allow_private: bool) -> None:
             raise SourceUnavailable(
                 url,
                 f"the host {parts.hostname!r} is a private or local address; the server only "
-                "fetches calendars from public addresses",
+                f"{purpose} public addresses",
             )
 
 
@@ -111,7 +122,7 @@ def fetch_calendar(url: str, *, timeout: float, max_bytes: int, allow_private: b
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(_MAX_REDIRECTS + 1):
-            _check(url, allow_private=allow_private)
+            check_url(url, allow_private=allow_private)
             try:
                 with client.stream(
                     "GET", url, headers={"Accept": "text/calendar, */*;q=0.1"}

@@ -19,7 +19,13 @@ from app.store.repositories import snapshot_in
 from app.store.tables import OverrideRow
 from app.store.unit_of_work import Actor, UnitOfWork, Write
 
-__all__ = ["confirm_override", "grant_override", "list_overrides", "revoke_override"]
+__all__ = [
+    "confirm_override",
+    "get_override",
+    "grant_override",
+    "list_overrides",
+    "revoke_override",
+]
 
 
 def _state(row: OverrideRow) -> dict[str, Any]:
@@ -156,3 +162,8 @@ def list_overrides(
 ) -> list[StoredOverride]:
     """Overrides, newest first; for one account, its own and the organisation-wide ones."""
     return queries.list_overrides(uow.engine, organisation_id, account_id=account_id)
+
+
+def get_override(uow: UnitOfWork, organisation_id: str, override_id: str) -> StoredOverride:
+    """One override (the link of its change events). Raises NotFound."""
+    return queries.get_override(uow.engine, organisation_id, override_id)

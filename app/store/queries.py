@@ -50,6 +50,7 @@ __all__ = [
     "get_account",
     "get_election",
     "get_manual_window",
+    "get_override",
     "list_accounts",
     "list_dies_non",
     "list_elections",
@@ -185,6 +186,15 @@ def list_overrides(
     with Session(engine) as session:
         rows = session.execute(query.order_by(col(OverrideRow.created_at).desc())).scalars()
         return [StoredOverride.of(row) for row in rows]
+
+
+def get_override(engine: Engine, organisation_id: str, override_id: str) -> StoredOverride:
+    """One override. Raises NotFound."""
+    with Session(engine) as session:
+        row = session.get(OverrideRow, override_id)
+    if row is None or row.organisation_id != organisation_id:
+        raise NotFound(what="override", identifier=override_id)
+    return StoredOverride.of(row)
 
 
 def list_dies_non(engine: Engine, organisation_id: str) -> list[StoredDiesNon]:

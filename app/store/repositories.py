@@ -73,6 +73,7 @@ def replace_periods(
 ) -> None:
     """Replace the organisation's stored periods, except those of the elections in `keep`."""
     session = change.session
+    change.periods_will_change()
     session.execute(
         delete(RestrictedPeriodRow).where(
             col(RestrictedPeriodRow.organisation_id) == change.organisation_id,

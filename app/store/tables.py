@@ -24,9 +24,12 @@ __all__ = [
     "ManualWindowRow",
     "OrganisationRow",
     "OverrideRelianceRow",
+    "OutboxEventRow",
     "OverrideRow",
     "RestrictedPeriodRow",
     "UTCDateTime",
+    "WebhookDeliveryRow",
+    "WebhookRow",
 ]
 
 
@@ -381,3 +384,64 @@ class ApprovalRequestRow(SQLModel, table=True):
     confirmed_by: str | None = Field(default=None, max_length=200)
     confirmed_at: dt.datetime | None = _instant(nullable=True)
     withdrawn_at: dt.datetime | None = _instant(nullable=True)
+
+
+class OutboxEventRow(SQLModel, table=True):
+    """
+    A change event (`override.granted`, `window.changed`, ...), written by the unit of work in
+    the transaction of the change it announces: a write that rolls back leaves none.
+    """
+
+    __tablename__ = "outbox_event"
+
+    # the order the events were written in (one write's events, and writes one after another)
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    type: str = Field(max_length=40)
+    created_at: dt.datetime = _instant()
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class WebhookRow(SQLModel, table=True):
+    """
+    A webhook subscription: where to POST which events. The signing secret is kept as it is
+    (an HMAC key must be known to sign); it is shown to the Clerk once, when made.
+    """
+
+    __tablename__ = "webhook"
+
+    id: str = Field(primary_key=True, max_length=40)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    format: str = Field(max_length=20)
+    secret: str = Field(max_length=100)
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = _instant()
+    revoked_at: dt.datetime | None = _instant(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=200)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """
+    One outbox event owed to one subscription. `status` is pending, delivered or failed (given
+    up); a pending delivery is due at `next_attempt_at`, which a claim moves on by a lease so
+    that no other replica takes it while it is being sent.
+    """
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    webhook_id: str = Field(foreign_key="webhook.id", index=True, max_length=40)
+    event_id: str = Field(foreign_key="outbox_event.id", max_length=36)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = _instant()
+    next_attempt_at: dt.datetime = _instant()
+    last_attempt_at: dt.datetime | None = _instant(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    response_code: int | None = Field(default=None)
+    delivered_at: dt.datetime | None = _instant(nullable=True)

@@ -27,6 +27,7 @@ from app.domain.audit import GENESIS, canonical_json, chain_hash
 from app.store.errors import NotFound
 from app.store.feed_events import sync_feed_events
 from app.store.notifications import notify_change
+from app.store.outbox import AuditedChange, events_of, periods_of, write_outbox
 from app.store.tables import AuditEventRow, OrganisationRow
 
 __all__ = ["Actor", "OnCommit", "UnitOfWork", "Write", "audit_payload", "write"]
@@ -54,6 +55,18 @@ class Write:
     now: dt.datetime
     request_id: str | None
     _events: list[dict[str, Any]] = field(default_factory=list)
+    # the audit events as given (datetimes still datetimes), for the outbox's change events
+    _changes: list[AuditedChange] = field(default_factory=list)
+    # each election's restricted period before the write first recomputed them (else None)
+    _periods_before: dict[str, tuple[dt.datetime, dt.datetime]] | None = None
+
+    def periods_will_change(self) -> None:
+        """
+        Note the stored restricted periods before they are recomputed (`replace_periods`), so
+        that the elections whose period moved are announced (`window.changed`) at commit.
+        """
+        if self._periods_before is None:
+            self._periods_before = periods_of(self.session, self.organisation_id)
 
     def audit(
         self,
@@ -64,7 +77,11 @@ class Write:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        """Record an audit event, appended to the chain when the write commits."""
+        """
+        Record an audit event, appended to the chain when the write commits; the change
+        events the outbox announces are derived from these (`outbox.events_of`).
+        """
+        self._changes.append(AuditedChange(action, target, reason, before, after))
         self._events.append(
             {
                 "action": action,
@@ -74,6 +91,20 @@ class Write:
                 "after": _plain(after),
             }
         )
+
+    def _fill_outbox(self) -> None:
+        """Write the change events of this write to the outbox, in its transaction."""
+        after = None
+        if self._periods_before is not None:
+            self.session.flush()
+            after = periods_of(self.session, self.organisation_id)
+        events = events_of(
+            self._changes,
+            now=self.now,
+            periods_before=self._periods_before,
+            periods_after=after,
+        )
+        write_outbox(self.session, self.organisation_id, events, now=self.now)
 
     def _append_events(self) -> None:
         last = self.session.execute(
@@ -152,7 +183,8 @@ def write(
     Open a write for one organisation; commit on success, roll back on any exception.
 
     A write that bumps the version also reconciles the ICS feed's published events
-    (`feed_events.sync_feed_events`), in the same transaction.
+    (`feed_events.sync_feed_events`), in the same transaction; every write puts its change
+    events in the outbox (`outbox.write_outbox`) in the same transaction too.
 
     Args:
         bump: whether the write changes what decisions see (it bumps `data_version`). An
@@ -183,6 +215,7 @@ def write(
             sync_feed_events(session, organisation_id, now)
             notify_change(session, organisation_id)
         change._append_events()
+        change._fill_outbox()
     if bump and on_commit is not None:
         on_commit(organisation_id)
 

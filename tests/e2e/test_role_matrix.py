@@ -67,6 +67,7 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/organisations": {"operator"},
     "GET /v1/overrides": STAFF,
     "POST /v1/overrides": CLERK,
+    "GET /v1/overrides/{override_id}": STAFF,
     "POST /v1/overrides/{override_id}/confirm": CLERK,
     "POST /v1/overrides/{override_id}/revoke": CLERK,
     "GET /v1/policy": STAFF,
@@ -81,6 +82,10 @@ MATRIX: dict[str, set[str] | None] = {
     "POST /v1/windows": CLERK,
     "GET /v1/windows/{window_id}": STAFF,
     "PATCH /v1/windows/{window_id}": CLERK,
+    "GET /v1/webhooks": {"clerk", "auditor"},
+    "POST /v1/webhooks": CLERK,
+    "POST /v1/webhooks/{webhook_id}/revoke": CLERK,
+    "GET /v1/webhooks/{webhook_id}/deliveries": {"clerk", "auditor"},
     "POST /v1/windows/{window_id}/end": CLERK,
 }
 ROLES = ("clerk", "scheduler", "viewer", "auditor", "operator")
@@ -94,6 +99,7 @@ PATH_VALUES = {
     "{override_id}": "ov-0000000000",
     "{request_id}": "rq-0000000000",
     "{window_id}": "mw-0000000000",
+    "{webhook_id}": "wh-000000000000",
     "{token}": "pft_000000000000_x",
 }
 # A body that passes validation where FastAPI checks the body before the route authorises

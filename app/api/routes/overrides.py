@@ -84,6 +84,14 @@ def list_overrides(
     return [o for o in found if in_force is None or o.in_force is in_force]
 
 
+@router.get("/{override_id}", response_model=OverrideOut, summary="One override")
+def get_override(override_id: str, services: ServicesDep, principal: Reader) -> OverrideOut:
+    """An override, with whether it is in force now; the `Location` of its grant and the `link` of its webhook events."""
+    policy = services.policy(principal.organisation_id)
+    row = overrides.get_override(services.uow, principal.organisation_id, override_id)
+    return _out(row, services.clock(), policy.override_needs_second_clerk)
+
+
 @router.post(
     "/{override_id}/revoke",
     response_model=OverrideOut,

@@ -66,6 +66,7 @@ from .elections import (
 )
 from .feeds import FeedTokenIn, FeedTokenOut, NewFeedTokenOut
 from .requests import ApproveIn, AskedOut, RequestIn, RequestOut
+from .webhooks import DeliveryOut, NewWebhookOut, WebhookIn, WebhookOut
 from .windows import ManualWindowIn, ManualWindowOut, ManualWindowPatch
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "BatchOut",
     "CheckIn",
     "DecisionOut",
+    "DeliveryOut",
     "MatchOut",
     "PostCheckIn",
     "DiesNonIn",
@@ -109,6 +111,7 @@ __all__ = [
     "Name",
     "NewFeedTokenOut",
     "NewKeyOut",
+    "NewWebhookOut",
     "OrganisationIn",
     "OrganisationOut",
     "OverrideIn",
@@ -124,6 +127,8 @@ __all__ = [
     "Slug",
     "Text",
     "TimetableOut",
+    "WebhookIn",
+    "WebhookOut",
     "WindowOut",
     "london",
     "require_offset",

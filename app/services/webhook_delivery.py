@@ -1,0 +1,154 @@
+"""
+Sending the outbox's events to webhook subscribers, signed per Standard Webhooks.
+
+`deliver_due` claims the deliveries due now (`store.webhooks.claim_due`: exactly one replica
+takes each), POSTs each event's JSON with the `webhook-id` (the event's id, the same on every
+retry, so a receiver can drop a repeat), `webhook-timestamp` and `webhook-signature` headers
+(signed by `standardwebhooks.Webhook`, the specification's reference implementation), and
+records how it went. A 2xx answer delivers it; anything else (another status, a redirect, a
+timeout, a refused address) is retried with exponential backoff and jitter until `retry_for`
+has passed since the event, then given up (`failed`), with the last error kept for the Clerk.
+
+The clock and the randomness are parameters: the app's background task passes the real
+ones; tests pass their own.
+"""
+
+import datetime as dt
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from standardwebhooks import Webhook
+
+from app.calendars.fetch import SourceUnavailable, check_url
+from app.store.webhooks import Claimed, claim_due, record_attempt
+
+__all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    """
+    How hard to try.
+
+    Attributes:
+        timeout: seconds one attempt may take, connecting and answering included.
+        first_retry: the wait after the first failure; each further failure doubles it.
+        max_wait: the longest wait between two attempts.
+        retry_for: how long after the event to keep trying before giving up.
+        allow_private: send to loopback and private addresses (tests; on-premises receivers).
+        batch: the most deliveries one call claims.
+    """
+
+    timeout: float = 10.0
+    first_retry: dt.timedelta = dt.timedelta(seconds=30)
+    max_wait: dt.timedelta = dt.timedelta(hours=2)
+    retry_for: dt.timedelta = dt.timedelta(hours=26)
+    allow_private: bool = False
+    batch: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt of one delivery came to."""
+
+    delivery_id: str
+    status: str  # delivered, pending (to retry) or failed (given up)
+    response_code: int | None
+    error: str | None
+
+
+def backoff(attempt: int, policy: DeliveryPolicy, jitter: float) -> dt.timedelta:
+    """
+    The wait after failed attempt number `attempt` (1, 2, ...): `first_retry` doubled for each
+    earlier failure, at most `max_wait`, scaled by `jitter` in [0, 1) to between half and all
+    of it, so that receivers that failed together are not retried together.
+    """
+    full = min(policy.first_retry * (2 ** (attempt - 1)), policy.max_wait)
+    return full * (0.5 + jitter / 2)
+
+
+def _send(
+    claimed: Claimed, client: httpx.Client, policy: DeliveryPolicy, now: dt.datetime
+) -> tuple[int | None, str | None]:
+    """POST one signed event: the status code, and an error (None when it was delivered)."""
+    try:
+        check_url(claimed.url, allow_private=policy.allow_private, purpose="sends webhooks to")
+    except SourceUnavailable as exc:
+        return None, exc.problem
+    body = json.dumps(claimed.payload, ensure_ascii=False, separators=(",", ":"))
+    # `sign` reads the timestamp's wall time as UTC (it replaces the zone): give it UTC
+    at = now.astimezone(dt.UTC)
+    msg_id = f"msg_{claimed.event_id}"
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "purdah-controller webhooks",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(claimed.secret).sign(msg_id, at, body),
+    }
+    try:
+        # the answer's status is all that counts: its body is never read (nor held in memory)
+        with client.stream("POST", claimed.url, content=body.encode(), headers=headers) as answer:
+            code = answer.status_code
+    except httpx.TimeoutException:
+        return None, f"no answer within {policy.timeout:g} s"
+    except httpx.HTTPError as exc:
+        return None, f"could not be sent ({type(exc).__name__})"
+    if 200 <= code < 300:
+        return code, None
+    return code, f"the receiver answered {code}"
+
+
+def deliver_due(
+    engine: Engine,
+    *,
+    now: Callable[[], dt.datetime],
+    policy: DeliveryPolicy,
+    jitter: Callable[[], float] = random.random,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Outcome]:
+    """
+    Send every delivery due at `now()` (up to `policy.batch`), and record each outcome.
+
+    Args:
+        now: the clock; read when claiming, and again after each attempt.
+        jitter: a number in [0, 1) per retry (`backoff`).
+        transport: httpx's transport (tests); the network by default.
+    """
+    lease = dt.timedelta(seconds=policy.timeout * 3 + 30)
+    claimed = claim_due(engine, now=now(), lease=lease, limit=policy.batch)
+    outcomes: list[Outcome] = []
+    if not claimed:
+        return outcomes
+    with httpx.Client(
+        timeout=policy.timeout, follow_redirects=False, trust_env=False, transport=transport
+    ) as client:
+        for item in claimed:
+            code, error = _send(item, client, policy, now())
+            after = now()
+            if error is None:
+                status, next_at = "delivered", None
+            elif after - item.created_at >= policy.retry_for:
+                status, next_at = "failed", None
+            else:
+                status, next_at = "pending", after + backoff(item.attempt, policy, jitter())
+            record_attempt(
+                engine,
+                item.delivery_id,
+                now=after,
+                status=status,
+                next_attempt_at=next_at,
+                response_code=code,
+                error=error,
+            )
+            if status == "failed":
+                log.warning("gave up on webhook delivery %s: %s", item.delivery_id, error)
+            outcomes.append(Outcome(item.delivery_id, status, code, error))
+    return outcomes

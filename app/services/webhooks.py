@@ -1,0 +1,174 @@
+"""
+Webhook subscriptions (Clerk): where to POST which change events, signed per Standard Webhooks.
+
+The signing secret (`whsec_` and the base64 of 32 random bytes, as the Standard Webhooks
+specification writes it) is returned once, when the subscription is made; the list never
+shows it. A URL must be http(s) on a public address, by the same checks as a calendar URL
+(`calendars.fetch.check_url`), unless `PURDAH_WEBHOOK_ALLOW_PRIVATE_URLS`.
+"""
+
+import base64
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from app.calendars.fetch import SourceUnavailable, check_url
+from app.domain.changes import require_text
+from app.store.errors import InvalidChange, NotFound
+from app.store.outbox import EVENT_TYPES
+from app.store.tables import WebhookDeliveryRow, WebhookRow
+from app.store.unit_of_work import Actor, UnitOfWork
+from app.store.webhooks import StoredDelivery, StoredWebhook, list_deliveries, list_webhooks
+
+__all__ = [
+    "FORMATS",
+    "NewWebhook",
+    "deliveries_of",
+    "revoke_webhook",
+    "subscribe",
+    "webhooks_of",
+]
+
+FORMATS = ("standard",)
+_MAX_URL = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class NewWebhook:
+    """A subscription just made, and its signing secret: the only time it is shown."""
+
+    webhook: StoredWebhook
+    secret: str
+
+
+def _new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _checked_events(events: Sequence[str]) -> list[str]:
+    known = ", ".join(EVENT_TYPES)
+    if not events:
+        raise InvalidChange(field="events", problem=f"name at least one event of: {known}")
+    unknown = sorted({e for e in events if e not in EVENT_TYPES})
+    if unknown:
+        raise InvalidChange(
+            field="events",
+            problem=f"unknown event {', '.join(map(repr, unknown))}; the events are: {known}",
+        )
+    return [e for e in EVENT_TYPES if e in events]
+
+
+def _checked_url(url: str, *, allow_private: bool) -> str:
+    if len(url) > _MAX_URL:
+        raise InvalidChange(field="url", problem=f"longer than {_MAX_URL} characters")
+    try:
+        check_url(url, allow_private=allow_private, purpose="sends webhooks to")
+    except SourceUnavailable as exc:
+        raise InvalidChange(field="url", problem=exc.problem) from None
+    return url
+
+
+def subscribe(
+    uow: UnitOfWork,
+    organisation_id: str,
+    actor: Actor,
+    *,
+    url: str,
+    events: Sequence[str],
+    format: str,  # noqa: A002 - the field's name in the API
+    allow_private: bool,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> NewWebhook:
+    """
+    Subscribe `url` to `events`; the secret is in the result only.
+
+    Raises:
+        InvalidChange: an unknown event or format, or a URL the server must not reach.
+    """
+    chosen = _checked_events(events)
+    if format not in FORMATS:
+        raise InvalidChange(field="format", problem=f"one of: {', '.join(FORMATS)}")
+    checked = _checked_url(url, allow_private=allow_private)
+    secret = _new_secret()
+    with uow.write(organisation_id, actor, now=now, request_id=request_id, bump=False) as change:
+        row = WebhookRow(
+            id=f"wh-{secrets.token_hex(6)}",
+            organisation_id=organisation_id,
+            url=checked,
+            events=chosen,
+            format=format,
+            secret=secret,
+            created_by=actor.name,
+            created_at=now,
+        )
+        change.session.add(row)
+        change.session.flush()
+        change.audit(
+            "webhook.create", row.id, after={"url": checked, "events": chosen, "format": format}
+        )
+        return NewWebhook(StoredWebhook.of(row), secret)
+
+
+def revoke_webhook(
+    uow: UnitOfWork,
+    organisation_id: str,
+    actor: Actor,
+    webhook_id: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> StoredWebhook:
+    """
+    Stop a subscription at once: nothing more is sent to it, pending deliveries included
+    (they are marked `cancelled`).
+
+    Raises:
+        NotFound: no such subscription of the organisation.
+        InvalidChange: no reason, or revoked already.
+    """
+    with uow.write(organisation_id, actor, now=now, request_id=request_id, bump=False) as change:
+        text = require_text(reason, field="reason", problem="revoking a webhook needs a reason")
+        row = change.session.get(WebhookRow, webhook_id)
+        if row is None or row.organisation_id != organisation_id:
+            raise NotFound(what="webhook", identifier=webhook_id)
+        if row.revoked_at is not None:
+            raise InvalidChange(
+                field="webhook_id",
+                problem=f"webhook {webhook_id} was revoked at {row.revoked_at.isoformat()}",
+            )
+        row.revoked_at = now
+        row.revoked_by = actor.name
+        change.session.add(row)
+        change.session.execute(
+            update(WebhookDeliveryRow)
+            .where(
+                col(WebhookDeliveryRow.webhook_id) == webhook_id,
+                col(WebhookDeliveryRow.status) == "pending",
+            )
+            .values(status="cancelled")
+        )
+        change.audit(
+            "webhook.revoke",
+            webhook_id,
+            reason=text,
+            before={"revoked_at": None},
+            after={"revoked_at": now},
+        )
+        change.session.flush()
+        return StoredWebhook.of(row)
+
+
+def webhooks_of(uow: UnitOfWork, organisation_id: str) -> list[StoredWebhook]:
+    """The organisation's subscriptions, revoked ones too, oldest first; never a secret."""
+    return list_webhooks(uow.engine, organisation_id)
+
+
+def deliveries_of(uow: UnitOfWork, organisation_id: str, webhook_id: str) -> list[StoredDelivery]:
+    """A subscription's last 100 deliveries, newest first. Raises NotFound."""
+    return list_deliveries(uow.engine, organisation_id, webhook_id)

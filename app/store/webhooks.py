@@ -1,0 +1,196 @@
+"""
+Webhook subscriptions and their deliveries, as stored.
+
+A delivery is claimed before it is sent (`claim_due`): in one short transaction the due
+pending rows are locked (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so two replicas
+never take the same row), their attempt is counted and their `next_attempt_at` moved on by a
+lease with a compare-and-set update (on SQLite, whose select locks nothing, two uvicorn
+workers may select the same row: only one update matches it), and the transaction commits
+before anything is sent. Another replica sees the row as not due until the lease runs out, so an
+event goes out once; only a replica that dies between sending and `record_attempt` leaves it
+to be sent again when the lease ends (the receiver deduplicates by `webhook-id`).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session, col
+
+from app.store.errors import NotFound
+from app.store.records import _Record
+from app.store.tables import OutboxEventRow, WebhookDeliveryRow, WebhookRow
+
+__all__ = [
+    "Claimed",
+    "StoredDelivery",
+    "StoredWebhook",
+    "claim_due",
+    "list_deliveries",
+    "list_webhooks",
+    "record_attempt",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWebhook(_Record):
+    """A webhook subscription (its secret is not part of it: shown once, when made)."""
+
+    id: str
+    organisation_id: str
+    url: str
+    events: list[str]
+    format: str
+    created_by: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDelivery(_Record):
+    """One event owed to one subscription, and how sending it went."""
+
+    id: str
+    webhook_id: str
+    event_id: str
+    status: str
+    attempts: int
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime
+    last_attempt_at: dt.datetime | None
+    last_error: str | None
+    response_code: int | None
+    delivered_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery claimed for one attempt: what to send, where, signed with what."""
+
+    delivery_id: str
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+    url: str
+    secret: str
+    attempt: int
+    created_at: dt.datetime
+
+
+def list_webhooks(engine: Engine, organisation_id: str) -> list[StoredWebhook]:
+    """The organisation's subscriptions, revoked ones too, oldest first."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(WebhookRow)
+            .where(col(WebhookRow.organisation_id) == organisation_id)
+            .order_by(col(WebhookRow.created_at), col(WebhookRow.id))
+        ).scalars()
+        return [StoredWebhook.of(row) for row in rows]
+
+
+def list_deliveries(
+    engine: Engine, organisation_id: str, webhook_id: str, *, limit: int = 100
+) -> list[StoredDelivery]:
+    """
+    A subscription's deliveries, newest first.
+
+    Raises:
+        NotFound: no such subscription of the organisation.
+    """
+    with Session(engine) as session:
+        webhook = session.get(WebhookRow, webhook_id)
+        if webhook is None or webhook.organisation_id != organisation_id:
+            raise NotFound(what="webhook", identifier=webhook_id)
+        rows = session.execute(
+            select(WebhookDeliveryRow)
+            .join(OutboxEventRow, col(OutboxEventRow.id) == col(WebhookDeliveryRow.event_id))
+            .where(col(WebhookDeliveryRow.webhook_id) == webhook_id)
+            .order_by(col(OutboxEventRow.seq).desc())
+            .limit(limit)
+        ).scalars()
+        return [StoredDelivery.of(row) for row in rows]
+
+
+def claim_due(
+    engine: Engine, *, now: dt.datetime, lease: dt.timedelta, limit: int
+) -> list[Claimed]:
+    """
+    Claim up to `limit` pending deliveries due at `now`, oldest due first (see the module):
+    each gets its attempt counted and is not due again until `now + lease`.
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        query = (
+            select(WebhookDeliveryRow, OutboxEventRow, WebhookRow)
+            .join(OutboxEventRow, col(OutboxEventRow.id) == col(WebhookDeliveryRow.event_id))
+            .join(WebhookRow, col(WebhookRow.id) == col(WebhookDeliveryRow.webhook_id))
+            .where(
+                col(WebhookDeliveryRow.status) == "pending",
+                col(WebhookDeliveryRow.next_attempt_at) <= now,
+                col(WebhookRow.revoked_at).is_(None),
+            )
+            # first attempts go out in the order the events were written
+            .order_by(col(WebhookDeliveryRow.next_attempt_at), col(OutboxEventRow.seq))
+            .limit(limit)
+        )
+        if engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=WebhookDeliveryRow)
+        claimed = []
+        for delivery, event, webhook in session.execute(query).all():
+            # compare and set: on SQLite the select above locks nothing, so a second process
+            # (uvicorn workers) may have selected the same row; only one update matches it
+            taken = session.execute(
+                update(WebhookDeliveryRow)
+                .where(
+                    col(WebhookDeliveryRow.id) == delivery.id,
+                    col(WebhookDeliveryRow.status) == "pending",
+                    col(WebhookDeliveryRow.attempts) == delivery.attempts,
+                )
+                .values(attempts=delivery.attempts + 1, next_attempt_at=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            claimed.append(
+                Claimed(
+                    delivery_id=delivery.id,
+                    event_id=event.id,
+                    event_type=event.type,
+                    payload=dict(event.payload),
+                    url=webhook.url,
+                    secret=webhook.secret,
+                    attempt=delivery.attempts + 1,
+                    created_at=delivery.created_at,
+                )
+            )
+        return claimed
+
+
+def record_attempt(
+    engine: Engine,
+    delivery_id: str,
+    *,
+    now: dt.datetime,
+    status: str,
+    next_attempt_at: dt.datetime | None,
+    response_code: int | None,
+    error: str | None,
+) -> None:
+    """How one attempt went: delivered, failed for good, or pending until `next_attempt_at`."""
+    values: dict[str, Any] = {
+        "status": status,
+        "last_attempt_at": now,
+        "response_code": response_code,
+        "last_error": error,
+    }
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    if status == "delivered":
+        values["delivered_at"] = now
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(WebhookDeliveryRow)
+            .where(col(WebhookDeliveryRow.id) == delivery_id)
+            .values(**values)
+        )
