@@ -13,18 +13,20 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from app.calendars.fetch import SourceUnavailable, check_url
 from app.domain.changes import require_text
 from app.store.errors import InvalidChange, NotFound
-from app.store.outbox import EVENT_TYPES
+from app.store.outbox import EVENT_TYPES, ChangeEvent, write_outbox
 from app.store.tables import WebhookDeliveryRow, WebhookRow
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import StoredDelivery, StoredWebhook, list_deliveries, list_webhooks
 
 __all__ = [
+    "TEST_EVENT",
+    "send_test_event",
     "FORMATS",
     "NewWebhook",
     "deliveries_of",
@@ -172,3 +174,50 @@ def webhooks_of(uow: UnitOfWork, organisation_id: str) -> list[StoredWebhook]:
 def deliveries_of(uow: UnitOfWork, organisation_id: str, webhook_id: str) -> list[StoredDelivery]:
     """A subscription's last 100 deliveries, newest first. Raises NotFound."""
     return list_deliveries(uow.engine, organisation_id, webhook_id)
+
+
+TEST_EVENT = "webhook.test"
+
+
+def send_test_event(
+    uow: UnitOfWork,
+    organisation_id: str,
+    actor: Actor,
+    webhook_id: str,
+    *,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> StoredDelivery:
+    """
+    Queue a `webhook.test` event for one subscription, whatever events it asked for: the
+    integrator sees a signed delivery arrive (and `GET .../deliveries` says how it went)
+    before any real change. Audited as `webhook.test`; it changes no decision.
+
+    Raises:
+        NotFound: no such subscription of the organisation.
+        InvalidChange: the subscription was revoked.
+    """
+    with uow.write(organisation_id, actor, now=now, request_id=request_id, bump=False) as change:
+        row = change.session.get(WebhookRow, webhook_id)
+        if row is None or row.organisation_id != organisation_id:
+            raise NotFound(what="webhook", identifier=webhook_id)
+        if row.revoked_at is not None:
+            raise InvalidChange(
+                field="webhook_id",
+                problem=f"webhook {webhook_id} was revoked at {row.revoked_at.isoformat()}",
+            )
+        event = ChangeEvent(
+            TEST_EVENT,
+            {
+                "webhook_id": webhook_id,
+                "message": "A test event: your endpoint received it, and can verify its "
+                "signature with the subscription's secret.",
+                "link": f"/v1/webhooks/{webhook_id}",
+            },
+        )
+        (stored,) = write_outbox(change.session, organisation_id, [event], now=now, to=row)
+        delivery = change.session.execute(
+            select(WebhookDeliveryRow).where(col(WebhookDeliveryRow.event_id) == stored.id)
+        ).scalar_one()
+        change.audit("webhook.test", webhook_id, after={"event_id": stored.id})
+        return StoredDelivery.of(delivery)

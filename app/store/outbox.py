@@ -221,21 +221,31 @@ def periods_of(session: Session, organisation_id: str) -> Periods:
 
 
 def write_outbox(
-    session: Session, organisation_id: str, events: Sequence[ChangeEvent], *, now: dt.datetime
+    session: Session,
+    organisation_id: str,
+    events: Sequence[ChangeEvent],
+    *,
+    now: dt.datetime,
+    to: WebhookRow | None = None,
 ) -> list[OutboxEventRow]:
     """
     Store the events, and a pending delivery of each to every live subscription of the
-    organisation that asked for its type, in the caller's transaction.
+    organisation that asked for its type, in the caller's transaction; or, with `to`, to that
+    one subscription whatever it asked for (a test event).
     """
     if not events:
         return []
-    webhooks = list(
-        session.execute(
-            select(WebhookRow).where(
-                col(WebhookRow.organisation_id) == organisation_id,
-                col(WebhookRow.revoked_at).is_(None),
-            )
-        ).scalars()
+    webhooks = (
+        [to]
+        if to is not None
+        else list(
+            session.execute(
+                select(WebhookRow).where(
+                    col(WebhookRow.organisation_id) == organisation_id,
+                    col(WebhookRow.revoked_at).is_(None),
+                )
+            ).scalars()
+        )
     )
     rows = []
     for event in events:
@@ -255,7 +265,7 @@ def write_outbox(
     session.flush()  # the events before the deliveries that refer to them
     for row in rows:
         for webhook in webhooks:
-            if row.type in webhook.events:
+            if to is not None or row.type in webhook.events:
                 session.add(
                     WebhookDeliveryRow(
                         id=str(uuid.uuid4()),

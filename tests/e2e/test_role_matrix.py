@@ -85,6 +85,7 @@ MATRIX: dict[str, set[str] | None] = {
     "GET /v1/webhooks": {"clerk", "auditor"},
     "POST /v1/webhooks": CLERK,
     "POST /v1/webhooks/{webhook_id}/revoke": CLERK,
+    "POST /v1/webhooks/{webhook_id}/test": CLERK,
     "GET /v1/webhooks/{webhook_id}/deliveries": {"clerk", "auditor"},
     "POST /v1/windows/{window_id}/end": CLERK,
 }

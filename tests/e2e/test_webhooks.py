@@ -304,3 +304,57 @@ def test_a_request_made_and_rejected_is_announced_twice_in_order(
     assert events[1]["data"]["decision"] == "reject"
     assert events[1]["data"]["link"] == f"/v1/requests/{request_id}"
     assert "text" not in events[0]["data"]  # the post's text stays in the service
+
+
+def test_a_test_event_reaches_the_endpoint_signed_whatever_it_asked_for(
+    private_client: TestClient, seeded: Keys, clock: Clock, engine: Engine
+) -> None:
+    clock.now = dt.datetime.now(UTC)
+    client = private_client
+    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    with receiver() as hook:
+        made = client.post(
+            "/v1/webhooks",
+            json={"url": hook.url, "events": ["override.granted"], "format": "standard"},
+            headers=auth(seeded.clerk),
+        ).json()
+        queued = client.post(f"/v1/webhooks/{made['webhook_id']}/test", headers=auth(seeded.clerk))
+        sent = deliver_due(engine, now=clock, policy=delivery_policy(settings))
+    deliveries = client.get(
+        f"/v1/webhooks/{made['webhook_id']}/deliveries", headers=auth(seeded.clerk)
+    ).json()
+    trail = client.get(
+        "/v1/audit", params={"action": "webhook.test"}, headers=auth(seeded.auditor)
+    ).json()["events"]
+
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "pending"
+    assert [o.status for o in sent] == ["delivered"]
+    (got,) = hook.received
+    event = Webhook(made["secret"]).verify(got.body, got.headers)
+    assert (event["type"], event["data"]["webhook_id"]) == ("webhook.test", made["webhook_id"])
+    assert [d["delivery_id"] for d in deliveries] == [queued.json()["delivery_id"]]
+    assert [e["target"] for e in trail] == [made["webhook_id"]]
+
+
+def test_a_revoked_or_unknown_subscription_gets_no_test_event(
+    client: TestClient, seeded: Keys
+) -> None:
+    made = client.post("/v1/webhooks", json=HOOK, headers=auth(seeded.clerk)).json()
+    revoked = client.post(
+        f"/v1/webhooks/{made['webhook_id']}/revoke",
+        json={"reason": "the tool was replaced"},
+        headers=auth(seeded.clerk),
+    )
+
+    after = client.post(f"/v1/webhooks/{made['webhook_id']}/test", headers=auth(seeded.clerk))
+    unknown = client.post("/v1/webhooks/wh-000000000000/test", headers=auth(seeded.clerk))
+    scheduler = client.post(
+        f"/v1/webhooks/{made['webhook_id']}/test", headers=auth(seeded.scheduler)
+    )
+
+    assert revoked.status_code == 200
+    assert after.status_code == 422
+    assert "revoked" in after.json()["detail"]
+    assert unknown.status_code == 404
+    assert scheduler.status_code == 403

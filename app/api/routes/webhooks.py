@@ -109,6 +109,32 @@ def revoke_webhook(
     return _out(row)
 
 
+@router.post(
+    "/{webhook_id}/test",
+    response_model=DeliveryOut,
+    status_code=202,
+    summary="Send a signed test event to one subscription (Clerk)",
+)
+def test_webhook(
+    webhook_id: str, request: Request, services: ServicesDep, principal: Clerk
+) -> DeliveryOut:
+    """
+    Queues a `webhook.test` event for this subscription, whatever events it asked for, signed
+    like every other; the answer is its delivery, which `GET .../deliveries` follows until it
+    is delivered or fails. Use it to check an endpoint and its signature check before any real
+    change is announced.
+    """
+    row = webhooks.send_test_event(
+        services.uow,
+        principal.organisation_id,
+        principal.actor(),
+        webhook_id,
+        now=services.clock(),
+        request_id=request_id(request),
+    )
+    return _delivery_out(row)
+
+
 @router.get(
     "/{webhook_id}/deliveries",
     response_model=list[DeliveryOut],
