@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from standardwebhooks import Webhook
 
 from app.calendars.fetch import SourceUnavailable, check_url
+from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import Claimed, claim_due, record_attempt
 
 __all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due"]
@@ -106,6 +107,24 @@ def _send(
     return code, f"the receiver answered {code}"
 
 
+SENDER = Actor("webhook sender", "system")
+
+
+def _mark_failing(engine: Engine, item: Claimed, error: str | None, *, now: dt.datetime) -> None:
+    """
+    Record that a delivery was given up: audited as `webhook.failing` (the Clerk sees it in
+    the trail and on `GET /v1/webhooks`), which announces `webhook.failing` to the other
+    subscriptions that asked for it.
+    """
+    with UnitOfWork(engine).write(item.organisation_id, SENDER, now=now, bump=False) as change:
+        change.audit(
+            "webhook.failing",
+            item.webhook_id,
+            reason=error or "the delivery was given up",
+            after={"delivery_id": item.delivery_id, "event_id": item.event_id},
+        )
+
+
 def deliver_due(
     engine: Engine,
     *,
@@ -150,5 +169,6 @@ def deliver_due(
             )
             if status == "failed":
                 log.warning("gave up on webhook delivery %s: %s", item.delivery_id, error)
+                _mark_failing(engine, item, error, now=after)
             outcomes.append(Outcome(item.delivery_id, status, code, error))
     return outcomes

@@ -22,7 +22,14 @@ from app.store.errors import InvalidChange, NotFound
 from app.store.outbox import EVENT_TYPES, ChangeEvent, write_outbox
 from app.store.tables import WebhookDeliveryRow, WebhookRow
 from app.store.unit_of_work import Actor, UnitOfWork
-from app.store.webhooks import StoredDelivery, StoredWebhook, list_deliveries, list_webhooks
+from app.store.webhooks import (
+    Failing,
+    StoredDelivery,
+    StoredWebhook,
+    failing_webhooks,
+    list_deliveries,
+    list_webhooks,
+)
 
 __all__ = [
     "TEST_EVENT",
@@ -30,6 +37,7 @@ __all__ = [
     "FORMATS",
     "NewWebhook",
     "deliveries_of",
+    "failing_of",
     "revoke_webhook",
     "subscribe",
     "webhooks_of",
@@ -169,6 +177,11 @@ def revoke_webhook(
 def webhooks_of(uow: UnitOfWork, organisation_id: str) -> list[StoredWebhook]:
     """The organisation's subscriptions, revoked ones too, oldest first; never a secret."""
     return list_webhooks(uow.engine, organisation_id)
+
+
+def failing_of(uow: UnitOfWork, organisation_id: str) -> dict[str, Failing]:
+    """The organisation's subscriptions whose latest finished delivery was given up."""
+    return failing_webhooks(uow.engine, organisation_id)
 
 
 def deliveries_of(uow: UnitOfWork, organisation_id: str, webhook_id: str) -> list[StoredDelivery]:

@@ -47,6 +47,7 @@ EVENT_TYPES = (
     "request.decided",
     "account.status_changed",
     "window.changed",
+    "webhook.failing",
 )
 
 # {election id: (start, end)} of the organisation's stored restricted periods
@@ -185,7 +186,8 @@ def events_of(
     """
     The change events of a write, from its audit actions (the one mapping): an override
     granted or revoked; a request created, or decided (approved, confirmed, rejected); an
-    account whose status moved; a manual window created, changed or ended; and, when the
+    account whose status moved; a manual window created, changed or ended; a subscription
+    given up on (`webhook.failing`, to the subscriptions that asked for it); and, when the
     write recomputed the periods, each election whose restricted period moved.
     """
     events: list[ChangeEvent] = []
@@ -205,6 +207,18 @@ def events_of(
                 events.append(event)
         elif action in ("window.create", "window.change"):
             events.append(_manual_window(change, now))
+        elif action == "webhook.failing":
+            events.append(
+                ChangeEvent(
+                    "webhook.failing",
+                    {
+                        "webhook_id": change.target,
+                        "reason": change.reason,
+                        **(change.after or {}),
+                        "link": f"/v1/webhooks/{change.target}/deliveries",
+                    },
+                )
+            )
     if periods_before is not None and periods_after is not None:
         events += _moved_periods(periods_before, periods_after)
     return events
@@ -265,18 +279,26 @@ def write_outbox(
     session.flush()  # the events before the deliveries that refer to them
     for row in rows:
         for webhook in webhooks:
-            if to is not None or row.type in webhook.events:
-                session.add(
-                    WebhookDeliveryRow(
-                        id=str(uuid.uuid4()),
-                        organisation_id=organisation_id,
-                        webhook_id=webhook.id,
-                        event_id=row.id,
-                        status="pending",
-                        attempts=0,
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
+            if to is None and (
+                row.type not in webhook.events
+                # a subscription given up on is not told so itself: it would fail again
+                or (
+                    row.type == "webhook.failing"
+                    and row.payload["data"]["webhook_id"] == webhook.id
                 )
+            ):
+                continue
+            session.add(
+                WebhookDeliveryRow(
+                    id=str(uuid.uuid4()),
+                    organisation_id=organisation_id,
+                    webhook_id=webhook.id,
+                    event_id=row.id,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
     session.flush()
     return rows

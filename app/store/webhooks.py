@@ -27,6 +27,8 @@ __all__ = [
     "StoredDelivery",
     "StoredWebhook",
     "claim_due",
+    "Failing",
+    "failing_webhooks",
     "list_deliveries",
     "list_webhooks",
     "record_attempt",
@@ -70,6 +72,8 @@ class Claimed:
     """A delivery claimed for one attempt: what to send, where, signed with what."""
 
     delivery_id: str
+    organisation_id: str
+    webhook_id: str
     event_id: str
     event_type: str
     payload: dict[str, Any]
@@ -88,6 +92,44 @@ def list_webhooks(engine: Engine, organisation_id: str) -> list[StoredWebhook]:
             .order_by(col(WebhookRow.created_at), col(WebhookRow.id))
         ).scalars()
         return [StoredWebhook.of(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Failing:
+    """A subscription whose last finished delivery was given up: since when, and why."""
+
+    since: dt.datetime
+    reason: str | None
+
+
+def failing_webhooks(engine: Engine, organisation_id: str) -> dict[str, Failing]:
+    """
+    The organisation's subscriptions failing now: those whose latest finished delivery
+    (delivered or given up) was given up. A later delivery that arrives clears it.
+    """
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                col(WebhookDeliveryRow.webhook_id),
+                col(WebhookDeliveryRow.status),
+                col(WebhookDeliveryRow.last_attempt_at),
+                col(WebhookDeliveryRow.last_error),
+            )
+            .where(
+                col(WebhookDeliveryRow.organisation_id) == organisation_id,
+                col(WebhookDeliveryRow.status).in_(["delivered", "failed"]),
+                col(WebhookDeliveryRow.last_attempt_at).is_not(None),
+            )
+            .order_by(col(WebhookDeliveryRow.last_attempt_at))
+        ).all()
+    latest: dict[str, tuple[str, dt.datetime, str | None]] = {}
+    for webhook_id, status, at, error in rows:
+        latest[webhook_id] = (status, at, error)
+    return {
+        webhook_id: Failing(at, error)
+        for webhook_id, (status, at, error) in latest.items()
+        if status == "failed"
+    }
 
 
 def list_deliveries(
@@ -155,6 +197,8 @@ def claim_due(
             claimed.append(
                 Claimed(
                     delivery_id=delivery.id,
+                    organisation_id=delivery.organisation_id,
+                    webhook_id=webhook.id,
                     event_id=event.id,
                     event_type=event.type,
                     payload=dict(event.payload),

@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from app.domain import UTC
 from app.services.overrides import grant_override
 from app.services.webhook_delivery import DeliveryPolicy, deliver_due
-from app.services.webhooks import deliveries_of, revoke_webhook, subscribe
+from app.services.webhooks import deliveries_of, failing_of, revoke_webhook, subscribe
 from app.store import load_policy
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import Claimed, claim_due
@@ -254,3 +254,39 @@ def test_two_senders_at_once_send_each_delivery_exactly_once(engine: Engine, see
     paths = sorted(r.path for r in hook.received)
     assert len(paths) == 12
     assert len(set(paths)) == 12
+
+
+def test_a_subscription_given_up_on_is_failing_until_a_delivery_arrives(
+    engine: Engine, seeded: Keys
+) -> None:
+    """
+    The give-up is audited as `webhook.failing` and announced to the other subscriptions that
+    asked for it (never to the failing one: it would fail again); a later delivery clears it.
+    """
+    uow, clock = UnitOfWork(engine), Clock(NOW)
+    with receiver(status=500) as broken, receiver() as watcher:
+        webhook_id, _ = _subscribe(uow, broken.url, NOW)
+        watching = subscribe(
+            uow, "redruth", CLERK, url=watcher.url, events=["webhook.failing"],
+            format="standard", allow_private=True, now=NOW,
+        ).webhook.id  # fmt: skip
+        _grant(uow, NOW)
+        for seconds in (0, 15, 45, 105, 225, 465):
+            clock.now = NOW + dt.timedelta(seconds=seconds)
+            deliver_due(engine, now=clock, policy=POLICY_FOR_TESTS, jitter=lambda: 0.0)
+        failing = failing_of(uow, "redruth")
+        clock.now = NOW + dt.timedelta(seconds=470)
+        told = deliver_due(engine, now=clock, policy=POLICY_FOR_TESTS, jitter=lambda: 0.0)
+        broken.status = 204
+        _grant(uow, clock.now)
+        deliver_due(engine, now=clock, policy=POLICY_FOR_TESTS, jitter=lambda: 0.0)
+        cleared = failing_of(uow, "redruth")
+
+    assert list(failing) == [webhook_id]
+    assert failing[webhook_id].reason == "the receiver answered 500"
+    assert [o.status for o in told] == ["delivered"]
+    (notice,) = watcher.received
+    assert b'"webhook.failing"' in notice.body
+    assert webhook_id.encode() in notice.body
+    assert deliveries_of(uow, "redruth", watching)[0].status == "delivered"
+    assert cleared == {}

@@ -84,8 +84,20 @@ def create_webhook(
     "", response_model=list[WebhookOut], summary="The webhook subscriptions (Clerk, auditor)"
 )
 def list_webhooks(services: ServicesDep, principal: ClerkOrAuditor) -> list[WebhookOut]:
-    """Every subscription, revoked ones too, oldest first; the secrets are never shown again."""
-    return [_out(row) for row in webhooks.webhooks_of(services.uow, principal.organisation_id)]
+    """
+    Every subscription, revoked ones too, oldest first; the secrets are never shown again.
+    A subscription whose latest finished delivery was given up says since when, and why.
+    """
+    organisation_id = principal.organisation_id
+    failing = webhooks.failing_of(services.uow, organisation_id)
+    found = []
+    for row in webhooks.webhooks_of(services.uow, organisation_id):
+        fields = _fields(row)
+        if row.id in failing:
+            fields["failing_since"] = london(failing[row.id].since)
+            fields["failing_reason"] = failing[row.id].reason
+        found.append(WebhookOut.model_validate(fields))
+    return found
 
 
 @router.post(

@@ -51,6 +51,14 @@ class WebhookOut(_Out):
     created_by: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+    failing_since: dt.datetime | None = Field(
+        default=None,
+        description=(
+            "Set while the latest finished delivery was given up after its retries: the "
+            "endpoint needs fixing (see `failing_reason` and the deliveries)."
+        ),
+    )
+    failing_reason: str | None = None
 
 
 class NewWebhookOut(WebhookOut):
