@@ -2,7 +2,8 @@
 The JavaScript example (clients/javascript/can-publish.mjs) run by Node against a real server.
 
 Its exit status is the answer: 0 allowed, 1 do not post (refused, or any failure: it fails
-closed), 2 used wrongly. Node is Debian's (`apt-get install nodejs`), 18 or later for `fetch`.
+closed), 2 used wrongly. Node 18 or later (for `fetch`) is the `nodejs` package of the
+machine's apt sources (Debian bookworm's is 18); .ci/run installs it where it is missing.
 """
 
 import os
