@@ -129,6 +129,7 @@ lint: install  ## ruff, mypy (strict on the domain), import-linter
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app tools
 	$(BIN)/mypy --strict app/domain
+	$(BIN)/mypy --strict clients/python
 	$(BIN)/lint-imports
 
 format: install
