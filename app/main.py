@@ -45,7 +45,7 @@ from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.services.feeds import ensure_feed_events
 from app.services.policies import reload_policies
-from app.services.webhook_delivery import DeliveryPolicy, deliver_due
+from app.services.webhook_delivery import DeliveryPolicy, deliver_due, purge_old_deliveries
 from app.store.engine import check_migrated, make_engine
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
@@ -409,13 +409,24 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
     )
 
 
+# How often the sender deletes finished deliveries older than `PURGE_AFTER`.
+PURGE_EVERY = 3600.0
+
+
 async def _webhook_sender(services: Services) -> None:
-    """Send the webhook deliveries that are due, every `webhook_delivery_interval` seconds."""
+    """
+    Send the webhook deliveries that are due, every `webhook_delivery_interval` seconds; once
+    an hour, delete finished deliveries (and events) older than `PURGE_AFTER` (90 days).
+    """
     settings = services.settings
     policy = delivery_policy(settings)
+    purged_at = -PURGE_EVERY  # time.monotonic() of the last purge: the first loop purges
     while True:
         await asyncio.sleep(settings.webhook_delivery_interval)
         try:
+            if time.monotonic() - purged_at >= PURGE_EVERY:
+                purged_at = time.monotonic()
+                await asyncio.to_thread(purge_old_deliveries, services.engine, now=services.clock())
             # a full batch means more may be due: go on at once
             while (
                 len(

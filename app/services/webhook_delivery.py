@@ -26,9 +26,9 @@ from standardwebhooks import Webhook
 
 from app.calendars.fetch import SourceUnavailable, check_url
 from app.store.unit_of_work import Actor, UnitOfWork
-from app.store.webhooks import Claimed, claim_due, record_attempt
+from app.store.webhooks import PURGE_AFTER, Claimed, claim_due, purge_finished, record_attempt
 
-__all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due"]
+__all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due", "purge_old_deliveries"]
 
 log = logging.getLogger(__name__)
 
@@ -172,3 +172,8 @@ def deliver_due(
                 _mark_failing(engine, item, error, now=after)
             outcomes.append(Outcome(item.delivery_id, status, code, error))
     return outcomes
+
+
+def purge_old_deliveries(engine: Engine, *, now: dt.datetime) -> int:
+    """Delete finished deliveries (and events left with none) older than `PURGE_AFTER`."""
+    return purge_finished(engine, before=now - PURGE_AFTER)

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from app.store.errors import NotFound
@@ -27,9 +27,11 @@ __all__ = [
     "StoredDelivery",
     "StoredWebhook",
     "claim_due",
+    "PURGE_AFTER",
     "Failing",
     "failing_webhooks",
     "list_deliveries",
+    "purge_finished",
     "list_webhooks",
     "record_attempt",
 ]
@@ -92,6 +94,34 @@ def list_webhooks(engine: Engine, organisation_id: str) -> list[StoredWebhook]:
             .order_by(col(WebhookRow.created_at), col(WebhookRow.id))
         ).scalars()
         return [StoredWebhook.of(row) for row in rows]
+
+
+# Finished deliveries (and the events left with none) are kept this long, for the Clerk's
+# `GET /v1/webhooks/{id}/deliveries` and `failing_since`, then deleted.
+PURGE_AFTER = dt.timedelta(days=90)
+_FINISHED = ("delivered", "failed", "cancelled")
+
+
+def purge_finished(engine: Engine, *, before: dt.datetime) -> int:
+    """
+    Delete the deliveries made before `before` that are finished (delivered, given up or
+    cancelled; a pending one is never deleted), then the events made before it that no
+    delivery refers to any more. Returns the number of deliveries deleted.
+    """
+    with Session(engine) as session, session.begin():
+        deleted = session.execute(
+            delete(WebhookDeliveryRow).where(
+                col(WebhookDeliveryRow.status).in_(_FINISHED),
+                col(WebhookDeliveryRow.created_at) < before,
+            )
+        )
+        owed = select(col(WebhookDeliveryRow.id)).where(
+            col(WebhookDeliveryRow.event_id) == col(OutboxEventRow.id)
+        )
+        session.execute(
+            delete(OutboxEventRow).where(col(OutboxEventRow.created_at) < before, ~owed.exists())
+        )
+        return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.domain import UTC
 from app.services.overrides import grant_override
-from app.services.webhook_delivery import DeliveryPolicy, deliver_due
+from app.services.webhook_delivery import DeliveryPolicy, deliver_due, purge_old_deliveries
 from app.services.webhooks import deliveries_of, failing_of, revoke_webhook, subscribe
 from app.store import load_policy
 from app.store.unit_of_work import Actor, UnitOfWork
@@ -290,3 +290,24 @@ def test_a_subscription_given_up_on_is_failing_until_a_delivery_arrives(
     assert webhook_id.encode() in notice.body
     assert deliveries_of(uow, "redruth", watching)[0].status == "delivered"
     assert cleared == {}
+
+
+def test_finished_deliveries_are_purged_after_their_time_and_pending_ones_never(
+    engine: Engine, seeded: Keys
+) -> None:
+    uow = UnitOfWork(engine)
+    with receiver() as good, receiver(status=500) as bad:
+        delivered_to, _ = _subscribe(uow, good.url, NOW)
+        retrying_to, _ = _subscribe(uow, bad.url, NOW)
+        _grant(uow, NOW)
+        deliver_due(engine, now=Clock(NOW), policy=POLICY_FOR_TESTS, jitter=lambda: 0.0)
+
+    early = purge_old_deliveries(engine, now=NOW + dt.timedelta(days=89))
+    late = purge_old_deliveries(engine, now=NOW + dt.timedelta(days=91))
+
+    assert early == 0
+    assert late == 1  # the delivered one; the one still being retried stays
+    assert deliveries_of(uow, "redruth", delivered_to) == []
+    assert [d.status for d in deliveries_of(uow, "redruth", retrying_to)] == ["pending"]
+    with engine.connect() as connection:  # its event is still owed, so kept
+        assert connection.execute(text("SELECT count(*) FROM outbox_event")).scalar_one() >= 1
