@@ -15,7 +15,10 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.domain import UTC
 from app.main import create_app, create_services
-from tests.conftest import ROOT, Keys, migrated_database
+from app.services.keys import create_key
+from app.store.keys import Role
+from app.store.unit_of_work import Actor, UnitOfWork
+from tests.conftest import ROOT, SEEDED_AT, Keys, migrated_database
 
 
 @dataclass
@@ -126,3 +129,47 @@ PROPOSED_ACCOUNT = {
     "contact_email": "comms@redruth.gov.uk",
     "reason": "r",
 }
+
+
+@contextmanager
+def two_council_app(
+    engine: Engine,
+    database_url: str,
+    clock: Clock,
+    folder: Path,
+    *,
+    redruth_policy: str | None = None,
+    **settings: object,
+) -> Iterator[tuple[TestClient, str]]:
+    """
+    A client of an app whose policy folder (`folder`, made here) holds Redruth's policy (or
+    the text `redruth_policy`) and Penryn's, and an operator key that may add Penryn
+    (`add_penryn`).
+    """
+    folder.mkdir()
+    redruth = redruth_policy or (ROOT / "policies" / "redruth.yaml").read_text(encoding="utf-8")
+    (folder / "redruth.yaml").write_text(redruth, encoding="utf-8")
+    penryn = ROOT / "tests" / "data" / "policies" / "penryn.yaml"
+    (folder / "penryn.yaml").write_text(penryn.read_text(encoding="utf-8"), encoding="utf-8")
+    operator = create_key(
+        UnitOfWork(engine), "redruth", Actor("tests", "operator"), role=Role.OPERATOR,
+        name="platform", now=SEEDED_AT,
+    ).key  # fmt: skip
+    app_settings = Settings(
+        database_url=database_url,
+        policy_dir=folder,
+        calendar_dir=ROOT / "calendars",
+        **settings,  # type: ignore[arg-type]
+    )
+    app = create_app(app_settings, engine=engine, clock=clock, refresh_in_background=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, operator
+
+
+def add_penryn(client: TestClient, operator: str) -> str:
+    """Penryn added by the operator, as the API adds a council: its first Clerk key."""
+    made = client.post(
+        "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["first_clerk_key"])

@@ -3,7 +3,6 @@ Who is standing: the Clerk enters candidates, withdraws them, links them to the 
 hold, and imports Democracy Club's candidate CSV (with a dry run), on SQLite and PostgreSQL.
 """
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from app.config import Settings
-from app.main import create_app
-from app.services.keys import create_key
 from app.store.candidates import candidates_of
-from app.store.keys import Role
-from app.store.unit_of_work import Actor, UnitOfWork
-from tests.conftest import ROOT, SEEDED_AT, Keys
+from tests.conftest import ROOT, Keys
 
-from .conftest import Clock, auth
+from .conftest import Clock, add_penryn, auth, two_council_app
 
 DATA = ROOT / "tests" / "data" / "candidates"
 GOOD_CSV = (DATA / "dc-candidates-cornwall-2029.csv").read_bytes()
@@ -793,36 +787,15 @@ def two_councils(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, tmp_path: Path
 ) -> Iterator[TwoCouncils]:
     """Redruth (its Mayor's page held by Cllr J. Trevithick) and Penryn, on one app."""
-    folder = tmp_path / "policies"
-    folder.mkdir()
     redruth = (ROOT / "policies" / "redruth.yaml").read_text(encoding="utf-8")
     holder = "    holder: The Mayor of Redruth\n"
     assert holder in redruth
-    (folder / "redruth.yaml").write_text(
-        redruth.replace(holder, "    holder: Cllr J. Trevithick\n"), encoding="utf-8"
-    )
-    shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", folder)
-    operator = create_key(
-        UnitOfWork(engine),
-        "redruth",
-        Actor("tests", "operator"),
-        role=Role.OPERATOR,
-        name="platform",
-        now=SEEDED_AT,
-    ).key
-    settings = Settings(
-        database_url=database_url,
-        policy_dir=folder,
-        calendar_dir=ROOT / "calendars",
+    with two_council_app(
+        engine, database_url, clock, tmp_path / "policies",
+        redruth_policy=redruth.replace(holder, "    holder: Cllr J. Trevithick\n"),
         gc_freeze=False,
-    )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        made = client.post(
-            "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
-        )
-        assert made.status_code == 201, made.text
-        yield TwoCouncils(client, str(made.json()["first_clerk_key"]))
+    ) as (client, operator):  # fmt: skip
+        yield TwoCouncils(client, add_penryn(client, operator))
 
 
 def test_the_policys_holder_of_an_account_is_suggested_by_initial(

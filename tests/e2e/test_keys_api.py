@@ -5,7 +5,6 @@ keys; the key shown once and never again; revocation at once on the replica that
 and within the poll on another; one council's keys out of another's reach.
 """
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from app.store.keys import Role
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, SEEDED_AT, Keys
 
-from .conftest import Clock, auth
+from .conftest import Clock, add_penryn, auth, two_council_app
 
 CAN_PUBLISH = "/v1/accounts/facebook-redruthtowncouncil/can-publish"
 # What each mintable role may do, and one thing it may not.
@@ -270,28 +269,8 @@ def platform(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, tmp_path: Path
 ) -> Iterator[tuple[TestClient, str]]:
     """Redruth's and Penryn's policies on one deployment; Penryn added: its first Clerk key."""
-    policies = tmp_path / "policies"
-    policies.mkdir()
-    shutil.copy(ROOT / "policies" / "redruth.yaml", policies)
-    shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", policies)
-    operator = create_key(
-        UnitOfWork(engine),
-        "redruth",
-        Actor("tests", "operator"),
-        role=Role.OPERATOR,
-        name="platform",
-        now=SEEDED_AT,
-    ).key
-    settings = Settings(
-        database_url=database_url, policy_dir=policies, calendar_dir=ROOT / "calendars"
-    )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        made = client.post(
-            "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
-        )
-        assert made.status_code == 201, made.text
-        yield client, str(made.json()["first_clerk_key"])
+    with two_council_app(engine, database_url, clock, tmp_path / "policies") as (client, operator):
+        yield client, add_penryn(client, operator)
 
 
 def test_a_council_cannot_revoke_or_read_another_councils_key(

@@ -3,7 +3,6 @@ Many councils on one deployment: a platform operator adds one from its policy fi
 council's keys see and change only its own accounts, windows, overrides, audit and feed.
 """
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.config import Settings
-from app.main import create_app
-from app.services.keys import create_key
-from app.store.keys import Role
-from app.store.unit_of_work import Actor, UnitOfWork
-from tests.conftest import ROOT, SEEDED_AT, Keys
+from tests.conftest import Keys
 
-from .conftest import Clock, auth
+from .conftest import Clock, add_penryn, auth, two_council_app
 
 REDRUTH_ACCOUNT = "facebook-redruthtowncouncil"
 PENRYN_ACCOUNT = "facebook-penryntowncouncil"
@@ -29,35 +23,14 @@ def platform(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, tmp_path: Path
 ) -> Iterator[tuple[TestClient, str]]:
     """The app with a policy folder holding Redruth's and Penryn's policies, and an operator key."""
-    policies = tmp_path / "policies"
-    policies.mkdir()
-    shutil.copy(ROOT / "policies" / "redruth.yaml", policies)
-    shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", policies)
-    operator = create_key(
-        UnitOfWork(engine),
-        "redruth",
-        Actor("tests", "operator"),
-        role=Role.OPERATOR,
-        name="platform",
-        now=SEEDED_AT,
-    ).key
-    settings = Settings(
-        database_url=database_url, policy_dir=policies, calendar_dir=ROOT / "calendars"
-    )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, operator
+    with two_council_app(engine, database_url, clock, tmp_path / "policies") as platform:
+        yield platform
 
 
 @pytest.fixture
 def penryn(platform: tuple[TestClient, str]) -> str:
     """Penryn added by the operator: its first Clerk key."""
-    client, operator = platform
-    made = client.post(
-        "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
-    )
-    assert made.status_code == 201, made.text
-    return str(made.json()["first_clerk_key"])
+    return add_penryn(*platform)
 
 
 def test_an_operator_adds_a_council_from_its_policy_file(

@@ -9,7 +9,6 @@ Times are inside the restricted period of the 3 May 2029 polls
 """
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,16 +23,13 @@ from app.config import Settings
 from app.domain import UTC
 from app.domain.approvals import post_sha256
 from app.domain.requests import RequestStatus
-from app.main import create_app
-from app.services.keys import create_key
 from app.store.keys import Role
 from app.store.requests import approvals_of
 from app.store.snapshots import REQUEST_APPROVED
-from app.store.unit_of_work import Actor, UnitOfWork
-from tests.conftest import ROOT, SEEDED_AT, Keys
+from tests.conftest import ROOT, Keys
 
 from .approval_requests import AT, POST, TOWN, act, approved_ids, ask, audit_events, made, new_key
-from .conftest import Clock, auth, started
+from .conftest import Clock, add_penryn, auth, started, two_council_app
 
 # --- the Clerk's answer ---
 
@@ -492,24 +488,8 @@ def penryn(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, tmp_path: Path
 ) -> Iterator[tuple[TestClient, str]]:
     """The app serving Redruth and Penryn, and Penryn's first Clerk key."""
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    shutil.copy(ROOT / "policies" / "redruth.yaml", folder)
-    shutil.copy(ROOT / "tests" / "data" / "policies" / "penryn.yaml", folder)
-    operator = create_key(
-        UnitOfWork(engine), "redruth", Actor("tests", "operator"), role=Role.OPERATOR,
-        name="platform", now=SEEDED_AT,
-    ).key  # fmt: skip
-    settings = Settings(
-        database_url=database_url, policy_dir=folder, calendar_dir=ROOT / "calendars"
-    )
-    app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        made = client.post(
-            "/v1/organisations", json={"policy_file": "penryn.yaml"}, headers=auth(operator)
-        )
-        assert made.status_code == 201, made.text
-        yield client, str(made.json()["first_clerk_key"])
+    with two_council_app(engine, database_url, clock, tmp_path / "policies") as (client, operator):
+        yield client, add_penryn(client, operator)
 
 
 def test_another_councils_key_cannot_see_or_decide_a_request(
