@@ -248,8 +248,7 @@ def decide_post(
     base = decide(account_id, at, category, snapshot, now=now, decision_id=decision_id)
     if (text is None and request_id is None) or base.reasons[0].code in _FINAL:
         return base
-    located = snapshot.timeline_piece(account_id, at)
-    piece = located[1] if located is not None else None
+    piece = snapshot.piece_at(account_id, at)
     outcome = base.outcome
     reasons = base.reasons
     valid_until = base.valid_until
@@ -271,8 +270,8 @@ def decide_post(
     if request_id is not None:
         # the restrictions in force, and what the text and the account's holder add now:
         # an approval covers only what the Clerk saw (`seen_by_approval`)
-        in_force = snapshot.restrictions_overlapping(
-            account_id, at, at + _INSTANT
+        in_force = (
+            restriction_ids(piece) if piece is not None else frozenset()
         ) | seen_by_approval(reasons)
         approval = approval_reason(
             snapshot,
@@ -293,6 +292,3 @@ def decide_post(
     if outcome is base.outcome and reasons == base.reasons:
         return base
     return base._replace(outcome=outcome, reasons=reasons, valid_until=valid_until)
-
-
-_INSTANT = dt.timedelta(microseconds=1)

@@ -114,13 +114,13 @@ class Snapshot:
     # (None where none of the holder's elections restricts that piece)
     _holder_reasons: Mapping[str, tuple[Reason | None, ...]] = field(default_factory=dict)
 
-    def timeline_piece(self, account_id: str, at: dt.datetime) -> tuple[int, Window] | None:
-        """The index and piece of the account's timeline in force at `at`, if any."""
+    def piece_at(self, account_id: str, at: dt.datetime) -> Window | None:
+        """The piece of the account's timeline in force at `at` (what restricts then), if any."""
         timeline = self._timelines.get(account_id, self._default_timeline)
         t = at.timestamp()
         i = bisect_right(timeline.starts, t) - 1
         if i >= 0 and t < timeline.ends[i]:
-            return i, timeline.pieces[i]
+            return timeline.pieces[i]
         return None
 
     def windows_for(self, account_id: str) -> tuple[Window, ...]:
