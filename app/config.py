@@ -50,6 +50,12 @@ class Settings(BaseSettings):
             (`app.services.webhook_delivery`); each replica runs one, and a delivery is sent
             by one replica only.
         webhook_timeout: seconds one webhook attempt may take (`PURDAH_WEBHOOK_TIMEOUT`).
+        time_events: run the time-event scheduler in the server (`PURDAH_TIME_EVENTS`): it
+            announces windows upcoming, started and ended and policy reviews due at their
+            instants (`app.services.time_events`); every replica runs one, and each
+            announcement is sent once.
+        time_events_interval: the longest the scheduler sleeps between two rounds, in
+            seconds; it wakes earlier for an announcement due sooner.
         webhook_retry_hours: how long to keep retrying a webhook that fails before giving
             up (`PURDAH_WEBHOOK_RETRY_HOURS`).
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
@@ -110,6 +116,8 @@ class Settings(BaseSettings):
     webhook_delivery_interval: float = Field(default=2.0, gt=0, le=600)
     webhook_timeout: float = Field(default=10.0, gt=0, le=60)
     webhook_retry_hours: float = Field(default=26.0, gt=0, le=24 * 14)
+    time_events: bool = True
+    time_events_interval: float = Field(default=5.0, gt=0, le=600)
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
     key_use_interval: float = Field(default=60.0, gt=0, le=3600)
