@@ -56,7 +56,9 @@ def _announced(engine: Engine, anchor: str) -> list[tuple[str, dict]]:
     with Session(engine) as session:
         rows = session.execute(
             select(OutboxEventRow)
-            .where(col(OutboxEventRow.type).in_(["window.upcoming", "window.started", "window.ended"]))
+            .where(
+                col(OutboxEventRow.type).in_(["window.upcoming", "window.started", "window.ended"])
+            )
             .order_by(col(OutboxEventRow.seq))
         ).scalars()
         return [
@@ -138,9 +140,7 @@ def test_a_boundary_passed_while_no_scheduler_ran_is_sent_late_on_a_new_process(
     assert again == 0
 
 
-def test_a_window_moved_is_announced_at_its_new_instants_only(
-    engine: Engine, seeded: Keys
-) -> None:
+def test_a_window_moved_is_announced_at_its_new_instants_only(engine: Engine, seeded: Keys) -> None:
     uow = UnitOfWork(engine)
     window_id = _window(uow)
     _round(engine, T0)
