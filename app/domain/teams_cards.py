@@ -3,8 +3,8 @@ A notice as a Microsoft Teams message: the body a Teams Workflows webhook ("When
 webhook request is received", then "Post card in a chat or channel") takes, carrying one
 Adaptive Card.
 
-Shape (Microsoft Learn, "Create incoming webhooks with Workflows for Microsoft Teams": the
-request body is a `message` whose `attachments` hold the card):
+Shape (the body Microsoft's Teams documentation gives for Adaptive Cards sent to a webhook,
+which a Workflow's trigger reads as `triggerBody()?['attachments']`):
 
     {"type": "message",
      "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
