@@ -412,6 +412,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         timeout=settings.webhook_timeout,
         retry_for=dt.timedelta(hours=settings.webhook_retry_hours),
         allow_private=settings.webhook_allow_private_urls,
+        public_url=settings.public_url,
     )
 
 

@@ -43,7 +43,7 @@ __all__ = [
     "webhooks_of",
 ]
 
-FORMATS = ("standard",)
+FORMATS = ("standard", "teams")
 _MAX_URL = 2000
 
 

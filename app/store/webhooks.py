@@ -80,6 +80,7 @@ class Claimed:
     event_type: str
     payload: dict[str, Any]
     url: str
+    format: str  # the subscription's body format: `standard` or `teams`
     secret: str
     attempt: int
     created_at: dt.datetime
@@ -233,6 +234,7 @@ def claim_due(
                     event_type=event.type,
                     payload=dict(event.payload),
                     url=webhook.url,
+                    format=webhook.format,
                     secret=webhook.secret,
                     attempt=delivery.attempts + 1,
                     created_at=delivery.created_at,

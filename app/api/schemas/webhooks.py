@@ -42,7 +42,11 @@ class WebhookIn(_In):
     format: str = Field(
         default="standard",
         max_length=20,
-        description="`standard`: the JSON event, signed per the Standard Webhooks specification.",
+        description="`standard`: the JSON event, signed per the Standard Webhooks specification. "
+        "`teams`: a Microsoft Teams Workflows webhook body (a `message` carrying an Adaptive "
+        "Card 1.5: the event in words, its facts in London time, what is still allowed, and a "
+        "button to the object when the service's public URL is set), for a Workflow's "
+        '"When a Teams webhook request is received" trigger; signed with the same headers.',
     )
 
 
