@@ -166,7 +166,8 @@ def test_the_clerk_signs_in_reads_now_and_grants_and_revokes_an_override(
         f"Restricted until {london_words(ends)} (restricted by the Clerk: a referendum "
         "announced late)" in text
     )
-    assert "Needs the Clerk" in text and "event" in page.inner_text("#needs-clerk")
+    assert "Needs the Clerk" in text
+    assert "event" in page.inner_text("#needs-clerk")
     assert "party political" in page.inner_text("#never")
     assert "the review is overdue (policy 6.1)" in page.inner_text("#review")
     assert "No override is in force." in text

@@ -64,7 +64,8 @@ def test_over_plain_http_the_cookie_is_not_secure(client: TestClient, seeded: Ke
         c for c in signed.headers.get_list("set-cookie") if c.startswith("purdah_console=")
     )
     assert "secure" not in cookie.lower()
-    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert "httponly" in cookie.lower()
+    assert "samesite=strict" in cookie.lower()
 
 
 def test_a_session_idle_for_longer_than_the_setting_ends(
@@ -190,7 +191,8 @@ def test_console_pages_send_the_docs_security_headers_with_no_script_allowed(
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'none'" in csp
     assert "frame-ancestors 'none'" in csp
-    assert "<script" not in page.text and "style=" not in page.text
+    assert "<script" not in page.text
+    assert "style=" not in page.text
     css = client.get("/console/static/console.css")
     assert css.status_code == 200
     assert css.headers["x-content-type-options"] == "nosniff"
