@@ -26,7 +26,7 @@ __all__ = [
     "StoredConsoleSession",
     "csrf_matches",
     "current_session",
-    "person_name",
+    "checked_person_name",
     "sign_in",
     "sign_out",
 ]
@@ -50,7 +50,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def person_name(value: str) -> str:
+def checked_person_name(value: str) -> str:
     """
     The name a person gave at sign-in, stripped.
 
@@ -77,9 +77,9 @@ def sign_in(
     Start a session for `person`, who signed in with the key `key_id` (checked already).
 
     Raises:
-        InvalidChange: the name is not usable (`person_name`).
+        InvalidChange: the name is not usable (`checked_person_name`).
     """
-    name = person_name(person)
+    name = checked_person_name(person)
     token = secrets.token_urlsafe(32)
     stored = console_sessions.add_session(
         uow.engine,

@@ -98,7 +98,7 @@ def sign_in(
         return _form_page(request, services, person=person, errors=expired, status=400)
     errors: dict[str, str] = {}
     try:
-        name = console.person_name(person)
+        name = console.checked_person_name(person)
     except InvalidChange as exc:
         errors["person"] = exc.problem[0].upper() + exc.problem[1:]
     if not key.strip():
