@@ -381,7 +381,12 @@ def _request_created(data: _Data) -> Notice:
     )
 
 
-_DECIDED = {"approve": "approved", "confirm": "confirmed", "reject": "rejected"}
+_DECIDED = {
+    "approve": "approved",
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "withdraw": "withdrawn by the tool that asked",
+}
 
 
 def _request_decided(data: _Data) -> Notice:

@@ -30,7 +30,7 @@ from app.domain.time_events import (
     is_late,
 )
 from app.store.feed_events import windows_of_organisations
-from app.store.outbox import ChangeEvent, live_subscriptions, write_outbox
+from app.store.outbox import ChangeEvent, live_subscriptions, window_data, write_outbox
 from app.store.tables import TimeEventRow
 from app.store.time_events import (
     Plan,
@@ -92,19 +92,6 @@ def _plan(policy: Policy | None) -> Plan:
     return plan
 
 
-def _window_shape(window: Window) -> dict[str, Any]:
-    """The window as the API's `GET /v1/windows` shows it."""
-    return {
-        "window_id": window.window_id,
-        "starts_at": window.starts_at,
-        "ends_at": window.ends_at,
-        "election_ids": list(window.election_ids),
-        "manual_window_ids": list(window.manual_window_ids),
-        "estimated": window.estimated,
-        "description": window.describe(),
-    }
-
-
 def _guidance(policy: Policy) -> dict[str, list[str]]:
     """What the policy lets staff publish inside a window (as `GET /v1/policy` shows it)."""
     return {
@@ -154,7 +141,7 @@ def time_event_data(
         last = (window.ends_at.date() + dt.timedelta(days=1)).isoformat()
         return {
             "organisation_name": organisation_name,
-            "window": _window_shape(window),
+            "window": window_data(window),
             **timing,
             "guidance": None if policy is None else _guidance(policy),
             "link": f"/v1/windows?from={first}&to={last}",

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.domain import LONDON
+from app.domain import LONDON, Window
 from app.domain.time_events import TIME_EVENT_TYPES
 from app.store.tables import (
     OutboxEventRow,
@@ -39,6 +39,7 @@ __all__ = [
     "events_of",
     "live_subscriptions",
     "periods_of",
+    "window_data",
     "write_outbox",
 ]
 
@@ -102,6 +103,10 @@ def _override(change: AuditedChange, type_: str) -> ChangeEvent:
     )
 
 
+# the actions that decide a request, each announced as `request.decided` with its verb
+_DECISIONS = ("request.approve", "request.confirm", "request.reject", "request.withdraw")
+
+
 def _request(change: AuditedChange, type_: str) -> ChangeEvent:
     decision = change.action.removeprefix("request.")
     data: dict[str, Any] = {**dict(change.after or {}), "request_id": change.target}
@@ -113,6 +118,7 @@ def _request(change: AuditedChange, type_: str) -> ChangeEvent:
 
 
 def _account(change: AuditedChange) -> ChangeEvent | None:
+    """An account whose status moved; a proposed one moves from no status at all."""
     before = (change.before or {}).get("status")
     after = (change.after or {}).get("status")
     if before == after:
@@ -156,8 +162,26 @@ def _span(period: tuple[dt.datetime, dt.datetime] | None) -> dict[str, dt.dateti
     return None if period is None else {"starts_at": period[0], "ends_at": period[1]}
 
 
-def _moved_periods(before: Periods, after: Periods) -> list[ChangeEvent]:
-    """A `window.changed` for each election whose restricted period appeared, moved or went."""
+def window_data(window: Window) -> dict[str, Any]:
+    """A window as `GET /v1/windows` shows it (times still datetimes: `_shown` writes them)."""
+    return {
+        "window_id": window.window_id,
+        "starts_at": window.starts_at,
+        "ends_at": window.ends_at,
+        "election_ids": list(window.election_ids),
+        "manual_window_ids": list(window.manual_window_ids),
+        "estimated": window.estimated,
+        "description": window.describe(),
+    }
+
+
+def _moved_periods(
+    before: Periods, after: Periods, windows: Sequence[Window] = ()
+) -> list[ChangeEvent]:
+    """
+    A `window.changed` for each election whose restricted period appeared, moved or went,
+    with the window it is part of now (None when it went).
+    """
     events = []
     for election_id in sorted(before.keys() | after.keys()):
         old, new = before.get(election_id), after.get(election_id)
@@ -173,6 +197,10 @@ def _moved_periods(before: Periods, after: Periods) -> list[ChangeEvent]:
                     "change": what,
                     "before": _span(old),
                     "after": _span(new),
+                    "window": next(
+                        (window_data(w) for w in windows if election_id in w.election_ids),
+                        None,
+                    ),
                     "link": f"/v1/elections/{election_id}",
                 },
             )
@@ -186,6 +214,7 @@ def events_of(
     now: dt.datetime,
     periods_before: Periods | None = None,
     periods_after: Periods | None = None,
+    windows_after: Sequence[Window] = (),
 ) -> list[ChangeEvent]:
     """
     The change events of a write, from its audit actions (the one mapping): an override
@@ -203,9 +232,11 @@ def events_of(
             events.append(_override(change, "override.revoked"))
         elif action == "request.create":
             events.append(_request(change, "request.created"))
-        elif action in ("request.approve", "request.confirm", "request.reject"):
+        elif action in _DECISIONS:
             events.append(_request(change, "request.decided"))
-        elif action.startswith("account.") and change.before is not None:
+        elif action.startswith("account.") and (
+            change.before is not None or action == "account.propose"
+        ):
             event = _account(change)
             if event is not None:
                 events.append(event)
@@ -224,7 +255,7 @@ def events_of(
                 )
             )
     if periods_before is not None and periods_after is not None:
-        events += _moved_periods(periods_before, periods_after)
+        events += _moved_periods(periods_before, periods_after, windows_after)
     return events
 
 

@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
+from app.domain import Window
 from app.domain.audit import GENESIS, canonical_json, chain_hash
 from app.store.errors import NotFound
-from app.store.feed_events import sync_feed_events
+from app.store.feed_events import organisation_windows, sync_feed_events
 from app.store.notifications import notify_change
-from app.store.outbox import AuditedChange, events_of, periods_of, write_outbox
+from app.store.outbox import AuditedChange, Periods, events_of, periods_of, write_outbox
 from app.store.tables import AuditEventRow, OrganisationRow
 
 __all__ = ["Actor", "OnCommit", "UnitOfWork", "Write", "audit_payload", "write"]
@@ -94,15 +95,19 @@ class Write:
 
     def _fill_outbox(self) -> None:
         """Write the change events of this write to the outbox, in its transaction."""
-        after = None
+        after: Periods | None = None
+        windows: tuple[Window, ...] = ()
         if self._periods_before is not None:
             self.session.flush()
             after = periods_of(self.session, self.organisation_id)
+            if after != self._periods_before:
+                windows = organisation_windows(self.session, self.organisation_id)
         events = events_of(
             self._changes,
             now=self.now,
             periods_before=self._periods_before,
             periods_after=after,
+            windows_after=windows,
         )
         write_outbox(self.session, self.organisation_id, events, now=self.now)
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from app.domain import UTC
 from app.domain.accounts import AccountAction
 from app.domain.election_changes import ElectionChanges
-from app.services.accounts import move_account
+from app.services.accounts import move_account, propose_account
 from app.services.elections import add_election, update_election
 from app.services.overrides import grant_override, revoke_override
 from app.services.windows import add_manual_window, end_manual_window
@@ -129,6 +129,12 @@ def test_an_election_whose_period_appears_is_announced_as_a_window_change(
     ]
     assert events[0]["data"]["election_id"] == "local.cornwall.2033-05-05"
     assert events[0]["data"]["after"]["ends_at"] == "2033-05-05T22:00:00+01:00"
+    # the window it is part of, as GET /v1/windows shows it
+    window = events[0]["data"]["window"]
+    assert window["election_ids"] == ["local.cornwall.2033-05-05"]
+    assert window["ends_at"] == "2033-05-05T22:00:00+01:00"
+    assert window["starts_at"] == events[0]["data"]["after"]["starts_at"]
+    assert window["window_id"].startswith("w-2033-")
 
 
 def test_an_account_suspended_is_announced_with_its_old_and_new_status(
@@ -165,3 +171,20 @@ def test_an_election_whose_period_moves_is_announced_with_before_and_after(
     assert moved["before"]["ends_at"] == "2033-05-05T22:00:00+01:00"
     assert moved["after"]["ends_at"] == "2033-05-05T13:00:00+01:00"
     assert moved["before"]["starts_at"] == moved["after"]["starts_at"]
+
+
+def test_an_account_proposed_is_announced_as_a_status_from_none(
+    engine: Engine, seeded: Keys
+) -> None:
+    propose_account(
+        UnitOfWork(engine), POLICY, CLERK, account_id="tiktok-redruth", platform="tiktok",
+        name="Redruth on TikTok", kind="page", contact_email="clerk@redruth.gov.uk",
+        handle=None, url=None, reason="young people", now=NOW,
+    )  # fmt: skip
+
+    events = _events(engine)
+
+    assert [e["type"] for e in events] == ["account.status_changed"]
+    assert events[0]["data"]["previous_status"] is None
+    assert events[0]["data"]["status"] == "pending"
+    assert events[0]["data"]["action"] == "propose"
