@@ -9,6 +9,14 @@ records how it went. A 2xx answer delivers it; anything else (another status, a 
 timeout, a refused address) is retried with exponential backoff and jitter until `retry_for`
 has passed since the event, then given up (`failed`), with the last error kept for the Clerk.
 
+A subscription of format `email` gets the event as an email instead, through the same
+claims, retries and record (`_send_email`): to the `mailto:` address of its URL, through
+`policy.mail` (`PURDAH_SMTP_URL`, `services.mail`), made by `services.notification_email`.
+A server that accepts it delivers it; a refusal, a connection or TLS failure or a timeout is
+a failed attempt, retried and given up like a webhook's. Where no SMTP server is set up, the
+delivery stays pending (retried with backoff, never given up: nothing is wrong with the
+recipient) with an error that says so.
+
 The clock and the randomness are parameters: the app's background task passes the real
 ones; tests pass their own.
 """
@@ -25,10 +33,21 @@ from sqlalchemy import Engine
 from standardwebhooks import Webhook
 
 from app.calendars.fetch import SourceUnavailable, check_url
+from app.domain.errors import InvalidChange
+from app.domain.recipients import email_recipient
+from app.services.mail import MailServer, send_mail
+from app.services.notification_email import message_of
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import PURGE_AFTER, Claimed, claim_due, purge_finished, record_attempt
 
-__all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due", "purge_old_deliveries"]
+__all__ = [
+    "NO_MAIL_SERVER",
+    "DeliveryPolicy",
+    "Outcome",
+    "backoff",
+    "deliver_due",
+    "purge_old_deliveries",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +64,8 @@ class DeliveryPolicy:
         retry_for: how long after the event to keep trying before giving up.
         allow_private: send to loopback and private addresses (tests; on-premises receivers).
         batch: the most deliveries one call claims.
+        mail: the SMTP server of email subscriptions (None: email is not set up).
+        public_url: where people reach the service, to make an email's links absolute.
     """
 
     timeout: float = 10.0
@@ -53,6 +74,8 @@ class DeliveryPolicy:
     retry_for: dt.timedelta = dt.timedelta(hours=26)
     allow_private: bool = False
     batch: int = 50
+    mail: MailServer | None = None
+    public_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +130,36 @@ def _send(
     return code, f"the receiver answered {code}"
 
 
+NO_MAIL_SERVER = (
+    "email is not set up on this server (PURDAH_SMTP_URL and PURDAH_SMTP_FROM): the message "
+    "waits, and goes once it is"
+)
+
+
+def _send_email(
+    claimed: Claimed, policy: DeliveryPolicy, now: dt.datetime
+) -> tuple[int | None, str | None]:
+    """Email one event: the SMTP reply code, and an error (None when the server took it)."""
+    if policy.mail is None:
+        return None, NO_MAIL_SERVER
+    try:
+        recipient = email_recipient(claimed.url)
+    except InvalidChange as exc:
+        return None, f"the recipient cannot be used: {exc.problem}"
+    try:
+        message = message_of(
+            claimed.payload,
+            event_id=claimed.event_id,
+            recipient=recipient,
+            sender=policy.mail.sender,
+            now=now,
+            public_url=policy.public_url,
+        )
+    except (ValueError, TypeError) as exc:  # an event the message cannot hold
+        return None, f"the message could not be made ({type(exc).__name__})"
+    return send_mail(policy.mail, message, recipient=recipient)
+
+
 SENDER = Actor("webhook sender", "system")
 
 
@@ -141,7 +194,9 @@ def deliver_due(
         jitter: a number in [0, 1) per retry (`backoff`).
         transport: httpx's transport (tests); the network by default.
     """
-    lease = dt.timedelta(seconds=policy.timeout * 3 + 30)
+    # an SMTP exchange is several round trips, each within the mail server's timeout
+    mail_timeout = policy.mail.timeout * 10 if policy.mail is not None else 0.0
+    lease = dt.timedelta(seconds=max(policy.timeout * 3, mail_timeout) + 30)
     claimed = claim_due(engine, now=now(), lease=lease, limit=policy.batch)
     outcomes: list[Outcome] = []
     if not claimed:
@@ -150,11 +205,16 @@ def deliver_due(
         timeout=policy.timeout, follow_redirects=False, trust_env=False, transport=transport
     ) as client:
         for item in claimed:
-            code, error = _send(item, client, policy, now())
+            if item.format == "email":
+                code, error = _send_email(item, policy, now())
+            else:
+                code, error = _send(item, client, policy, now())
             after = now()
+            # email not set up: nothing is wrong with the recipient, so never give up on it
+            waits = item.format == "email" and policy.mail is None
             if error is None:
                 status, next_at = "delivered", None
-            elif after - item.created_at >= policy.retry_for:
+            elif after - item.created_at >= policy.retry_for and not waits:
                 status, next_at = "failed", None
             else:
                 status, next_at = "pending", after + backoff(item.attempt, policy, jitter())

@@ -71,7 +71,10 @@ class StoredDelivery(_Record):
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A delivery claimed for one attempt: what to send, where, signed with what."""
+    """
+    A delivery claimed for one attempt: what to send, where, signed with what; `format` says
+    how (`standard`: a signed POST to `url`; `email`: a message to the `mailto:` of `url`).
+    """
 
     delivery_id: str
     organisation_id: str
@@ -83,6 +86,7 @@ class Claimed:
     secret: str
     attempt: int
     created_at: dt.datetime
+    format: str = "standard"
 
 
 def list_webhooks(engine: Engine, organisation_id: str) -> list[StoredWebhook]:
@@ -236,6 +240,7 @@ def claim_due(
                     secret=webhook.secret,
                     attempt=delivery.attempts + 1,
                     created_at=delivery.created_at,
+                    format=webhook.format,
                 )
             )
         return claimed

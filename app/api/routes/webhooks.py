@@ -73,6 +73,7 @@ def create_webhook(
         events=body.events,
         format=body.format,
         allow_private=services.settings.webhook_allow_private_urls,
+        email_enabled=services.settings.smtp_url is not None,
         now=services.clock(),
         request_id=request_id(request),
     )

@@ -1,0 +1,257 @@
+"""
+One event as an email to one recipient: a plain-text part, an HTML part and, for an event
+about a restriction window, the window as a calendar attachment.
+
+The words come from the event's notice (title, summary, facts, guidance, link). Every value
+is escaped in the HTML, and header values are kept to one line, so nothing in an event (a
+reason the Clerk typed, say) can add a header or markup. The `Message-ID` is the event's id
+at the sender's domain, so every attempt at one delivery carries the same one and a resend
+is recognisable (a mail client shows it once); `X-Purdah-Event-Id` says it again.
+
+A window event (`window.upcoming`, `window.started`, `window.ended`: `data.window`; or
+`window.changed` of a manual window: its `after`) carries the window as an ICS attachment
+(`calendars.invite`) whose UID is the feed's for that window: `feed_uid` of the window's
+anchor (`domain.periods.Window.anchor`: its first election by polling day, else its first
+manual window).
+"""
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from app.calendars.invite import window_invite
+from app.domain.feeds import feed_uid
+from app.domain.periods import Window
+
+__all__ = ["WindowInvite", "message_of", "window_of"]
+
+_WINDOW_EVENTS = ("window.upcoming", "window.started", "window.ended")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_MAX_SUBJECT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Notice:
+    """Placeholder for `domain.notices.Notice` until it is merged (same fields)."""
+
+    title: str
+    summary: str
+    facts: tuple[tuple[str, str], ...] = ()
+    guidance: tuple[str, ...] = ()
+    link: str | None = None
+
+
+def _notice_of(payload: Mapping[str, Any]) -> _Notice:
+    """Placeholder for `domain.notices.notice_of`: the type, and the data's plain values."""
+    data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
+    kind = str(payload.get("type") or "event")
+    facts = tuple(
+        (str(k).replace("_", " "), str(v))
+        for k, v in dict(data or {}).items()
+        if k != "link" and isinstance(v, str | int | float)
+    )
+    link = (data or {}).get("link")
+    return _Notice(
+        title=f"purdah-controller: {kind}",
+        summary=f"An event of type {kind}.",
+        facts=facts,
+        link=link if isinstance(link, str) else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowInvite:
+    """A window an event is about, as its calendar attachment shows it."""
+
+    uid: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    summary: str
+    description: str
+
+
+def _instant(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.utcoffset() is not None else None
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(str(v) for v in value if isinstance(v, str) and v)
+
+
+def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
+    """
+    The window an event is about, or None: an event about no window, an election's period
+    moved (`window.changed` of kind `election`: the window it joins is not in the event), a
+    manual window's event without its times, or times that cannot be read.
+    """
+    data = payload.get("data")
+    if not isinstance(data, Mapping):
+        return None
+    organisation_id = str(data.get("organisation_id") or "")
+    kind = payload.get("type")
+    if kind in _WINDOW_EVENTS and isinstance(data.get("window"), Mapping):
+        window = data["window"]
+        starts_at, ends_at = _instant(window.get("starts_at")), _instant(window.get("ends_at"))
+        elections = _ids(window.get("election_ids"))
+        manual = _ids(window.get("manual_window_ids"))
+        if starts_at is None or ends_at is None or not (elections or manual):
+            return None
+        anchor = Window(
+            window_id=str(window.get("window_id") or ""),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            election_ids=elections,
+            manual_window_ids=manual,
+        ).anchor
+        name = str(data.get("organisation_name") or organisation_id)
+        description = str(window.get("description") or "")
+        return WindowInvite(
+            uid=feed_uid(organisation_id, anchor),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            summary=f"Pre-election period ({name})" if elections else "Publishing restricted",
+            description=description,
+        )
+    if kind == "window.changed" and data.get("kind") == "manual":
+        after = data.get("after")
+        window_id = data.get("window_id")
+        if not isinstance(after, Mapping) or not isinstance(window_id, str):
+            return None
+        starts_at, ends_at = _instant(after.get("starts_at")), _instant(after.get("ends_at"))
+        if starts_at is None or ends_at is None:
+            return None
+        reason = str(data.get("reason") or "")
+        return WindowInvite(
+            uid=feed_uid(organisation_id, window_id),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            summary=f"Publishing restricted by the Clerk: {reason}".removesuffix(": "),
+            description=reason,
+        )
+    return None
+
+
+def _line(text: str, limit: int = _MAX_SUBJECT) -> str:
+    """One header line: control characters (CR, LF) become spaces, and it is cut short."""
+    flat = _CONTROL.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _absolute(link: str | None, public_url: str | None) -> str | None:
+    if link is None:
+        return None
+    if link.startswith("/") and public_url:
+        return public_url.rstrip("/") + link
+    return link
+
+
+def _text(notice: _Notice, link: str | None) -> str:
+    lines = [notice.title, "", notice.summary]
+    if notice.facts:
+        lines.append("")
+        lines += [f"{label}: {value}" for label, value in notice.facts]
+    if notice.guidance:
+        lines.append("")
+        lines += list(notice.guidance)
+    if link:
+        lines += ["", f"Details: {link}"]
+    lines += ["", "-- ", "Sent by purdah-controller: the Clerk manages these notifications."]
+    return "\n".join(lines) + "\n"
+
+
+def _html(notice: _Notice, link: str | None) -> str:
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB"><head><meta charset="utf-8">',
+        f"<title>{e(notice.title)}</title></head><body>",
+        f"<h1>{e(notice.title)}</h1>",
+        f"<p>{e(notice.summary)}</p>",
+    ]
+    if notice.facts:
+        parts.append("<table>")
+        parts += [
+            f'<tr><th scope="row" align="left">{e(label)}</th><td>{e(value)}</td></tr>'
+            for label, value in notice.facts
+        ]
+        parts.append("</table>")
+    if notice.guidance:
+        parts.append("<ul>")
+        parts += [f"<li>{e(line)}</li>" for line in notice.guidance]
+        parts.append("</ul>")
+    if link:
+        if link.startswith(("https://", "http://")):
+            parts.append(f'<p><a href="{e(link, quote=True)}">{e(link)}</a></p>')
+        else:
+            parts.append(f"<p>Details: {e(link)}</p>")
+    parts.append("<p><small>Sent by purdah-controller: the Clerk manages these notifications.")
+    parts.append("</small></p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def message_of(
+    payload: Mapping[str, Any],
+    *,
+    event_id: str,
+    recipient: str,
+    sender: str,
+    now: dt.datetime,
+    public_url: str | None = None,
+) -> EmailMessage:
+    """
+    The email of one event to one recipient (both addresses already checked).
+
+    Args:
+        now: the Date header.
+        public_url: where people reach the service, to make the event's link absolute.
+    """
+    notice = _notice_of(payload)
+    link = _absolute(notice.link, public_url)
+    message = EmailMessage()
+    data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
+    name = _line(str((data or {}).get("organisation_name") or "purdah-controller"), 80)
+    local, _, domain = sender.rpartition("@")
+    message["From"] = Address(display_name=name, username=local, domain=domain)
+    message["To"] = recipient
+    message["Subject"] = _line(notice.title)
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
+    # the event's id alone (a UUID): one line, whoever receives it and however often
+    message["Message-ID"] = f"<{event_id}@{domain}>"
+    # RFC 3834: no out-of-office reply to a machine
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Purdah-Event"] = _line(str(payload.get("type") or ""), 60)
+    message["X-Purdah-Event-Id"] = event_id
+    message.set_content(_text(notice, link))
+    message.add_alternative(_html(notice, link), subtype="html")
+    invite = window_of(payload)
+    if invite is not None:
+        ics = window_invite(
+            uid=invite.uid,
+            starts_at=invite.starts_at,
+            ends_at=invite.ends_at,
+            summary=invite.summary,
+            description=invite.description,
+            stamp=now,
+            url=link,
+        )
+        message.add_attachment(
+            ics.decode(),
+            subtype="calendar",
+            filename="restriction.ics",
+            params={"method": "PUBLISH"},
+        )
+    return message
