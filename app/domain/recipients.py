@@ -62,6 +62,7 @@ def email_recipient(url: str) -> str:
             allow_quoted_local=False,
             allow_domain_literal=False,
             allow_display_name=False,
+            strict=True,  # 64 characters at most before the @ (RFC 5321 section 4.5.3.1.1)
         )
     except EmailNotValidError as exc:
         problem = f"{_shown(address)} is not an email address: {exc}"
