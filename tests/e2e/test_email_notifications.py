@@ -6,6 +6,7 @@ server is a real one in the test process (`tests.smtp`).
 """
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.config import Settings
-from app.main import delivery_policy
+from app.domain import UTC
+from app.main import create_app, delivery_policy
 from app.services.webhook_delivery import deliver_due
 from tests.conftest import ROOT, Keys
 from tests.smtp import Mailbox, smtp_server
@@ -240,3 +242,24 @@ def test_a_refused_address_is_retried_then_failed_with_the_servers_answer_shown(
         "550 5.1.1 clerk@redruth-tc.gov.uk: mailbox unavailable"
     )
     assert listed[0]["failing_reason"] == delivery["last_error"]
+
+
+def test_the_server_emails_by_itself(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock, mailbox: Mailbox
+) -> None:
+    """The background sender reads `PURDAH_SMTP_*` from the settings: nobody calls it here."""
+    clock.now = dt.datetime.now(UTC)
+    settings = _settings(database_url, mailbox, webhook_delivery_interval=0.05, gc_freeze=False)
+    app = create_app(settings, engine=engine, clock=clock)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.post(
+            "/v1/webhooks", json={**CLERK_EMAIL, "format": "email"}, headers=auth(seeded.clerk)
+        )
+        client.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
+        deadline = time.monotonic() + 10
+        while not mailbox.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # several more rounds of the sender: nothing is sent twice
+
+    assert len(mailbox.received) == 1
+    assert mailbox.received[0].message["X-Purdah-Event"] == "override.granted"
