@@ -50,6 +50,12 @@ class Settings(BaseSettings):
             (`app.services.webhook_delivery`); each replica runs one, and a delivery is sent
             by one replica only.
         webhook_timeout: seconds one webhook attempt may take (`PURDAH_WEBHOOK_TIMEOUT`).
+        time_events: run the time-event scheduler in the server (`PURDAH_TIME_EVENTS`): it
+            announces windows upcoming, started and ended and policy reviews due at their
+            instants (`app.services.time_events`); every replica runs one, and each
+            announcement is sent once.
+        time_events_interval: the longest the scheduler sleeps between two rounds, in
+            seconds; it wakes earlier for an announcement due sooner.
         webhook_retry_hours: how long to keep retrying a webhook that fails before giving
             up (`PURDAH_WEBHOOK_RETRY_HOURS`).
         smtp_url: the SMTP server email notifications go through (`PURDAH_SMTP_URL`; unset:
@@ -130,6 +136,8 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(default=None, max_length=254)
     smtp_timeout: float = Field(default=10.0, gt=0, le=120)
     smtp_ca_file: Path | None = None
+    time_events: bool = True
+    time_events_interval: float = Field(default=5.0, gt=0, le=600)
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
     listen: bool = True
     key_use_interval: float = Field(default=60.0, gt=0, le=3600)

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
 import time
@@ -43,11 +44,14 @@ from app.api.routes import (
 from app.api.schemas import BatchIn, ImportIn, PostCheckIn
 from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
+from app.domain import Policy
 from app.services.feeds import ensure_feed_events
 from app.services.mail import mail_server
 from app.services.policies import reload_policies
+from app.services.time_events import ROUND_LIMIT, forget_old_time_events, run_time_events
 from app.services.webhook_delivery import DeliveryPolicy, deliver_due, purge_old_deliveries
 from app.store.engine import check_migrated, make_engine
+from app.store.errors import PolicyUnavailable
 from app.store.key_use import KeyUse
 from app.store.notifications import ChangeListener
 from app.store.policy_registry import PolicyRegistry
@@ -243,6 +247,8 @@ def create_app(
         )
         if refresh_in_background and settings.webhook_delivery:
             tasks.append(asyncio.create_task(_webhook_sender(services)))
+        if refresh_in_background and settings.time_events:
+            tasks.append(asyncio.create_task(_time_event_scheduler(services)))
         listener = (
             ChangeListener(engine, cache.refresh)
             if refresh_in_background and settings.listen and engine.dialect.name == "postgresql"
@@ -453,6 +459,47 @@ async def _webhook_sender(services: Services) -> None:
                 pass
         except Exception:  # the sender must outlive any failure; due rows stay due
             log.exception("webhook sender failed; trying again")
+
+
+def _policy_or_none(services: Services, organisation_id: str) -> Policy | None:
+    """The organisation's policy in force, or None if its file cannot be used."""
+    try:
+        return services.policy(organisation_id)
+    except PolicyUnavailable:
+        return None
+
+
+async def _time_event_scheduler(services: Services) -> None:
+    """
+    Announce windows and reviews at their instants (`app.services.time_events`): a round as
+    soon as the server starts (anything that fell due while it was down goes out, marked
+    late), then again when the next announcement is due, or after `time_events_interval`
+    seconds, whichever is sooner (a change may have scheduled an earlier one). Once an
+    hour, forget announcements sent more than `KEEP_SENT` ago.
+    """
+    settings = services.settings
+    forgot_at = -PURGE_EVERY
+    while True:
+        wait = settings.time_events_interval
+        try:
+            if time.monotonic() - forgot_at >= PURGE_EVERY:
+                forgot_at = time.monotonic()
+                await asyncio.to_thread(
+                    forget_old_time_events, services.engine, now=services.clock()
+                )
+            done = await asyncio.to_thread(
+                run_time_events,
+                services.engine,
+                functools.partial(_policy_or_none, services),
+                now=services.clock(),
+            )
+            if done.next_due is not None:
+                wait = min(wait, max((done.next_due - services.clock()).total_seconds(), 0.0))
+            if done.sent >= ROUND_LIMIT or done.scheduled >= ROUND_LIMIT:
+                wait = 0.0  # more may be due: go on at once
+        except Exception:  # the scheduler must outlive any failure; unsent rows stay due
+            log.exception("time-event scheduler failed; trying again")
+        await asyncio.sleep(wait)
 
 
 async def _key_use_writer(key_use: KeyUse, interval: float) -> None:

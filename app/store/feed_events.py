@@ -23,7 +23,13 @@ from app.domain.feeds import PublishedWindow
 from app.store.snapshots import manual_window_of, period_of
 from app.store.tables import FeedEventRow, ManualWindowRow, RestrictedPeriodRow
 
-__all__ = ["ORGANISATION_SCOPE", "PURGE_AFTER", "feed_events", "sync_feed_events"]
+__all__ = [
+    "ORGANISATION_SCOPE",
+    "PURGE_AFTER",
+    "feed_events",
+    "organisation_windows",
+    "sync_feed_events",
+]
 
 ORGANISATION_SCOPE = "*"
 PURGE_AFTER = dt.timedelta(days=400)
@@ -57,6 +63,14 @@ def _windows_by_scope(
         own = [m for m in manual if m.account_ids is not None and account_id in m.account_ids]
         scopes[account_id] = merge_windows(periods, shared + own)
     return scopes
+
+
+def organisation_windows(session: Session, organisation_id: str) -> tuple[Window, ...]:
+    """
+    The organisation's windows as its feed publishes them: its restricted periods and the
+    manual windows for every account, merged.
+    """
+    return _windows_by_scope(session, organisation_id, set())[ORGANISATION_SCOPE]
 
 
 def _content(window: Window) -> tuple[object, ...]:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.domain import LONDON
+from app.domain.time_events import TIME_EVENT_TYPES
 from app.store.tables import (
     OutboxEventRow,
     RestrictedPeriodRow,
@@ -48,6 +49,8 @@ EVENT_TYPES = (
     "account.status_changed",
     "window.changed",
     "webhook.failing",
+    # sent by the scheduler at their instants (`app.services.time_events`), not by a write
+    *TIME_EVENT_TYPES,
 )
 
 # {election id: (start, end)} of the organisation's stored restricted periods

@@ -8,7 +8,16 @@ dies non) are `Date`. Everything a council owns carries its `organisation_id`.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -445,3 +454,43 @@ class WebhookDeliveryRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     response_code: int | None = Field(default=None)
     delivered_at: dt.datetime | None = _instant(nullable=True)
+
+
+class TimeScheduleRow(SQLModel, table=True):
+    """
+    How far an organisation's time events are worked out: from its data at `data_version`,
+    at `synced_at`. The scheduler works them out again when the organisation's
+    `data_version` has moved on (`app.services.time_events`).
+    """
+
+    __tablename__ = "time_schedule"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=80)
+    data_version: int
+    synced_at: dt.datetime = _instant()
+
+
+class TimeEventRow(SQLModel, table=True):
+    """
+    One announcement at an instant (`app.domain.time_events`): a window upcoming, started or
+    ended, or a policy review due. Sent once, at `due_at` or as soon after as the service
+    runs: `fired_at` is set in the transaction that writes its outbox event (`event_id`). An
+    unsent one whose window moved is deleted; a sent one stays, so it is never sent again.
+    """
+
+    __tablename__ = "time_event"
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id", "kind", "anchor", "boundary_at", name="uq_time_event_boundary"
+        ),
+        Index("ix_time_event_due", "fired_at", "due_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    kind: str = Field(max_length=40)
+    anchor: str = Field(max_length=200)
+    boundary_at: dt.datetime = _instant()
+    due_at: dt.datetime = _instant()
+    fired_at: dt.datetime | None = _instant(nullable=True)
+    event_id: str | None = Field(default=None, max_length=36)

@@ -29,7 +29,8 @@ from .conftest import STREET_FAIR_OVERRIDE, Clock, Ticker, auth, started
 HOOK = {"url": "https://93.184.215.14/purdah", "events": ["override.granted"]}
 EVENTS = (
     "override.granted, override.revoked, request.created, request.decided, "
-    "account.status_changed, window.changed"
+    "account.status_changed, window.changed, webhook.failing, window.upcoming, "
+    "window.started, window.ended, policy.review_due"
 )
 
 
@@ -142,13 +143,13 @@ def test_an_unknown_event_is_refused_with_the_list_of_events(
 ) -> None:
     response = client.post(
         "/v1/webhooks",
-        json={**HOOK, "events": ["override.granted", "window.started"]},
+        json={**HOOK, "events": ["override.granted", "window.begun"]},
         headers=auth(seeded.clerk),
     )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert "'window.started'" in response.text
+    assert "'window.begun'" in response.text
     assert EVENTS in response.text
 
 

@@ -47,8 +47,11 @@ class WebhookIn(_In):
     )
     events: list[str] = Field(
         max_length=20,
-        description="The change events to send: override.granted, override.revoked, "
-        "request.created, request.decided, account.status_changed, window.changed.",
+        description="The events to send. Changes, sent when they are made: override.granted, "
+        "override.revoked, request.created, request.decided, account.status_changed, "
+        "window.changed, webhook.failing. Instants, sent when they come: window.upcoming (the "
+        "policy's warning horizon before a window starts), window.started, window.ended, "
+        "policy.review_due.",
     )
     format: str = Field(
         default="standard",

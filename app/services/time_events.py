@@ -1,0 +1,227 @@
+"""
+The scheduler of time events: windows upcoming, started and ended, and policy reviews due.
+
+Each round (`run_time_events`, from the server's background task) first works out again the
+schedule of every organisation whose data changed since its schedule was made
+(`app.domain.time_events.boundaries`, stored by `app.store.time_events`), then sends what is
+due: each announcement becomes one outbox event, written in the transaction that marks it
+sent, and the webhook sender delivers it like any change event. Every replica may run it: the
+store's claims make each announcement go out once; one that fell due while no replica ran is
+sent when one comes back, marked `late`.
+
+An announcement whose window moved after it was scheduled is not sent: the next round
+schedules the window's new instants instead (and `window.changed` has told of the move).
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.domain import Policy, Window
+from app.domain.time_events import (
+    POLICY_ANCHOR,
+    Boundary,
+    boundaries,
+    is_late,
+)
+from app.store.feed_events import organisation_windows
+from app.store.outbox import ChangeEvent, write_outbox
+from app.store.tables import OrganisationRow, TimeEventRow
+from app.store.time_events import (
+    claim_due,
+    forget_sent,
+    mark_fired,
+    next_due,
+    stale_schedules,
+    sync_schedule,
+)
+
+__all__ = [
+    "GIVE_UP_AFTER",
+    "KEEP_SENT",
+    "PolicyOf",
+    "ROUND_LIMIT",
+    "Round",
+    "forget_old_time_events",
+    "run_time_events",
+    "time_event_data",
+]
+
+log = logging.getLogger(__name__)
+
+# The organisation's policy in force, or None where it cannot be read (then no window is
+# announced as upcoming and no review as due until it can: never a guessed horizon).
+PolicyOf = Callable[[str], Policy | None]
+
+# An announcement that no longer holds, and still does not this long after it was due, is
+# dropped (its window moved and was rescheduled, or its policy cannot be read).
+GIVE_UP_AFTER = dt.timedelta(days=1)
+
+# The most schedules one round works out, and the most announcements it sends.
+ROUND_LIMIT = 500
+
+# Sent announcements are kept this long after their instant, then forgotten.
+KEEP_SENT = dt.timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """What one round did: schedules worked out, announcements sent, the next one due."""
+
+    scheduled: int
+    sent: int
+    next_due: dt.datetime | None
+
+
+def _plan(policy: Policy | None) -> Callable[[tuple[Window, ...], dt.datetime], list[Boundary]]:
+    def plan(windows: tuple[Window, ...], since: dt.datetime) -> list[Boundary]:
+        return boundaries(
+            windows,
+            warning_horizon=None if policy is None else policy.warning_horizon,
+            review_due_at=None if policy is None else policy.review_due_at(),
+            since=since,
+        )
+
+    return plan
+
+
+def _window_shape(window: Window) -> dict[str, Any]:
+    """The window as the API's `GET /v1/windows` shows it."""
+    return {
+        "window_id": window.window_id,
+        "starts_at": window.starts_at,
+        "ends_at": window.ends_at,
+        "election_ids": list(window.election_ids),
+        "manual_window_ids": list(window.manual_window_ids),
+        "estimated": window.estimated,
+        "description": window.describe(),
+    }
+
+
+def _guidance(policy: Policy) -> dict[str, list[str]]:
+    """What the policy lets staff publish inside a window (as `GET /v1/policy` shows it)."""
+    return {
+        "permitted": sorted(policy.permitted),
+        "referred": sorted(policy.referred),
+        "never_permitted": sorted(policy.never_permitted),
+    }
+
+
+def time_event_data(
+    row: TimeEventRow,
+    windows: tuple[Window, ...],
+    policy: Policy | None,
+    organisation_name: str,
+    *,
+    now: dt.datetime,
+) -> dict[str, Any] | None:
+    """
+    The event's `data` for an announcement, or None if what it announces no longer holds (the
+    window moved or went, or the review date changed).
+    """
+    timing = {
+        "boundary_at": row.boundary_at,
+        "due_at": row.due_at,
+        "late": is_late(row.due_at, now),
+    }
+    if row.anchor == POLICY_ANCHOR:
+        if (
+            policy is None
+            or policy.next_review_due is None
+            or policy.review_due_at() != row.boundary_at
+        ):
+            return None
+        return {
+            "organisation_name": organisation_name,
+            "review_due": policy.next_review_due,
+            **timing,
+            "link": "/v1/policy",
+        }
+    for window in windows:
+        if window.anchor != row.anchor:
+            continue
+        instant = window.ends_at if row.kind == "window.ended" else window.starts_at
+        if instant != row.boundary_at:
+            return None
+        first = window.starts_at.date().isoformat()
+        last = (window.ends_at.date() + dt.timedelta(days=1)).isoformat()
+        return {
+            "organisation_name": organisation_name,
+            "window": _window_shape(window),
+            **timing,
+            "guidance": None if policy is None else _guidance(policy),
+            "link": f"/v1/windows?from={first}&to={last}",
+        }
+    return None
+
+
+def _schedule(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: int) -> int:
+    done = 0
+    for organisation_id in stale_schedules(engine, limit=limit):
+        try:
+            policy = policy_of(organisation_id)
+            if sync_schedule(
+                engine, organisation_id, _plan(policy), now=now, complete=policy is not None
+            ):
+                done += 1
+        except Exception:  # one council's schedule must not stop the others'
+            log.exception("could not schedule the time events of %s", organisation_id)
+    return done
+
+
+def _send_due(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: int) -> int:
+    sent = 0
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        due = claim_due(session, now=now, limit=limit)
+        by_organisation: dict[str, list[TimeEventRow]] = {}
+        for row in due:
+            by_organisation.setdefault(row.organisation_id, []).append(row)
+        for organisation_id, rows in by_organisation.items():
+            windows = organisation_windows(session, organisation_id)
+            policy = policy_of(organisation_id)
+            organisation = session.get(OrganisationRow, organisation_id)
+            name = (
+                policy.organisation_name
+                if policy is not None
+                else organisation.name
+                if organisation is not None
+                else organisation_id
+            )
+            for row in rows:
+                data = time_event_data(row, windows, policy, name, now=now)
+                if data is None:
+                    # the next round schedules what the window is now; one that stays untrue
+                    # (a policy that cannot be read) is dropped after a day, not claimed forever
+                    if now - row.due_at > GIVE_UP_AFTER:
+                        mark_fired(session, row.id, now=now, event_id=None)
+                    continue
+                if not mark_fired(session, row.id, now=now, event_id=None):
+                    continue  # another process sent it
+                (event,) = write_outbox(
+                    session, organisation_id, [ChangeEvent(row.kind, data)], now=now
+                )
+                row.event_id = event.id
+                sent += 1
+    return sent
+
+
+def run_time_events(
+    engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: int = ROUND_LIMIT
+) -> Round:
+    """
+    One round: schedule what changed, then send what is due at `now` (up to `limit` of each:
+    a full batch means call again at once).
+    """
+    scheduled = _schedule(engine, policy_of, now=now, limit=limit)
+    sent = _send_due(engine, policy_of, now=now, limit=limit)
+    return Round(scheduled, sent, next_due(engine))
+
+
+def forget_old_time_events(engine: Engine, *, now: dt.datetime) -> int:
+    """Delete announcements sent whose instant is more than `KEEP_SENT` ago (hourly is enough)."""
+    return forget_sent(engine, before=now - KEEP_SENT)
