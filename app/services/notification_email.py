@@ -12,7 +12,8 @@ A window event (`window.upcoming`, `window.started`, `window.ended`: `data.windo
 `window.changed` of a manual window: its `after`) carries the window as an ICS attachment
 (`calendars.invite`) whose UID is the feed's for that window: `feed_uid` of the window's
 anchor (`domain.periods.Window.anchor`: its first election by polling day, else its first
-manual window).
+manual window), or the anchor of the feed's event it continues
+(`store.feed_events.published_anchor`, looked up by the sender).
 """
 
 import datetime as dt
@@ -67,13 +68,25 @@ def _notice_of(payload: Mapping[str, Any]) -> _Notice:
 
 @dataclass(frozen=True, slots=True)
 class WindowInvite:
-    """A window an event is about, as its calendar attachment shows it."""
+    """
+    A window an event is about, as its calendar attachment shows it.
 
-    uid: str
+    Attributes:
+        anchor: the window's identity in the feed, which makes its UID (`feed_uid`).
+        election_ids: its elections (to find the feed's event it continues, if any).
+    """
+
+    organisation_id: str
+    anchor: str
+    election_ids: tuple[str, ...]
     starts_at: dt.datetime
     ends_at: dt.datetime
     summary: str
     description: str
+
+    @property
+    def uid(self) -> str:
+        return feed_uid(self.organisation_id, self.anchor)
 
 
 def _instant(value: object) -> dt.datetime | None:
@@ -120,7 +133,9 @@ def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
         name = str(data.get("organisation_name") or organisation_id)
         description = str(window.get("description") or "")
         return WindowInvite(
-            uid=feed_uid(organisation_id, anchor),
+            organisation_id=organisation_id,
+            anchor=anchor,
+            election_ids=elections,
             starts_at=starts_at,
             ends_at=ends_at,
             summary=f"Pre-election period ({name})" if elections else "Publishing restricted",
@@ -136,7 +151,9 @@ def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
             return None
         reason = str(data.get("reason") or "")
         return WindowInvite(
-            uid=feed_uid(organisation_id, window_id),
+            organisation_id=organisation_id,
+            anchor=window_id,
+            election_ids=(),
             starts_at=starts_at,
             ends_at=ends_at,
             summary=f"Publishing restricted by the Clerk: {reason}".removesuffix(": "),
@@ -210,6 +227,7 @@ def message_of(
     recipient: str,
     sender: str,
     now: dt.datetime,
+    invite: WindowInvite | None = None,
     public_url: str | None = None,
 ) -> EmailMessage:
     """
@@ -217,6 +235,7 @@ def message_of(
 
     Args:
         now: the Date header.
+        invite: the window to attach as a calendar (`window_of`, with the feed's anchor).
         public_url: where people reach the service, to make the event's link absolute.
     """
     notice = _notice_of(payload)
@@ -237,7 +256,6 @@ def message_of(
     message["X-Purdah-Event-Id"] = event_id
     message.set_content(_text(notice, link))
     message.add_alternative(_html(notice, link), subtype="html")
-    invite = window_of(payload)
     if invite is not None:
         ics = window_invite(
             uid=invite.uid,

@@ -26,7 +26,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from sqlalchemy import Engine
@@ -36,7 +36,8 @@ from app.calendars.fetch import SourceUnavailable, check_url
 from app.domain.errors import InvalidChange
 from app.domain.recipients import email_recipient
 from app.services.mail import MailServer, send_mail
-from app.services.notification_email import message_of
+from app.services.notification_email import message_of, window_of
+from app.store.feed_events import published_anchor
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import PURGE_AFTER, Claimed, claim_due, purge_finished, record_attempt
 
@@ -137,15 +138,27 @@ NO_MAIL_SERVER = (
 
 
 def _send_email(
-    claimed: Claimed, policy: DeliveryPolicy, now: dt.datetime
+    engine: Engine, claimed: Claimed, policy: DeliveryPolicy, now: dt.datetime
 ) -> tuple[int | None, str | None]:
-    """Email one event: the SMTP reply code, and an error (None when the server took it)."""
+    """
+    Email one event: the SMTP reply code, and an error (None when the server took it). A
+    window event's calendar attachment gets the UID the feed publishes the window under.
+    """
     if policy.mail is None:
         return None, NO_MAIL_SERVER
     try:
         recipient = email_recipient(claimed.url)
     except InvalidChange as exc:
         return None, f"the recipient cannot be used: {exc.problem}"
+    invite = window_of(claimed.payload)
+    if invite is not None:
+        anchor = published_anchor(
+            engine,
+            claimed.organisation_id,
+            anchor=invite.anchor,
+            election_ids=invite.election_ids,
+        )
+        invite = replace(invite, anchor=anchor)
     try:
         message = message_of(
             claimed.payload,
@@ -153,6 +166,7 @@ def _send_email(
             recipient=recipient,
             sender=policy.mail.sender,
             now=now,
+            invite=invite,
             public_url=policy.public_url,
         )
     except (ValueError, TypeError) as exc:  # an event the message cannot hold
@@ -206,7 +220,7 @@ def deliver_due(
     ) as client:
         for item in claimed:
             if item.format == "email":
-                code, error = _send_email(item, policy, now())
+                code, error = _send_email(engine, item, policy, now())
             else:
                 code, error = _send(item, client, policy, now())
             after = now()

@@ -14,12 +14,14 @@ from sqlalchemy import Engine
 
 from app.domain import UTC
 from app.domain.feeds import feed_uid
+from app.services.elections import add_election
 from app.services.mail import MailServer, Security
 from app.services.overrides import grant_override
 from app.services.webhook_delivery import NO_MAIL_SERVER, DeliveryPolicy, deliver_due
 from app.services.webhooks import deliveries_of, subscribe
 from app.services.windows import add_manual_window
 from app.store import load_policy
+from app.store.feed_events import ORGANISATION_SCOPE, feed_events
 from app.store.outbox import ChangeEvent, write_outbox
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
@@ -356,3 +358,44 @@ def test_without_a_mail_server_an_email_waits_and_is_never_given_up(
     assert [o.status for o in later] == ["pending"]
     (delivery,) = deliveries_of(uow, "redruth", webhook_id)
     assert (delivery.status, delivery.last_error) == ("pending", NO_MAIL_SERVER)
+
+
+# Reference election: local.cornwall.2029-05-03; the by-election is made up for this test
+BY_ELECTION = "local.cornwall.redruth-north.by.2029-04-26"
+
+
+def test_a_window_an_earlier_poll_joined_keeps_the_feeds_uid(engine: Engine, seeded: Keys) -> None:
+    """
+    A by-election polling a week earlier joins the 3 May 2029 window, whose anchor (its
+    first poll) becomes the by-election; the feed goes on publishing the window under the
+    event it already had, and the email's attachment carries that UID, not a new one.
+    """
+    uow = UnitOfWork(engine)
+    add_election(uow, POLICY, CLERK, election_id=BY_ELECTION, now=NOW)
+    (joined,) = [
+        w
+        for w in feed_events(engine, "redruth", ORGANISATION_SCOPE)
+        if BY_ELECTION in w.election_ids and w.cancelled_at is None
+    ]
+    payload = {
+        **WINDOW_STARTED,
+        "window": {
+            **WINDOW_STARTED["window"],  # type: ignore[dict-item]
+            "starts_at": joined.starts_at.isoformat(),
+            "ends_at": joined.ends_at.isoformat(),
+            "election_ids": list(joined.election_ids),
+        },
+    }
+    with smtp_server() as box:
+        _subscribe(uow, ["window.started"])
+        with uow.write("redruth", CLERK, now=NOW, bump=False) as change:
+            write_outbox(
+                change.session, "redruth", [ChangeEvent("window.started", payload)], now=NOW
+            )
+
+        deliver_due(engine, now=Clock(NOW), policy=_policy(box))
+
+    _, calendar = _calendar(box.received[0].message)
+    (event,) = calendar.walk("VEVENT")
+    assert joined.anchor != BY_ELECTION
+    assert str(event["UID"]) == feed_uid("redruth", joined.anchor)
