@@ -33,8 +33,9 @@ class Settings(BaseSettings):
         max_batch: the most checks in one `POST /v1/decisions`.
         environment: `development` or `production`.
         public_url: the address people and calendar apps reach the service at (for feed
-            URLs, `purdah feeds create`); default: the request's own address, or
-            `http://<host>:<port>` on the command line.
+            URLs, `purdah feeds create`, and the buttons of Teams webhook cards); default: the
+            request's own address, or `http://<host>:<port>` on the command line (a Teams
+            card, sent with no request, then has no button).
         feed_keep_cancelled_days: how long a withdrawn window stays in the feed, cancelled.
         import_max_bytes: the largest ICS upload or download (413 beyond it).
         import_max_events: the most events one imported calendar may hold.

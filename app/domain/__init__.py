@@ -40,6 +40,7 @@ from app.domain.errors import (
     UnknownCategory,
     UnsupportedElection,
 )
+from app.domain.notices import Notice, notice_of
 from app.domain.periods import (
     ElectionRecord,
     GeneralElectionStart,
@@ -93,6 +94,7 @@ __all__ = [
     "KindRequired",
     "ListedElection",
     "ManualWindow",
+    "Notice",
     "NoticeWindow",
     "NaiveDatetime",
     "Outcome",
@@ -116,6 +118,7 @@ __all__ = [
     "london_instant",
     "check_notice_published",
     "merge_windows",
+    "notice_of",
     "notice_window",
     "election_group_id",
     "election_title",

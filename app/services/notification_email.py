@@ -2,7 +2,8 @@
 One event as an email to one recipient: a plain-text part, an HTML part and, for an event
 about a restriction window, the window as a calendar attachment.
 
-The words come from the event's notice (title, summary, facts, guidance, link). Every value
+The words come from the event's notice (`domain.notices.notice_of`: title, summary, facts,
+guidance, link), the same as a Teams card's. Every value
 is escaped in the HTML, and header values are kept to one line, so nothing in an event (a
 reason the Clerk typed, say) can add a header or markup. The `Message-ID` is the event's id
 at the sender's domain, so every attempt at one delivery carries the same one and a resend
@@ -27,43 +28,17 @@ from email.utils import format_datetime
 from typing import Any
 
 from app.calendars.invite import window_invite
-from app.domain.feeds import feed_uid
+from app.domain.errors import PurdahError
+from app.domain.feeds import PublishedWindow, feed_uid, window_summary
+from app.domain.notices import Notice, notice_of
 from app.domain.periods import Window
+from app.domain.teams_cards import absolute_link
 
 __all__ = ["WindowInvite", "message_of", "window_of"]
 
 _WINDOW_EVENTS = ("window.upcoming", "window.started", "window.ended")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _MAX_SUBJECT = 200
-
-
-@dataclass(frozen=True, slots=True)
-class _Notice:
-    """Placeholder for `domain.notices.Notice` until it is merged (same fields)."""
-
-    title: str
-    summary: str
-    facts: tuple[tuple[str, str], ...] = ()
-    guidance: tuple[str, ...] = ()
-    link: str | None = None
-
-
-def _notice_of(payload: Mapping[str, Any]) -> _Notice:
-    """Placeholder for `domain.notices.notice_of`: the type, and the data's plain values."""
-    data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
-    kind = str(payload.get("type") or "event")
-    facts = tuple(
-        (str(k).replace("_", " "), str(v))
-        for k, v in dict(data or {}).items()
-        if k != "link" and isinstance(v, str | int | float)
-    )
-    link = (data or {}).get("link")
-    return _Notice(
-        title=f"purdah-controller: {kind}",
-        summary=f"An event of type {kind}.",
-        facts=facts,
-        link=link if isinstance(link, str) else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +80,32 @@ def _ids(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value if isinstance(v, str) and v)
 
 
+def _summary(
+    anchor: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    election_ids: tuple[str, ...],
+    organisation_name: str,
+) -> str:
+    """The feed's SUMMARY of the window (`domain.feeds.window_summary`), where it can be made."""
+    if not election_ids:
+        return "Publishing restricted by the Clerk"
+    window = PublishedWindow(
+        anchor=anchor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        election_ids=election_ids,
+        manual_reasons=(),
+        estimated=False,
+        sequence=0,
+        changed_at=starts_at,
+    )
+    try:
+        return window_summary(window, organisation_name)
+    except PurdahError:  # an id the domain cannot read (a local referendum needs its kind)
+        return f"Pre-election period ({organisation_name})"
+
+
 def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
     """
     The window an event is about, or None: an event about no window, an election's period
@@ -132,13 +133,14 @@ def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
         ).anchor
         name = str(data.get("organisation_name") or organisation_id)
         description = str(window.get("description") or "")
+        summary = _summary(anchor, starts_at, ends_at, elections, name)
         return WindowInvite(
             organisation_id=organisation_id,
             anchor=anchor,
             election_ids=elections,
             starts_at=starts_at,
             ends_at=ends_at,
-            summary=f"Pre-election period ({name})" if elections else "Publishing restricted",
+            summary=summary,
             description=description,
         )
     if kind == "window.changed" and data.get("kind") == "manual":
@@ -168,15 +170,7 @@ def _line(text: str, limit: int = _MAX_SUBJECT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _absolute(link: str | None, public_url: str | None) -> str | None:
-    if link is None:
-        return None
-    if link.startswith("/") and public_url:
-        return public_url.rstrip("/") + link
-    return link
-
-
-def _text(notice: _Notice, link: str | None) -> str:
+def _text(notice: Notice, link: str | None) -> str:
     lines = [notice.title, "", notice.summary]
     if notice.facts:
         lines.append("")
@@ -190,7 +184,7 @@ def _text(notice: _Notice, link: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(notice: _Notice, link: str | None) -> str:
+def _html(notice: Notice, link: str | None) -> str:
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -238,8 +232,9 @@ def message_of(
         invite: the window to attach as a calendar (`window_of`, with the feed's anchor).
         public_url: where people reach the service, to make the event's link absolute.
     """
-    notice = _notice_of(payload)
-    link = _absolute(notice.link, public_url)
+    notice = notice_of(payload)
+    # an API path without a public URL is still shown (as text): the Clerk can open it
+    link = absolute_link(notice.link, public_url) or notice.link
     message = EmailMessage()
     data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
     name = _line(str((data or {}).get("organisation_name") or "purdah-controller"), 80)

@@ -29,16 +29,18 @@ from app.domain.time_events import (
     boundaries,
     is_late,
 )
-from app.store.feed_events import organisation_windows
-from app.store.outbox import ChangeEvent, write_outbox
-from app.store.tables import OrganisationRow, TimeEventRow
+from app.store.feed_events import windows_of_organisations
+from app.store.outbox import ChangeEvent, live_subscriptions, write_outbox
+from app.store.tables import TimeEventRow
 from app.store.time_events import (
+    Plan,
     claim_due,
     forget_sent,
     mark_fired,
     next_due,
+    organisation_names,
     stale_schedules,
-    sync_schedule,
+    sync_schedules,
 )
 
 __all__ = [
@@ -78,7 +80,7 @@ class Round:
     next_due: dt.datetime | None
 
 
-def _plan(policy: Policy | None) -> Callable[[tuple[Window, ...], dt.datetime], list[Boundary]]:
+def _plan(policy: Policy | None) -> Plan:
     def plan(windows: tuple[Window, ...], since: dt.datetime) -> list[Boundary]:
         return boundaries(
             windows,
@@ -160,16 +162,25 @@ def time_event_data(
     return None
 
 
+def _plan_of(policy_of: PolicyOf) -> Callable[[str], tuple[Plan, bool]]:
+    def plan_of(organisation_id: str) -> tuple[Plan, bool]:
+        policy = policy_of(organisation_id)
+        return _plan(policy), policy is not None
+
+    return plan_of
+
+
 def _schedule(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: int) -> int:
+    plan_of = _plan_of(policy_of)
+    try:
+        return sync_schedules(engine, plan_of, now=now, limit=limit)
+    except Exception:  # one council's schedule must not stop the others': one by one
+        log.warning("could not schedule a batch of time events; one by one", exc_info=True)
     done = 0
     for organisation_id in stale_schedules(engine, limit=limit):
         try:
-            policy = policy_of(organisation_id)
-            if sync_schedule(
-                engine, organisation_id, _plan(policy), now=now, complete=policy is not None
-            ):
-                done += 1
-        except Exception:  # one council's schedule must not stop the others'
+            done += sync_schedules(engine, plan_of, now=now, limit=1, only=organisation_id)
+        except Exception:
             log.exception("could not schedule the time events of %s", organisation_id)
     return done
 
@@ -181,19 +192,16 @@ def _send_due(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: i
         by_organisation: dict[str, list[TimeEventRow]] = {}
         for row in due:
             by_organisation.setdefault(row.organisation_id, []).append(row)
+        if not by_organisation:
+            return 0
+        windows = windows_of_organisations(session, by_organisation)
+        names = organisation_names(session, by_organisation)
+        subscribers = live_subscriptions(session, by_organisation)
         for organisation_id, rows in by_organisation.items():
-            windows = organisation_windows(session, organisation_id)
             policy = policy_of(organisation_id)
-            organisation = session.get(OrganisationRow, organisation_id)
-            name = (
-                policy.organisation_name
-                if policy is not None
-                else organisation.name
-                if organisation is not None
-                else organisation_id
-            )
+            name = policy.organisation_name if policy is not None else names[organisation_id]
             for row in rows:
-                data = time_event_data(row, windows, policy, name, now=now)
+                data = time_event_data(row, windows[organisation_id], policy, name, now=now)
                 if data is None:
                     # the next round schedules what the window is now; one that stays untrue
                     # (a policy that cannot be read) is dropped after a day, not claimed forever
@@ -203,7 +211,11 @@ def _send_due(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: i
                 if not mark_fired(session, row.id, now=now, event_id=None):
                     continue  # another process sent it
                 (event,) = write_outbox(
-                    session, organisation_id, [ChangeEvent(row.kind, data)], now=now
+                    session,
+                    organisation_id,
+                    [ChangeEvent(row.kind, data)],
+                    now=now,
+                    subscribers=subscribers.get(organisation_id, []),
                 )
                 row.event_id = event.id
                 sent += 1

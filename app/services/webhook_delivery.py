@@ -2,7 +2,8 @@
 Sending the outbox's events to webhook subscribers, signed per Standard Webhooks.
 
 `deliver_due` claims the deliveries due now (`store.webhooks.claim_due`: exactly one replica
-takes each), POSTs each event's JSON with the `webhook-id` (the event's id, the same on every
+takes each), POSTs each event's JSON (or, to a `teams` subscription, the event's notice as
+a Teams Workflows message with an Adaptive Card: `domain.teams_cards`) with the `webhook-id` (the event's id, the same on every
 retry, so a receiver can drop a repeat), `webhook-timestamp` and `webhook-signature` headers
 (signed by `standardwebhooks.Webhook`, the specification's reference implementation), and
 records how it went. A 2xx answer delivers it; anything else (another status, a redirect, a
@@ -27,6 +28,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -34,7 +36,9 @@ from standardwebhooks import Webhook
 
 from app.calendars.fetch import SourceUnavailable, check_url
 from app.domain.errors import InvalidChange
+from app.domain.notices import notice_of
 from app.domain.recipients import email_recipient
+from app.domain.teams_cards import teams_message
 from app.services.mail import MailServer, send_mail
 from app.services.notification_email import message_of, window_of
 from app.store.feed_events import published_anchor
@@ -66,7 +70,8 @@ class DeliveryPolicy:
         allow_private: send to loopback and private addresses (tests; on-premises receivers).
         batch: the most deliveries one call claims.
         mail: the SMTP server of email subscriptions (None: email is not set up).
-        public_url: where people reach the service, to make an email's links absolute.
+        public_url: the service's public address, to make the links of Teams cards and
+            emails absolute (`PURDAH_PUBLIC_URL`); without it a card has no button.
     """
 
     timeout: float = 10.0
@@ -99,6 +104,17 @@ def backoff(attempt: int, policy: DeliveryPolicy, jitter: float) -> dt.timedelta
     return full * (0.5 + jitter / 2)
 
 
+def _body(claimed: Claimed, policy: DeliveryPolicy) -> dict[str, Any]:
+    """
+    What to POST, in the subscription's format: the event as stored (`standard`), or a Teams
+    Workflows message carrying the event's notice as an Adaptive Card (`teams`), rendered now
+    so that a card always has the wording of the running release.
+    """
+    if claimed.format == "teams":
+        return teams_message(notice_of(claimed.payload), base_url=policy.public_url)
+    return claimed.payload
+
+
 def _send(
     claimed: Claimed, client: httpx.Client, policy: DeliveryPolicy, now: dt.datetime
 ) -> tuple[int | None, str | None]:
@@ -107,7 +123,7 @@ def _send(
         check_url(claimed.url, allow_private=policy.allow_private, purpose="sends webhooks to")
     except SourceUnavailable as exc:
         return None, exc.problem
-    body = json.dumps(claimed.payload, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(_body(claimed, policy), ensure_ascii=False, separators=(",", ":"))
     # `sign` reads the timestamp's wall time as UTC (it replaces the zone): give it UTC
     at = now.astimezone(dt.UTC)
     msg_id = f"msg_{claimed.event_id}"

@@ -51,7 +51,7 @@ __all__ = [
     "webhooks_of",
 ]
 
-FORMATS = ("standard", "email")
+FORMATS = ("standard", "teams", "email")
 NO_EMAIL = (
     "email notifications are not set up on this server: its administrator sets "
     "PURDAH_SMTP_URL and PURDAH_SMTP_FROM"

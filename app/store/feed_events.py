@@ -14,12 +14,12 @@ shows it as cancelled instead of silently dropping it. Rows cancelled for longer
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from app.domain import Window, merge_windows
+from app.domain import ManualWindow, RestrictedPeriod, Window, merge_windows
 from app.domain.feeds import PublishedWindow
 from app.store.snapshots import manual_window_of, period_of
 from app.store.tables import FeedEventRow, ManualWindowRow, RestrictedPeriodRow
@@ -29,6 +29,7 @@ __all__ = [
     "PURGE_AFTER",
     "feed_events",
     "organisation_windows",
+    "windows_of_organisations",
     "sync_feed_events",
 ]
 
@@ -71,7 +72,29 @@ def organisation_windows(session: Session, organisation_id: str) -> tuple[Window
     The organisation's windows as its feed publishes them: its restricted periods and the
     manual windows for every account, merged.
     """
-    return _windows_by_scope(session, organisation_id, set())[ORGANISATION_SCOPE]
+    return windows_of_organisations(session, [organisation_id])[organisation_id]
+
+
+def windows_of_organisations(
+    session: Session, organisation_ids: Collection[str]
+) -> dict[str, tuple[Window, ...]]:
+    """`organisation_windows` of several organisations, in two queries."""
+    periods: dict[str, list[RestrictedPeriod]] = {org: [] for org in organisation_ids}
+    manual: dict[str, list[ManualWindow]] = {org: [] for org in organisation_ids}
+    for row in session.execute(
+        select(RestrictedPeriodRow).where(
+            col(RestrictedPeriodRow.organisation_id).in_(list(organisation_ids))
+        )
+    ).scalars():
+        periods[row.organisation_id].append(period_of(row))
+    for row in session.execute(
+        select(ManualWindowRow).where(
+            col(ManualWindowRow.organisation_id).in_(list(organisation_ids))
+        )
+    ).scalars():
+        if row.account_ids is None:  # one account's own window is not the organisation's
+            manual[row.organisation_id].append(manual_window_of(row))
+    return {org: merge_windows(periods[org], manual[org]) for org in organisation_ids}
 
 
 def _content(window: Window) -> tuple[object, ...]:

@@ -16,7 +16,7 @@ them) and `link`, the object's path in the API.
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "AuditedChange",
     "ChangeEvent",
     "events_of",
+    "live_subscriptions",
     "periods_of",
     "write_outbox",
 ]
@@ -237,6 +238,21 @@ def periods_of(session: Session, organisation_id: str) -> Periods:
     return {row.election_id: (row.starts_at, row.ends_at) for row in rows}
 
 
+def live_subscriptions(
+    session: Session, organisation_ids: Collection[str]
+) -> dict[str, list[WebhookRow]]:
+    """The organisations' subscriptions not revoked, in one query."""
+    found: dict[str, list[WebhookRow]] = {}
+    for row in session.execute(
+        select(WebhookRow).where(
+            col(WebhookRow.organisation_id).in_(list(organisation_ids)),
+            col(WebhookRow.revoked_at).is_(None),
+        )
+    ).scalars():
+        found.setdefault(row.organisation_id, []).append(row)
+    return found
+
+
 def write_outbox(
     session: Session,
     organisation_id: str,
@@ -244,26 +260,25 @@ def write_outbox(
     *,
     now: dt.datetime,
     to: WebhookRow | None = None,
+    subscribers: Sequence[WebhookRow] | None = None,
 ) -> list[OutboxEventRow]:
     """
     Store the events, and a pending delivery of each to every live subscription of the
     organisation that asked for its type, in the caller's transaction; or, with `to`, to that
     one subscription whatever it asked for (a test event).
+
+    Args:
+        subscribers: the organisation's live subscriptions, where the caller read them
+            already (`live_subscriptions`, for many organisations at once).
     """
     if not events:
         return []
-    webhooks = (
-        [to]
-        if to is not None
-        else list(
-            session.execute(
-                select(WebhookRow).where(
-                    col(WebhookRow.organisation_id) == organisation_id,
-                    col(WebhookRow.revoked_at).is_(None),
-                )
-            ).scalars()
-        )
-    )
+    if to is not None:
+        webhooks = [to]
+    elif subscribers is not None:
+        webhooks = list(subscribers)
+    else:
+        webhooks = live_subscriptions(session, [organisation_id]).get(organisation_id, [])
     rows = []
     for event in events:
         row = OutboxEventRow(

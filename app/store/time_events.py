@@ -3,7 +3,7 @@ Time events as stored: each organisation's schedule of announcements, and claimi
 
 An organisation's schedule (`time_event` rows) is worked out again whenever its
 `data_version` has moved on from the one its `time_schedule` row records (`stale_schedules`,
-`sync_schedule`), in one transaction that holds the organisation's row: `SELECT ... FOR UPDATE
+`sync_schedules`), in one transaction that holds the organisations' rows: `SELECT ... FOR UPDATE
 SKIP LOCKED` on PostgreSQL, so two replicas never work out the same schedule at once (the
 other skips it; a writer holding the row makes it wait for the next round), and SQLite's one
 writer. The unique boundary key keeps even a race from scheduling one announcement twice.
@@ -16,14 +16,14 @@ still due when it comes back.
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Select, delete, select, update
 from sqlmodel import Session, col
 
 from app.domain import Window
 from app.domain.time_events import Boundary
-from app.store.feed_events import organisation_windows
+from app.store.feed_events import windows_of_organisations
 from app.store.tables import OrganisationRow, TimeEventRow, TimeScheduleRow
 
 __all__ = [
@@ -32,8 +32,9 @@ __all__ = [
     "forget_sent",
     "mark_fired",
     "next_due",
+    "organisation_names",
     "stale_schedules",
-    "sync_schedule",
+    "sync_schedules",
 ]
 
 # What a schedule is worked out with: (the organisation's windows, since) -> boundaries.
@@ -43,81 +44,116 @@ Plan = Callable[[tuple[Window, ...], dt.datetime], Sequence[Boundary]]
 def stale_schedules(engine: Engine, *, limit: int) -> list[str]:
     """Organisations whose schedule was never worked out, or not since their last change."""
     with Session(engine) as session:
-        rows = session.execute(
-            select(col(OrganisationRow.id))
-            .outerjoin(
-                TimeScheduleRow,
-                col(TimeScheduleRow.organisation_id) == col(OrganisationRow.id),
-            )
-            .where(
-                col(TimeScheduleRow.organisation_id).is_(None)
-                | (col(TimeScheduleRow.data_version) != col(OrganisationRow.data_version))
-            )
-            .order_by(col(OrganisationRow.id))
-            .limit(limit)
-        ).all()
-        return [row[0] for row in rows]
+        return [org for org, _ in session.execute(_stale(limit)).all()]
 
 
-def sync_schedule(
-    engine: Engine, organisation_id: str, plan: Plan, *, now: dt.datetime, complete: bool = True
-) -> bool:
+def _stale(limit: int) -> Select[str, int]:
+    return (
+        select(col(OrganisationRow.id), col(OrganisationRow.data_version))
+        .outerjoin(
+            TimeScheduleRow,
+            col(TimeScheduleRow.organisation_id) == col(OrganisationRow.id),
+        )
+        .where(
+            col(TimeScheduleRow.organisation_id).is_(None)
+            | (col(TimeScheduleRow.data_version) != col(OrganisationRow.data_version))
+        )
+        .order_by(col(OrganisationRow.id))
+        .limit(limit)
+    )
+
+
+def sync_schedules(
+    engine: Engine,
+    plan_of: Callable[[str], tuple[Plan, bool]],
+    *,
+    now: dt.datetime,
+    limit: int,
+    only: str | None = None,
+) -> int:
     """
-    Work out the organisation's schedule again, if it is stale and no one else is at it.
+    Work out again the schedules of up to `limit` stale organisations no one else is at, in
+    one transaction; returns how many.
 
-    Unsent announcements the plan no longer has are deleted; new ones are added; sent ones
-    are kept (their key then never schedules again). Returns whether it was worked out.
+    Unsent announcements a plan no longer has are deleted; new ones are added; sent ones are
+    kept (their key then never schedules again).
 
     Args:
-        complete: False when the plan lacks what the policy adds (it could not be read): the
-            schedule is then left stale, to be worked out again next round.
+        plan_of: an organisation's plan, and whether it is complete: False when it lacks
+            what the policy adds (the file could not be read), which leaves the schedule
+            stale, to be worked out again next round.
+        only: work out this organisation's schedule alone (if stale).
     """
     with Session(engine) as session, session.begin():
-        query = select(col(OrganisationRow.data_version)).where(
-            col(OrganisationRow.id) == organisation_id
-        )
+        query = _stale(limit)
+        if only is not None:
+            query = query.where(col(OrganisationRow.id) == only)
         if engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        version = session.execute(query).scalar_one_or_none()
-        if version is None:  # held by a writer or another replica, or gone: next round
-            return False
-        schedule = session.get(TimeScheduleRow, organisation_id)
-        if schedule is not None and schedule.data_version == version:
-            return False  # another replica did it first
-        since = now if schedule is None else min(schedule.synced_at, now)
-        wanted = {b.key: b for b in plan(organisation_windows(session, organisation_id), since)}
-        existing = {
-            (row.kind, row.anchor, row.boundary_at): row
+            # rows a writer or another replica holds are skipped: next round
+            query = query.with_for_update(of=OrganisationRow, skip_locked=True)
+        versions = dict(session.execute(query).all())
+        if not versions:
+            return 0
+        schedules = {
+            row.organisation_id: row
             for row in session.execute(
-                select(TimeEventRow).where(col(TimeEventRow.organisation_id) == organisation_id)
+                select(TimeScheduleRow).where(
+                    col(TimeScheduleRow.organisation_id).in_(list(versions))
+                )
             ).scalars()
         }
-        for key, row in existing.items():
-            if row.fired_at is None and key not in wanted:
-                session.delete(row)
-        for key, boundary in wanted.items():
-            if key not in existing:
+        existing: dict[str, dict[tuple[str, str, dt.datetime], TimeEventRow]] = {
+            org: {} for org in versions
+        }
+        for row in session.execute(
+            select(TimeEventRow).where(col(TimeEventRow.organisation_id).in_(list(versions)))
+        ).scalars():
+            existing[row.organisation_id][(row.kind, row.anchor, row.boundary_at)] = row
+        windows = windows_of_organisations(session, versions)
+        for organisation_id, version in versions.items():
+            plan, complete = plan_of(organisation_id)
+            schedule = schedules.get(organisation_id)
+            since = now if schedule is None else min(schedule.synced_at, now)
+            wanted = {b.key: b for b in plan(windows[organisation_id], since)}
+            held = existing[organisation_id]
+            for key, row in held.items():
+                if row.fired_at is None and key not in wanted:
+                    session.delete(row)
+            session.add_all(
+                TimeEventRow(
+                    id=str(uuid.uuid4()),
+                    organisation_id=organisation_id,
+                    kind=boundary.kind,
+                    anchor=boundary.anchor,
+                    boundary_at=boundary.boundary_at,
+                    due_at=boundary.due_at,
+                )
+                for key, boundary in wanted.items()
+                if key not in held
+            )
+            recorded = version if complete else -1
+            if schedule is None:
                 session.add(
-                    TimeEventRow(
-                        id=str(uuid.uuid4()),
-                        organisation_id=organisation_id,
-                        kind=boundary.kind,
-                        anchor=boundary.anchor,
-                        boundary_at=boundary.boundary_at,
-                        due_at=boundary.due_at,
+                    TimeScheduleRow(
+                        organisation_id=organisation_id, data_version=recorded, synced_at=now
                     )
                 )
-        recorded = version if complete else -1
-        if schedule is None:
-            session.add(
-                TimeScheduleRow(
-                    organisation_id=organisation_id, data_version=recorded, synced_at=now
-                )
+            else:
+                schedule.data_version = recorded
+                schedule.synced_at = max(schedule.synced_at, now)
+        return len(versions)
+
+
+def organisation_names(session: Session, organisation_ids: Collection[str]) -> dict[str, str]:
+    """The organisations' names as stored (an id stands for one that has gone)."""
+    names = dict(
+        session.execute(
+            select(col(OrganisationRow.id), col(OrganisationRow.name)).where(
+                col(OrganisationRow.id).in_(list(organisation_ids))
             )
-        else:
-            schedule.data_version = recorded
-            schedule.synced_at = max(schedule.synced_at, now)
-        return True
+        ).all()
+    )
+    return {org: names.get(org, org) for org in organisation_ids}
 
 
 def claim_due(session: Session, *, now: dt.datetime, limit: int) -> list[TimeEventRow]:

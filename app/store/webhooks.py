@@ -73,7 +73,8 @@ class StoredDelivery(_Record):
 class Claimed:
     """
     A delivery claimed for one attempt: what to send, where, signed with what; `format` says
-    how (`standard`: a signed POST to `url`; `email`: a message to the `mailto:` of `url`).
+    how (`standard`: the event POSTed to `url`; `teams`: its card POSTed there; `email`: a
+    message to the `mailto:` address of `url`).
     """
 
     delivery_id: str
@@ -83,10 +84,10 @@ class Claimed:
     event_type: str
     payload: dict[str, Any]
     url: str
+    format: str  # the subscription's format: `standard`, `teams` or `email`
     secret: str
     attempt: int
     created_at: dt.datetime
-    format: str = "standard"
 
 
 def list_webhooks(engine: Engine, organisation_id: str) -> list[StoredWebhook]:
@@ -237,10 +238,10 @@ def claim_due(
                     event_type=event.type,
                     payload=dict(event.payload),
                     url=webhook.url,
+                    format=webhook.format,
                     secret=webhook.secret,
                     attempt=delivery.attempts + 1,
                     created_at=delivery.created_at,
-                    format=webhook.format,
                 )
             )
         return claimed

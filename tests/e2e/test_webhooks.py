@@ -153,12 +153,13 @@ def test_an_unknown_event_is_refused_with_the_list_of_events(
     assert EVENTS in response.text
 
 
-def test_a_format_other_than_standard_is_refused(client: TestClient, seeded: Keys) -> None:
+def test_a_format_other_than_standard_or_teams_is_refused(client: TestClient, seeded: Keys) -> None:
     response = client.post(
-        "/v1/webhooks", json={**HOOK, "format": "teams"}, headers=auth(seeded.clerk)
+        "/v1/webhooks", json={**HOOK, "format": "slack"}, headers=auth(seeded.clerk)
     )
 
     assert response.status_code == 422
+    assert "one of: standard, teams" in response.text
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import icalendar
 from sqlalchemy import Engine
 
 from app.domain import UTC
-from app.domain.feeds import feed_uid
+from app.domain.feeds import feed_uid, window_summary
 from app.services.elections import add_election
 from app.services.mail import MailServer, Security
 from app.services.overrides import grant_override
@@ -399,3 +399,4 @@ def test_a_window_an_earlier_poll_joined_keeps_the_feeds_uid(engine: Engine, see
     (event,) = calendar.walk("VEVENT")
     assert joined.anchor != BY_ELECTION
     assert str(event["UID"]) == feed_uid("redruth", joined.anchor)
+    assert str(event["SUMMARY"]) == window_summary(joined, POLICY.organisation_name)

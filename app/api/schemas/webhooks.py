@@ -56,9 +56,13 @@ class WebhookIn(_In):
     format: str = Field(
         default="standard",
         max_length=20,
-        description="`standard`: the JSON event, signed per the Standard Webhooks "
-        "specification. `email`: an email to the `mailto:` address (refused where the server "
-        "has no SMTP server set up); its secret is made but unused.",
+        description="`standard`: the JSON event, signed per the Standard Webhooks specification. "
+        "`teams`: a Microsoft Teams Workflows webhook body (a `message` carrying an Adaptive "
+        "Card 1.5: the event in words, its facts in London time, what is still allowed, and a "
+        "button to the object when the service's public URL is set), for a Workflow's "
+        '"When a Teams webhook request is received" trigger; signed with the same headers. '
+        "`email`: an email to the `mailto:` address (refused where the server has no SMTP "
+        "server set up); its secret is made but unused.",
     )
 
 
