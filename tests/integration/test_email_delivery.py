@@ -110,9 +110,11 @@ def test_an_override_granted_is_emailed_with_a_text_and_an_html_part(
     assert got.message["To"] == STAFF
     assert got.message["Message-ID"] == f"<{delivery.event_id}@redruth-tc.gov.uk>"
     assert got.message["Auto-Submitted"] == "auto-generated"
+    assert got.message["Subject"] == "Override granted for account facebook-redruthtowncouncil"
     parts = _parts(got.message)
     assert set(parts) == {"text/plain", "text/html"}
-    assert override_id in parts["text/plain"]
+    assert "The Clerk allowed account facebook-redruthtowncouncil to publish" in parts["text/plain"]
+    assert "<h1>Override granted for account facebook-redruthtowncouncil</h1>" in parts["text/html"]
     link = f"https://purdah.redruth-tc.gov.uk/v1/overrides/{override_id}"
     assert link in parts["text/plain"]
     assert f'href="{link}"' in parts["text/html"]
