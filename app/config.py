@@ -95,6 +95,10 @@ class Settings(BaseSettings):
             for 10,000 councils on a busy 2-core machine) and reads only the changed ones; a
             changed file is audited and takes effect without a restart
             (`app.store.policy_registry`). `purdah policy reload` does it at once.
+        console_idle_minutes: a console session ends after this many minutes without a page
+            (`PURDAH_CONSOLE_IDLE_MINUTES`); the person signs in again.
+        console_session_hours: a console session ends this many hours after sign-in,
+            however busy (`PURDAH_CONSOLE_SESSION_HOURS`).
         gc_freeze: after loading the snapshots at start, move every object then alive out of
             the cyclic garbage collector's reach (`gc.freeze()`, `PURDAH_GC_FREEZE`), so that a
             full collection does not walk them while a request waits. Measured with 10,000
@@ -149,6 +153,8 @@ class Settings(BaseSettings):
     override_use_limit: int = Field(default=120, ge=1, le=100_000)
     policy_check_interval: float = Field(default=10.0, gt=0, le=3600)
     gc_freeze: bool = True
+    console_idle_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -57,6 +57,7 @@ from app.store.notifications import ChangeListener
 from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
+from app.web import install_console
 
 __all__ = ["app_from_environment", "create_app", "create_services"]
 
@@ -298,6 +299,7 @@ def create_app(
             else [],
         )
     install_docs(app)
+    install_console(app)  # the Clerk's pages; not in the OpenAPI document
     _document_manual_bodies(app)
     # can-publish checks its own; calendar apps may add parameters to a feed URL
     app.state.query_names = _query_names(

@@ -35,6 +35,7 @@ from tests.templates import MigratedTemplates, SeededRows, drop_postgres_databas
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "console_session",
     "time_event",
     "time_schedule",
     "webhook_delivery",

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["STATIC_URL", "install_docs", "page_headers"]
+__all__ = ["STATIC_URL", "NoSniff", "console_headers", "install_docs", "page_headers"]
 
 STATIC_URL = "/static/docs"
 REDOC_JS = "/static/redoc/redoc.standalone.js"
@@ -41,20 +41,36 @@ _CSP = (
 )
 
 
+# The Clerk's console (app/web): no script at all, its own style sheet, forms posted to itself.
+_CONSOLE_CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Every HTML page's headers but its content security policy.
+_PAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
 def page_headers(nonce: str, *, inline_styles: bool = False) -> dict[str, str]:
-    """The security headers of an HTML page (the docs are the only HTML the service serves)."""
+    """The security headers of a documentation page."""
     return {
         "Content-Security-Policy": _CSP.format(
             nonce=nonce,
             styles=" 'unsafe-inline'" if inline_styles else "",
             workers="'self' blob:" if inline_styles else "'none'",
         ),
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cache-Control": "no-store",
+        **_PAGE_HEADERS,
     }
+
+
+def console_headers() -> dict[str, str]:
+    """The security headers of a console page: the docs' own, with no script allowed at all."""
+    return {"Content-Security-Policy": _CONSOLE_CSP, **_PAGE_HEADERS}
 
 
 def _with_nonce(html: str, nonce: str) -> str:
@@ -63,7 +79,7 @@ def _with_nonce(html: str, nonce: str) -> str:
     )
 
 
-class _NoSniff:
+class NoSniff:
     """`X-Content-Type-Options: nosniff` on the docs' static files."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -81,7 +97,7 @@ class _NoSniff:
 def install_docs(app: FastAPI) -> None:
     """Mount the assets and the two documentation pages (the app is built with docs_url=None)."""
     static = files("fastapi_offline") / "static"
-    app.mount(STATIC_URL, _NoSniff(StaticFiles(directory=str(static))), name="docs-static")
+    app.mount(STATIC_URL, NoSniff(StaticFiles(directory=str(static))), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:

@@ -7,6 +7,7 @@ already has instead of showing a duplicate or losing it without a word.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.domain.clock import LONDON
@@ -16,6 +17,7 @@ from app.domain.policy import Category, Policy
 
 __all__ = [
     "PublishedWindow",
+    "elections_phrase",
     "feed_uid",
     "poll_name",
     "window_description",
@@ -69,9 +71,9 @@ def poll_name(ref: ElectionRef, organisation_name: str) -> str:
     return title if "election" in title or "referendum" in title else f"{title} election"
 
 
-def _titles(window: PublishedWindow, organisation_name: str) -> list[str]:
+def _titles(refs: tuple[ElectionRef, ...], organisation_name: str) -> list[str]:
     titles: list[str] = []
-    for ref in window.elections():
+    for ref in refs:
         title = election_title(ref, parish_council=organisation_name)
         if title not in titles:
             titles.append(title)
@@ -82,6 +84,24 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def elections_phrase(election_ids: Iterable[str], organisation_name: str) -> str:
+    """
+    The elections as a person names them, by polling day: "Cornwall Council and Redruth Town
+    Council elections", "UK Parliament general election".
+    """
+    refs = sorted(
+        (parse_election_id(e) for e in election_ids), key=lambda r: (r.poll_date, r.election_id)
+    )
+    titles = _titles(tuple(refs), organisation_name)
+    bodies = [t for t in titles if "election" not in t and "referendum" not in t]
+    polls = [t for t in titles if t not in bodies]
+    parts = []
+    if bodies:
+        parts.append(_join(bodies) + (" elections" if len(bodies) > 1 else " election"))
+    parts += polls
+    return "; ".join(parts)
+
+
 def window_summary(window: PublishedWindow, organisation_name: str) -> str:
     """
     One line a person understands: "Pre-election period: Cornwall Council and Redruth Town
@@ -89,14 +109,7 @@ def window_summary(window: PublishedWindow, organisation_name: str) -> str:
     """
     if not window.election_ids:
         return "Publishing restricted by the Clerk: " + "; ".join(window.manual_reasons)
-    titles = _titles(window, organisation_name)
-    bodies = [t for t in titles if "election" not in t and "referendum" not in t]
-    polls = [t for t in titles if t not in bodies]
-    parts = []
-    if bodies:
-        parts.append(_join(bodies) + (" elections" if len(bodies) > 1 else " election"))
-    parts += polls
-    text = "Pre-election period: " + "; ".join(parts)
+    text = "Pre-election period: " + elections_phrase(window.election_ids, organisation_name)
     if window.manual_reasons:
         text += " (and restricted by the Clerk)"
     return text

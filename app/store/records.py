@@ -187,6 +187,16 @@ class StoredOverride(_Record):
     revoked_by: str | None
     revoke_reason: str | None
 
+    def is_confirmed(self, needs_second_clerk: bool) -> bool:
+        """Confirmed by a second Clerk, or the policy asks for none."""
+        return self.confirmed_at is not None or not needs_second_clerk
+
+    def in_force(self, now: dt.datetime, *, needs_second_clerk: bool) -> bool:
+        """Confirmed where the policy asks, not revoked and not ended at `now`."""
+        return (
+            self.is_confirmed(needs_second_clerk) and self.revoked_at is None and self.ends_at > now
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StoredKey(_Record):

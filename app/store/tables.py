@@ -25,6 +25,7 @@ __all__ = [
     "AccountRow",
     "ApiKeyRow",
     "AuditEventRow",
+    "ConsoleSessionRow",
     "DiesNonRow",
     "ElectionRow",
     "ElectionScheduleRow",
@@ -227,6 +228,26 @@ class ApiKeyRow(SQLModel, table=True):
     revoked_at: dt.datetime | None = _instant(nullable=True)
     # when a request last authenticated with it (to within a minute); not audited
     last_used_at: dt.datetime | None = _instant(nullable=True)
+
+
+class ConsoleSessionRow(SQLModel, table=True):
+    """
+    A person signed in to the Clerk's console with an API key (`app.services.console`).
+
+    The cookie holds a random token; only its SHA-256 is stored, as for keys. The CSRF token
+    is per session and compared in constant time. Not audited: signing in changes no data.
+    """
+
+    __tablename__ = "console_session"
+
+    token_sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
+    key_id: str = Field(max_length=40)
+    person: str = Field(max_length=200)
+    csrf_token: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: dt.datetime = _instant()
+    last_seen_at: dt.datetime = _instant()
+    ended_at: dt.datetime | None = _instant(nullable=True)
 
 
 class DiesNonRow(SQLModel, table=True):

@@ -11,10 +11,13 @@ import json
 import threading
 from collections.abc import Callable
 
+from jsonschema import Draft6Validator
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from app.domain import UTC, Policy
+from app.domain.notices import notice_of
+from app.domain.teams_cards import teams_message
 from app.services.time_events import run_time_events
 from app.services.webhook_delivery import DeliveryPolicy, deliver_due
 from app.services.webhooks import subscribe
@@ -279,3 +282,26 @@ def test_a_time_event_reaches_a_subscriber_signed(engine: Engine, seeded: Keys) 
     assert body["type"] == "window.started"
     assert body["data"]["window"]["description"].startswith("restriction set by the Clerk")
     assert got.headers["webhook-signature"].startswith("v1,")
+
+
+def test_the_real_payloads_read_as_notices_and_valid_teams_cards(
+    engine: Engine, seeded: Keys
+) -> None:
+    schema = json.loads((ROOT / "tests/data/adaptive-cards/adaptive-card-1.5.json").read_text())
+    validator = Draft6Validator(schema, format_checker=Draft6Validator.FORMAT_CHECKER)
+    window_id = _window(UnitOfWork(engine))
+    _round(engine, T0)
+    for at in (UPCOMING, START, END):
+        _round(engine, at)
+
+    notices = {}
+    for kind, data in _announced(engine, window_id):
+        notice = notice_of({"type": kind, "timestamp": data["due_at"], "data": data})
+        card = teams_message(notice, base_url="https://purdah.example.org")
+        content = card["attachments"][0]["content"]
+        assert [e.message for e in validator.iter_errors(content)] == [], kind
+        notices[kind] = notice
+
+    assert notices["window.upcoming"].title.endswith("starts Tuesday 30 January 2029 at 00:00")
+    assert notices["window.started"].title.endswith("has started")
+    assert "Never allowed" in " ".join(notices["window.started"].guidance)

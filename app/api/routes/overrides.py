@@ -1,5 +1,6 @@
 """Overrides: the Town Clerk's written permission to publish inside a window."""
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,8 +15,8 @@ from ..schemas import OverrideIn, OverrideOut, ReasonIn, london
 router = APIRouter(prefix="/v1/overrides", tags=["overrides"])
 
 
-def _out(row: StoredOverride, now: object, needs_second: bool) -> OverrideOut:
-    confirmed = row.confirmed_at is not None or not needs_second
+def _out(row: StoredOverride, now: dt.datetime, needs_second: bool) -> OverrideOut:
+    confirmed = row.is_confirmed(needs_second)
     return OverrideOut(
         override_id=row.id,
         account_id=row.account_id or "all",
@@ -29,7 +30,7 @@ def _out(row: StoredOverride, now: object, needs_second: bool) -> OverrideOut:
         confirmed=confirmed,
         revoked_at=london(row.revoked_at),
         revoke_reason=row.revoke_reason,
-        in_force=confirmed and row.revoked_at is None and row.ends_at > now,  # type: ignore[operator]
+        in_force=row.in_force(now, needs_second_clerk=needs_second),
     )
 
 

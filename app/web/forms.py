@@ -1,0 +1,122 @@
+"""
+The console's forms as the server reads them: each field's text kept as typed (so a form
+with an error comes back with nothing lost), and the errors in the order of the page.
+
+Dates and times are London wall-clock time (`app.domain.clock.london_instant`, the one
+place civil days become instants); the rules themselves are the services'.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from app.domain import Category, Policy, london_instant
+
+__all__ = ["FormErrors", "OverrideForm", "category_label", "grantable_categories", "parse_date"]
+
+# What a browser without a date picker may send, as people in the UK write it: 9/4/2029.
+_UK_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
+
+
+def category_label(category: str) -> str:
+    """ "service-information" as a person reads it: "service information"."""
+    return category.replace("-", " ")
+
+
+def grantable_categories(policy: Policy) -> list[Category]:
+    """What an override may allow: the referred categories first, then the rest the policy
+    denies inside a window; never a permitted or a never-permitted one."""
+    referred = sorted(policy.referred)
+    denied = sorted(set(Category) - policy.permitted - policy.referred - policy.never_permitted)
+    return [*referred, *denied]
+
+
+@dataclass
+class FormErrors:
+    """Field id -> message, in the order the fields are on the page."""
+
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.messages.setdefault(field_id, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """An ISO date (what a date input sends) or a UK one (9/4/2029); None if neither."""
+    text = text.strip()
+    match = _UK_DATE.fullmatch(text)
+    try:
+        if match is not None:
+            day, month, year = (int(g) for g in match.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text) if len(text) == 10 and text[4] == "-" else None
+    except ValueError:
+        return None
+
+
+def _time(text: str) -> dt.time | None:
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = (int(g) for g in match.groups())
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)
+
+
+@dataclass
+class OverrideForm:
+    """The grant-an-override form, as typed."""
+
+    account: str = ""
+    categories: list[str] = field(default_factory=list)
+    start_date: str = ""
+    start_time: str = ""
+    end_date: str = ""
+    end_time: str = ""
+    reason: str = ""
+
+    def instants(self, errors: FormErrors) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The start and end as instants, or errors on the fields that are not readable."""
+        return (
+            self._instant("start", self.start_date, self.start_time, errors),
+            self._instant("end", self.end_date, self.end_time, errors),
+        )
+
+    @staticmethod
+    def _instant(
+        which: str, date_text: str, time_text: str, errors: FormErrors
+    ) -> dt.datetime | None:
+        day, time = parse_date(date_text), _time(time_text)
+        if not date_text.strip():
+            errors.add(f"{which}-date", f"Enter the {which} date")
+        elif day is None or not 1950 <= day.year <= 2199:
+            errors.add(f"{which}-date", f"Enter the {which} date as a real date, like 9/4/2029")
+        if not time_text.strip():
+            errors.add(f"{which}-time", f"Enter the {which} time")
+        elif time is None:
+            errors.add(f"{which}-time", f"Enter the {which} time in 24-hour form, like 09:00")
+        if day is None or time is None:
+            return None
+        return london_instant(day, time)
+
+    def check(self, policy: Policy, account_ids: set[str]) -> FormErrors:
+        """What the form itself can tell is missing or unreadable (the service checks the rest)."""
+        errors = FormErrors()
+        if self.account != "all" and self.account not in account_ids:
+            errors.add("account", "Select an account, or all accounts")
+        allowed = {str(c) for c in grantable_categories(policy)}
+        if not self.categories:
+            errors.add("categories", "Select at least one kind of post to allow")
+        elif not set(self.categories) <= allowed:
+            errors.add("categories", "Select only kinds of post an override can allow")
+        starts_at, ends_at = self.instants(errors)
+        if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+            errors.add("end-date", "The end must be after the start")
+        if not self.reason.strip():
+            errors.add("reason", "Enter the reason for the override")
+        return errors
