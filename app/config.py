@@ -9,7 +9,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -59,6 +59,18 @@ class Settings(BaseSettings):
             seconds; it wakes earlier for an announcement due sooner.
         webhook_retry_hours: how long to keep retrying a webhook that fails before giving
             up (`PURDAH_WEBHOOK_RETRY_HOURS`).
+        smtp_url: the SMTP server email notifications go through (`PURDAH_SMTP_URL`; unset:
+            no email, and an email subscription is refused). The scheme says how it is
+            protected: `smtp://user:password@host:587` (STARTTLS required),
+            `smtps://user:password@host:465` (implicit TLS), or `smtp+insecure://host:25` (no
+            encryption, no password: a relay on the same machine, tests). Percent-encode an
+            `@` in the user name (`jo%40redruth.gov.uk`). A secret: never logged nor shown,
+            not even in a refusal of the setting (`app.services.mail`).
+        smtp_from: the sender's address of every notification (`PURDAH_SMTP_FROM`),
+            required with `smtp_url`; a bare address, on a domain the server may send for.
+        smtp_timeout: seconds one SMTP connection may wait for the server (`PURDAH_SMTP_TIMEOUT`).
+        smtp_ca_file: a PEM file of the authorities that may sign the SMTP server's
+            certificate, instead of the system's (`PURDAH_SMTP_CA_FILE`; a council's own CA).
         schedule_horizon_years: how far ahead a recurring schedule creates elections.
         auth_failure_limit, auth_failure_window: failed authentications one peer address,
             or one key id, may have within the window (seconds) before further failures get
@@ -96,7 +108,11 @@ class Settings(BaseSettings):
             (tests), or to debug memory.
     """
 
-    model_config = SettingsConfigDict(env_prefix="PURDAH_", extra="ignore")
+    # hide_input_in_errors: a refused setting is never echoed, as `smtp_url` (and a database
+    # URL) may hold a password
+    model_config = SettingsConfigDict(
+        env_prefix="PURDAH_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite:///./var/purdah.db"
     host: str = "127.0.0.1"
@@ -121,6 +137,10 @@ class Settings(BaseSettings):
     webhook_delivery_interval: float = Field(default=2.0, gt=0, le=600)
     webhook_timeout: float = Field(default=10.0, gt=0, le=60)
     webhook_retry_hours: float = Field(default=26.0, gt=0, le=24 * 14)
+    smtp_url: SecretStr | None = None
+    smtp_from: str | None = Field(default=None, max_length=254)
+    smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    smtp_ca_file: Path | None = None
     time_events: bool = True
     time_events_interval: float = Field(default=5.0, gt=0, le=600)
     schedule_horizon_years: int = Field(default=10, ge=1, le=50)
@@ -149,6 +169,37 @@ class Settings(BaseSettings):
                 msg = f"PURDAH_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network"
                 raise ValueError(msg) from None
         return ",".join(entries)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        from app.services.mail import parse_smtp_url
+
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_smtp_url(value.get_secret_value())  # its ValueError never repeats the URL
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None) -> str | None:
+        from app.domain.errors import InvalidChange
+        from app.domain.recipients import email_recipient
+
+        if value is None or not value.strip():
+            return None
+        try:
+            return email_recipient(f"mailto:{value.strip()}")
+        except InvalidChange as exc:
+            msg = f"PURDAH_SMTP_FROM: {exc.problem}"
+            raise ValueError(msg) from None
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_sender(self) -> "Settings":
+        if self.smtp_url is not None and self.smtp_from is None:
+            msg = "PURDAH_SMTP_URL is set: set PURDAH_SMTP_FROM, the notifications' sender, too"
+            raise ValueError(msg)
+        return self
 
     def policy_path(self, organisation: str | None = None) -> Path:
         """The policy file of an organisation (default: the configured one)."""

@@ -46,6 +46,7 @@ from app.api.throttle import FailedAuthThrottle
 from app.config import Settings
 from app.domain import Policy
 from app.services.feeds import ensure_feed_events
+from app.services.mail import mail_server
 from app.services.policies import reload_policies
 from app.services.time_events import ROUND_LIMIT, forget_old_time_events, run_time_events
 from app.services.webhook_delivery import DeliveryPolicy, deliver_due, purge_old_deliveries
@@ -409,11 +410,23 @@ async def _refresher(services: Services, monotonic: Callable[[], float]) -> None
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
-    """How the webhook sender tries, from the settings (`PURDAH_WEBHOOK_*`)."""
+    """
+    How the webhook sender tries, from the settings (`PURDAH_WEBHOOK_*`), and where email
+    goes (`PURDAH_SMTP_*`).
+    """
+    mail = None
+    if settings.smtp_url is not None and settings.smtp_from is not None:
+        mail = mail_server(
+            settings.smtp_url.get_secret_value(),
+            sender=settings.smtp_from,
+            timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
+        )
     return DeliveryPolicy(
         timeout=settings.webhook_timeout,
         retry_for=dt.timedelta(hours=settings.webhook_retry_hours),
         allow_private=settings.webhook_allow_private_urls,
+        mail=mail,
         public_url=settings.public_url,
     )
 

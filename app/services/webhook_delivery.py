@@ -10,6 +10,14 @@ records how it went. A 2xx answer delivers it; anything else (another status, a 
 timeout, a refused address) is retried with exponential backoff and jitter until `retry_for`
 has passed since the event, then given up (`failed`), with the last error kept for the Clerk.
 
+A subscription of format `email` gets the event as an email instead, through the same
+claims, retries and record (`_send_email`): to the `mailto:` address of its URL, through
+`policy.mail` (`PURDAH_SMTP_URL`, `services.mail`), made by `services.notification_email`.
+A server that accepts it delivers it; a refusal, a connection or TLS failure or a timeout is
+a failed attempt, retried and given up like a webhook's. Where no SMTP server is set up, the
+delivery stays pending (retried with backoff, never given up: nothing is wrong with the
+recipient) with an error that says so.
+
 The clock and the randomness are parameters: the app's background task passes the real
 ones; tests pass their own.
 """
@@ -19,7 +27,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -27,12 +35,24 @@ from sqlalchemy import Engine
 from standardwebhooks import Webhook
 
 from app.calendars.fetch import SourceUnavailable, check_url
+from app.domain.errors import InvalidChange
 from app.domain.notices import notice_of
+from app.domain.recipients import email_recipient
 from app.domain.teams_cards import teams_message
+from app.services.mail import MailServer, send_mail
+from app.services.notification_email import message_of, window_of
+from app.store.feed_events import published_anchor
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.store.webhooks import PURGE_AFTER, Claimed, claim_due, purge_finished, record_attempt
 
-__all__ = ["DeliveryPolicy", "Outcome", "backoff", "deliver_due", "purge_old_deliveries"]
+__all__ = [
+    "NO_MAIL_SERVER",
+    "DeliveryPolicy",
+    "Outcome",
+    "backoff",
+    "deliver_due",
+    "purge_old_deliveries",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +69,9 @@ class DeliveryPolicy:
         retry_for: how long after the event to keep trying before giving up.
         allow_private: send to loopback and private addresses (tests; on-premises receivers).
         batch: the most deliveries one call claims.
-        public_url: the service's public address, to make the links of Teams cards absolute
-            (`PURDAH_PUBLIC_URL`); without it a card has no button.
+        mail: the SMTP server of email subscriptions (None: email is not set up).
+        public_url: the service's public address, to make the links of Teams cards and
+            emails absolute (`PURDAH_PUBLIC_URL`); without it a card has no button.
     """
 
     timeout: float = 10.0
@@ -59,6 +80,7 @@ class DeliveryPolicy:
     retry_for: dt.timedelta = dt.timedelta(hours=26)
     allow_private: bool = False
     batch: int = 50
+    mail: MailServer | None = None
     public_url: str | None = None
 
 
@@ -125,6 +147,49 @@ def _send(
     return code, f"the receiver answered {code}"
 
 
+NO_MAIL_SERVER = (
+    "email is not set up on this server (PURDAH_SMTP_URL and PURDAH_SMTP_FROM): the message "
+    "waits, and goes once it is"
+)
+
+
+def _send_email(
+    engine: Engine, claimed: Claimed, policy: DeliveryPolicy, now: dt.datetime
+) -> tuple[int | None, str | None]:
+    """
+    Email one event: the SMTP reply code, and an error (None when the server took it). A
+    window event's calendar attachment gets the UID the feed publishes the window under.
+    """
+    if policy.mail is None:
+        return None, NO_MAIL_SERVER
+    try:
+        recipient = email_recipient(claimed.url)
+    except InvalidChange as exc:
+        return None, f"the recipient cannot be used: {exc.problem}"
+    invite = window_of(claimed.payload)
+    if invite is not None:
+        anchor = published_anchor(
+            engine,
+            claimed.organisation_id,
+            anchor=invite.anchor,
+            election_ids=invite.election_ids,
+        )
+        invite = replace(invite, anchor=anchor)
+    try:
+        message = message_of(
+            claimed.payload,
+            event_id=claimed.event_id,
+            recipient=recipient,
+            sender=policy.mail.sender,
+            now=now,
+            invite=invite,
+            public_url=policy.public_url,
+        )
+    except (ValueError, TypeError) as exc:  # an event the message cannot hold
+        return None, f"the message could not be made ({type(exc).__name__})"
+    return send_mail(policy.mail, message, recipient=recipient)
+
+
 SENDER = Actor("webhook sender", "system")
 
 
@@ -159,7 +224,9 @@ def deliver_due(
         jitter: a number in [0, 1) per retry (`backoff`).
         transport: httpx's transport (tests); the network by default.
     """
-    lease = dt.timedelta(seconds=policy.timeout * 3 + 30)
+    # an SMTP exchange is several round trips, each within the mail server's timeout
+    mail_timeout = policy.mail.timeout * 10 if policy.mail is not None else 0.0
+    lease = dt.timedelta(seconds=max(policy.timeout * 3, mail_timeout) + 30)
     claimed = claim_due(engine, now=now(), lease=lease, limit=policy.batch)
     outcomes: list[Outcome] = []
     if not claimed:
@@ -168,11 +235,16 @@ def deliver_due(
         timeout=policy.timeout, follow_redirects=False, trust_env=False, transport=transport
     ) as client:
         for item in claimed:
-            code, error = _send(item, client, policy, now())
+            if item.format == "email":
+                code, error = _send_email(engine, item, policy, now())
+            else:
+                code, error = _send(item, client, policy, now())
             after = now()
+            # email not set up: nothing is wrong with the recipient, so never give up on it
+            waits = item.format == "email" and policy.mail is None
             if error is None:
                 status, next_at = "delivered", None
-            elif after - item.created_at >= policy.retry_for:
+            elif after - item.created_at >= policy.retry_for and not waits:
                 status, next_at = "failed", None
             else:
                 status, next_at = "pending", after + backoff(item.attempt, policy, jitter())

@@ -1,10 +1,16 @@
 """
-Webhook subscriptions (Clerk): where to POST which change events, signed per Standard Webhooks.
+Webhook subscriptions (Clerk): where to POST which change events, signed per Standard Webhooks,
+or to whom to email them.
 
 The signing secret (`whsec_` and the base64 of 32 random bytes, as the Standard Webhooks
 specification writes it) is returned once, when the subscription is made; the list never
 shows it. A URL must be http(s) on a public address, by the same checks as a calendar URL
 (`calendars.fetch.check_url`), unless `PURDAH_WEBHOOK_ALLOW_PRIVATE_URLS`.
+
+A subscription of format `email` is one recipient, `mailto:` and one bare address
+(`domain.recipients.email_recipient`), sent through the server's SMTP server
+(`services.mail`); it can be made only where one is set up (`PURDAH_SMTP_URL`). Its secret is
+made all the same, and unused.
 """
 
 import base64
@@ -18,6 +24,7 @@ from sqlmodel import col
 
 from app.calendars.fetch import SourceUnavailable, check_url
 from app.domain.changes import require_text
+from app.domain.recipients import MAILTO, email_recipient
 from app.store.errors import InvalidChange, NotFound
 from app.store.outbox import EVENT_TYPES, ChangeEvent, write_outbox
 from app.store.tables import WebhookDeliveryRow, WebhookRow
@@ -35,6 +42,7 @@ __all__ = [
     "TEST_EVENT",
     "send_test_event",
     "FORMATS",
+    "NO_EMAIL",
     "NewWebhook",
     "deliveries_of",
     "failing_of",
@@ -43,7 +51,11 @@ __all__ = [
     "webhooks_of",
 ]
 
-FORMATS = ("standard", "teams")
+FORMATS = ("standard", "teams", "email")
+NO_EMAIL = (
+    "email notifications are not set up on this server: its administrator sets "
+    "PURDAH_SMTP_URL and PURDAH_SMTP_FROM"
+)
 _MAX_URL = 2000
 
 
@@ -72,7 +84,13 @@ def _checked_events(events: Sequence[str]) -> list[str]:
     return [e for e in EVENT_TYPES if e in events]
 
 
-def _checked_url(url: str, *, allow_private: bool) -> str:
+def _checked_url(url: str, *, format: str, allow_private: bool, email_enabled: bool) -> str:  # noqa: A002 - the field's name in the API
+    if format == "email":
+        if not email_enabled:
+            raise InvalidChange(field="format", problem=NO_EMAIL)
+        return MAILTO + email_recipient(url)
+    if url[: len(MAILTO)].lower() == MAILTO:
+        raise InvalidChange(field="url", problem='a mailto: address needs "format": "email"')
     if len(url) > _MAX_URL:
         raise InvalidChange(field="url", problem=f"longer than {_MAX_URL} characters")
     try:
@@ -92,18 +110,26 @@ def subscribe(
     format: str,  # noqa: A002 - the field's name in the API
     allow_private: bool,
     now: dt.datetime,
+    email_enabled: bool = False,
     request_id: str | None = None,
 ) -> NewWebhook:
     """
     Subscribe `url` to `events`; the secret is in the result only.
 
+    Args:
+        email_enabled: the server can send email (`PURDAH_SMTP_URL`): format `email` may be
+            chosen.
+
     Raises:
-        InvalidChange: an unknown event or format, or a URL the server must not reach.
+        InvalidChange: an unknown event or format, a URL the server must not reach, a
+            `mailto:` that is not one bare address, or email where it is not set up.
     """
     chosen = _checked_events(events)
     if format not in FORMATS:
         raise InvalidChange(field="format", problem=f"one of: {', '.join(FORMATS)}")
-    checked = _checked_url(url, allow_private=allow_private)
+    checked = _checked_url(
+        url, format=format, allow_private=allow_private, email_enabled=email_enabled
+    )
     secret = _new_secret()
     with uow.write(organisation_id, actor, now=now, request_id=request_id, bump=False) as change:
         row = WebhookRow(

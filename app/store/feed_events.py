@@ -14,7 +14,7 @@ shows it as cancelled instead of silently dropping it. Rows cancelled for longer
 """
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -117,6 +117,15 @@ def _row_content(row: FeedEventRow) -> tuple[object, ...]:
     )
 
 
+def _continuation(elections: set[str]) -> Callable[[FeedEventRow], tuple[bool, int, dt.datetime]]:
+    """Which event a window with `elections` continues: a live one, sharing most, earliest."""
+    return lambda r: (
+        r.cancelled_at is not None,
+        -len(elections & set(r.election_ids)),
+        r.starts_at,
+    )
+
+
 def _continued(
     windows: tuple[Window, ...],
     scope: str,
@@ -141,14 +150,7 @@ def _continued(
             and (scope, anchor) not in taken
             and elections & set(row.election_ids)
         ]
-        # prefer a live event, then the one sharing most elections, then the earliest
-        candidates.sort(
-            key=lambda r: (
-                r.cancelled_at is not None,
-                -len(elections & set(r.election_ids)),
-                r.starts_at,
-            )
-        )
+        candidates.sort(key=_continuation(elections))
         if candidates:
             found[i] = candidates[0]
             taken.add((scope, candidates[0].anchor))
@@ -276,3 +278,32 @@ def feed_events(engine: Engine, organisation_id: str, scope: str) -> tuple[Publi
             )
             for r in rows
         )
+
+
+def published_anchor(
+    engine: Engine, organisation_id: str, *, anchor: str, election_ids: Sequence[str]
+) -> str:
+    """
+    The anchor under which the organisation's feed publishes a window with this anchor
+    (`Window.anchor`) and these elections, by the rule `sync_feed_events` follows: its own
+    anchor if the feed has an event of it; else the event it continues (live first, sharing
+    most elections, earliest), which keeps an older anchor when an earlier poll joined the
+    window; else its own anchor (not published yet). So a notification's calendar attachment
+    carries the UID the feed gives the same window.
+    """
+    with Session(engine) as session:
+        rows = list(
+            session.execute(
+                select(FeedEventRow).where(
+                    col(FeedEventRow.organisation_id) == organisation_id,
+                    col(FeedEventRow.scope) == ORGANISATION_SCOPE,
+                )
+            ).scalars()
+        )
+    if any(row.anchor == anchor for row in rows):
+        return anchor
+    elections = set(election_ids)
+    candidates = sorted(
+        (row for row in rows if elections & set(row.election_ids)), key=_continuation(elections)
+    )
+    return candidates[0].anchor if candidates else anchor

@@ -71,7 +71,11 @@ class StoredDelivery(_Record):
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A delivery claimed for one attempt: what to send, where, signed with what."""
+    """
+    A delivery claimed for one attempt: what to send, where, signed with what; `format` says
+    how (`standard`: the event POSTed to `url`; `teams`: its card POSTed there; `email`: a
+    message to the `mailto:` address of `url`).
+    """
 
     delivery_id: str
     organisation_id: str
@@ -80,7 +84,7 @@ class Claimed:
     event_type: str
     payload: dict[str, Any]
     url: str
-    format: str  # the subscription's body format: `standard` or `teams`
+    format: str  # the subscription's format: `standard`, `teams` or `email`
     secret: str
     attempt: int
     created_at: dt.datetime

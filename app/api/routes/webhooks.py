@@ -52,7 +52,7 @@ def _delivery_out(row: StoredDelivery) -> DeliveryOut:
     "",
     response_model=NewWebhookOut,
     status_code=201,
-    summary="Subscribe a URL to change events; the signing secret is shown once (Clerk)",
+    summary="Subscribe a URL or an email address to change events (Clerk)",
 )
 def create_webhook(
     body: WebhookIn, request: Request, response: Response, services: ServicesDep, principal: Clerk
@@ -64,6 +64,10 @@ def create_webhook(
     headers `webhook-id`, `webhook-timestamp` and `webhook-signature`; verify them with the
     secret returned here, which is never shown again. A receiver that fails is retried with
     exponential backoff for a day (`GET /v1/webhooks/{id}/deliveries` shows how it went).
+
+    With `format: "email"` and `url: "mailto:person@example.org"` each event is emailed to
+    that person instead, through the server's SMTP server (refused with 422 where none is set
+    up), and retried and recorded the same way.
     """
     made = webhooks.subscribe(
         services.uow,
@@ -73,6 +77,7 @@ def create_webhook(
         events=body.events,
         format=body.format,
         allow_private=services.settings.webhook_allow_private_urls,
+        email_enabled=services.settings.smtp_url is not None,
         now=services.clock(),
         request_id=request_id(request),
     )

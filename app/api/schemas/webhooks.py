@@ -1,5 +1,6 @@
 """
-Webhook subscriptions: change events POSTed to a URL, signed per Standard Webhooks.
+Webhook subscriptions: change events POSTed to a URL, signed per Standard Webhooks, or emailed
+to one address.
 """
 
 import datetime as dt
@@ -10,7 +11,13 @@ from .common import _In, _Out
 
 
 class WebhookIn(_In):
-    """Where to send which change events. The events are named in `GET /v1/webhooks`' docs."""
+    """
+    Where to send which change events. The events are named in `GET /v1/webhooks`' docs.
+
+    `format: "email"` with `url: "mailto:person@example.org"` emails each event to that one
+    person instead (a plain-text and an HTML part; window events with the window as a
+    calendar attachment), where the server has an SMTP server set up.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -20,7 +27,12 @@ class WebhookIn(_In):
                     "url": "https://hooks.example.org/purdah",
                     "events": ["override.granted", "override.revoked", "window.changed"],
                     "format": "standard",
-                }
+                },
+                {
+                    "url": "mailto:communications@redruth-tc.gov.uk",
+                    "events": ["window.changed"],
+                    "format": "email",
+                },
             ]
         },
     )
@@ -28,8 +40,10 @@ class WebhookIn(_In):
     url: str = Field(
         min_length=1,
         max_length=2000,
-        description="An http(s) URL on a public address (loopback and private addresses are "
-        "refused unless the deployment allows them).",
+        description="`standard`: an http(s) URL on a public address (loopback and private "
+        "addresses are refused unless the deployment allows them). `email`: `mailto:` and one "
+        "bare address (no display name, no second address, no `?` fields), at most 254 "
+        "characters.",
     )
     events: list[str] = Field(
         max_length=20,
@@ -46,7 +60,9 @@ class WebhookIn(_In):
         "`teams`: a Microsoft Teams Workflows webhook body (a `message` carrying an Adaptive "
         "Card 1.5: the event in words, its facts in London time, what is still allowed, and a "
         "button to the object when the service's public URL is set), for a Workflow's "
-        '"When a Teams webhook request is received" trigger; signed with the same headers.',
+        '"When a Teams webhook request is received" trigger; signed with the same headers. '
+        "`email`: an email to the `mailto:` address (refused where the server has no SMTP "
+        "server set up); its secret is made but unused.",
     )
 
 
@@ -86,5 +102,8 @@ class DeliveryOut(_Out):
     next_attempt_at: dt.datetime | None
     last_attempt_at: dt.datetime | None
     last_error: str | None
-    response_code: int | None
+    response_code: int | None = Field(
+        description="The receiver's HTTP status; for an email, the SMTP server's reply code "
+        "(250 accepted, 550 refused...). Null when no answer came."
+    )
     delivered_at: dt.datetime | None
