@@ -109,15 +109,18 @@ def _summary(
 def window_of(payload: Mapping[str, Any]) -> WindowInvite | None:
     """
     The window an event is about, or None: an event about no window, an election's period
-    moved (`window.changed` of kind `election`: the window it joins is not in the event), a
-    manual window's event without its times, or times that cannot be read.
+    withdrawn (`window.changed` of kind `election` with no window left), a manual window's
+    event without its times, or times that cannot be read.
     """
     data = payload.get("data")
     if not isinstance(data, Mapping):
         return None
     organisation_id = str(data.get("organisation_id") or "")
     kind = payload.get("type")
-    if kind in _WINDOW_EVENTS and isinstance(data.get("window"), Mapping):
+    about_window = kind in _WINDOW_EVENTS or (
+        kind == "window.changed" and data.get("kind") == "election"
+    )
+    if about_window and isinstance(data.get("window"), Mapping):
         window = data["window"]
         starts_at, ends_at = _instant(window.get("starts_at")), _instant(window.get("ends_at"))
         elections = _ids(window.get("election_ids"))

@@ -402,3 +402,21 @@ def test_a_window_an_earlier_poll_joined_keeps_the_feeds_uid(engine: Engine, see
     assert joined.anchor != BY_ELECTION
     assert str(event["UID"]) == feed_uid("redruth", joined.anchor)
     assert str(event["SUMMARY"]) == window_summary(joined, POLICY.organisation_name)
+
+
+def test_an_election_added_is_emailed_with_the_window_it_joins(
+    engine: Engine, seeded: Keys
+) -> None:
+    uow = UnitOfWork(engine)
+    with smtp_server() as box:
+        _subscribe(uow, ["window.changed"])
+        # Reference election: local.cornwall.2033-05-05 (the scheduled ordinary election)
+        add_election(uow, POLICY, CLERK, election_id="local.cornwall.2033-05-05", now=NOW)
+        deliver_due(engine, now=Clock(NOW), policy=_policy(box))
+
+    (mail,) = box.received
+    _, calendar = _calendar(mail.message)
+    (event,) = calendar.walk("VEVENT")
+    # close of poll, 22:00 BST on polling day
+    assert event.decoded("DTEND").astimezone(UTC) == dt.datetime(2033, 5, 5, 21, 0, tzinfo=UTC)
+    assert str(event["UID"]) == feed_uid("redruth", "local.cornwall.2033-05-05")
