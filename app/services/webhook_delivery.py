@@ -26,7 +26,9 @@ import datetime as dt
 import json
 import logging
 import random
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,7 +45,15 @@ from app.services.mail import MailServer, send_mail
 from app.services.notification_email import message_of, window_of
 from app.store.feed_events import published_anchor
 from app.store.unit_of_work import Actor, UnitOfWork
-from app.store.webhooks import PURGE_AFTER, Claimed, claim_due, purge_finished, record_attempt
+from app.store.webhooks import (
+    PURGE_AFTER,
+    Attempt,
+    Claimed,
+    claim_due,
+    purge_finished,
+    record_attempts,
+    release_claims,
+)
 
 __all__ = [
     "NO_MAIL_SERVER",
@@ -69,6 +79,8 @@ class DeliveryPolicy:
         retry_for: how long after the event to keep trying before giving up.
         allow_private: send to loopback and private addresses (tests; on-premises receivers).
         batch: the most deliveries one call claims.
+        concurrency: the most subscriptions sent to at once (each one's deliveries still go
+            one after another, in order).
         mail: the SMTP server of email subscriptions (None: email is not set up).
         public_url: the service's public address, to make the links of Teams cards and
             emails absolute (`PURDAH_PUBLIC_URL`); without it a card has no button.
@@ -79,7 +91,8 @@ class DeliveryPolicy:
     max_wait: dt.timedelta = dt.timedelta(hours=2)
     retry_for: dt.timedelta = dt.timedelta(hours=26)
     allow_private: bool = False
-    batch: int = 50
+    batch: int = 200
+    concurrency: int = 16
     mail: MailServer | None = None
     public_url: str | None = None
 
@@ -228,40 +241,76 @@ def deliver_due(
     mail_timeout = policy.mail.timeout * 10 if policy.mail is not None else 0.0
     lease = dt.timedelta(seconds=max(policy.timeout * 3, mail_timeout) + 30)
     claimed = claim_due(engine, now=now(), lease=lease, limit=policy.batch)
-    outcomes: list[Outcome] = []
     if not claimed:
-        return outcomes
-    with httpx.Client(
-        timeout=policy.timeout, follow_redirects=False, trust_env=False, transport=transport
-    ) as client:
-        for item in claimed:
-            if item.format == "email":
-                code, error = _send_email(engine, item, policy, now())
-            else:
-                code, error = _send(item, client, policy, now())
-            after = now()
-            # email not set up: nothing is wrong with the recipient, so never give up on it
-            waits = item.format == "email" and policy.mail is None
-            if error is None:
-                status, next_at = "delivered", None
-            elif after - item.created_at >= policy.retry_for and not waits:
-                status, next_at = "failed", None
-            else:
-                status, next_at = "pending", after + backoff(item.attempt, policy, jitter())
-            record_attempt(
-                engine,
-                item.delivery_id,
-                now=after,
-                status=status,
-                next_attempt_at=next_at,
-                response_code=code,
-                error=error,
-            )
-            if status == "failed":
-                log.warning("gave up on webhook delivery %s: %s", item.delivery_id, error)
-                _mark_failing(engine, item, error, now=after)
-            outcomes.append(Outcome(item.delivery_id, status, code, error))
+        return []
+    # one subscription's deliveries go one after another, in the order claimed; different
+    # subscriptions' go side by side, so one slow receiver does not hold up the rest
+    queues: dict[str, list[Claimed]] = {}
+    for item in claimed:
+        queues.setdefault(item.webhook_id, []).append(item)
+    with (
+        httpx.Client(
+            timeout=policy.timeout,
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=policy.concurrency),
+        ) as client,
+        ThreadPoolExecutor(
+            max_workers=min(policy.concurrency, len(queues)), thread_name_prefix="webhooks"
+        ) as pool,
+    ):
+        # nothing starts after half the lease, so no claim runs out while it is being sent
+        # (another replica would send it again): what is left is released, due at once
+        stop_at = time.monotonic() + lease.total_seconds() / 2
+        left: list[Claimed] = []
+
+        def send_queue(queue: list[Claimed]) -> list[tuple[Claimed, Attempt]]:
+            sent = []
+            for n, item in enumerate(queue):
+                if time.monotonic() > stop_at:
+                    left.extend(queue[n:])
+                    break
+                sent.append((item, _attempt(engine, item, client, policy, now, jitter)))
+            return sent
+
+        tried = [pair for done in pool.map(send_queue, queues.values()) for pair in done]
+    record_attempts(engine, [attempt for _, attempt in tried])
+    release_claims(engine, [item.delivery_id for item in left], now=now())
+    outcomes = []
+    for item, attempt in tried:
+        if attempt.status == "failed":
+            log.warning("gave up on webhook delivery %s: %s", item.delivery_id, attempt.error)
+            _mark_failing(engine, item, attempt.error, now=attempt.at)
+        outcomes.append(
+            Outcome(item.delivery_id, attempt.status, attempt.response_code, attempt.error)
+        )
     return outcomes
+
+
+def _attempt(
+    engine: Engine,
+    item: Claimed,
+    client: httpx.Client,
+    policy: DeliveryPolicy,
+    now: Callable[[], dt.datetime],
+    jitter: Callable[[], float],
+) -> Attempt:
+    """Send one delivery, and say what became of it (recorded by the caller)."""
+    if item.format == "email":
+        code, error = _send_email(engine, item, policy, now())
+    else:
+        code, error = _send(item, client, policy, now())
+    after = now()
+    # email not set up: nothing is wrong with the recipient, so never give up on it
+    waits = item.format == "email" and policy.mail is None
+    if error is None:
+        status, next_at = "delivered", None
+    elif after - item.created_at >= policy.retry_for and not waits:
+        status, next_at = "failed", None
+    else:
+        status, next_at = "pending", after + backoff(item.attempt, policy, jitter())
+    return Attempt(item.delivery_id, after, status, next_at, code, error)
 
 
 def purge_old_deliveries(engine: Engine, *, now: dt.datetime) -> int:

@@ -7,11 +7,12 @@ never take the same row), their attempt is counted and their `next_attempt_at` m
 lease with a compare-and-set update (on SQLite, whose select locks nothing, two uvicorn
 workers may select the same row: only one update matches it), and the transaction commits
 before anything is sent. Another replica sees the row as not due until the lease runs out, so an
-event goes out once; only a replica that dies between sending and `record_attempt` leaves it
+event goes out once; only a replica that dies between sending and `record_attempts` leaves it
 to be sent again when the lease ends (the receiver deduplicates by `webhook-id`).
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,9 @@ __all__ = [
     "list_deliveries",
     "purge_finished",
     "list_webhooks",
-    "record_attempt",
+    "Attempt",
+    "record_attempts",
+    "release_claims",
 ]
 
 
@@ -247,30 +250,54 @@ def claim_due(
         return claimed
 
 
-def record_attempt(
-    engine: Engine,
-    delivery_id: str,
-    *,
-    now: dt.datetime,
-    status: str,
-    next_attempt_at: dt.datetime | None,
-    response_code: int | None,
-    error: str | None,
-) -> None:
-    """How one attempt went: delivered, failed for good, or pending until `next_attempt_at`."""
-    values: dict[str, Any] = {
-        "status": status,
-        "last_attempt_at": now,
-        "response_code": response_code,
-        "last_error": error,
-    }
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    if status == "delivered":
-        values["delivered_at"] = now
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """
+    How one attempt went: `status` delivered, failed (given up) or pending until
+    `next_attempt_at`; the receiver's status code (or SMTP reply code) and the error.
+    """
+
+    delivery_id: str
+    at: dt.datetime
+    status: str
+    next_attempt_at: dt.datetime | None
+    response_code: int | None
+    error: str | None
+
+
+def release_claims(engine: Engine, delivery_ids: Sequence[str], *, now: dt.datetime) -> None:
+    """Give back claimed deliveries that were not tried: due at `now`, their attempt uncounted."""
+    if not delivery_ids:
+        return
     with Session(engine) as session, session.begin():
         session.execute(
             update(WebhookDeliveryRow)
-            .where(col(WebhookDeliveryRow.id) == delivery_id)
-            .values(**values)
+            .where(
+                col(WebhookDeliveryRow.id).in_(list(delivery_ids)),
+                col(WebhookDeliveryRow.status) == "pending",
+            )
+            .values(next_attempt_at=now, attempts=col(WebhookDeliveryRow.attempts) - 1)
         )
+
+
+def record_attempts(engine: Engine, attempts: Sequence[Attempt]) -> None:
+    """Record how each attempt went, in one transaction."""
+    if not attempts:
+        return
+    with Session(engine) as session, session.begin():
+        for attempt in attempts:
+            values: dict[str, Any] = {
+                "status": attempt.status,
+                "last_attempt_at": attempt.at,
+                "response_code": attempt.response_code,
+                "last_error": attempt.error,
+            }
+            if attempt.next_attempt_at is not None:
+                values["next_attempt_at"] = attempt.next_attempt_at
+            if attempt.status == "delivered":
+                values["delivered_at"] = attempt.at
+            session.execute(
+                update(WebhookDeliveryRow)
+                .where(col(WebhookDeliveryRow.id) == attempt.delivery_id)
+                .values(**values)
+            )

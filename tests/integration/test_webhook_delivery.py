@@ -5,7 +5,9 @@ given up in the end. The receiver is a real HTTP server in the test process.
 """
 
 import datetime as dt
+import json
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -19,9 +21,9 @@ from app.services.webhook_delivery import DeliveryPolicy, deliver_due, purge_old
 from app.services.webhooks import deliveries_of, failing_of, revoke_webhook, subscribe
 from app.store import load_policy
 from app.store.unit_of_work import Actor, UnitOfWork
-from app.store.webhooks import Claimed, claim_due
+from app.store.webhooks import Claimed, claim_due, release_claims
 from tests.conftest import ROOT, Keys
-from tests.receivers import receiver
+from tests.receivers import Receiver, receiver
 
 POLICY = load_policy(ROOT / "policies" / "redruth.yaml")
 CLERK = Actor("Town Clerk", "clerk")
@@ -311,3 +313,53 @@ def test_finished_deliveries_are_purged_after_their_time_and_pending_ones_never(
     assert [d.status for d in deliveries_of(uow, "redruth", retrying_to)] == ["pending"]
     with engine.connect() as connection:  # its event is still owed, so kept
         assert connection.execute(text("SELECT count(*) FROM outbox_event")).scalar_one() >= 1
+
+
+def test_a_slow_receiver_does_not_hold_up_the_others_and_each_gets_its_events_in_order(
+    engine: Engine, seeded: Keys
+) -> None:
+    uow = UnitOfWork(engine)
+    with receiver(delay=0.5) as slow, receiver() as fast:
+        _subscribe(uow, slow.url, NOW)
+        _subscribe(uow, fast.url, NOW)
+        ids = [_grant(uow, NOW) for _ in range(3)]
+        fast_done: list[float] = []
+        began = time.monotonic()
+
+        def watch() -> None:
+            while len(fast.received) < 3 and time.monotonic() - began < 10:
+                time.sleep(0.01)
+            fast_done.append(time.monotonic() - began)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        outcomes = deliver_due(engine, now=Clock(NOW), policy=POLICY_FOR_TESTS)
+        watcher.join()
+
+    def order(hook: Receiver) -> list[str]:
+        return [json.loads(got.body)["data"]["override_id"] for got in hook.received]
+
+    assert sorted(o.status for o in outcomes) == ["delivered"] * 6
+    assert order(slow) == ids
+    assert order(fast) == ids
+    # the fast one had all three while the slow one was still on its first or second
+    assert fast_done[0] < 1.0
+
+
+def test_claims_released_unsent_are_due_again_with_their_attempt_uncounted(
+    engine: Engine, seeded: Keys
+) -> None:
+    uow = UnitOfWork(engine)
+    webhook_id, _ = _subscribe(uow, "http://127.0.0.1:9/never", NOW)
+    _grant(uow, NOW)
+    (claimed,) = claim_due(engine, now=NOW, lease=dt.timedelta(minutes=1), limit=10)
+
+    not_yet = claim_due(engine, now=NOW, lease=dt.timedelta(minutes=1), limit=10)
+    release_claims(engine, [claimed.delivery_id], now=NOW)
+    (again,) = claim_due(engine, now=NOW, lease=dt.timedelta(minutes=1), limit=10)
+
+    assert not_yet == []
+    assert again.delivery_id == claimed.delivery_id
+    assert again.attempt == claimed.attempt == 1
+    (delivery,) = deliveries_of(uow, "redruth", webhook_id)
+    assert delivery.attempts == 1
