@@ -30,7 +30,7 @@ from app.domain.time_events import (
     is_late,
 )
 from app.store.feed_events import windows_of_organisations
-from app.store.outbox import ChangeEvent, live_subscriptions, window_data, write_outbox
+from app.store.outbox import ChangeEvent, live_subscriptions, window_data, write_outbox_many
 from app.store.tables import TimeEventRow
 from app.store.time_events import (
     Plan,
@@ -39,6 +39,7 @@ from app.store.time_events import (
     mark_fired,
     next_due,
     organisation_names,
+    record_event_ids,
     stale_schedules,
     sync_schedules,
 )
@@ -173,40 +174,39 @@ def _schedule(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: i
 
 
 def _send_due(engine: Engine, policy_of: PolicyOf, *, now: dt.datetime, limit: int) -> int:
-    sent = 0
     with Session(engine, expire_on_commit=False) as session, session.begin():
         due = claim_due(session, now=now, limit=limit)
-        by_organisation: dict[str, list[TimeEventRow]] = {}
-        for row in due:
-            by_organisation.setdefault(row.organisation_id, []).append(row)
-        if not by_organisation:
+        organisations = {row.organisation_id for row in due}
+        if not organisations:
             return 0
-        windows = windows_of_organisations(session, by_organisation)
-        names = organisation_names(session, by_organisation)
-        subscribers = live_subscriptions(session, by_organisation)
-        for organisation_id, rows in by_organisation.items():
-            policy = policy_of(organisation_id)
-            name = policy.organisation_name if policy is not None else names[organisation_id]
-            for row in rows:
-                data = time_event_data(row, windows[organisation_id], policy, name, now=now)
-                if data is None:
-                    # the next round schedules what the window is now; one that stays untrue
-                    # (a policy that cannot be read) is dropped after a day, not claimed forever
-                    if now - row.due_at > GIVE_UP_AFTER:
-                        mark_fired(session, row.id, now=now, event_id=None)
-                    continue
-                if not mark_fired(session, row.id, now=now, event_id=None):
-                    continue  # another process sent it
-                (event,) = write_outbox(
-                    session,
-                    organisation_id,
-                    [ChangeEvent(row.kind, data)],
-                    now=now,
-                    subscribers=subscribers.get(organisation_id, []),
-                )
-                row.event_id = event.id
-                sent += 1
-    return sent
+        windows = windows_of_organisations(session, organisations)
+        names = organisation_names(session, organisations)
+        policies = {org: policy_of(org) for org in organisations}
+        ready: list[tuple[TimeEventRow, dict[str, Any]]] = []
+        dropped = []
+        for row in due:
+            policy = policies[row.organisation_id]
+            name = policy.organisation_name if policy is not None else names[row.organisation_id]
+            data = time_event_data(row, windows[row.organisation_id], policy, name, now=now)
+            if data is not None:
+                ready.append((row, data))
+            elif now - row.due_at > GIVE_UP_AFTER:
+                # the next round schedules what the window is now; one that stays untrue
+                # (a policy that cannot be read) is dropped after a day, not claimed forever
+                dropped.append(row.id)
+        mark_fired(session, dropped, now=now)
+        won = mark_fired(session, [row.id for row, _ in ready], now=now)
+        sending = [(row, data) for row, data in ready if row.id in won]  # else sent elsewhere
+        events = write_outbox_many(
+            session,
+            [(row.organisation_id, ChangeEvent(row.kind, data)) for row, data in sending],
+            now=now,
+            subscribers=live_subscriptions(session, organisations),
+        )
+        record_event_ids(
+            session, {row.id: event.id for (row, _), event in zip(sending, events, strict=True)}
+        )
+        return len(events)
 
 
 def run_time_events(

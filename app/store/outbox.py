@@ -41,6 +41,7 @@ __all__ = [
     "periods_of",
     "window_data",
     "write_outbox",
+    "write_outbox_many",
 ]
 
 EVENT_TYPES = (
@@ -291,27 +292,45 @@ def write_outbox(
     *,
     now: dt.datetime,
     to: WebhookRow | None = None,
-    subscribers: Sequence[WebhookRow] | None = None,
 ) -> list[OutboxEventRow]:
     """
     Store the events, and a pending delivery of each to every live subscription of the
     organisation that asked for its type, in the caller's transaction; or, with `to`, to that
     one subscription whatever it asked for (a test event).
-
-    Args:
-        subscribers: the organisation's live subscriptions, where the caller read them
-            already (`live_subscriptions`, for many organisations at once).
     """
     if not events:
         return []
     if to is not None:
-        webhooks = [to]
-    elif subscribers is not None:
-        webhooks = list(subscribers)
-    else:
-        webhooks = live_subscriptions(session, [organisation_id]).get(organisation_id, [])
+        return _write(session, [(organisation_id, e) for e in events], now, {}, to=to)
+    subscribers = live_subscriptions(session, [organisation_id])
+    return _write(session, [(organisation_id, e) for e in events], now, subscribers)
+
+
+def write_outbox_many(
+    session: Session,
+    events: Sequence[tuple[str, ChangeEvent]],
+    *,
+    now: dt.datetime,
+    subscribers: Mapping[str, Sequence[WebhookRow]],
+) -> list[OutboxEventRow]:
+    """
+    `write_outbox` for the events of many organisations at once, each `(organisation id,
+    event)`, with their live subscriptions read already (`live_subscriptions`): two inserts
+    of many rows, however many organisations.
+    """
+    return _write(session, events, now, subscribers)
+
+
+def _write(
+    session: Session,
+    events: Sequence[tuple[str, ChangeEvent]],
+    now: dt.datetime,
+    subscribers: Mapping[str, Sequence[WebhookRow]],
+    *,
+    to: WebhookRow | None = None,
+) -> list[OutboxEventRow]:
     rows = []
-    for event in events:
+    for organisation_id, event in events:
         row = OutboxEventRow(
             id=str(uuid.uuid4()),
             organisation_id=organisation_id,
@@ -323,10 +342,12 @@ def write_outbox(
                 "data": _shown({"organisation_id": organisation_id, **event.data}),
             },
         )
-        session.add(row)
         rows.append(row)
+    session.add_all(rows)
     session.flush()  # the events before the deliveries that refer to them
+    deliveries = []
     for row in rows:
+        webhooks = [to] if to is not None else subscribers.get(row.organisation_id, ())
         for webhook in webhooks:
             if to is None and (
                 row.type not in webhook.events
@@ -337,10 +358,10 @@ def write_outbox(
                 )
             ):
                 continue
-            session.add(
+            deliveries.append(
                 WebhookDeliveryRow(
                     id=str(uuid.uuid4()),
-                    organisation_id=organisation_id,
+                    organisation_id=row.organisation_id,
                     webhook_id=webhook.id,
                     event_id=row.id,
                     status="pending",
@@ -349,5 +370,6 @@ def write_outbox(
                     next_attempt_at=now,
                 )
             )
+    session.add_all(deliveries)
     session.flush()
     return rows

@@ -16,7 +16,7 @@ still due when it comes back.
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from sqlalchemy import Engine, Select, delete, select, update
 from sqlmodel import Session, col
@@ -32,6 +32,7 @@ __all__ = [
     "forget_sent",
     "mark_fired",
     "next_due",
+    "record_event_ids",
     "organisation_names",
     "stale_schedules",
     "sync_schedules",
@@ -173,18 +174,30 @@ def claim_due(session: Session, *, now: dt.datetime, limit: int) -> list[TimeEve
     return list(session.execute(query).scalars())
 
 
-def mark_fired(session: Session, row_id: str, *, now: dt.datetime, event_id: str | None) -> bool:
+def mark_fired(session: Session, row_ids: Collection[str], *, now: dt.datetime) -> set[str]:
     """
-    Mark an announcement sent, if no one else has (compare and set: on SQLite the claim
-    locks nothing). Returns whether this caller won it.
+    Mark announcements sent, those no one else has (compare and set: on SQLite the claim
+    locks nothing). Returns the ids this caller won.
     """
+    if not row_ids:
+        return set()
     taken = session.execute(
         update(TimeEventRow)
-        .where(col(TimeEventRow.id) == row_id, col(TimeEventRow.fired_at).is_(None))
-        .values(fired_at=now, event_id=event_id)
+        .where(col(TimeEventRow.id).in_(list(row_ids)), col(TimeEventRow.fired_at).is_(None))
+        .values(fired_at=now)
+        .returning(col(TimeEventRow.id))
         .execution_options(synchronize_session=False)
     )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+    return {row_id for (row_id,) in taken.all()}
+
+
+def record_event_ids(session: Session, sent: Mapping[str, str]) -> None:
+    """Note the outbox event each announcement became ({announcement id: event id})."""
+    if sent:
+        session.execute(
+            update(TimeEventRow),
+            [{"id": row_id, "event_id": event_id} for row_id, event_id in sent.items()],
+        )
 
 
 def next_due(engine: Engine) -> dt.datetime | None:

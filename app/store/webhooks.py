@@ -216,38 +216,43 @@ def claim_due(
         )
         if engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=WebhookDeliveryRow)
-        claimed = []
-        for delivery, event, webhook in session.execute(query).all():
-            # compare and set: on SQLite the select above locks nothing, so a second process
-            # (uvicorn workers) may have selected the same row; only one update matches it
-            taken = session.execute(
+        found = session.execute(query).all()
+        if not found:
+            return []
+        # compare and set, for all at once: on SQLite the select above locks nothing, so a
+        # second process (uvicorn workers) may have selected the same rows; a row another
+        # claimed is no longer due, so only one update matches it
+        taken = {
+            delivery_id
+            for (delivery_id,) in session.execute(
                 update(WebhookDeliveryRow)
                 .where(
-                    col(WebhookDeliveryRow.id) == delivery.id,
+                    col(WebhookDeliveryRow.id).in_([d.id for d, _, _ in found]),
                     col(WebhookDeliveryRow.status) == "pending",
-                    col(WebhookDeliveryRow.attempts) == delivery.attempts,
+                    col(WebhookDeliveryRow.next_attempt_at) <= now,
                 )
-                .values(attempts=delivery.attempts + 1, next_attempt_at=now + lease)
+                .values(attempts=col(WebhookDeliveryRow.attempts) + 1, next_attempt_at=now + lease)
+                .returning(col(WebhookDeliveryRow.id))
                 .execution_options(synchronize_session=False)
+            ).all()
+        }
+        return [
+            Claimed(
+                delivery_id=delivery.id,
+                organisation_id=delivery.organisation_id,
+                webhook_id=webhook.id,
+                event_id=event.id,
+                event_type=event.type,
+                payload=dict(event.payload),
+                url=webhook.url,
+                secret=webhook.secret,
+                format=webhook.format,
+                attempt=delivery.attempts + 1,
+                created_at=delivery.created_at,
             )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            claimed.append(
-                Claimed(
-                    delivery_id=delivery.id,
-                    organisation_id=delivery.organisation_id,
-                    webhook_id=webhook.id,
-                    event_id=event.id,
-                    event_type=event.type,
-                    payload=dict(event.payload),
-                    url=webhook.url,
-                    format=webhook.format,
-                    secret=webhook.secret,
-                    attempt=delivery.attempts + 1,
-                    created_at=delivery.created_at,
-                )
-            )
-        return claimed
+            for delivery, event, webhook in found
+            if delivery.id in taken
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,23 +286,23 @@ def release_claims(engine: Engine, delivery_ids: Sequence[str], *, now: dt.datet
 
 
 def record_attempts(engine: Engine, attempts: Sequence[Attempt]) -> None:
-    """Record how each attempt went, in one transaction."""
+    """Record how each attempt went, in one transaction (updates of one shape batched)."""
     if not attempts:
         return
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for attempt in attempts:
+        values: dict[str, Any] = {
+            "id": attempt.delivery_id,
+            "status": attempt.status,
+            "last_attempt_at": attempt.at,
+            "response_code": attempt.response_code,
+            "last_error": attempt.error,
+        }
+        if attempt.next_attempt_at is not None:
+            values["next_attempt_at"] = attempt.next_attempt_at
+        if attempt.status == "delivered":
+            values["delivered_at"] = attempt.at
+        shapes.setdefault(frozenset(values), []).append(values)
     with Session(engine) as session, session.begin():
-        for attempt in attempts:
-            values: dict[str, Any] = {
-                "status": attempt.status,
-                "last_attempt_at": attempt.at,
-                "response_code": attempt.response_code,
-                "last_error": attempt.error,
-            }
-            if attempt.next_attempt_at is not None:
-                values["next_attempt_at"] = attempt.next_attempt_at
-            if attempt.status == "delivered":
-                values["delivered_at"] = attempt.at
-            session.execute(
-                update(WebhookDeliveryRow)
-                .where(col(WebhookDeliveryRow.id) == attempt.delivery_id)
-                .values(**values)
-            )
+        for rows in shapes.values():
+            session.execute(update(WebhookDeliveryRow), rows)
