@@ -259,6 +259,9 @@ def main() -> int:
         if quick
         else bench_scale_http(sizes=(1, 10_000), seconds=10, repeats=3)
     )
+    from bench.notify import bench_notify
+
+    figures.update(bench_notify(1_000 if quick else 10_000))
     from bench.replicas import bench_replicas
 
     figures.update(bench_replicas(writes=10 if quick else 30))
