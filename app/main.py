@@ -471,6 +471,10 @@ def _policy_or_none(services: Services, organisation_id: str) -> Policy | None:
         return None
 
 
+# The shortest the time-event scheduler sleeps between rounds that sent less than a batch.
+MIN_WAIT = 0.1
+
+
 async def _time_event_scheduler(services: Services) -> None:
     """
     Announce windows and reviews at their instants (`app.services.time_events`): a round as
@@ -496,7 +500,10 @@ async def _time_event_scheduler(services: Services) -> None:
                 now=services.clock(),
             )
             if done.next_due is not None:
-                wait = min(wait, max((done.next_due - services.clock()).total_seconds(), 0.0))
+                # at least a moment: an announcement left due (its window moved under it) is
+                # looked at again, not spun on
+                until = (done.next_due - services.clock()).total_seconds()
+                wait = min(wait, max(until, MIN_WAIT))
             if done.sent >= ROUND_LIMIT or done.scheduled >= ROUND_LIMIT:
                 wait = 0.0  # more may be due: go on at once
         except Exception:  # the scheduler must outlive any failure; unsent rows stay due
