@@ -13,7 +13,7 @@ from app.domain.changes import require_text
 from app.domain.decision import ReasonCode, Snapshot
 from app.domain.errors import InvalidChange, NotFound
 from app.domain.policy import Category, Policy
-from app.domain.requests import key_holder
+from app.domain.requests import key_holder, key_of
 
 __all__ = ["check_confirm", "check_grant", "check_revoke"]
 
@@ -85,18 +85,31 @@ def check_confirm(
     confirmed: bool,
     revoked: bool,
     confirming_clerk: str,
+    confirming_key: str | None = None,
 ) -> None:
     """
     A second Clerk confirms an override, where the policy requires it (no self-approval).
 
+    Args:
+        granted_by: the actor who granted it, `Name (key id)`.
+        confirming_key: the key id of the Clerk confirming. In the console two people may
+            sign in with one key under different names: the key, not the name, is checked
+            first (as `requests.check_approver` does).
+
     Raises:
-        InvalidChange: confirmed already, revoked, or by the Clerk who granted it (with
-            any key of theirs: `requests.key_holder`).
+        InvalidChange: confirmed already, revoked, or by the key that granted it, or by the
+            Clerk who granted it (with any key of theirs: `requests.key_holder`).
     """
     if revoked:
         raise InvalidChange(field="override_id", problem=f"{override_id} was revoked")
     if confirmed:
         raise InvalidChange(field="override_id", problem=f"{override_id} is confirmed already")
+    if confirming_key is not None and key_of(granted_by) == confirming_key:
+        raise InvalidChange(
+            field="override_id",
+            problem="the key that granted an override cannot confirm it, whoever signs in "
+            "with it: a second Clerk must, with their own key",
+        )
     if granted_by == confirming_clerk or key_holder(granted_by) == key_holder(confirming_clerk):
         raise InvalidChange(
             field="override_id",

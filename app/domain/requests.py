@@ -56,6 +56,7 @@ __all__ = [
     "check_withdrawer",
     "effective_status",
     "key_holder",
+    "key_of",
     "next_status",
 ]
 
@@ -196,6 +197,16 @@ def key_holder(actor: str) -> str:
     """
     name = _KEY_SUFFIX.sub("", actor)
     return " ".join(name.split()).casefold()
+
+
+def key_of(actor: str) -> str | None:
+    """
+    The key id an actor's name ends with, as the API and the console write it (`Name (key
+    id)`); None if it ends with none. The last bracket is the key's: a name may hold its own
+    (`Jane (deputy) (k9f8e7d6c5b4)`).
+    """
+    found = _KEY_SUFFIX.search(actor)
+    return found.group(0).strip()[1:-1].strip() if found else None
 
 
 def check_approver(

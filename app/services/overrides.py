@@ -100,14 +100,20 @@ def confirm_override(
     actor: Actor,
     override_id: str,
     *,
+    key_id: str | None,
     now: dt.datetime,
     request_id: str | None = None,
 ) -> StoredOverride:
     """
     A second Clerk confirms an override, where the policy requires it (no self-approval).
 
+    Args:
+        key_id: the confirming Clerk's key (None for an operator without one): the key that
+            granted the override may not confirm it, whatever name it signs in under.
+
     Raises:
-        NotFound, InvalidChange (confirmed already, revoked, or by the Clerk who granted it).
+        NotFound, InvalidChange (confirmed already, revoked, or by the key or the Clerk who
+            granted it).
     """
     with uow.write(policy.organisation_id, actor, now=now, request_id=request_id) as change:
         row = _override(change, override_id)
@@ -117,6 +123,7 @@ def confirm_override(
             confirmed=row.confirmed_at is not None,
             revoked=row.revoked_at is not None,
             confirming_clerk=actor.name,
+            confirming_key=key_id,
         )
         before = _state(row)
         row.confirmed_at = now

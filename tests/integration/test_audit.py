@@ -127,8 +127,8 @@ def test_where_the_policy_asks_a_second_clerk_must_confirm_an_override(
     unconfirmed = cache.snapshot("redruth")
 
     with pytest.raises(InvalidChange, match="cannot confirm"):
-        confirm_override(UnitOfWork(engine), strict, first, granted.id, now=start)
-    confirm_override(UnitOfWork(engine), strict, second, granted.id, now=start)
+        confirm_override(UnitOfWork(engine), strict, first, granted.id, key_id="k1", now=start)
+    confirm_override(UnitOfWork(engine), strict, second, granted.id, key_id="k2", now=start)
     cache.refresh()
 
     from app.domain import Category, decide

@@ -18,6 +18,7 @@ from app.domain.errors import InvalidChange, NotFound, PreconditionFailed
 from app.domain.manual_windows import check_appointed_day, check_end_now, check_window_accounts
 from app.domain.overrides import check_confirm, check_grant
 from app.domain.policy import Policy
+from app.domain.requests import key_of
 
 from .conftest import make_policy
 
@@ -111,10 +112,31 @@ def test_another_key_of_the_granting_clerks_name_cannot_confirm(confirming: str)
         )
 
 
+def test_the_key_that_granted_cannot_confirm_under_another_name() -> None:
+    """In the console two people may sign in with one key: the key decides, not the name."""
+    with pytest.raises(InvalidChange, match="the key that granted"):
+        check_confirm(
+            "ov-1",
+            granted_by="Jane Trelawny (k1)",
+            confirmed=False,
+            revoked=False,
+            confirming_clerk="Kit Pascoe (k1)",
+            confirming_key="k1",
+        )
+
+
+@pytest.mark.parametrize(
+    ("actor", "key"),
+    [("Clerk A (k1)", "k1"), ("Jane (deputy) (k9f8)", "k9f8"), ("operator", None)],
+)
+def test_the_key_of_an_actor_is_its_last_bracket(actor: str, key: str | None) -> None:
+    assert key_of(actor) == key
+
+
 def test_a_second_clerk_confirms_an_override() -> None:
     check_confirm(
         "ov-1", granted_by="Clerk A (k1)", confirmed=False, revoked=False,
-        confirming_clerk="Clerk B (k2)",
+        confirming_clerk="Clerk B (k2)", confirming_key="k2",
     )  # fmt: skip
 
 

@@ -130,6 +130,7 @@ def confirm_override(
         policy,
         principal.actor(),
         override_id,
+        key_id=principal.key_id,
         now=services.clock(),
         request_id=request_id(request),
     )
