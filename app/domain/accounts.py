@@ -23,6 +23,7 @@ __all__ = [
     "AccountAction",
     "IllegalMove",
     "OfficialEmailRequired",
+    "allowed_moves",
     "check_official_email",
     "next_status",
 ]
@@ -102,6 +103,11 @@ class OfficialEmailRequired(PurdahError):
             f"is not an email address ({problem})" if problem else f"is not on {where}"
         )
         super().__init__(msg)
+
+
+def allowed_moves(status: AccountStatus) -> tuple[AccountAction, ...]:
+    """The Clerk's moves an account in `status` allows, in the order of `AccountAction`."""
+    return tuple(a for a in AccountAction if a in _MOVES[status])
 
 
 def next_status(account_id: str, status: AccountStatus, action: AccountAction) -> AccountStatus:

@@ -6,8 +6,15 @@ recomputes the organisation's restricted periods.
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
-from app.domain import ElectionKind, Policy
+from app.domain import (
+    ElectionKind,
+    Policy,
+    compute_timetable,
+    restricted_period,
+    timetable_summary,
+)
 from app.domain.changes import check_version, version_tag
 from app.domain.election_changes import (
     ClerkRecord,
@@ -27,6 +34,7 @@ from app.store.unit_of_work import Actor, UnitOfWork
 __all__ = [
     "ElectionChanges",
     "add_election",
+    "election_timetable",
     "get_election",
     "list_elections",
     "update_election",
@@ -177,3 +185,22 @@ def get_election(
 ) -> tuple[StoredElection, StoredPeriod | None]:
     """One election and its period. Raises NotFound."""
     return queries.get_election(uow.engine, organisation_id, election_id)
+
+
+def election_timetable(
+    policy: Policy, row: StoredElection, period: StoredPeriod | None
+) -> dict[str, Any]:
+    """
+    An election's statutory timetable and restricted period as plain values (the keys of
+    `purdah timetable --json`): the stored period if there is one, else as the rules give it.
+    """
+    record = row.to_domain()
+    timetable = compute_timetable(record.election, default_country=policy.country)
+    domain_period = (
+        period.to_domain()
+        if period is not None
+        else restricted_period(
+            timetable, policy.period_rules, notice_published=row.notice_published
+        )
+    )
+    return timetable_summary(timetable, domain_period)

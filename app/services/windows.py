@@ -30,6 +30,7 @@ __all__ = [
     "change_manual_window",
     "end_manual_window",
     "get_manual_window",
+    "list_manual_windows",
 ]
 
 
@@ -192,3 +193,8 @@ def end_manual_window(
 def get_manual_window(uow: UnitOfWork, organisation_id: str, window_id: str) -> StoredWindow:
     """One manual window. Raises NotFound."""
     return queries.get_manual_window(uow.engine, organisation_id, window_id)
+
+
+def list_manual_windows(uow: UnitOfWork, organisation_id: str) -> list[StoredWindow]:
+    """The organisation's manual windows, ended ones too, latest start first."""
+    return queries.list_manual_windows(uow.engine, organisation_id)

@@ -57,6 +57,7 @@ __all__ = [
     "list_feed_tokens",
     "list_keys",
     "list_organisations",
+    "list_manual_windows",
     "list_overrides",
     "list_schedules",
 ]
@@ -102,6 +103,18 @@ def list_keys(engine: Engine, organisation_id: str) -> list[StoredKey]:
         organisation_id,
         col(ApiKeyRow.created_at),
         col(ApiKeyRow.id),
+    )
+
+
+def list_manual_windows(engine: Engine, organisation_id: str) -> list[StoredWindow]:
+    """The organisation's manual windows, latest start first."""
+    return _of_organisation(
+        engine,
+        ManualWindowRow,
+        StoredWindow.of,
+        organisation_id,
+        col(ManualWindowRow.starts_at).desc(),
+        col(ManualWindowRow.id),
     )
 
 

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.docs import NoSniff
 
-from . import now, overrides_page, sign_in
+from . import accounts_page, calendar_page, now, overrides_page, sign_in
 from .pages import HERE, root
 from .session import SignInRequired
 
@@ -54,7 +54,7 @@ def install_console(app: FastAPI) -> None:
         NoSniff(StaticFiles(directory=str(HERE / "static"))),
         name="console-static",
     )
-    for module in (sign_in, now, overrides_page):
+    for module in (sign_in, now, calendar_page, accounts_page, overrides_page):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_middleware(BrowserRoot)

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from app.domain import Category, Policy, london_instant
 
-__all__ = ["FormErrors", "OverrideForm", "category_label", "grantable_categories", "parse_date"]
+__all__ = [
+    "FormErrors",
+    "OverrideForm",
+    "WindowForm",
+    "category_label",
+    "dom_id",
+    "grantable_categories",
+    "parse_date",
+    "read_instant",
+]
 
 # What a browser without a date picker may send, as people in the UK write it: 9/4/2029.
 _UK_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
@@ -58,6 +67,12 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+def dom_id(identifier: str) -> str:
+    """An id made safe to use in an HTML id and a link to it ("local.cornwall.2029-05-03"
+    becomes "local-cornwall-2029-05-03")."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", identifier)
+
+
 def _time(text: str) -> dt.time | None:
     match = _TIME.fullmatch(text.strip())
     if match is None:
@@ -66,6 +81,27 @@ def _time(text: str) -> dt.time | None:
     if hour > 23 or minute > 59:
         return None
     return dt.time(hour, minute)
+
+
+def read_instant(
+    which: str, date_text: str, time_text: str, errors: FormErrors, prefix: str = ""
+) -> dt.datetime | None:
+    """
+    A date and a time typed in London time, as an instant; or errors on the fields
+    `{prefix}{which}-date` and `{prefix}{which}-time` that are missing or not readable.
+    """
+    day, time = parse_date(date_text), _time(time_text)
+    if not date_text.strip():
+        errors.add(f"{prefix}{which}-date", f"Enter the {which} date")
+    elif day is None or not 1950 <= day.year <= 2199:
+        errors.add(f"{prefix}{which}-date", f"Enter the {which} date as a real date, like 9/4/2029")
+    if not time_text.strip():
+        errors.add(f"{prefix}{which}-time", f"Enter the {which} time")
+    elif time is None:
+        errors.add(f"{prefix}{which}-time", f"Enter the {which} time in 24-hour form, like 09:00")
+    if day is None or time is None or not 1950 <= day.year <= 2199:
+        return None
+    return london_instant(day, time)
 
 
 @dataclass
@@ -91,18 +127,7 @@ class OverrideForm:
     def _instant(
         which: str, date_text: str, time_text: str, errors: FormErrors
     ) -> dt.datetime | None:
-        day, time = parse_date(date_text), _time(time_text)
-        if not date_text.strip():
-            errors.add(f"{which}-date", f"Enter the {which} date")
-        elif day is None or not 1950 <= day.year <= 2199:
-            errors.add(f"{which}-date", f"Enter the {which} date as a real date, like 9/4/2029")
-        if not time_text.strip():
-            errors.add(f"{which}-time", f"Enter the {which} time")
-        elif time is None:
-            errors.add(f"{which}-time", f"Enter the {which} time in 24-hour form, like 09:00")
-        if day is None or time is None:
-            return None
-        return london_instant(day, time)
+        return read_instant(which, date_text, time_text, errors)
 
     def check(self, policy: Policy, account_ids: set[str]) -> FormErrors:
         """What the form itself can tell is missing or unreadable (the service checks the rest)."""
@@ -119,4 +144,52 @@ class OverrideForm:
             errors.add("end-date", "The end must be after the start")
         if not self.reason.strip():
             errors.add("reason", "Enter the reason for the override")
+        return errors
+
+
+@dataclass
+class WindowForm:
+    """
+    A manual window as typed: its start and end (London time), its reason, and the accounts
+    it restricts (`scope` "all", or "some" with `accounts` ticked). `prefix` namespaces the
+    field ids of a window's own change form in the list ("window-mw-1a2b-").
+    """
+
+    start_date: str = ""
+    start_time: str = ""
+    end_date: str = ""
+    end_time: str = ""
+    reason: str = ""
+    scope: str = "all"
+    accounts: list[str] = field(default_factory=list)
+    change_reason: str = ""
+    prefix: str = ""
+
+    def instants(self, errors: FormErrors) -> tuple[dt.datetime | None, dt.datetime | None]:
+        return (
+            read_instant("start", self.start_date, self.start_time, errors, self.prefix),
+            read_instant("end", self.end_date, self.end_time, errors, self.prefix),
+        )
+
+    def account_ids(self) -> list[str] | None:
+        """None: every account (the service's meaning)."""
+        return None if self.scope == "all" else list(self.accounts)
+
+    def check(self, account_ids: set[str], *, changing: bool = False) -> FormErrors:
+        """What the form can tell is missing or unreadable; the service checks the rest."""
+        errors = FormErrors()
+        p = self.prefix
+        starts_at, ends_at = self.instants(errors)
+        if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+            errors.add(f"{p}end-date", "The end must be after the start")
+        if not self.reason.strip():
+            errors.add(f"{p}reason", "Enter the reason for the restriction")
+        if self.scope not in ("all", "some"):
+            errors.add(f"{p}scope", "Choose all accounts, or some")
+        elif self.scope == "some" and not self.accounts:
+            errors.add(f"{p}scope", "Select at least one account, or choose all accounts")
+        elif not set(self.accounts) <= account_ids:
+            errors.add(f"{p}scope", "Select only the listed accounts")
+        if changing and not self.change_reason.strip():
+            errors.add(f"{p}change-reason", "Enter why you are changing the window")
         return errors

@@ -43,16 +43,7 @@ def _timetable(
     services: Services, organisation_id: str, row: StoredElection, period: StoredPeriod | None
 ) -> TimetableOut:
     policy = services.policy(organisation_id)
-    record = row.to_domain()
-    timetable = compute_timetable(record.election, default_country=policy.country)
-    domain_period = (
-        period.to_domain()
-        if period is not None
-        else restricted_period(
-            timetable, policy.period_rules, notice_published=row.notice_published
-        )
-    )
-    return TimetableOut.model_validate(timetable_summary(timetable, domain_period))
+    return TimetableOut.model_validate(elections.election_timetable(policy, row, period))
 
 
 def _out(
