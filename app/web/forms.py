@@ -191,5 +191,5 @@ class WindowForm:
         elif not set(self.accounts) <= account_ids:
             errors.add(f"{p}scope", "Select only the listed accounts")
         if changing and not self.change_reason.strip():
-            errors.add(f"{p}change-reason", "Enter why you are changing the window")
+            errors.add(f"{p}change-reason", "Enter why you are changing the restriction")
         return errors

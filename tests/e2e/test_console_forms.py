@@ -341,7 +341,7 @@ def test_a_manual_window_is_set_changed_and_ended_in_london_time(
         client, change_path, "/console/overrides", **{**same, "end_date": "2026-12-05"}
     )
     assert _errors(unreasoned.text) == {
-        f"{p}change-reason": "Enter why you are changing the window"
+        f"{p}change-reason": "Enter why you are changing the restriction"
     }
     assert f'id="{p}end-date" name="end_date" type="date" value="2026-12-05"' in unreasoned.text
     changed = _post(client, change_path, "/console/overrides",
@@ -456,3 +456,25 @@ def test_the_key_that_granted_an_override_cannot_confirm_it_under_another_name(
     audit = client.get("/v1/audit", params={"action": "override.confirm"},
                        headers=auth(seeded.auditor)).json()["events"]  # fmt: skip
     assert audit[0]["actor"].startswith("Morwenna Hocking (")
+
+
+def test_an_override_waiting_for_confirmation_can_be_revoked_from_its_row(
+    two_clerks: TestClient,  # noqa: F811 - the imported fixture
+    seeded: Keys,
+) -> None:
+    client = two_clerks
+    sign_in(client, seeded.clerk)
+    granted = _post(client, "/console/overrides", "/console/overrides", **GRANT)
+    override_id = granted.headers["location"].split("awaiting=")[1]
+
+    empty = _post(client, f"/console/overrides/{override_id}/revoke", "/console/overrides")
+    revoked = _post(client, f"/console/overrides/{override_id}/revoke", "/console/overrides",
+                    reason="Granted for the wrong account")  # fmt: skip
+
+    assert _errors(empty.text) == {
+        f"revoke-reason-{override_id}": "Enter why you are revoking the override"
+    }
+    assert revoked.status_code == 303
+    assert "Overrides waiting for a second Clerk" not in client.get("/console/overrides").text
+    got = client.get(f"/v1/overrides/{override_id}", headers=auth(seeded.viewer)).json()
+    assert got["revoke_reason"] == "Granted for the wrong account"
