@@ -20,7 +20,7 @@ from app.domain.accounts import AccountAction, IllegalMove, OfficialEmailRequire
 from app.domain.errors import AlreadyExists, InvalidChange, NotFound
 from app.services import accounts
 
-from .forms import FormErrors, dom_id
+from .forms import FormErrors, check_text, dom_id
 from .guard import refuse_unless_clerk, refuse_without_csrf
 from .pages import render, root
 from .session import ConsoleUser, User
@@ -165,7 +165,8 @@ def move(
         errors.add(field, "Choose what to do with the account")
     elif not reason.strip():
         errors.add(field, f"Enter why you {_MOVE_WORDS[AccountAction(action)].lower()} the account")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             accounts.move_account(
                 services.uow,

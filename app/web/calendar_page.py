@@ -15,14 +15,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import Services, ServicesDep, request_id
-from app.domain import LONDON, PurdahError
+from app.domain import LONDON, Policy, PurdahError
 from app.domain.election_changes import ELECTION_STATUSES, ElectionChanges
 from app.domain.errors import AlreadyExists, InvalidChange, InvalidNoticeDate, NotFound
 from app.domain.feeds import elections_phrase
 from app.domain.status import local_time, what_restricts
 from app.services import dies_non, elections
+from app.store.records import StoredElection, StoredPeriod
 
-from .forms import FormErrors, dom_id, parse_date
+from .forms import FormErrors, check_text, dom_id, parse_date
 from .guard import refuse_unless_clerk, refuse_without_csrf
 from .pages import render, root
 from .session import ConsoleUser, User
@@ -66,16 +67,16 @@ def _window_status(starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetim
 
 
 def _election_rows(
-    services: Services, user: ConsoleUser, election_ids: tuple[str, ...]
+    policy: Policy,
+    recorded: dict[str, tuple[StoredElection, StoredPeriod | None]],
+    election_ids: tuple[str, ...],
 ) -> list[dict[str, Any]]:
-    policy = services.policy(user.organisation_id)
     name = policy.organisation_name
     rows = []
     for election_id in sorted(election_ids):
-        try:
-            row, period = elections.get_election(services.uow, user.organisation_id, election_id)
-        except NotFound:
+        if election_id not in recorded:
             continue
+        row, period = recorded[election_id]
         table = elections.election_timetable(policy, row, period)
         restricted = table["restricted_period"]
         rows.append(
@@ -116,6 +117,11 @@ def _calendar(services: Services, user: ConsoleUser) -> dict[str, Any]:
     lower = dt.datetime.combine(first, dt.time(), tzinfo=LONDON)
     upper = dt.datetime.combine(last, dt.time(), tzinfo=LONDON)
     shown = [w for w in snapshot.windows if w.ends_at > lower and w.starts_at < upper]
+    # one read of the elections for the page, not one an election
+    recorded = {
+        row.election_id: (row, period)
+        for row, period in elections.list_elections(services.uow, user.organisation_id)
+    }
     months: dict[str, list[dict[str, Any]]] = {}
     for window in shown:
         label = window.starts_at.astimezone(LONDON).strftime("%B %Y")
@@ -127,7 +133,7 @@ def _calendar(services: Services, user: ConsoleUser) -> dict[str, Any]:
                 "ends": local_time(window.ends_at),
                 "status": _window_status(window.starts_at, window.ends_at, now),
                 "estimated": window.estimated,
-                "elections": _election_rows(services, user, window.election_ids),
+                "elections": _election_rows(policy, recorded, window.election_ids),
             }
         )
     timeline = []
@@ -279,7 +285,11 @@ def record_notice(
     if refused is not None:
         return refused
     d = dom_id(election_id)
-    fields = {"notice_published": f"notice-{d}", "notice_reason": f"notice-reason-{d}"}
+    fields = {
+        "notice_published": f"notice-{d}",
+        "notice_reason": f"notice-reason-{d}",
+        "reason": f"notice-reason-{d}",
+    }
     typed = {fields["notice_published"]: notice_date, fields["notice_reason"]: notice_reason}
     errors = FormErrors()
     day = parse_date(notice_date)
@@ -293,6 +303,7 @@ def record_notice(
         )
     if not notice_reason.strip():
         errors.add(fields["notice_reason"], "Enter where the notice was published")
+    check_text(errors, fields["notice_reason"], notice_reason, what="Where it was published")
     if errors or day is None:
         return _page(request, services, user, typed=typed, errors=errors, status=422)
     changes = ElectionChanges(notice_published=day, notice_reason=notice_reason)
@@ -313,11 +324,16 @@ def record_status(
     if refused is not None:
         return refused
     d = dom_id(election_id)
-    fields = {"status": f"status-{d}", "status_reason": f"status-reason-{d}"}
+    fields = {
+        "status": f"status-{d}",
+        "status_reason": f"status-reason-{d}",
+        "reason": f"status-reason-{d}",
+    }
     typed = {fields["status"]: status, fields["status_reason"]: status_reason}
     errors = FormErrors()
     if status not in ELECTION_STATUSES:
         errors.add(fields["status"], "Choose the election's status")
+    check_text(errors, fields["status_reason"], status_reason, what="The reason")
     if errors:
         return _page(request, services, user, typed=typed, errors=errors, status=422)
     changes = ElectionChanges(status=status, status_reason=status_reason.strip() or None)
@@ -345,6 +361,7 @@ def add_day(
         errors.add("dies-non-date", "Enter the date as a real date, like 16/4/2029")
     if not name.strip():
         errors.add("dies-non-name", "Enter what the day is, like 'National day of mourning'")
+    check_text(errors, "dies-non-name", name, what="What the day is", name=True)
     if not errors and parsed is not None:
         try:
             dies_non.add_dies_non(

@@ -10,13 +10,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from pydantic import TypeAdapter, ValidationError
+
+from app.api.schemas import Name, Text
 from app.domain import Category, Policy, london_instant
+from app.domain.text import control_character, describe_control_character
 
 __all__ = [
     "FormErrors",
     "OverrideForm",
     "WindowForm",
     "category_label",
+    "check_text",
     "dom_id",
     "grantable_categories",
     "parse_date",
@@ -65,6 +70,31 @@ def parse_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text) if len(text) == 10 and text[4] == "-" else None
     except ValueError:
         return None
+
+
+_TEXT: TypeAdapter[str] = TypeAdapter(Text)
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
+def check_text(
+    errors: FormErrors, field_id: str, value: str, *, what: str, name: bool = False
+) -> None:
+    """
+    Refuse what the API refuses in the same field: longer than its schema allows (`Text`,
+    2000 characters; `Name`, 200) or holding a control character (`Name` allows none, `Text`
+    only line feeds and tabs). An empty value is left to the form's own message.
+    """
+    if not value.strip():
+        return
+    found = control_character(value, multi_line=not name)
+    if found is not None:
+        errors.add(field_id, f"{what} {describe_control_character(found, multi_line=not name)}")
+        return
+    try:
+        (_NAME if name else _TEXT).validate_python(value)
+    except ValidationError as exc:
+        limit = next((e.get("ctx", {}).get("max_length") for e in exc.errors()), None)
+        errors.add(field_id, f"{what} must be {limit} characters or fewer")
 
 
 def dom_id(identifier: str) -> str:
@@ -144,6 +174,7 @@ class OverrideForm:
             errors.add("end-date", "The end must be after the start")
         if not self.reason.strip():
             errors.add("reason", "Enter the reason for the override")
+        check_text(errors, "reason", self.reason, what="The reason")
         return errors
 
 
@@ -184,6 +215,7 @@ class WindowForm:
             errors.add(f"{p}end-date", "The end must be after the start")
         if not self.reason.strip():
             errors.add(f"{p}reason", "Enter the reason for the restriction")
+        check_text(errors, f"{p}reason", self.reason, what="The reason")
         if self.scope not in ("all", "some"):
             errors.add(f"{p}scope", "Choose all accounts, or some")
         elif self.scope == "some" and not self.accounts:
@@ -192,4 +224,5 @@ class WindowForm:
             errors.add(f"{p}scope", "Select only the listed accounts")
         if changing and not self.change_reason.strip():
             errors.add(f"{p}change-reason", "Enter why you are changing the restriction")
+        check_text(errors, f"{p}change-reason", self.change_reason, what="Why you change it")
         return errors

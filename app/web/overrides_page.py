@@ -25,7 +25,14 @@ from app.services import windows as manual_windows
 from app.services.windows import WindowChanges
 from app.store.records import StoredWindow
 
-from .forms import FormErrors, OverrideForm, WindowForm, category_label, grantable_categories
+from .forms import (
+    FormErrors,
+    OverrideForm,
+    WindowForm,
+    category_label,
+    check_text,
+    grantable_categories,
+)
 from .guard import refuse_unless_clerk, refuse_without_csrf
 from .now import account_label, override_rows
 from .pages import render, root
@@ -281,7 +288,8 @@ def revoke(
     errors = FormErrors()
     if not reason.strip():
         errors.add(field, "Enter why you are revoking the override")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             overrides.revoke_override(
                 services.uow,
@@ -506,7 +514,8 @@ def end_window(
     errors = FormErrors()
     if not reason.strip():
         errors.add(field, "Enter why you are ending the restriction now")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             manual_windows.end_manual_window(
                 services.uow,

@@ -478,3 +478,48 @@ def test_an_override_waiting_for_confirmation_can_be_revoked_from_its_row(
     assert "Overrides waiting for a second Clerk" not in client.get("/console/overrides").text
     got = client.get(f"/v1/overrides/{override_id}", headers=auth(seeded.viewer)).json()
     assert got["revoke_reason"] == "Granted for the wrong account"
+
+
+def test_free_text_is_held_to_the_apis_limits_on_the_field_typed_in(
+    client: TestClient, seeded: Keys, engine: Engine
+) -> None:
+    """2000 characters of reason, 200 of a name, no control character: as the API's schemas."""
+    sign_in(client, seeded.clerk)
+    made = _post(client, "/console/overrides/windows", "/console/overrides",
+                 start_date="2026-11-24", start_time="09:00", end_date="2026-11-25",
+                 end_time="09:00", scope="all", reason="Content under review")  # fmt: skip
+    window_id = made.headers["location"].split("window-added=")[1]
+    p = f"window-{window_id}-"
+    before = _audit_count(engine)
+    long = "x" * 2001
+
+    status = _post(client, f"/console/calendar/elections/{PCC}/status", "/console/calendar",
+                   status="cancelled", status_reason=long)  # fmt: skip
+    notice = _post(client, f"/console/calendar/elections/{PCC}/notice", "/console/calendar",
+                   notice_date="2028-03-20", notice_reason="PCC\x00 site")  # fmt: skip
+    day = _post(client, "/console/calendar/dies-non", "/console/calendar",
+                day="2028-03-29", name="Mourning\nday")  # fmt: skip
+    move = _post(client, f"/console/accounts/{TOWN}/move", "/console/accounts",
+                 action="suspend", reason=long)  # fmt: skip
+    change = _post(client, f"/console/overrides/windows/{window_id}/change", "/console/overrides",
+                   start_date="2026-11-24", start_time="09:00", end_date="2026-11-26",
+                   end_time="09:00", scope="all", reason="Content under review",
+                   change_reason="longer\x1b")  # fmt: skip
+    end = _post(client, f"/console/overrides/windows/{window_id}/end", "/console/overrides",
+                reason=long)  # fmt: skip
+
+    assert _errors(status.text) == {
+        f"status-reason-{PCC_DOM}": "The reason must be 2000 characters or fewer"
+    }
+    assert _errors(notice.text) == {
+        f"notice-reason-{PCC_DOM}": "Where it was published holds the control character "
+        "U+0000; only line feeds and tabs are allowed in this text"
+    }
+    assert _errors(day.text) == {
+        "dies-non-name": "What the day is holds the control character U+000A; control "
+        "characters are not allowed in this field"
+    }
+    assert _errors(move.text) == {f"reason-{TOWN}": "The reason must be 2000 characters or fewer"}
+    assert list(_errors(change.text)) == [f"{p}change-reason"]
+    assert _errors(end.text) == {f"{p}end-reason": "The reason must be 2000 characters or fewer"}
+    assert _audit_count(engine) == before
