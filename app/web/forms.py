@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 from app.domain import Category, Policy, london_instant
 
-__all__ = ["FormErrors", "OverrideForm", "category_label", "grantable_categories", "parse_date"]
+__all__ = [
+    "FormErrors",
+    "OverrideForm",
+    "category_label",
+    "grantable_categories",
+    "optional_instant",
+    "parse_date",
+]
 
 # What a browser without a date picker may send, as people in the UK write it: 9/4/2029.
 _UK_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
@@ -120,3 +127,26 @@ class OverrideForm:
         if not self.reason.strip():
             errors.add("reason", "Enter the reason for the override")
         return errors
+
+
+def optional_instant(
+    label: str, date_text: str, time_text: str, errors: FormErrors, *, date_id: str, time_id: str
+) -> dt.datetime | None:
+    """
+    A date and time the form may leave out (both empty: None), as a London instant; an
+    error on the field that is missing or not readable when only one is given.
+    """
+    if not date_text.strip() and not time_text.strip():
+        return None
+    day, time = parse_date(date_text), _time(time_text)
+    if not date_text.strip():
+        errors.add(date_id, f"Enter the date for {label}, or leave the time empty too")
+    elif day is None or not 1950 <= day.year <= 2199:
+        errors.add(date_id, f"Enter the date for {label} as a real date, like 9/4/2029")
+    if not time_text.strip():
+        errors.add(time_id, f"Enter the time for {label}, or leave the date empty too")
+    elif time is None:
+        errors.add(time_id, f"Enter the time for {label} in 24-hour form, like 09:00")
+    if day is None or time is None or not 1950 <= day.year <= 2199:
+        return None
+    return london_instant(day, time)
