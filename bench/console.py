@@ -111,7 +111,7 @@ def bench_console(
             database_url=url, policy_dir=ROOT / "policies", calendar_dir=ROOT / "calendars",
             gc_freeze=False,
         )  # fmt: skip
-        app = create_app(settings, refresh_in_background=False)
+        app = create_app(settings)  # refreshed in the background, as served
         with TestClient(app) as client:
             services = app.state.services
             _fill_up(services, key.split("_")[1], windows, events)

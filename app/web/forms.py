@@ -140,13 +140,13 @@ def optional_instant(
         return None
     day, time = parse_date(date_text), _time(time_text)
     if not date_text.strip():
-        errors.add(date_id, f"Enter the date for {label}, or leave the time empty too")
+        errors.add(date_id, f"Enter the {label} date, or leave its time empty too")
     elif day is None or not 1950 <= day.year <= 2199:
-        errors.add(date_id, f"Enter the date for {label} as a real date, like 9/4/2029")
+        errors.add(date_id, f"Enter the {label} date as a real date, like 9/4/2029")
     if not time_text.strip():
-        errors.add(time_id, f"Enter the time for {label}, or leave the date empty too")
+        errors.add(time_id, f"Enter the {label} time, or leave its date empty too")
     elif time is None:
-        errors.add(time_id, f"Enter the time for {label} in 24-hour form, like 09:00")
+        errors.add(time_id, f"Enter the {label} time in 24-hour form, like 09:00")
     if day is None or time is None or not 1950 <= day.year <= 2199:
         return None
     return london_instant(day, time)

@@ -192,11 +192,11 @@ def approve(
     if not reason.strip():
         errors.add(f"approve-reason-{rid}", "Enter the reason for approving the post")
     not_before = optional_instant(
-        "the earliest time", from_date, from_time, errors,
+        "not-before", from_date, from_time, errors,
         date_id=f"approve-from-date-{rid}", time_id=f"approve-from-time-{rid}",
     )  # fmt: skip
     not_after = optional_instant(
-        "the latest time", until_date, until_time, errors,
+        "not-after", until_date, until_time, errors,
         date_id=f"approve-until-date-{rid}", time_id=f"approve-until-time-{rid}",
     )  # fmt: skip
     if not errors:

@@ -98,7 +98,7 @@ def test_the_clerk_reads_the_queue_and_approves_and_rejects_with_reasons(
     )
     assert refused.status_code == 422
     assert "Enter the reason for approving the post" in refused.text
-    assert "Enter the time for the earliest time" in refused.text
+    assert "Enter the not-before time, or leave its date empty too" in refused.text
     assert f'href="#approve-from-time-{first}"' in refused.text
     assert (
         f'id="approve-from-date-{first}" name="from_date" type="date" value="10/4/2029"'
