@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, Text, cast, func, or_, select
+from sqlalchemy import Engine, Select, Text, cast, func, select
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col
 
-from app.domain.audit import ChainCheck, RawJSON, canonical_json, verify_chain
+from app.domain.audit import ChainCheck, RawJSON, verify_chain
 from app.store.errors import AuditUnreadable, NotFound
 from app.store.tables import AuditEventRow, OrganisationRow
 
@@ -47,11 +47,11 @@ class AuditFilter:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     # the console's filters: one person's actions (`Name (key id)`, any key of theirs),
-    # events about one account (its own, and its overrides' and requests'), no events of
-    # these roles (the seed's and the service's own: `system`, `operator`), and paging
-    # newest first
+    # events whose target is one of `targets` (an account, and its overrides, requests and
+    # calendar links), no events of these roles (the seed's and the service's own:
+    # `system`, `operator`), and paging newest first
     actor_prefix: str | None = None
-    account_id: str | None = None
+    targets: tuple[str, ...] | None = None
     exclude_roles: tuple[str, ...] = ()
     before_seq: int | None = None
 
@@ -74,16 +74,8 @@ def _filtered(organisation_id: str, where: AuditFilter) -> Select[AuditEventRow]
         )
     if where.exclude_roles:
         query = query.where(col(AuditEventRow.role).not_in(where.exclude_roles))
-    if where.account_id:
-        # before and after are stored as canonical JSON text (`"key":"value"`, no spaces)
-        named = canonical_json({"account_id": where.account_id}).decode()[1:-1]
-        query = query.where(
-            or_(
-                col(AuditEventRow.target) == where.account_id,
-                cast(col(AuditEventRow.after), Text).contains(named, autoescape=True),
-                cast(col(AuditEventRow.before), Text).contains(named, autoescape=True),
-            )
-        )
+    if where.targets is not None:
+        query = query.where(col(AuditEventRow.target).in_(where.targets))
     if where.since:
         query = query.where(col(AuditEventRow.at) >= where.since)
     if where.until:
@@ -117,26 +109,26 @@ def list_events_newest_first(
     raise AuditUnreadable(_first_unreadable(engine, organisation_id, None))
 
 
-# (engine, organisation) -> (the number of events the organisation recorded, its actions)
-_ACTIONS: dict[tuple[int, str], tuple[int, list[str]]] = {}
+# (engine, organisation) -> (the head of the organisation's chain, the log's actions)
+_ACTIONS: dict[tuple[int, str], tuple[str, list[str]]] = {}
 
 
 def list_actions(engine: Engine, organisation_id: str) -> list[str]:
     """
     The actions the organisation's log holds, sorted (`override.grant`, ...).
 
-    Remembered until the organisation records another event (its `audit_events` count, read
-    by primary key), so the console's audit page does not scan the whole log each time.
+    Remembered until the organisation records another event (the head of its chain, read by
+    primary key), so the console's audit page does not scan the whole log each time.
     """
     table = AuditEventRow.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        count = connection.execute(
-            select(col(OrganisationRow.audit_events)).where(
+        head = connection.execute(
+            select(col(OrganisationRow.audit_head)).where(
                 col(OrganisationRow.id) == organisation_id
             )
         ).scalar_one_or_none()
         remembered = _ACTIONS.get((id(engine), organisation_id))
-        if remembered is not None and remembered[0] == count:
+        if remembered is not None and head is not None and remembered[0] == head:
             return list(remembered[1])
         query = (
             select(table.c.action)
@@ -145,8 +137,8 @@ def list_actions(engine: Engine, organisation_id: str) -> list[str]:
             .order_by(table.c.action)
         )
         actions = [str(a) for a in connection.execute(query).scalars()]
-    if count is not None:
-        _ACTIONS[(id(engine), organisation_id)] = (int(count), actions)
+    if head is not None:
+        _ACTIONS[(id(engine), organisation_id)] = (str(head), actions)
     return list(actions)
 
 

@@ -23,6 +23,7 @@ from app.api.deps import Services, ServicesDep
 from app.api.docs import console_headers
 from app.domain import london_instant
 from app.domain.status import local_time
+from app.services import feeds, overrides, requests
 from app.store.audit import (
     AuditFilter,
     export_events,
@@ -112,13 +113,31 @@ def read_query(
         action=action or None,
         actor_prefix=f"{user.person} (" if who == "mine" else None,
         exclude_roles=_NOT_PEOPLE if who != "all" else (),
-        account_id=account or None,
+        targets=_about(services, user, account) if account else None,
         since=since,
         until=until,
         before_seq=before_seq,
     )
     typed.pop("before")
     return AuditQuery(typed=typed, where=where, errors=errors)
+
+
+def _about(services: Services, user: ConsoleUser, account_id: str) -> tuple[str, ...]:
+    """
+    What the events about an account name as their target: the account, and its own
+    overrides, approval requests and calendar links (not those for every account).
+    """
+    org, now = user.organisation_id, services.clock()
+    return (
+        account_id,
+        *(
+            o.id
+            for o in overrides.list_overrides(services.uow, org, account_id=account_id)
+            if o.account_id == account_id
+        ),
+        *(r.id for r in requests.list_requests(services.uow, org, now=now, account_id=account_id)),
+        *(f.id for f in feeds.list_feed_tokens(services.uow, org) if f.account_id == account_id),
+    )
 
 
 def _refuse_unless_reader(

@@ -244,7 +244,10 @@ def test_the_audit_page_shows_my_actions_first_and_filters(
     client: TestClient, seeded: Keys
 ) -> None:
     csrf = _sign_in(client, seeded.clerk)
-    assert client.post("/console/overrides", data={**GRANT, "csrf_token": csrf}).status_code == 200
+    granted = client.post(
+        "/console/overrides", data={**GRANT, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert granted.status_code == 303
 
     mine = _events(client.get("/console/audit").text)
     assert "override.grant" in mine
@@ -270,6 +273,18 @@ def test_the_audit_page_shows_my_actions_first_and_filters(
     )
     assert "account.seed: facebook-redruthtowncouncil" in by_account
     assert "account.seed: x-visitredruth" not in by_account
+    assert "override.grant" not in by_account  # the grant was for every account
+    own = {**GRANT, "account": "facebook-redruthtowncouncil", "reason": "town fair"}
+    granted = client.post(
+        "/console/overrides", data={**own, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert granted.status_code == 303, granted.text
+    by_account = _events(
+        client.get("/console/audit", params={"account": "facebook-redruthtowncouncil"}).text
+    )
+    assert "override.grant" in by_account
+    assert "town fair" in by_account
+    assert "street fair" not in by_account
     # plain dates, both ways; the clock's day is 24 November 2026
     for day in ("24/11/2026", "2026-11-24", "24.11.2026"):
         on_day = _events(client.get("/console/audit", params={"from": day, "to": day}).text)
