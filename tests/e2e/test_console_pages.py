@@ -182,6 +182,10 @@ def test_viewers_and_auditors_cannot_write_and_read_only_what_the_api_lets_them(
     if role == "viewer":
         assert {p: r.status_code for p, r in pages.items()} == dict.fromkeys(pages, 403)
         assert "Requests are for the Town Clerk and auditors" in pages["requests"].text
+        for export in ("/console/audit/export.csv", "/console/audit/export.jsonl"):
+            refused = client.get(export)
+            assert refused.status_code == 403
+            assert "organisation.create" not in refused.text
     else:
         assert {p: r.status_code for p, r in pages.items()} == dict.fromkeys(pages, 200)
         assert POST.split("\n")[0] in pages["requests"].text
