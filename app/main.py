@@ -286,6 +286,7 @@ def create_app(
         BodyLimit,
         limit=settings.body_max_bytes,
         exempt=frozenset({imports.IMPORT_PATH, candidates.IMPORT_PATH}),
+        counted=("/console/",),  # the console answers its own 413 with a page
     )
     app.add_middleware(CanPublishFastPath)  # the last added runs first
     app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path

@@ -265,6 +265,12 @@ def main() -> int:
     from bench.replicas import bench_replicas
 
     figures.update(bench_replicas(writes=10 if quick else 30))
+    from bench.console import bench_console, report
+
+    # the Clerk's console, each page (issue 17: p95 < 50 ms with 10,000 events, 200 windows)
+    console = bench_console(events=2_000, repeats=30, warmup=3) if quick else bench_console()
+    figures.update(console)
+    print(report(console))
     width = max(len(k) for k in figures)
     print(f"{'figure':<{width}}  value")
     for name, value in figures.items():

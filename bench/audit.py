@@ -28,7 +28,7 @@ from app.store.unit_of_work import Actor, UnitOfWork
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _fill(engine, count: int) -> None:  # type: ignore[no-untyped-def]
+def _fill(engine, count: int, actor: str = "bench (clerk)") -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as connection:
         last = connection.execute(
             AuditEventRow.__table__.select().order_by(AuditEventRow.__table__.c.seq.desc()).limit(1)  # type: ignore[attr-defined]
@@ -40,7 +40,7 @@ def _fill(engine, count: int) -> None:  # type: ignore[no-untyped-def]
             seq += 1
             at = start + dt.timedelta(seconds=i)
             event = {
-                "seq": seq, "organisation_id": "redruth", "at": at, "actor": "bench (clerk)", "role": "clerk",
+                "seq": seq, "organisation_id": "redruth", "at": at, "actor": actor, "role": "clerk",
                 "action": "window.create", "target": f"mw-{i:06d}", "reason": "benchmark",
                 "before": None, "after": {"starts_at": at.isoformat(), "n": i}, "request_id": None, "data_version": i,
             }  # fmt: skip

@@ -139,7 +139,8 @@ def principal_for(
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
     services.key_use.seen(entry.key_id)
-    return Principal(entry.key_id, entry.organisation_id, entry.name, entry.role)
+    # a named key's person is who the audit log names; other keys go by their label
+    return Principal(entry.key_id, entry.organisation_id, entry.person or entry.name, entry.role)
 
 
 _bearer = HTTPBearer(

@@ -29,12 +29,21 @@ def too_large_detail(size: int | None, limit: int) -> str:
 
 
 class BodyLimit:
-    """Refuse request bodies larger than `limit` bytes, except on the paths in `exempt`."""
+    """
+    Refuse request bodies larger than `limit` bytes, except on the paths in `exempt`.
 
-    def __init__(self, app: Any, limit: int, exempt: frozenset[str]) -> None:
+    Under the `counted` path prefixes (the Clerk's console) a body declared too large is
+    refused as it is read, past the limit, rather than at once: the app's own handlers then
+    answer (the console's with a page), and no more than `limit` bytes are held either way.
+    """
+
+    def __init__(
+        self, app: Any, limit: int, exempt: frozenset[str], counted: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.limit = limit
         self.exempt = exempt
+        self.counted = counted
 
     async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
         if (
@@ -45,7 +54,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
+        if (
+            declared is not None
+            and declared > self.limit
+            and not str(scope["path"]).startswith(self.counted or ("\0",))
+        ):
             await _refuse(scope, send, too_large_detail(declared, self.limit))
             return
         limit = self.limit

@@ -23,6 +23,13 @@ def keys_create(
         Role, typer.Option(help="clerk, scheduler, viewer, auditor, or operator (adds councils)")
     ],
     name: Annotated[str, typer.Option(help="Who or what uses the key, e.g. 'Hootsuite'.")],
+    person: Annotated[
+        str | None,
+        typer.Option(
+            help="The person who holds the key, e.g. 'Jane Trelawny': the console signs them "
+            "in by it without asking their name, and the audit log names them."
+        ),
+    ] = None,
 ) -> None:
     """Create an API key. Only the key is printed on stdout, once."""
     cli = cli_context(ctx)
@@ -34,11 +41,13 @@ def keys_create(
             Actor("purdah keys create", "operator"),
             role=role,
             name=name,
+            person=person,
             now=cli.clock(),
         )
     except PurdahError as exc:
         fail(str(exc))
-    typer.echo(f"created {role} key {made.key_id} ({name}); it is shown once", err=True)
+    held = f" for {person.strip()}" if person is not None else ""
+    typer.echo(f"created {role} key {made.key_id} ({name}){held}; it is shown once", err=True)
     typer.echo(made.key)
 
 
@@ -77,6 +86,7 @@ def keys_list(ctx: typer.Context) -> None:
         typer.echo(
             f"{row.id:<13} {row.role:<10} {_minute(row.created_at):<17} "
             f"{_minute(row.last_used_at) or 'never':<17} {_minute(row.revoked_at) or '-':<17} {row.name}"
+            + (f" (held by {row.person})" if row.person else "")
         )
 
 

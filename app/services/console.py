@@ -50,23 +50,25 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def checked_person_name(value: str) -> str:
+def checked_person_name(value: str, *, field: str = "person", whose: str = "your name") -> str:
     """
-    The name a person gave at sign-in, stripped.
+    A person's name, stripped: the one a person gave at sign-in, or the person a named key
+    is made for (`app.services.keys.create_key`).
+
+    Args:
+        field, whose: the field an error names, and how its message speaks of the name.
 
     Raises:
         InvalidChange: empty, longer than `PERSON_MAX`, or holding a control character.
     """
-    text = require_text(value, field="person", problem="enter your name")
+    text = require_text(value, field=field, problem=f"enter {whose}")
     if len(text) > PERSON_MAX:
         raise InvalidChange(
-            field="person", problem=f"your name must be {PERSON_MAX} characters or fewer"
+            field=field, problem=f"{whose} must be {PERSON_MAX} characters or fewer"
         )
     found = control_character(text)
     if found is not None:
-        raise InvalidChange(
-            field="person", problem=f"your name {describe_control_character(found)}"
-        )
+        raise InvalidChange(field=field, problem=f"{whose} {describe_control_character(found)}")
     return text
 
 

@@ -5,6 +5,7 @@ from collections.abc import Collection
 
 from app.domain.changes import require_text
 from app.domain.errors import KeyConflict
+from app.services.console import checked_person_name
 from app.store.errors import InvalidChange, NotFound
 from app.store.keys import NewKey, Role, new_key
 from app.store.queries import list_keys
@@ -19,7 +20,7 @@ __all__ = ["MINTABLE_ROLES", "create_key", "get_key_of", "insert_key", "list_key
 MINTABLE_ROLES = (Role.SCHEDULER, Role.VIEWER, Role.AUDITOR)
 
 
-def insert_key(change: Write, role: Role, name: str) -> NewKey:
+def insert_key(change: Write, role: Role, name: str, person: str | None = None) -> NewKey:
     """Add a key inside an open write (a seed's first Clerk key), audited."""
     made = new_key()
     change.session.add(
@@ -28,11 +29,13 @@ def insert_key(change: Write, role: Role, name: str) -> NewKey:
             organisation_id=change.organisation_id,
             name=name,
             role=str(role),
+            person=person,
             secret_sha256=made.secret_sha256,
             created_at=change.now,
         )
     )
-    change.audit("key.create", made.key_id, after={"name": name, "role": str(role)})
+    after = {"name": name, "role": str(role)} | ({"person": person} if person else {})
+    change.audit("key.create", made.key_id, after=after)
     return made
 
 
@@ -44,6 +47,7 @@ def create_key(
     role: Role,
     name: str,
     now: dt.datetime,
+    person: str | None = None,
     allowed_roles: Collection[Role] | None = None,
     request_id: str | None = None,
 ) -> NewKey:
@@ -52,11 +56,15 @@ def create_key(
     only copy.
 
     Args:
+        person: the person who holds the key (a named key): the console signs them in by
+            it without asking their name, and the audit log names them for what it does.
+            Checked as a name typed at sign-in is (`checked_person_name`).
         allowed_roles: the roles the caller may give (`MINTABLE_ROLES` for a Clerk through
             the API); None: any (the command line).
 
     Raises:
-        InvalidChange: no name, or a role the caller may not give.
+        InvalidChange: no name, a person's name that is empty, too long or holds a control
+            character, or a role the caller may not give.
     """
     if allowed_roles is not None and role not in allowed_roles:
         allowed = ", ".join(str(r) for r in allowed_roles)
@@ -66,7 +74,12 @@ def create_key(
         )
     with uow.write(organisation_id, actor, now=now, request_id=request_id) as change:
         text = require_text(name, field="name", problem="a key needs a name")
-        return insert_key(change, role, text)
+        holder = (
+            None
+            if person is None
+            else checked_person_name(person, field="person", whose="the person's name")
+        )
+        return insert_key(change, role, text, holder)
 
 
 def revoke_key(

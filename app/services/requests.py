@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import Decision, Outcome, Policy
+from app.domain import Decision, Effect, Outcome, Policy, Snapshot
 from app.domain.approvals import post_sha256
 from app.domain.changes import require_text
 from app.domain.decision import decide_post
@@ -46,6 +46,7 @@ __all__ = [
     "list_requests",
     "reject_request",
     "status_of",
+    "why_referred",
     "withdraw_request",
 ]
 
@@ -421,3 +422,15 @@ def get_request(
     if requested_by_key is not None and found.requested_by_key != requested_by_key:
         raise NotFound(what="request", identifier=approval_request_id)
     return found
+
+
+def why_referred(request: StoredRequest, snapshot: Snapshot, *, now: dt.datetime) -> list[str]:
+    """
+    Why the post needs the Clerk, in words: the reasons that refer or deny it as it would be
+    decided now (`decide_post`, with its text, as `create_request` decided it), before any
+    approval of it. Empty if nothing holds it back any more (an override granted since).
+    """
+    decision = decide_post(
+        request.account_id, request.at, request.category, snapshot, now=now, text=request.text
+    )
+    return [r.message for r in decision.reasons if r.effect in (Effect.REFER, Effect.DENY)]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Select, Text, cast, func, select
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col
 
@@ -16,7 +16,14 @@ from app.domain.audit import ChainCheck, RawJSON, verify_chain
 from app.store.errors import AuditUnreadable, NotFound
 from app.store.tables import AuditEventRow, OrganisationRow
 
-__all__ = ["AuditFilter", "export_events", "list_events", "verify_organisation"]
+__all__ = [
+    "AuditFilter",
+    "export_events",
+    "list_actions",
+    "list_events",
+    "list_events_newest_first",
+    "verify_organisation",
+]
 
 # The fields an event's hash covers (see unit_of_work.audit_payload), in table order.
 _PAYLOAD = (
@@ -39,33 +46,100 @@ class AuditFilter:
     actor: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    # the console's filters: one person's actions (`Name (key id)`, any key of theirs),
+    # events whose target is one of `targets` (an account, and its overrides, requests and
+    # calendar links), no events of these roles (the seed's and the service's own:
+    # `system`, `operator`), and paging newest first
+    actor_prefix: str | None = None
+    targets: tuple[str, ...] | None = None
+    exclude_roles: tuple[str, ...] = ()
+    before_seq: int | None = None
 
 
-def list_events(
-    engine: Engine, organisation_id: str, where: AuditFilter, *, limit: int
-) -> list[AuditEventRow]:
-    """A page of events in sequence order, after `where.after_seq`."""
+def _filtered(organisation_id: str, where: AuditFilter) -> Select[AuditEventRow]:
     query = select(AuditEventRow).where(col(AuditEventRow.organisation_id) == organisation_id)
     if where.after_seq is not None:
         query = query.where(col(AuditEventRow.seq) > where.after_seq)
+    if where.before_seq is not None:
+        query = query.where(col(AuditEventRow.seq) < where.before_seq)
     if where.action:
         query = query.where(col(AuditEventRow.action).startswith(where.action, autoescape=True))
     if where.target:
         query = query.where(col(AuditEventRow.target) == where.target)
     if where.actor:
         query = query.where(col(AuditEventRow.actor).contains(where.actor, autoescape=True))
+    if where.actor_prefix:
+        query = query.where(
+            col(AuditEventRow.actor).startswith(where.actor_prefix, autoescape=True)
+        )
+    if where.exclude_roles:
+        query = query.where(col(AuditEventRow.role).not_in(where.exclude_roles))
+    if where.targets is not None:
+        query = query.where(col(AuditEventRow.target).in_(where.targets))
     if where.since:
         query = query.where(col(AuditEventRow.at) >= where.since)
     if where.until:
         query = query.where(col(AuditEventRow.at) < where.until)
+    return query
+
+
+def list_events(
+    engine: Engine, organisation_id: str, where: AuditFilter, *, limit: int
+) -> list[AuditEventRow]:
+    """A page of events in sequence order, after `where.after_seq`."""
+    query = _filtered(organisation_id, where).order_by(col(AuditEventRow.seq)).limit(limit)
     with Session(engine) as session:
         try:
-            return list(
-                session.execute(query.order_by(col(AuditEventRow.seq)).limit(limit)).scalars()
-            )
+            return list(session.execute(query).scalars())
         except _UNREADABLE:
             session.rollback()
     raise AuditUnreadable(_first_unreadable(engine, organisation_id, where.after_seq))
+
+
+def list_events_newest_first(
+    engine: Engine, organisation_id: str, where: AuditFilter, *, limit: int
+) -> list[AuditEventRow]:
+    """A page of events, newest first, before `where.before_seq` (the console's audit page)."""
+    query = _filtered(organisation_id, where).order_by(col(AuditEventRow.seq).desc()).limit(limit)
+    with Session(engine) as session:
+        try:
+            return list(session.execute(query).scalars())
+        except _UNREADABLE:
+            session.rollback()
+    raise AuditUnreadable(_first_unreadable(engine, organisation_id, None))
+
+
+# (engine, organisation) -> (the head of the organisation's chain, the log's actions)
+_ACTIONS: dict[tuple[int, str], tuple[str, list[str]]] = {}
+
+
+def list_actions(engine: Engine, organisation_id: str) -> list[str]:
+    """
+    The actions the organisation's log holds, sorted (`override.grant`, ...).
+
+    Remembered until the organisation records another event (the head of its chain, read by
+    primary key), so the console's audit page does not scan the whole log each time.
+    """
+    table = AuditEventRow.__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        head = connection.execute(
+            select(col(OrganisationRow.audit_head)).where(
+                col(OrganisationRow.id) == organisation_id
+            )
+        ).scalar_one_or_none()
+        remembered = _ACTIONS.get((id(engine), organisation_id))
+        if remembered is not None and head is not None and remembered[0] == head:
+            return list(remembered[1])
+        query = (
+            select(table.c.action)
+            .where(table.c.organisation_id == organisation_id)
+            .distinct()
+            .order_by(table.c.action)
+        )
+        actions = [str(a) for a in connection.execute(query).scalars()]
+    if head is not None:
+        _ACTIONS[(id(engine), organisation_id)] = (str(head), actions)
+    return list(actions)
 
 
 def _first_unreadable(engine: Engine, organisation_id: str, after_seq: int | None) -> int:
@@ -88,10 +162,11 @@ def _first_unreadable(engine: Engine, organisation_id: str, after_seq: int | Non
     return _next_seq(engine, organisation_id, after_seq)
 
 
-def _stream(engine: Engine, organisation_id: str) -> Iterator[AuditEventRow]:
+def _stream(
+    engine: Engine, organisation_id: str, where: AuditFilter | None = None
+) -> Iterator[AuditEventRow]:
     query = (
-        select(AuditEventRow)
-        .where(col(AuditEventRow.organisation_id) == organisation_id)
+        _filtered(organisation_id, where or AuditFilter())
         .order_by(col(AuditEventRow.seq))
         .execution_options(yield_per=2000)
     )
@@ -221,22 +296,25 @@ def _spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def export_events(engine: Engine, organisation_id: str, fmt: str) -> Iterator[str]:
+def export_events(
+    engine: Engine, organisation_id: str, fmt: str, where: AuditFilter | None = None
+) -> Iterator[str]:
     """
-    The whole log as JSON lines or CSV, in sequence order, with each event's hashes.
+    The whole log (or the events `where` selects) as JSON lines or CSV, in sequence order,
+    with each event's hashes.
 
     CSV cells that a spreadsheet would take for a formula begin with a single quote
     (`_spreadsheet_safe`); JSON lines hold every value exactly as stored.
     """
     if fmt == "jsonl":
-        for row in _stream(engine, organisation_id):
+        for row in _stream(engine, organisation_id, where):
             yield json.dumps(_row_dict(row), sort_keys=True, ensure_ascii=False) + "\n"
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(_COLUMNS))
     writer.writeheader()
     yield buffer.getvalue()
-    for row in _stream(engine, organisation_id):
+    for row in _stream(engine, organisation_id, where):
         buffer.seek(0)
         buffer.truncate()
         data = _row_dict(row)

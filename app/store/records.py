@@ -209,6 +209,7 @@ class StoredKey(_Record):
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     last_used_at: dt.datetime | None
+    person: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,7 @@ class KeyEntry:
     name: str
     role: str
     secret_sha256: str
+    person: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ def _credentials(
     keys: dict[str, dict[str, KeyEntry]] = defaultdict(dict)
     for row in _grouped_rows(session, ApiKeyRow, changed):
         keys[row.organisation_id][row.id] = KeyEntry(
-            row.id, row.organisation_id, row.name, row.role, row.secret_sha256
+            row.id, row.organisation_id, row.name, row.role, row.secret_sha256, row.person
         )
     tokens: dict[str, dict[str, FeedTokenEntry]] = defaultdict(dict)
     for row in _grouped_rows(session, FeedTokenRow, changed):

@@ -223,6 +223,8 @@ class ApiKeyRow(SQLModel, table=True):
     organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=80)
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
+    # the person who holds the key (a named Clerk's key): the console signs them in by it
+    person: str | None = Field(default=None, max_length=200)
     secret_sha256: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: dt.datetime = _instant()
     revoked_at: dt.datetime | None = _instant(nullable=True)

@@ -4,7 +4,8 @@ services as the API, behind a sign-in with a key and a server-side session.
 
 No page runs a script; each sends the same security headers as `/docs` (`console_headers`)
 and loads nothing from another host. `install_console` adds the pages, their style sheet,
-and the redirect of a browser's `/` to `/console`.
+the console's error pages (HTML under `/console`, problem+json elsewhere), and the redirect
+of a browser's `/` to `/console`.
 """
 
 from fastapi import FastAPI, Request
@@ -14,7 +15,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.docs import NoSniff
 
-from . import accounts_page, calendar_page, now, overrides_page, sign_in
+from . import (
+    access_page,
+    accounts_page,
+    audit_page,
+    calendar_page,
+    now,
+    overrides_page,
+    requests_page,
+    sign_in,
+)
+from .errors import install_error_pages
 from .pages import HERE, root
 from .session import SignInRequired
 
@@ -54,7 +65,17 @@ def install_console(app: FastAPI) -> None:
         NoSniff(StaticFiles(directory=str(HERE / "static"))),
         name="console-static",
     )
-    for module in (sign_in, now, calendar_page, accounts_page, overrides_page):
+    for module in (
+        sign_in,
+        now,
+        calendar_page,
+        accounts_page,
+        overrides_page,
+        requests_page,
+        audit_page,
+        access_page,
+    ):
         app.include_router(module.router)
+    install_error_pages(app)
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_middleware(BrowserRoot)

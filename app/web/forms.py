@@ -24,6 +24,7 @@ __all__ = [
     "check_text",
     "dom_id",
     "grantable_categories",
+    "optional_instant",
     "parse_date",
     "read_instant",
 ]
@@ -226,3 +227,26 @@ class WindowForm:
             errors.add(f"{p}change-reason", "Enter why you are changing the restriction")
         check_text(errors, f"{p}change-reason", self.change_reason, what="Why you change it")
         return errors
+
+
+def optional_instant(
+    label: str, date_text: str, time_text: str, errors: FormErrors, *, date_id: str, time_id: str
+) -> dt.datetime | None:
+    """
+    A date and time the form may leave out (both empty: None), as a London instant; an
+    error on the field that is missing or not readable when only one is given.
+    """
+    if not date_text.strip() and not time_text.strip():
+        return None
+    day, time = parse_date(date_text), _time(time_text)
+    if not date_text.strip():
+        errors.add(date_id, f"Enter the {label} date, or leave its time empty too")
+    elif day is None or not 1950 <= day.year <= 2199:
+        errors.add(date_id, f"Enter the {label} date as a real date, like 9/4/2029")
+    if not time_text.strip():
+        errors.add(time_id, f"Enter the {label} time, or leave its date empty too")
+    elif time is None:
+        errors.add(time_id, f"Enter the {label} time in 24-hour form, like 09:00")
+    if day is None or time is None or not 1950 <= day.year <= 2199:
+        return None
+    return london_instant(day, time)

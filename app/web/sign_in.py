@@ -97,10 +97,12 @@ def sign_in(
         expired = {"person": "The sign-in form had expired: enter your name and key again"}
         return _form_page(request, services, person=person, errors=expired, status=400)
     errors: dict[str, str] = {}
-    try:
-        name = console.checked_person_name(person)
-    except InvalidChange as exc:
-        errors["person"] = exc.problem[0].upper() + exc.problem[1:]
+    name: str | None = None
+    if person.strip():
+        try:
+            name = console.checked_person_name(person)
+        except InvalidChange as exc:
+            errors["person"] = _sentence(exc.problem)
     if not key.strip():
         errors["key"] = "Enter your key"
     if errors:
@@ -120,11 +122,17 @@ def sign_in(
             "auditor's key"
         )
         return _form_page(request, services, person=person, errors=errors, status=403)
+    # a named key signs its person in: the name typed (if any) gives way to the key's
+    entry = services.cache.key(principal.key_id)
+    held = entry.person if entry is not None else None
+    if held is None and name is None:
+        errors["person"] = "Enter your name (your key was not made in a person's name)"
+        return _form_page(request, services, person=person, errors=errors, status=422)
     started = console.sign_in(
         services.uow,
         organisation_id=principal.organisation_id,
         key_id=principal.key_id,
-        person=name,
+        person=held or name or "",
         now=services.clock(),
     )
     response = RedirectResponse(f"{root(request)}/console", status_code=303)
@@ -147,3 +155,7 @@ def sign_out(
     response = RedirectResponse(f"{root(request)}/console/sign-in?signed-out", status_code=303)
     clear_cookie(response, request)
     return response
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -32,6 +32,7 @@ def _out(row: StoredKey, services: ServicesDep) -> KeyOut:
         created_at=london(row.created_at),
         revoked_at=london(row.revoked_at),
         last_used_at=london(last),
+        person=row.person,
     )
 
 
@@ -73,7 +74,8 @@ def create_api_key(
     and nowhere else: only the hash of its secret is kept, and neither `GET /v1/keys` nor the
     audit log (`key.create`) shows it. It works at once on this replica, and on every other
     within its poll interval. Clerk and operator keys are made only with `purdah keys create`
-    (422).
+    (422). A key made for one person (`person`) signs them in to the console without asking
+    their name, and the audit log names them for what they do with it.
     """
     now = services.clock()
     made = keys.create_key(
@@ -83,6 +85,7 @@ def create_api_key(
         role=Role(body.role),
         name=body.name,
         now=now,
+        person=body.person,
         allowed_roles=keys.MINTABLE_ROLES,
         request_id=request_id(request),
     )
@@ -94,6 +97,7 @@ def create_api_key(
         created_at=london(now),
         revoked_at=None,
         last_used_at=None,
+        person=body.person.strip() if body.person is not None else None,
         key=made.key,
     )
 

@@ -170,6 +170,11 @@ class KeyOut(_Out):
     last_used_at: dt.datetime | None = Field(
         default=None, description="The latest successful authentication, to within a minute."
     )
+    person: str | None = Field(
+        default=None,
+        description="The person who holds the key, if it was made for one: the console signs "
+        "them in by it without asking their name, and the audit log names them.",
+    )
 
 
 class KeyIn(_In):
@@ -181,6 +186,7 @@ class KeyIn(_In):
             "examples": [
                 {"role": "scheduler", "name": "Hootsuite"},
                 {"role": "auditor", "name": "Internal audit, 2029 review"},
+                {"role": "viewer", "name": "Deputy Clerk", "person": "Jane Trelawny"},
             ]
         },
     )
@@ -190,6 +196,13 @@ class KeyIn(_In):
         "come from `purdah keys create`."
     )
     name: Name = Field(description="Who or what uses the key (1-200 characters).")
+    person: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The person who will hold the key (1-100 characters, no control "
+        "characters), for a key of one person's: the console signs them in by it without "
+        "asking their name, and the audit log names them for what they do with it.",
+    )
 
 
 class NewKeyOut(KeyOut):
@@ -206,6 +219,7 @@ class NewKeyOut(KeyOut):
                     "created_at": "2029-03-02T10:15:00+00:00",
                     "revoked_at": None,
                     "last_used_at": None,
+                    "person": None,
                     "key": "pdh_3f9a1c02b7e4_...",
                 }
             ]
