@@ -43,6 +43,8 @@ TARGET_P95_MS = 50.0
 PERSON = "Jane Trelawny"
 PAGES = {
     "now": "/console",
+    "calendar": "/console/calendar",
+    "accounts": "/console/accounts",
     "overrides": "/console/overrides",
     "requests": "/console/requests",
     "audit": "/console/audit",

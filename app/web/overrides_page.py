@@ -71,7 +71,9 @@ def _page(
     snapshot = services.cache.snapshot(user.organisation_id)
     accounts = sorted(snapshot.accounts.values(), key=lambda a: a.name.casefold())
     context: dict[str, Any] = {
-        "windows": _window_rows(services, user, snapshot, now, changed),
+        "windows": _window_rows(
+            services, user, snapshot, now, changed, opened=request.query_params.get("window")
+        ),
         "window_form": asdict(window_form or WindowForm()),
         "end_reasons": end_reasons or {},
         "awaiting": _awaiting_rows(services, user, policy, snapshot, now),
@@ -132,20 +134,33 @@ def _stored_form(window: StoredWindow) -> WindowForm:
     )
 
 
+# Manual windows starting within this long come with their change form on the page.
+FORMS_WITHIN = dt.timedelta(days=400)
+
+
 def _window_rows(
     services: Services,
     user: ConsoleUser,
     snapshot: Snapshot,
     now: dt.datetime,
     changed: WindowForm | None,
+    opened: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every manual window, latest start first, with its status and its change form."""
+    """
+    Every manual window, latest start first, with its status; and the change form of each
+    one in force or starting within `FORMS_WITHIN`, of the one asked for (`opened`) and of
+    one re-displayed with its errors. A later one has a link that opens its form, so a page
+    with hundreds of windows stays small.
+    """
     rows = []
     for window in manual_windows.list_manual_windows(services.uow, user.organisation_id):
         status = _window_status(window, now)
-        form = _stored_form(window)
-        if changed is not None and changed.prefix == form.prefix:
+        prefix = f"window-{window.id}-"
+        form: WindowForm | None = None
+        if changed is not None and changed.prefix == prefix:
             form = changed
+        elif status != "Ended" and (window.starts_at <= now + FORMS_WITHIN or window.id == opened):
+            form = _stored_form(window)
         rows.append(
             {
                 "id": window.id,
@@ -159,7 +174,7 @@ def _window_rows(
                 "created_by": window.created_by,
                 "can_change": status != "Ended",
                 "can_end": status == "In force now",
-                "form": asdict(form),
+                "form": None if form is None else asdict(form),
             }
         )
     return rows

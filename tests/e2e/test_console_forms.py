@@ -523,3 +523,26 @@ def test_free_text_is_held_to_the_apis_limits_on_the_field_typed_in(
     assert list(_errors(change.text)) == [f"{p}change-reason"]
     assert _errors(end.text) == {f"{p}end-reason": "The reason must be 2000 characters or fewer"}
     assert _audit_count(engine) == before
+
+
+def test_a_restriction_far_ahead_is_listed_with_a_link_to_its_change_form(
+    client: TestClient, seeded: Keys
+) -> None:
+    """Only windows in force or starting within about a year carry their form on the page."""
+    sign_in(client, seeded.clerk)
+    far = _post(client, "/console/overrides/windows", "/console/overrides",
+                start_date="2029-01-08", start_time="09:00", end_date="2029-01-09",
+                end_time="09:00", scope="all", reason="Far ahead")  # fmt: skip
+    near = _post(client, "/console/overrides/windows", "/console/overrides",
+                 start_date="2026-12-08", start_time="09:00", end_date="2026-12-09",
+                 end_time="09:00", scope="all", reason="Near")  # fmt: skip
+    far_id = far.headers["location"].split("window-added=")[1]
+    near_id = near.headers["location"].split("window-added=")[1]
+
+    listed = client.get("/console/overrides").text
+    opened = client.get(f"/console/overrides?window={far_id}").text
+
+    assert f'action="/console/overrides/windows/{near_id}/change"' in listed
+    assert f'action="/console/overrides/windows/{far_id}/change"' not in listed
+    assert f'href="/console/overrides?window={far_id}#window-{far_id}"' in listed
+    assert f'action="/console/overrides/windows/{far_id}/change"' in opened
