@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from app.config import Settings
 from app.domain import Policy
+from app.store.audit import ActionsMemo
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
 from app.store.policy_registry import PolicyRegistry
@@ -66,6 +67,7 @@ class Services:
     uow: UnitOfWork
     reliance: RelianceMemo = field(default_factory=RelianceMemo)
     fragments: SnapshotFragments = field(default_factory=SnapshotFragments)
+    actions: ActionsMemo = field(default_factory=ActionsMemo)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from app.store.tables import AuditEventRow, OrganisationRow
 __all__ = [
     "AuditFilter",
     "export_events",
+    "ActionsMemo",
     "list_actions",
     "list_events",
     "list_events_newest_first",
@@ -109,16 +111,38 @@ def list_events_newest_first(
     raise AuditUnreadable(_first_unreadable(engine, organisation_id, None))
 
 
-# (engine, organisation) -> (the head of the organisation's chain, the log's actions)
-_ACTIONS: dict[tuple[int, str], tuple[str, list[str]]] = {}
+class ActionsMemo:
+    """
+    Per process (held by the app's services): each organisation's log actions, with the head
+    of its chain when they were read. Bounded: forgotten all at once when full.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000) -> None:
+        self._held: dict[str, tuple[str, list[str]]] = {}
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, organisation_id: str, head: str) -> list[str] | None:
+        with self._lock:
+            held = self._held.get(organisation_id)
+        return list(held[1]) if held is not None and held[0] == head else None
+
+    def put(self, organisation_id: str, head: str, actions: list[str]) -> None:
+        with self._lock:
+            if len(self._held) >= self._max_entries:
+                self._held.clear()
+            self._held[organisation_id] = (head, list(actions))
 
 
-def list_actions(engine: Engine, organisation_id: str) -> list[str]:
+def list_actions(
+    engine: Engine, organisation_id: str, memo: ActionsMemo | None = None
+) -> list[str]:
     """
     The actions the organisation's log holds, sorted (`override.grant`, ...).
 
-    Remembered until the organisation records another event (the head of its chain, read by
-    primary key), so the console's audit page does not scan the whole log each time.
+    With `memo`, remembered until the organisation records another event (the head of its
+    chain, read by primary key), so the console's audit page does not scan the whole log
+    each time.
     """
     table = AuditEventRow.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
@@ -127,9 +151,9 @@ def list_actions(engine: Engine, organisation_id: str) -> list[str]:
                 col(OrganisationRow.id) == organisation_id
             )
         ).scalar_one_or_none()
-        remembered = _ACTIONS.get((id(engine), organisation_id))
-        if remembered is not None and head is not None and remembered[0] == head:
-            return list(remembered[1])
+        remembered = None if memo is None or head is None else memo.get(organisation_id, head)
+        if remembered is not None:
+            return remembered
         query = (
             select(table.c.action)
             .where(table.c.organisation_id == organisation_id)
@@ -137,8 +161,8 @@ def list_actions(engine: Engine, organisation_id: str) -> list[str]:
             .order_by(table.c.action)
         )
         actions = [str(a) for a in connection.execute(query).scalars()]
-    if head is not None:
-        _ACTIONS[(id(engine), organisation_id)] = (str(head), actions)
+    if memo is not None and head is not None:
+        memo.put(organisation_id, str(head), actions)
     return list(actions)
 
 

@@ -166,7 +166,7 @@ def _page(
     *,
     verification: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    actions = list_actions(services.engine, user.organisation_id)
+    actions = list_actions(services.engine, user.organisation_id, services.actions)
     query = read_query(request, services, user, actions)
     snapshot = services.cache.snapshot(user.organisation_id)
     rows = list_events_newest_first(
@@ -256,7 +256,12 @@ def _export(request: Request, services: Services, user: ConsoleUser, fmt: str) -
     refused = _refuse_unless_reader(request, services, user)
     if refused is not None:
         return refused
-    query = read_query(request, services, user, list_actions(services.engine, user.organisation_id))
+    query = read_query(
+        request,
+        services,
+        user,
+        list_actions(services.engine, user.organisation_id, services.actions),
+    )
     if query.errors:
         return _page(request, services, user)
     where = replace(query.where, before_seq=None)  # the export holds every page

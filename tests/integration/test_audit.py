@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from app.domain import UTC
 from app.services.windows import add_manual_window
 from app.store import load_policy
-from app.store.audit import verify_organisation
+from app.store.audit import ActionsMemo, list_actions, verify_organisation
 from app.store.unit_of_work import Actor, UnitOfWork
 from tests.conftest import ROOT, Keys
 
@@ -139,3 +139,19 @@ def test_where_the_policy_asks_a_second_clerk_must_confirm_an_override(
         "facebook-redruthtowncouncil", at, Category.EVENT, cache.snapshot("redruth"), now=at
     )
     assert (before.outcome, after.outcome) == ("refer", "allow")
+
+
+def test_the_remembered_actions_follow_a_new_event(engine: Engine, seeded: Keys) -> None:
+    memo = ActionsMemo()
+    before = list_actions(engine, "redruth", memo)
+    again = list_actions(engine, "redruth", memo)
+    at = dt.datetime(2029, 1, 10, 9, 0, tzinfo=UTC)
+    with UnitOfWork(engine).write("redruth", Actor("Town Clerk", "clerk"), now=at) as change:
+        change.audit("zz.bench", "target", reason="a new kind of event")
+
+    after = list_actions(engine, "redruth", memo)
+
+    assert again == before == sorted(before)
+    assert "zz.bench" not in before
+    assert after == sorted([*before, "zz.bench"])
+    assert list_actions(engine, "redruth") == after  # the same without a memo
