@@ -246,3 +246,94 @@ def test_a_multipart_form_is_read_like_an_urlencoded_one(
     assert done.status_code == 303
     status = client.get(f"/v1/requests/{redruth.request_id}", headers=auth(seeded.clerk))
     assert status.json()["status"] == "rejected"
+
+
+# --- dates and times ---
+
+SPANS = {
+    "year-1": ("0001-01-01", "00:00", "0001-01-02", "00:00"),
+    "year-9999": ("9999-12-30", "00:00", "9999-12-31", "23:59"),
+    "hour-24": ("2027-06-01", "24:00", "2027-06-02", "00:00"),
+    "minute-60": ("2027-06-01", "23:60", "2027-06-02", "00:00"),
+    "feb-30": ("2027-02-30", "09:00", "2027-03-02", "09:00"),
+    "digits-not-ascii": ("٢٠٢٧-٠٦-٠١", "٠٩:٠٠", "2027-06-02", "09:00"),
+    "huge-year": ("1/1/99999999999999999999", "09:00", "2027-06-02", "09:00"),
+}
+
+
+@pytest.mark.parametrize("span", list(SPANS.values()), ids=list(SPANS))
+@pytest.mark.parametrize("form", ["grant", "add-window", "change-window", "approve"])
+def test_a_date_or_time_no_calendar_has_is_refused_on_its_field(
+    client: TestClient, seeded: Keys, engine: Engine, form: str, span: tuple[str, ...]
+) -> None:
+    redruth = Redruth(client, seeded)
+    csrf = sign_in(client, seeded.clerk)
+    path, body, _field = _forms(redruth)[form]
+    names = (
+        ("from_date", "from_time", "until_date", "until_time")
+        if form == "approve"
+        else ("start_date", "start_time", "end_date", "end_time")
+    )
+    before = redruth_audit_count(engine)
+
+    answer = client.post(
+        path, data={"csrf_token": csrf, **body, **dict(zip(names, span, strict=True))}
+    )
+
+    assert answer.status_code == 422, answer.text[-2000:]
+    assert "like 9/4/2029" in answer.text or "24-hour form" in answer.text
+    assert redruth_audit_count(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("form", "day"),
+    [
+        ("dies-non", "0001-01-01"),
+        ("dies-non", "9999-12-31"),
+        ("dies-non", "31/12/9999"),
+        ("notice", "0001-01-01"),
+        ("notice", "9999-12-31"),
+        ("notice", "29/02/2027"),
+    ],
+)
+def test_a_day_far_in_the_past_or_future_is_refused_never_a_500(
+    client: TestClient, seeded: Keys, engine: Engine, form: str, day: str
+) -> None:
+    redruth = Redruth(client, seeded)
+    csrf = sign_in(client, seeded.clerk)
+    path, body, _field = _forms(redruth)[form]
+    field = "day" if form == "dies-non" else "notice_date"
+    before = redruth_audit_count(engine)
+
+    answer = client.post(path, data={"csrf_token": csrf, **body, field: day})
+
+    assert answer.status_code == 422, answer.text[-2000:]
+    assert redruth_audit_count(engine) == before
+
+
+def test_a_time_in_the_spring_forward_gap_is_read_and_shown_as_it_happens(
+    client: TestClient, seeded: Keys
+) -> None:
+    """
+    01:30 on 28 March 2027 never shows on a London clock (01:00 GMT is 02:00 BST): it is read
+    forwards, as 02:30 BST, and the window says so; in the repeated hour on 31 October 2027
+    01:30 is its first occurrence (BST). Reverse-engineered from `london_instant`.
+    """
+    csrf = sign_in(client, seeded.clerk)
+
+    gap = client.post(
+        "/console/overrides/windows",
+        data={
+            "csrf_token": csrf, **WINDOW_FORM, "start_date": "2027-03-28", "start_time": "01:30",
+            "end_date": "2027-10-31", "end_time": "01:30",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+
+    assert gap.status_code == 303, gap.text[-2000:]
+    window_id = gap.headers["location"].rsplit("=", 1)[1]
+    manual = client.get(f"/v1/windows/{window_id}", headers=auth(seeded.clerk)).json()
+    assert (manual["starts_at"], manual["ends_at"]) == (
+        "2027-03-28T02:30:00+01:00",
+        "2027-10-31T01:30:00+01:00",
+    )
