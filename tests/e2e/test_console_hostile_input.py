@@ -337,3 +337,73 @@ def test_a_time_in_the_spring_forward_gap_is_read_and_shown_as_it_happens(
         "2027-03-28T02:30:00+01:00",
         "2027-10-31T01:30:00+01:00",
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/overrides/%00/revoke",
+        "/console/overrides/%0D%0ALocation:%20https:%2F%2Fevil.example/confirm",
+        "/console/overrides/windows/%00/end",
+        "/console/overrides/windows/%00/change",
+        "/console/requests/%00/approve",
+        "/console/requests/%00/reject",
+        "/console/accounts/%00/move",
+        "/console/accounts/%E2%80%AE%00/move",
+        "/console/calendar/elections/%00/notice",
+        "/console/calendar/elections/%00/status",
+        "/console/access/feeds/%00/revoke",
+        "/console/access/keys/%00/revoke",
+        "/console/access/keys/" + "a" * 5000 + "/revoke",
+        "/console/overrides/" + "%FF" * 100 + "/revoke",
+    ],
+)
+def test_a_hostile_id_in_a_path_is_a_page_and_changes_nothing(
+    client: TestClient, seeded: Keys, engine: Engine, path: str
+) -> None:
+    Redruth(client, seeded)
+    csrf = sign_in(client, seeded.clerk)
+    before = redruth_audit_count(engine)
+
+    answer = client.post(
+        path,
+        data={
+            "csrf_token": csrf,
+            "reason": "x",
+            "action": "suspend",
+            "status": "held",
+            "notice_date": "2028-03-20",
+            "notice_reason": "x",
+            **WINDOW_FORM,
+            "change_reason": "x",
+        },
+        follow_redirects=False,
+    )
+
+    assert (answer.status_code, answer.headers["content-type"][:9]) in (
+        (404, "text/html"),
+        (422, "text/html"),
+    ), answer.text[-2000:]
+    assert "evil.example" not in answer.headers.get("location", "")
+    assert redruth_audit_count(engine) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["who=mine&who=all", "account=a&account=b", "who=%00", "before=%0D%0A"],
+    ids=["two-who", "two-accounts", "nul", "crlf"],
+)
+def test_a_repeated_or_control_character_query_parameter_is_a_page(
+    client: TestClient, seeded: Keys, query: str
+) -> None:
+    sign_in(client, seeded.clerk)
+
+    page = client.get(f"/console/audit?{query}")
+    api = client.get(f"/v1/audit?{query}", headers=auth(seeded.clerk))
+
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "The request could not be read" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert api.status_code == 422
+    assert api.headers["content-type"] == "application/problem+json"
