@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Keys
 
+from .conftest import auth
 from .test_console_hostile_councils import TOWN, Redruth, sign_in
 
 BEFORE = ["-1", "0", "1e9", "²", "٣", "99999999999", "9" * 400, " 5", "0x10", "%00"]
@@ -183,3 +184,111 @@ def test_a_new_key_and_calendar_link_are_on_their_own_page_only(
     assert made_feed.headers["cache-control"] == "no-store"
     leaks = {(p, s[:8]) for p, page in pages.items() for s in secrets if s in page.text}
     assert leaks == set()
+
+
+def _sign_in_token(client: TestClient) -> str:
+    form = client.get("/console/sign-in")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("person", "key", "status"),
+    [
+        ("x" * 100_000, "valid", 422),
+        ("Jane\x00", "valid", 422),
+        ("Jane\r\nTrelawny", "valid", 422),
+        ("Jane", "pdh_" + "a" * 100_000, 401),
+        ("Jane", "pdh_000000000000_\x00", 401),
+        ("Jane", "pdh_000000000000_s\u00e9cr\u00e8t\u202e", 401),
+    ],
+    ids=["huge-name", "nul-name", "crlf-name", "huge-key", "nul-key", "non-ascii-key"],
+)
+def test_a_hostile_sign_in_is_refused_in_words_and_starts_no_session(
+    client: TestClient, seeded: Keys, person: str, key: str, status: int
+) -> None:
+    token = _sign_in_token(client)
+
+    answer = client.post(
+        "/console/sign-in",
+        data={
+            "person": person,
+            "key": seeded.clerk if key == "valid" else key,
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == status, answer.text[-2000:]
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "purdah_console=" not in answer.headers.get("set-cookie", "")
+    assert seeded.clerk not in answer.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "person=Jane&key={key}&csrf_token=forged&csrf_token={token}",
+        "person=Jane&key={key}&csrf_token={token}&csrf_token=forged",
+    ],
+    ids=["forged-first", "forged-last"],
+)
+def test_a_sign_in_form_with_two_tokens_is_read_as_the_framework_reads_it_never_a_500(
+    client: TestClient, seeded: Keys, body: str
+) -> None:
+    """The framework reads the last value; a forger knows neither, so either way is safe."""
+    token = _sign_in_token(client)
+
+    answer = client.post(
+        "/console/sign-in",
+        content=body.format(key=seeded.clerk, token=token),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == (303 if body.endswith("{token}") else 400)
+
+
+def test_a_json_body_or_a_form_beyond_the_limit_is_a_page_that_changes_nothing(
+    client: TestClient, seeded: Keys
+) -> None:
+    csrf = sign_in(client, seeded.clerk)
+
+    as_json = client.post(
+        "/console/access/keys", json={"csrf_token": csrf, "role": "viewer", "name": "x"}
+    )
+    too_long = client.post(
+        "/console/access/keys",
+        data={"csrf_token": csrf, "role": "viewer", "name": "x", "pad": "p" * 1_100_000},
+    )
+    sign_in_too_long = client.post(
+        "/console/sign-in", data={"person": "x" * 1_100_000, "key": "k", "csrf_token": "t"}
+    )
+    wrong_method = client.put("/console/overrides", data={"csrf_token": csrf})
+
+    assert as_json.status_code == 403
+    assert (too_long.status_code, sign_in_too_long.status_code) == (413, 413)
+    assert "The form was too long" in too_long.text
+    assert wrong_method.status_code == 405
+    assert all(
+        r.headers["content-type"].startswith("text/html")
+        for r in (as_json, too_long, sign_in_too_long, wrong_method)
+    )
+    roles = [k["role"] for k in client.get("/v1/keys", headers=auth(seeded.clerk)).json()]
+    assert len(roles) == 4
+
+
+@pytest.mark.parametrize("role", ["clerk", "operator", "Viewer", "viewer\x00", "viewer "])
+def test_the_console_mints_no_key_of_a_role_the_clerk_may_not_give(
+    client: TestClient, seeded: Keys, role: str
+) -> None:
+    csrf = sign_in(client, seeded.clerk)
+
+    answer = client.post(
+        "/console/access/keys", data={"csrf_token": csrf, "role": role, "name": "x"}
+    )
+
+    assert answer.status_code == 422
+    assert "Choose what the key is for" in answer.text
+    assert len(client.get("/v1/keys", headers=auth(seeded.clerk)).json()) == 4
