@@ -324,3 +324,38 @@ def test_a_revoked_keys_session_ends_before_its_next_form(
     assert form.status_code == 303
     assert form.headers["location"] == "/console/sign-in"
     assert redruth_audit_count(engine) == before
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["", "x" * 5000, "%00", "' OR '1'='1", "\u00e9t\u00e9"],
+    ids=["empty", "huge", "percent-nul", "quote", "latin-1"],
+)
+def test_a_forged_session_cookie_is_sent_to_sign_in(client: TestClient, cookie: str) -> None:
+    raw = ("purdah_console=" + cookie).encode()  # as sent, even bytes no cookie jar would send
+
+    answer = client.get("/console/audit", headers={"Cookie": raw}, follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in"
+
+
+def test_a_signed_out_sessions_cookie_cannot_be_replayed(
+    client: TestClient, seeded: Keys, engine: Engine
+) -> None:
+    redruth = Redruth(client, seeded)
+    csrf = sign_in(client, seeded.clerk)
+    cookie = client.cookies.get("purdah_console")
+    assert client.post("/console/sign-out", data={"csrf_token": csrf}).status_code == 200
+    before = redruth_audit_count(engine)
+    client.cookies.set("purdah_console", str(cookie), path="/console")
+
+    page = client.get("/console", follow_redirects=False)
+    form = client.post(
+        f"/console/overrides/{redruth.override_id}/revoke",
+        data={"csrf_token": csrf, "reason": "replayed"},
+        follow_redirects=False,
+    )
+
+    assert (page.status_code, form.status_code) == (303, 303)
+    assert redruth_audit_count(engine) == before
