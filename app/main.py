@@ -58,6 +58,7 @@ from app.store.policy_registry import PolicyRegistry
 from app.store.snapshots import SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 from app.web import install_console
+from app.web.errors import as_page as console_page
 
 __all__ = ["app_from_environment", "create_app", "create_services"]
 
@@ -289,7 +290,8 @@ def create_app(
         counted=("/console/",),  # the console answers its own 413 with a page
     )
     app.add_middleware(CanPublishFastPath)  # the last added runs first
-    app.add_middleware(InputHygiene)  # paths and query strings, before even the fast path
+    # paths and query strings, before even the fast path; under /console, as pages
+    app.add_middleware(InputHygiene, pages=console_page)
     for module in _ROUTE_MODULES:
         app.include_router(
             module.router,

@@ -11,10 +11,12 @@ feeds get the same answers:
   values, and the framework would quietly answer for the last one (`?at=X&at=Y`).
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from app.domain.text import control_character, describe_control_character
 
@@ -24,6 +26,8 @@ from .problems import problem_response
 __all__ = ["InputHygiene"]
 
 _Scope = dict[str, Any]
+# What turns a problem into another answer for the request (the console's pages).
+Pages = Callable[[Request, Response], Awaitable[Response]]
 
 
 def _printable(name: str) -> str:
@@ -59,8 +63,19 @@ def _query_problem(query_string: bytes) -> tuple[str, str] | None:
 class InputHygiene:
     """Refuse control characters in paths and query strings, and repeated query parameters."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, pages: Pages | None = None) -> None:
+        """
+        Args:
+            pages: given each problem before it is sent, to answer in its place (the
+                console's error pages under `/console`; it returns the problem elsewhere).
+        """
         self.app = app
+        self.pages = pages
+
+    async def _answer(self, scope: _Scope, receive: Any, send: Any, response: Response) -> None:
+        if self.pages is not None:
+            response = await self.pages(Request(scope), response)
+        await response(scope, receive, send)
 
     async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -69,7 +84,7 @@ class InputHygiene:
             if found is not None:
                 detail = f"the path {describe_control_character(found)}, so it names no resource"
                 response = problem_response(Request(scope), types.NOT_FOUND, detail)
-                await response(scope, receive, send)
+                await self._answer(scope, receive, send, response)
                 return
             query: bytes = scope.get("query_string", b"")
             problem = _query_problem(query) if query else None
@@ -81,6 +96,6 @@ class InputHygiene:
                     f"{name}: {why}",
                     extra={"errors": [{"field": name, "location": "query", "message": why}]},
                 )
-                await response(scope, receive, send)
+                await self._answer(scope, receive, send, response)
                 return
         await self.app(scope, receive, send)

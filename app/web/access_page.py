@@ -21,7 +21,7 @@ from app.domain.status import local_time
 from app.services import feeds, keys
 from app.store.keys import Role
 
-from .forms import FormErrors
+from .forms import FormErrors, check_text
 from .guard import refuse_unless_clerk, refuse_without_csrf
 from .now import account_label
 from .pages import problem_page, render, root
@@ -170,6 +170,7 @@ def create_feed(
     errors = FormErrors()
     if not name.strip():
         errors.add("feed-name", "Enter who or what the link is for")
+    check_text(errors, "feed-name", name, what="Who or what it is for", name=True)
     if account and account not in services.cache.snapshot(user.organisation_id).accounts:
         errors.add("feed-account", "Choose an account from the list, or all accounts")
     if not errors:
@@ -218,7 +219,8 @@ def revoke_feed(
     errors = FormErrors()
     if not reason.strip():
         errors.add(field, "Enter why you are revoking the link")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             feeds.revoke_feed_token(
                 services.uow,
@@ -257,6 +259,7 @@ def create_key(
         errors.add("key-role", "Choose what the key is for")
     if not name.strip():
         errors.add("key-name", "Enter who or what will use the key")
+    check_text(errors, "key-name", name, what="Who or what uses it", name=True)
     if not errors:
         try:
             made = keys.create_key(
@@ -295,7 +298,8 @@ def revoke_key(
     errors = FormErrors()
     if not reason.strip():
         errors.add(field, "Enter why you are revoking the key")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             keys.revoke_key(
                 services.uow,

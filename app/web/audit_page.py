@@ -108,7 +108,10 @@ def read_query(
         errors.add("to", "The last day must be the same as the first day or after it")
         until = None
     before = typed["before"]
-    before_seq = int(before) if before.isdigit() and len(before) <= 10 else None
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit, and int("²") raises
+    before_seq = (
+        int(before) if before.isascii() and before.isdigit() and len(before) <= 10 else None
+    )
     where = AuditFilter(
         action=action or None,
         actor_prefix=f"{user.person} (" if who == "mine" else None,

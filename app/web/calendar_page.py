@@ -293,6 +293,8 @@ def record_notice(
     typed = {fields["notice_published"]: notice_date, fields["notice_reason"]: notice_reason}
     errors = FormErrors()
     day = parse_date(notice_date)
+    if day is not None and not 1950 <= day.year <= 2199:  # the API's IsoDate range
+        day = None
     if not notice_date.strip():
         errors.add(
             fields["notice_published"], "Enter the date the notice of election was published"
@@ -355,6 +357,8 @@ def add_day(
     typed = {"dies-non-date": day, "dies-non-name": name}
     errors = FormErrors()
     parsed = parse_date(day)
+    if parsed is not None and not 1950 <= parsed.year <= 2199:  # the API's IsoDate range
+        parsed = None
     if not day.strip():
         errors.add("dies-non-date", "Enter the date of the day of mourning or thanksgiving")
     elif parsed is None:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from .pages import problem_page, root
 from .session import ConsoleUser, current_user
 
-__all__ = ["install_error_pages"]
+__all__ = ["as_page", "install_error_pages"]
 
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
@@ -75,26 +75,34 @@ def _wrap(original: Handler) -> Callable[[Request, Exception], Awaitable[Respons
     async def handler(request: Request, exc: Exception) -> Response:
         answer = original(request, exc)
         response = await answer if isinstance(answer, Awaitable) else answer
-        if not _in_console(request):
-            return response
-        status = response.status_code
-        title, words = _WORDS.get(status, _OTHER)
-        detail = _detail(response) if status in _SHOWN_DETAIL else ""
-        message = words.format(detail=detail[:1].upper() + detail[1:] if status != 503 else detail)
-        services = request.app.state.services
-        user = await run_in_threadpool(_user, request)
-        try:
-            page = await run_in_threadpool(
-                problem_page, request, services, user, status=status, title=title, message=message
-            )
-        except Exception:  # noqa: BLE001 - a page that cannot be drawn: the API's answer stands
-            return response
-        for name in ("Retry-After", "Allow"):
-            if name in response.headers:
-                page.headers[name] = response.headers[name]
-        return page
+        return await as_page(request, response)
 
     return handler
+
+
+async def as_page(request: Request, response: Response) -> Response:
+    """
+    The API's problem `response` as a console page, under `/console`; elsewhere, as it is.
+    Also for answers given before the app's handlers run (`app.api.hygiene.InputHygiene`).
+    """
+    if not _in_console(request):
+        return response
+    status = response.status_code
+    title, words = _WORDS.get(status, _OTHER)
+    detail = _detail(response) if status in _SHOWN_DETAIL else ""
+    message = words.format(detail=detail[:1].upper() + detail[1:] if status != 503 else detail)
+    services = request.app.state.services
+    user = await run_in_threadpool(_user, request)
+    try:
+        page = await run_in_threadpool(
+            problem_page, request, services, user, status=status, title=title, message=message
+        )
+    except Exception:  # noqa: BLE001 - a page that cannot be drawn: the API's answer stands
+        return response
+    for name in ("Retry-After", "Allow"):
+        if name in response.headers:
+            page.headers[name] = response.headers[name]
+    return page
 
 
 def install_error_pages(app: FastAPI) -> None:

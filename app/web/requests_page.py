@@ -23,7 +23,7 @@ from app.services import requests
 from app.store.keys import Role
 from app.store.records import StoredRequest
 
-from .forms import FormErrors, category_label, optional_instant
+from .forms import FormErrors, category_label, check_text, optional_instant
 from .guard import refuse_unless_clerk, refuse_without_csrf
 from .now import account_label
 from .pages import problem_page, render, root
@@ -191,6 +191,7 @@ def approve(
     errors = FormErrors()
     if not reason.strip():
         errors.add(f"approve-reason-{rid}", "Enter the reason for approving the post")
+    check_text(errors, f"approve-reason-{rid}", reason, what="The reason")
     not_before = optional_instant(
         "not-before", from_date, from_time, errors,
         date_id=f"approve-from-date-{rid}", time_id=f"approve-from-time-{rid}",
@@ -240,7 +241,8 @@ def reject(
     errors = FormErrors()
     if not reason.strip():
         errors.add(field, "Enter the reason for rejecting the post")
-    else:
+    check_text(errors, field, reason, what="The reason")
+    if not errors:
         try:
             requests.reject_request(
                 services.uow,
