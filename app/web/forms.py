@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pydantic import TypeAdapter, ValidationError
 
 from app.api.schemas import Name, Text
-from app.domain import Category, Policy, london_instant
+from app.domain import LONDON, Category, Policy, london_instant
 from app.domain.text import control_character, describe_control_character
 
 __all__ = [
@@ -132,7 +132,27 @@ def read_instant(
         errors.add(f"{prefix}{which}-time", f"Enter the {which} time in 24-hour form, like 09:00")
     if day is None or time is None or not 1950 <= day.year <= 2199:
         return None
-    return london_instant(day, time)
+    return _on_the_clock(day, time, errors, f"{prefix}{which}-time")
+
+
+def _on_the_clock(
+    day: dt.date, time: dt.time, errors: FormErrors, time_id: str
+) -> dt.datetime | None:
+    """
+    The instant a London clock shows `time` on `day`; an error on the time's field when the
+    clock never shows it (the hour the clocks go forward skips). In the hour they go back,
+    which a London clock shows twice, it is the first time (still summer time).
+    """
+    instant = london_instant(day, time)
+    shown = instant.astimezone(LONDON)
+    if (shown.date(), shown.time()) != (day, time):
+        errors.add(
+            time_id,
+            f"{time:%H:%M} does not happen in the UK on {day:%d/%m/%Y}: the clocks go forward "
+            "an hour at 01:00. Enter a time before 01:00 or from 02:00",
+        )
+        return None
+    return instant
 
 
 @dataclass
@@ -249,4 +269,4 @@ def optional_instant(
         errors.add(time_id, f"Enter the {label} time in 24-hour form, like 09:00")
     if day is None or time is None or not 1950 <= day.year <= 2199:
         return None
-    return london_instant(day, time)
+    return _on_the_clock(day, time, errors, time_id)

@@ -311,15 +311,16 @@ def test_a_day_far_in_the_past_or_future_is_refused_never_a_500(
     assert redruth_audit_count(engine) == before
 
 
-def test_a_time_in_the_spring_forward_gap_is_read_and_shown_as_it_happens(
-    client: TestClient, seeded: Keys
+def test_a_time_the_clocks_skip_is_refused_and_the_repeated_hour_is_summer_time(
+    client: TestClient, seeded: Keys, engine: Engine
 ) -> None:
     """
-    01:30 on 28 March 2027 never shows on a London clock (01:00 GMT is 02:00 BST): it is read
-    forwards, as 02:30 BST, and the window says so; in the repeated hour on 31 October 2027
-    01:30 is its first occurrence (BST). Reverse-engineered from `london_instant`.
+    01:30 on 28 March 2027 never shows on a London clock (01:00 GMT is 02:00 BST): the form
+    says so on the time's field and nothing is stored. In the repeated hour on 31 October 2027,
+    01:30 is its first occurrence (BST).
     """
     csrf = sign_in(client, seeded.clerk)
+    before = redruth_audit_count(engine)
 
     gap = client.post(
         "/console/overrides/windows",
@@ -329,9 +330,21 @@ def test_a_time_in_the_spring_forward_gap_is_read_and_shown_as_it_happens(
         },
         follow_redirects=False,
     )  # fmt: skip
+    refused_count = redruth_audit_count(engine)
+    autumn = client.post(
+        "/console/overrides/windows",
+        data={
+            "csrf_token": csrf, **WINDOW_FORM, "start_date": "2027-03-28", "start_time": "02:30",
+            "end_date": "2027-10-31", "end_time": "01:30",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
 
-    assert gap.status_code == 303, gap.text[-2000:]
-    window_id = gap.headers["location"].rsplit("=", 1)[1]
+    assert gap.status_code == 422, gap.text[-2000:]
+    assert "01:30 does not happen in the UK on 28/03/2027" in gap.text
+    assert refused_count == before
+    assert autumn.status_code == 303, autumn.text[-2000:]
+    window_id = autumn.headers["location"].rsplit("=", 1)[1]
     manual = client.get(f"/v1/windows/{window_id}", headers=auth(seeded.clerk)).json()
     assert (manual["starts_at"], manual["ends_at"]) == (
         "2027-03-28T02:30:00+01:00",
