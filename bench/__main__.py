@@ -222,6 +222,23 @@ def bench_timetable(repeats: int = 2000) -> dict[str, float]:
     }
 
 
+def targets() -> dict[str, str]:
+    """The target of each figure that has one (issue 18's and the earlier ones)."""
+    from bench.http import TARGETS as HTTP
+    from bench.scale import TARGETS as SCALE
+
+    return {**HTTP, **SCALE}
+
+
+def print_figures(figures: dict[str, float]) -> None:
+    """The figures as a table, each with its target where it has one."""
+    wanted = targets()
+    width = max(len(k) for k in figures)
+    print(f"{'figure':<{width}}  {'value':>12}  target")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:12.3f}  {wanted.get(name, '')}".rstrip())
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     figures: dict[str, float] = {}
@@ -265,10 +282,7 @@ def main() -> int:
     from bench.replicas import bench_replicas
 
     figures.update(bench_replicas(writes=10 if quick else 30))
-    width = max(len(k) for k in figures)
-    print(f"{'figure':<{width}}  value")
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value:12.3f}")
+    print_figures(figures)
     out = ROOT / "var" / "bench" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
