@@ -14,7 +14,6 @@ import cProfile
 import json
 import os
 import pstats
-import statistics
 import subprocess
 import sys
 import tempfile

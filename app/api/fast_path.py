@@ -8,14 +8,21 @@ the decision) and goes straight to `serve_can_publish`: the one implementation, 
 documented route hands its requests to as well. The paths and query strings it takes are
 checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once);
 any request those refuse goes to the framework's stack, where `InputHygiene` answers it.
+
+can-publish by POST (with a post's text) is answered here too when it is plainly well formed:
+no query string, a JSON media type, a Content-Length within `PURDAH_BODY_MAX_BYTES`, a valid
+key of a reading role and a valid body (`decisions.serve_post_fast`, which shares every step
+with the documented route). Any other request, and any that fails one of those steps, goes to
+the documented route with its body as it came, which answers it (and counts a failed key).
 """
 
 from typing import Any
 
 from fastapi import FastAPI
 
+from .deps import json_media_type
 from .hygiene import path_problem, read_query
-from .routes.decisions import can_publish_account, serve_can_publish
+from .routes.decisions import can_publish_account, serve_can_publish, serve_post_fast
 
 __all__ = ["CanPublishFastPath"]
 
@@ -44,4 +51,61 @@ class CanPublishFastPath(FastAPI):
                 scope["app"] = self
                 await serve_can_publish(scope, receive, send, query=query)
                 return
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and self.fast_path
+            and not self.root_path
+            and not scope["query_string"]
+            and can_publish_account(scope["path"]) is not None
+            and path_problem(scope["path"]) is None
+        ):
+            raw = await self._json_body(scope, receive)
+            if raw is not None:
+                scope["app"] = self
+                if await serve_post_fast(scope, send, raw):
+                    return
+                receive = _replay(raw, receive)
         await super().__call__(scope, receive, send)
+
+    async def _json_body(self, scope: _Scope, receive: Any) -> bytes | None:
+        """
+        The body of a request the route's checks would let through (a JSON media type, a
+        Content-Length within the limit), read whole; None, with nothing read, for any other.
+        """
+        media = length = None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                media = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                return None
+        if media is None or length is None or not length.isdigit():
+            return None
+        if not json_media_type(media.decode("latin-1").split(";", 1)[0].strip().lower()):
+            return None
+        if int(length) > self.state.services.settings.body_max_bytes:
+            return None
+        parts = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # gone: the route finds the body cut short
+                return b"".join(parts)
+            parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(parts)
+
+
+def _replay(raw: bytes, receive: Any) -> Any:
+    """A `receive` that gives the body already read, then what the server sends after it."""
+    given = False
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal given
+        if given:
+            return await receive()  # type: ignore[no-any-return]
+        given = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return replayed

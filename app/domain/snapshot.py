@@ -29,7 +29,7 @@ from app.domain.reasons import (
     ReasonCode,
     restriction_ids,
 )
-from app.domain.screening import Screener
+from app.domain.screening import Screener, screener_for
 
 __all__ = ["Snapshot", "build_snapshot"]
 
@@ -424,7 +424,7 @@ def build_snapshot(
         if standing:
             timeline = timelines.get(account_id, default)
             holder_reasons[account_id] = _holder_reasons(timeline, standing, account, policy)
-    screener = Screener(candidates, (*parties, *policy.parties), policy.wards)
+    screener = screener_for(candidates, parties, tuple(policy.parties), tuple(policy.wards))
     status_reasons = {
         status: Reason(
             code,

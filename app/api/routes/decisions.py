@@ -49,6 +49,7 @@ from ..deps import (
     Services,
     authorise,
     check_role,
+    known_principal,
     principal_for,
     unknown_query_problem,
 )
@@ -453,6 +454,54 @@ async def can_publish_post(account_id: str, request: Request) -> Response:
     )
 
 
+async def serve_post_fast(scope: Scope, send: Send, raw: bytes) -> bool:
+    """
+    can-publish by POST, for the fast path (`app.api.fast_path`), which has checked the path,
+    query, media type and size as the route's dependencies would, and read the body `raw`.
+    Answers (True) only the requests that the documented route would answer 200 with the same
+    steps (`known_principal`, `PostCheckIn`, `answer_post`, `audited`); for anything else it
+    sends nothing and returns False, and the documented route answers.
+    """
+    services: Services = scope["app"].state.services
+    authorization = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value
+    principal = known_principal(services, _text(authorization))
+    if principal is None or principal.role not in READ_ROLES:
+        return False
+    try:
+        body = PostCheckIn.model_validate_json(raw)
+        answer = answer_post(
+            services,
+            principal,
+            can_publish_account(scope["path"]) or "",
+            at=body.at,
+            category=body.category,
+            text=body.text,
+            request_id=body.request_id,
+        )
+    except (ValidationError, PurdahError):
+        return False
+    path: str = scope["path"]
+    try:
+        answer = await audited(services, answer, path=path)
+    except PurdahError as exc:
+        status, extra, problem = problem_for(exc, path)
+        answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)
+    # the headers as the route's Response writes them
+    raw_headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+    ]
+    raw_headers += [
+        (b"content-length", str(len(answer.body)).encode()),
+        (b"content-type", answer.media_type.encode()),
+    ]
+    await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": answer.body})
+    return True
+
+
 _Body = TypeVar("_Body", bound=BaseModel)
 
 # The body is read by pydantic-core straight from its bytes (a third faster for 1,000 checks
@@ -544,4 +593,5 @@ __all__ = [
     "decision_json",
     "router",
     "serve_can_publish",
+    "serve_post_fast",
 ]
