@@ -16,9 +16,8 @@ with the documented route). Any other request, and any that fails one of those s
 the documented route with its body as it came, which answers it (and counts a failed key).
 """
 
-from typing import Any
-
 from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from .deps import json_media_type
 from .hygiene import path_problem, read_query
@@ -26,7 +25,6 @@ from .routes.decisions import can_publish_account, serve_can_publish, serve_post
 
 __all__ = ["CanPublishFastPath"]
 
-_Scope = dict[str, Any]
 _FAST_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -38,7 +36,7 @@ class CanPublishFastPath(FastAPI):
 
     fast_path = True
 
-    async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["method"] in _FAST_METHODS
@@ -68,7 +66,7 @@ class CanPublishFastPath(FastAPI):
                 receive = _replay(raw, receive)
         await super().__call__(scope, receive, send)
 
-    async def _json_body(self, scope: _Scope, receive: Any) -> bytes | None:
+    async def _json_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """
         The body of a request the route's checks would let through (a JSON media type, a
         Content-Length within the limit), read whole; None, with nothing read, for any other.
@@ -87,7 +85,7 @@ class CanPublishFastPath(FastAPI):
             return None
         if int(length) > self.state.services.settings.body_max_bytes:
             return None
-        parts = []
+        parts: list[bytes] = []
         while True:
             message = await receive()
             if message["type"] != "http.request":  # gone: the route finds the body cut short
@@ -97,14 +95,14 @@ class CanPublishFastPath(FastAPI):
                 return b"".join(parts)
 
 
-def _replay(raw: bytes, receive: Any) -> Any:
+def _replay(raw: bytes, receive: Receive) -> Receive:
     """A `receive` that gives the body already read, then what the server sends after it."""
     given = False
 
-    async def replayed() -> dict[str, Any]:
+    async def replayed() -> Message:
         nonlocal given
         if given:
-            return await receive()  # type: ignore[no-any-return]
+            return await receive()
         given = True
         return {"type": "http.request", "body": raw, "more_body": False}
 
