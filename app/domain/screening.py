@@ -40,14 +40,13 @@ from app.domain.screening_words import (
     needs_party_context,
 )
 
-__all__ = ["Match", "MatchKind", "Screener", "screener_for"]
+__all__ = ["Match", "MatchKind", "Screener"]
 
 # The automaton as a contiguous NFA. A DFA searches ~1.3 us faster (4.5 against 6 us for
 # 2,000 characters against 5,000 candidates) but holds ~8 times the memory and takes twice as
 # long to build: 1.5 MB and 6 ms for the party register alone, where the NFA takes 0.2 MB and
-# 3.4 ms (pyahocorasick: 0.3 MB, 3.7 ms); every organisation's snapshot has a Screener (shared
-# by those built from the same names, `screener_for`), and one instance serves up to 10,000
-# councils (bench/scale.py).
+# 3.4 ms (pyahocorasick: 0.3 MB, 3.7 ms); every organisation's snapshot has its own Screener,
+# and one instance serves up to 10,000 councils (bench/scale.py).
 _IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
 
 
@@ -364,37 +363,3 @@ def _to_match(text: str, start: int, end: int, target: Target) -> Match:
 
 def _order(match: Match) -> tuple[int, int, int, str, tuple[str, ...]]:
     return (match.start, match.end, KIND_ORDER[match.kind], match.ref, match.election_ids)
-
-
-# Screeners already built, by what they were built from: councils without candidates of their
-# own share one (the party register's), so a worker holding 10,000 of them builds it once,
-# not 10,000 times (it was two thirds of the start). `parties` is keyed by identity (the
-# register is one tuple a process) and held by its entry, so its id names no other object.
-_BUILT: dict[tuple[object, ...], tuple[tuple[Party, ...], Screener]] = {}
-_BUILT_MAX = 16
-
-
-def screener_for(
-    candidates: tuple[Candidate, ...],
-    parties: Iterable[Party],
-    more_parties: tuple[Party, ...] = (),
-    wards: tuple[Ward, ...] = (),
-) -> Screener:
-    """
-    `Screener(candidates, (*parties, *more_parties), wards)`, shared with every other caller
-    that gives the same candidates, wards and extra parties and the very same `parties` tuple.
-    """
-    if not isinstance(parties, tuple):
-        return Screener(candidates, (*parties, *more_parties), wards)
-    key = (id(parties), more_parties, wards, candidates)
-    try:
-        entry = _BUILT.get(key)
-    except TypeError:  # a value that cannot be hashed: built, not shared
-        return Screener(candidates, (*parties, *more_parties), wards)
-    if entry is not None and entry[0] is parties:
-        return entry[1]
-    screener = Screener(candidates, (*parties, *more_parties), wards)
-    if len(_BUILT) >= _BUILT_MAX:
-        _BUILT.clear()
-    _BUILT[key] = (parties, screener)
-    return screener
