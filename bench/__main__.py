@@ -222,6 +222,23 @@ def bench_timetable(repeats: int = 2000) -> dict[str, float]:
     }
 
 
+def targets() -> dict[str, str]:
+    """The target of each figure that has one (issue 18's and the earlier ones)."""
+    from bench.http import TARGETS as HTTP
+    from bench.scale import TARGETS as SCALE
+
+    return {**HTTP, **SCALE}
+
+
+def print_figures(figures: dict[str, float]) -> None:
+    """The figures as a table, each with its target where it has one."""
+    wanted = targets()
+    width = max(len(k) for k in figures)
+    print(f"{'figure':<{width}}  {'value':>12}  target")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:12.3f}  {wanted.get(name, '')}".rstrip())
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     figures: dict[str, float] = {}
@@ -271,10 +288,7 @@ def main() -> int:
     console = bench_console(events=2_000, repeats=30, warmup=3) if quick else bench_console()
     figures.update(console)
     print(report(console))
-    width = max(len(k) for k in figures)
-    print(f"{'figure':<{width}}  value")
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value:12.3f}")
+    print_figures(figures)
     out = ROOT / "var" / "bench" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

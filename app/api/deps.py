@@ -44,6 +44,8 @@ __all__ = [
     "no_repeated_fields",
     "check_role",
     "json_body_only",
+    "json_media_type",
+    "known_principal",
     "known_query_only",
     "principal_for",
     "Services",
@@ -134,12 +136,29 @@ def principal_for(
         services.throttle.failed(client)
         msg = "send an API key as 'Authorization: Bearer <key>'"
         raise Unauthorized(msg)
-    parsed = parse_key(header[7:].strip())
-    entry = services.cache.key(parsed[0]) if parsed else None
-    if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
+    principal = known_principal(services, header)
+    if principal is None:
+        parsed = parse_key(header[7:].strip())
+        entry = services.cache.key(parsed[0]) if parsed else None
         services.throttle.failed(client, key_id=entry.key_id if entry is not None else None)
         msg = "the API key is not valid (unknown, revoked or mistyped)"
         raise Unauthorized(msg)
+    return principal
+
+
+def known_principal(services: Services, header: str | None) -> Principal | None:
+    """
+    The caller named by a valid bearer key (its use noted), or None, with nothing counted:
+    the key id finds the key in memory (`SnapshotCache.key`), then one constant-time compare
+    of the secret's hash. `principal_for` counts failures; the POST fast path, which leaves
+    every failure to the documented route, asks this.
+    """
+    if not header or header[:7].lower() != _BEARER:
+        return None
+    parsed = parse_key(header[7:].strip())
+    entry = services.cache.key(parsed[0]) if parsed else None
+    if parsed is None or entry is None or not secret_matches(parsed[1], entry.secret_sha256):
+        return None
     services.key_use.seen(entry.key_id)
     # a named key's person is who the audit log names; other keys go by their label
     return Principal(entry.key_id, entry.organisation_id, entry.person or entry.name, entry.role)
@@ -226,11 +245,16 @@ async def json_body_only(request: Request) -> None:
     if request.scope.get("endpoint") not in takes_json or not _has_body(request):
         return
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    ):
+    if json_media_type(media):
         return
     raise UnsupportedMediaType(media or "none", accepted="application/json")
+
+
+def json_media_type(media: str) -> bool:
+    """Whether a Content-Type's media type (lower case, no parameters) is JSON."""
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 class _Repeated(ValueError):

@@ -1,33 +1,109 @@
 """
-The can-publish fast path: a pure ASGI middleware in front of FastAPI's routing.
+The can-publish fast path: the application answers can-publish before the framework's stack.
 
-Scheduling tools ask before every post, so `GET /v1/accounts/{id}/can-publish` skips the
-framework's routing, dependency and parameter machinery (which cost more than the decision)
-and goes straight to `serve_can_publish`: the one implementation, which the documented route
-hands its requests to as well.
+Scheduling tools ask before every post, so `GET /v1/accounts/{id}/can-publish` skips every
+layer FastAPI and Starlette put in front of a route (the error and telemetry middleware, the
+body limits, the routing, dependency and parameter machinery: together they cost more than
+the decision) and goes straight to `serve_can_publish`: the one implementation, which the
+documented route hands its requests to as well. The paths and query strings it takes are
+checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once);
+any request those refuse goes to the framework's stack, where `InputHygiene` answers it.
+
+can-publish by POST (with a post's text) is answered here too when it is plainly well formed:
+no query string, a JSON media type, a Content-Length within `PURDAH_BODY_MAX_BYTES`, a valid
+key of a reading role and a valid body (`decisions.serve_post_fast`, which shares every step
+with the documented route). Any other request, and any that fails one of those steps, goes to
+the documented route with its body as it came, which answers it (and counts a failed key).
 """
 
-from typing import Any
+from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
-from .routes.decisions import can_publish_account, serve_can_publish
+from .deps import json_media_type
+from .hygiene import path_problem, read_query
+from .routes.decisions import can_publish_account, serve_can_publish, serve_post_fast
 
 __all__ = ["CanPublishFastPath"]
 
-_Scope = dict[str, Any]
+_FAST_METHODS = frozenset({"GET", "HEAD"})
 
 
-class CanPublishFastPath:
-    """Send can-publish straight to its ASGI app; pass everything else on."""
+class CanPublishFastPath(FastAPI):
+    """
+    FastAPI, with can-publish answered ahead of its middleware stack. `fast_path = False`
+    sends it through the stack to the documented route instead (the tests compare the two).
+    """
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    fast_path = True
 
-    async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["method"] in ("GET", "HEAD")
+            and scope["method"] in _FAST_METHODS
+            and self.fast_path
+            and not self.root_path
             and can_publish_account(scope["path"]) is not None
         ):
-            await serve_can_publish(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            query, problem = read_query(scope["query_string"])
+            if problem is None and path_problem(scope["path"]) is None:
+                scope["app"] = self
+                await serve_can_publish(scope, receive, send, query=query)
+                return
+        elif (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and self.fast_path
+            and not self.root_path
+            and not scope["query_string"]
+            and can_publish_account(scope["path"]) is not None
+            and path_problem(scope["path"]) is None
+        ):
+            raw = await self._json_body(scope, receive)
+            if raw is not None:
+                scope["app"] = self
+                if await serve_post_fast(scope, send, raw):
+                    return
+                receive = _replay(raw, receive)
+        await super().__call__(scope, receive, send)
+
+    async def _json_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        """
+        The body of a request the route's checks would let through (a JSON media type, a
+        Content-Length within the limit), read whole; None, with nothing read, for any other.
+        """
+        media = length = None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                media = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                return None
+        if media is None or length is None or not length.isdigit():
+            return None
+        if not json_media_type(media.decode("latin-1").split(";", 1)[0].strip().lower()):
+            return None
+        if int(length) > self.state.services.settings.body_max_bytes:
+            return None
+        parts: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # gone: the route finds the body cut short
+                return b"".join(parts)
+            parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(parts)
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then what the server sends after it."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return replayed

@@ -23,7 +23,7 @@ from app.domain.text import control_character, describe_control_character
 from . import problem_types as types
 from .problems import problem_response
 
-__all__ = ["InputHygiene"]
+__all__ = ["InputHygiene", "path_problem", "read_query"]
 
 _Scope = dict[str, Any]
 # What turns a problem into another answer for the request (the console's pages).
@@ -42,22 +42,38 @@ def _decoded(part: str) -> str:
     return unquote(part.replace("+", " "))
 
 
-def _query_problem(query_string: bytes) -> tuple[str, str] | None:
-    """The first bad query parameter (its printable name, and why), or None."""
-    seen: set[str] = set()
-    # split and decoded as Starlette reads it, so the check sees what the operation would see
+def read_query(query_string: bytes) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """
+    The query's parameters, split and decoded as Starlette reads them (so the check sees what
+    the operation would see), and the first bad one (its printable name, and why) or None.
+    The can-publish fast path reads its query with this, once.
+    """
+    found: dict[str, str] = {}
     for pair in query_string.decode("latin-1").split("&"):
         if not pair:
             continue
         raw_name, _, raw_value = pair.partition("=")
         name, value = _decoded(raw_name), _decoded(raw_value)
-        found = control_character(name) or control_character(value)
-        if found is not None:
-            return _printable(name), describe_control_character(found)
-        if name in seen:
-            return name, "is given more than once; give each query parameter once"
-        seen.add(name)
-    return None
+        bad = control_character(name) or control_character(value)
+        if bad is not None:
+            return found, (_printable(name), describe_control_character(bad))
+        if name in found:
+            return found, (name, "is given more than once; give each query parameter once")
+        found[name] = value
+    return found, None
+
+
+def _query_problem(query_string: bytes) -> tuple[str, str] | None:
+    """The first bad query parameter (its printable name, and why), or None."""
+    return read_query(query_string)[1]
+
+
+def path_problem(path: str) -> str | None:
+    """Why a path names no resource (a control character in it), or None."""
+    found = control_character(path)
+    if found is None:
+        return None
+    return f"the path {describe_control_character(found)}, so it names no resource"
 
 
 class InputHygiene:
@@ -79,10 +95,8 @@ class InputHygiene:
 
     async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            path: str = scope["path"]
-            found = control_character(path)
-            if found is not None:
-                detail = f"the path {describe_control_character(found)}, so it names no resource"
+            detail = path_problem(scope["path"])
+            if detail is not None:
                 response = problem_response(Request(scope), types.NOT_FOUND, detail)
                 await self._answer(scope, receive, send, response)
                 return

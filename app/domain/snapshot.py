@@ -370,6 +370,7 @@ def build_snapshot(
     candidates: Iterable[Candidate] = (),
     approvals: Iterable[Approval] = (),
     parties: Iterable[Party] = (),
+    screener: Screener | None = None,
 ) -> Snapshot:
     """
     Build the immutable snapshot that `decide` reads.
@@ -386,6 +387,10 @@ def build_snapshot(
         approvals: the Clerk's approvals of single posts (approved, confirmed where needed).
         parties: the registered parties to screen posts for (the shipped register and the
             policy's own; the policy's are added here too).
+        screener: `Screener(candidates, (*parties, *policy.parties), policy.wards)` built
+            already, to share between snapshots built from the same names (the store shares
+            the party register's between councils without candidates, wards or parties of
+            their own); None builds it.
     """
     periods = tuple(periods)
     manual = tuple(manual_windows)
@@ -424,7 +429,8 @@ def build_snapshot(
         if standing:
             timeline = timelines.get(account_id, default)
             holder_reasons[account_id] = _holder_reasons(timeline, standing, account, policy)
-    screener = Screener(candidates, (*parties, *policy.parties), policy.wards)
+    if screener is None:
+        screener = Screener(candidates, (*parties, *policy.parties), policy.wards)
     status_reasons = {
         status: Reason(
             code,

@@ -18,7 +18,6 @@ from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner
 
 from app.api import fast_path
-from app.api.fast_path import CanPublishFastPath
 from app.api.routes import decisions
 from app.api.routes.decisions import CAN_PUBLISH_QUERY, serve_can_publish
 from app.api.schemas import DecisionOut, ReasonOut, WindowOut
@@ -112,16 +111,16 @@ def test_can_publish_is_answered_by_the_one_asgi_app(
     """Through the fast path, or the documented route when the app runs without it."""
     calls: list[str] = []
 
-    async def spy(scope: Scope, receive: Receive, send: Send) -> None:
+    async def spy(scope: Scope, receive: Receive, send: Send, **read: object) -> None:
         calls.append(scope["path"])
-        await serve_can_publish(scope, receive, send)
+        await serve_can_publish(scope, receive, send, **read)  # type: ignore[arg-type]
 
     monkeypatch.setattr(decisions, "serve_can_publish", spy)
     monkeypatch.setattr(fast_path, "serve_can_publish", spy)
     settings = Settings(database_url=database_url, policy_dir=ROOT / "policies")
     app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
     if through == "route":
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not CanPublishFastPath]
+        app.fast_path = False
     with TestClient(app) as client:
         response = client.get(CAN_PUBLISH, headers=auth(seeded.scheduler))
 

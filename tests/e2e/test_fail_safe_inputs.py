@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from app.api.fast_path import CanPublishFastPath
 from app.config import Settings
 from app.main import create_app
 from app.store.tables import ManualWindowRow
@@ -293,7 +292,7 @@ def routed(engine: Engine, database_url: str, seeded: Keys, clock: Clock) -> Ite
         database_url=database_url, policy_dir=ROOT / "policies", calendar_dir=ROOT / "calendars"
     )
     app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not CanPublishFastPath]
+    app.fast_path = False
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -1,0 +1,171 @@
+"""
+The API writes a decision's body with `decision_bytes` (issue 18): it must be the reference,
+`to_json(decision_json(...))` (the documented `DecisionOut` keys), byte for byte, for every
+kind of decision: allow, refer and deny; inside and outside windows, manual ones too; with
+overrides, with a post's text naming a candidate; for every role; in a batch too.
+"""
+
+import datetime as dt
+import json
+import random
+
+from pydantic_core import to_json
+
+from app.api.decision_json import (
+    SnapshotFragments,
+    decision_bytes,
+    decision_json,
+    decisions_bytes,
+)
+from app.api.schemas import DecisionOut
+from app.domain import (
+    UTC,
+    Account,
+    AccountKind,
+    AccountStatus,
+    Category,
+    Country,
+    Decision,
+    ElectionRecord,
+    ManualWindow,
+    Override,
+    build_snapshot,
+    parse_election_id,
+    restricted_periods,
+)
+from app.domain.candidates import Candidate
+from app.domain.decision import decide, decide_post
+
+from .conftest import make_policy
+
+ROLES = ("clerk", "scheduler", "viewer", "auditor", "operator")
+ELECTIONS = ("parish.redruth.2025-05-01", "local.cornwall.2029-05-03", "parl.2024-07-04")
+TEXTS = (
+    None,
+    "Bins are collected on Tuesday this week.",
+    "Jane Trevithick opened the new play park on Fore Street.",
+    'Vote for the \u201cGreen\u201d candidate! \U0001f5f3\ufe0f caf\u00e9 \\ "quoted"',
+    "Labour and the Conservatives both came to the market.",
+)
+
+
+def _snapshot():  # type: ignore[no-untyped-def]
+    policy = make_policy()
+    statuses = list(AccountStatus)
+    accounts = [
+        Account(
+            f"acct-{i}" if i else 'odd "acct"\\1',
+            "facebook",
+            f"Account {i}",
+            AccountKind.PAGE,
+            statuses[i % len(statuses)] if i % 3 == 0 else AccountStatus.ACTIVE,
+        )
+        for i in range(8)
+    ]
+    records = [ElectionRecord(parse_election_id(e), notice_published=None) for e in ELECTIONS]
+    periods = restricted_periods(
+        records, rules=policy.period_rules, country=Country.ENGLAND, affects=policy.affects
+    )
+    manual = [
+        ManualWindow(
+            "mw-1",
+            dt.datetime(2027, 3, 1, tzinfo=UTC),
+            dt.datetime(2027, 3, 20, tzinfo=UTC),
+            "flood response",
+        ),
+        ManualWindow(
+            "mw-2",
+            dt.datetime(2025, 4, 2, tzinfo=UTC),
+            dt.datetime(2025, 4, 9, tzinfo=UTC),
+            "review",
+            account_ids=frozenset({"acct-2"}),
+        ),
+    ]
+    overrides = [
+        Override(
+            "ov-1",
+            "acct-1",
+            dt.datetime(2025, 4, 3, tzinfo=UTC),
+            dt.datetime(2025, 4, 12, tzinfo=UTC),
+            "street fair",
+            anchors=frozenset({"election:parish.redruth.2025-05-01"}),
+        ),
+        Override(
+            "ov-2",
+            None,
+            dt.datetime(2027, 3, 5, tzinfo=UTC),
+            dt.datetime(2027, 3, 8, tzinfo=UTC),
+            "storm",
+            categories=frozenset({Category.EVENT, Category.GENERAL}),
+            anchors=frozenset({"manual:mw-1"}),
+        ),
+    ]
+    candidates = [Candidate("cand-jane", "parish.redruth.2025-05-01", "Jane Trevithick")]
+    return build_snapshot(
+        policy,
+        accounts=accounts,
+        periods=periods,
+        manual_windows=manual,
+        overrides=overrides,
+        candidates=candidates,
+        data_version=7,
+    ), [a.account_id for a in accounts]
+
+
+def _decisions(count: int, seed: int) -> list[Decision]:
+    snapshot, accounts = _snapshot()
+    rng = random.Random(seed)
+    low = dt.datetime(2024, 5, 1, tzinfo=UTC).timestamp()
+    high = dt.datetime(2029, 6, 1, tzinfo=UTC).timestamp()
+    hot = [dt.datetime(2025, 4, 5, tzinfo=UTC), dt.datetime(2027, 3, 6, tzinfo=UTC)]
+    zones = [UTC, dt.timezone(dt.timedelta(hours=1)), dt.timezone(dt.timedelta(hours=-5))]
+    found = []
+    for i in range(count):
+        base = (
+            rng.choice(hot) + dt.timedelta(hours=rng.randrange(200))
+            if rng.random() < 0.4
+            else dt.datetime.fromtimestamp(rng.uniform(low, high), tz=UTC)
+        )
+        at = base.astimezone(rng.choice(zones))
+        now = dt.datetime.fromtimestamp(rng.uniform(low, high), tz=UTC)
+        category = rng.choice(list(Category))
+        account = rng.choice(accounts)
+        text = rng.choice(TEXTS)
+        if text is None:
+            found.append(decide(account, at, category, snapshot, now=now, decision_id=f"{i:032x}"))
+        else:
+            found.append(
+                decide_post(
+                    account, at, category, snapshot, now=now, text=text, decision_id=f"{i:032x}"
+                )
+            )
+    return found
+
+
+def test_decision_bytes_are_the_reference_json_byte_for_byte() -> None:
+    decisions = _decisions(4000, seed=18)
+    fragments = SnapshotFragments()._current.setdefault("x", (None, {}))[1]  # type: ignore[arg-type]
+    rng = random.Random(1)
+    outcomes = set()
+    for decision in decisions:
+        role = rng.choice(ROLES)
+        reference = to_json(decision_json(decision, {}, role=role))
+        # with fragments kept across decisions (as the API does) and without
+        assert decision_bytes(decision, fragments, role=role) == reference
+        assert decision_bytes(decision, role=role) == reference
+        outcomes.add(decision.outcome.value)
+    # every outcome, every kind of reason was written
+    assert outcomes == {"allow", "refer", "deny"}
+    codes = {r.code for d in decisions for r in d.reasons}
+    assert {"OVERRIDE_APPLIED", "CANDIDATE_MENTIONED"} <= {str(c) for c in codes}
+    assert len(codes) >= 8, codes
+
+
+def test_a_batch_is_the_reference_json_and_the_documented_shape() -> None:
+    decisions = _decisions(1000, seed=19)
+    for role in ROLES:
+        written = decisions_bytes(decisions, {}, role=role)
+        reference = to_json({"decisions": [decision_json(d, {}, {}, role=role) for d in decisions]})
+        assert written == reference
+    first = json.loads(written)["decisions"][0]
+    assert DecisionOut.model_validate(first).decision_id == first["decision_id"]
