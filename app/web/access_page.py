@@ -22,7 +22,7 @@ from app.services import feeds, keys
 from app.store.keys import Role
 
 from .forms import FormErrors, check_text
-from .guard import refuse_unless_clerk, refuse_without_csrf
+from .guard import refuse_clerk_form
 from .now import account_label
 from .pages import problem_page, render, root
 from .session import ConsoleUser, User
@@ -146,14 +146,6 @@ def access_page(request: Request, services: ServicesDep, user: User) -> HTMLResp
     return _page(request, services, user, notice=notice)
 
 
-def _refused(
-    request: Request, services: Services, user: ConsoleUser, csrf_token: str
-) -> HTMLResponse | None:
-    return refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
-
-
 @router.post("/feeds")
 def create_feed(
     request: Request,
@@ -163,7 +155,7 @@ def create_feed(
     name: Annotated[str, Form()] = "",
     account: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     typed = {"feed-name": name, "feed-account": account}
@@ -209,7 +201,7 @@ def revoke_feed(
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     known = {f.id for f in feeds.list_feed_tokens(services.uow, user.organisation_id)}
@@ -250,7 +242,7 @@ def create_key(
     name: Annotated[str, Form()] = "",
     person: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     typed = {"key-role": role, "key-name": name, "key-person": person}
@@ -290,7 +282,7 @@ def revoke_key(
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     found = keys.get_key_of(services.uow, user.organisation_id, key_id[:40])  # NotFound: 404

@@ -21,7 +21,7 @@ from app.domain.errors import AlreadyExists, InvalidChange, NotFound
 from app.services import accounts
 
 from .forms import FormErrors, check_text, dom_id
-from .guard import refuse_unless_clerk, refuse_without_csrf
+from .guard import refuse_clerk_form
 from .pages import render, root
 from .session import ConsoleUser, User
 
@@ -140,12 +140,6 @@ def accounts_page(request: Request, services: ServicesDep, user: User) -> HTMLRe
     return _page(request, services, user, notice=notice)
 
 
-def _refused(request: Request, services: Services, user: ConsoleUser, csrf: str) -> Response | None:
-    return refuse_without_csrf(request, services, user, csrf) or refuse_unless_clerk(
-        request, services, user
-    )
-
-
 @router.post("/{account_id}/move")
 def move(
     account_id: str,
@@ -156,7 +150,7 @@ def move(
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     field = f"reason-{dom_id(account_id)}"
@@ -206,7 +200,7 @@ def propose(
     url: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     typed = {

@@ -24,7 +24,7 @@ from app.services import dies_non, elections
 from app.store.records import StoredElection, StoredPeriod
 
 from .forms import FormErrors, check_text, dom_id, parse_date
-from .guard import refuse_unless_clerk, refuse_without_csrf
+from .guard import refuse_clerk_form
 from .pages import render, root
 from .session import ConsoleUser, User
 
@@ -226,12 +226,6 @@ def calendar_page(request: Request, services: ServicesDep, user: User) -> HTMLRe
     return _page(request, services, user, notice=notice)
 
 
-def _refused(request: Request, services: Services, user: ConsoleUser, csrf: str) -> Response | None:
-    return refuse_without_csrf(request, services, user, csrf) or refuse_unless_clerk(
-        request, services, user
-    )
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -281,7 +275,7 @@ def record_notice(
     notice_date: Annotated[str, Form()] = "",
     notice_reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     d = dom_id(election_id)
@@ -322,7 +316,7 @@ def record_status(
     status: Annotated[str, Form()] = "",
     status_reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     d = dom_id(election_id)
@@ -351,7 +345,7 @@ def add_day(
     day: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     typed = {"dies-non-date": day, "dies-non-name": name}

@@ -11,7 +11,7 @@ from app.store.keys import Role
 from .pages import problem_page
 from .session import ConsoleUser
 
-__all__ = ["refuse_unless_clerk", "refuse_without_csrf"]
+__all__ = ["refuse_clerk_form", "refuse_unless_clerk", "refuse_without_csrf"]
 
 _CLERK = frozenset({str(Role.CLERK)})
 
@@ -54,3 +54,12 @@ def refuse_unless_clerk(
 def check_role_of(user: ConsoleUser) -> None:
     """Raises Forbidden unless the user's key is a Clerk's."""
     check_role(Principal(user.session.key_id, user.organisation_id, user.person, user.role), _CLERK)
+
+
+def refuse_clerk_form(
+    request: Request, services: Services, user: ConsoleUser, given: str | None
+) -> HTMLResponse | None:
+    """A 403 page unless the form carries this session's CSRF token and a Clerk sent it."""
+    return refuse_without_csrf(request, services, user, given) or refuse_unless_clerk(
+        request, services, user
+    )

@@ -33,7 +33,7 @@ from .forms import (
     check_text,
     grantable_categories,
 )
-from .guard import refuse_unless_clerk, refuse_without_csrf
+from .guard import refuse_clerk_form
 from .now import account_label, override_rows
 from .pages import render, root
 from .session import ConsoleUser, User
@@ -242,9 +242,7 @@ def grant(
     end_time: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     form = OverrideForm(
@@ -294,9 +292,7 @@ def revoke(
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     field = f"revoke-reason-{override_id}"
@@ -334,9 +330,7 @@ def confirm(
     user: User,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     try:
@@ -408,9 +402,7 @@ def add_window(
     scope: Annotated[str, Form()] = "",
     accounts: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     form = _window_form(
@@ -457,9 +449,7 @@ def change_window(
     accounts: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
     change_reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     form = _window_form(
@@ -520,9 +510,7 @@ def end_window(
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     field = f"window-{window_id}-end-reason"

@@ -24,7 +24,7 @@ from app.store.keys import Role
 from app.store.records import StoredRequest
 
 from .forms import FormErrors, category_label, check_text, optional_instant
-from .guard import refuse_unless_clerk, refuse_without_csrf
+from .guard import refuse_clerk_form
 from .now import account_label
 from .pages import problem_page, render, root
 from .session import ConsoleUser, User
@@ -156,14 +156,6 @@ def requests_page(request: Request, services: ServicesDep, user: User) -> HTMLRe
     return _page(request, services, user, notice=notice)
 
 
-def _refused(
-    request: Request, services: Services, user: ConsoleUser, csrf_token: str
-) -> HTMLResponse | None:
-    return refuse_without_csrf(request, services, user, csrf_token) or refuse_unless_clerk(
-        request, services, user
-    )
-
-
 @router.post("/{approval_request_id}/approve")
 def approve(
     approval_request_id: str,
@@ -177,7 +169,7 @@ def approve(
     until_date: Annotated[str, Form()] = "",
     until_time: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     rid = requests.get_request(services.uow, user.organisation_id, approval_request_id).id
@@ -233,7 +225,7 @@ def reject(
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    refused = _refused(request, services, user, csrf_token)
+    refused = refuse_clerk_form(request, services, user, csrf_token)
     if refused is not None:
         return refused
     rid = requests.get_request(services.uow, user.organisation_id, approval_request_id).id
