@@ -30,6 +30,7 @@ __all__ = [
     "decision_bytes",
     "decision_json",
     "decisions_bytes",
+    "instant_bytes",
 ]
 
 # A snapshot's reasons and windows as JSON, by the id of the domain value: the plain value
@@ -141,12 +142,18 @@ _RECORDED = {None: b"null", True: b"true", False: b"false"}
 
 
 def _iso_bytes(value: dt.datetime | None, times: dict[dt.datetime, bytes]) -> bytes:
+    """An instant as the decision writes it (a JSON string in London time); None as null."""
     if value is None:
         return b"null"
     text = times.get(value)
     if text is None:
         text = times[value] = to_json(value.astimezone(LONDON).isoformat())
     return text
+
+
+def instant_bytes(value: dt.datetime) -> bytes:
+    """An instant as a decision's JSON writes it: a string, in London time."""
+    return _iso_bytes(value, {})
 
 
 def decision_bytes(

@@ -23,9 +23,10 @@ from app.store.audit import ActionsMemo
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
 from app.store.policy_registry import PolicyRegistry
-from app.store.snapshots import SnapshotCache
+from app.store.snapshots import KeyEntry, SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 
+from .answer_memo import AnswerMemo
 from .decision_json import SnapshotFragments
 from .feed_cache import FeedCache
 from .problems import Forbidden, InvalidQuery, Unauthorized, UnsupportedMediaType
@@ -46,6 +47,7 @@ __all__ = [
     "json_body_only",
     "json_media_type",
     "known_principal",
+    "verified_key",
     "known_query_only",
     "principal_for",
     "Services",
@@ -69,6 +71,7 @@ class Services:
     uow: UnitOfWork
     reliance: RelianceMemo = field(default_factory=RelianceMemo)
     fragments: SnapshotFragments = field(default_factory=SnapshotFragments)
+    answers: AnswerMemo = field(default_factory=AnswerMemo)
     actions: ActionsMemo = field(default_factory=ActionsMemo)
 
     def now(self) -> dt.datetime:
@@ -153,6 +156,15 @@ def known_principal(services: Services, header: str | None) -> Principal | None:
     of the secret's hash. `principal_for` counts failures; the POST fast path, which leaves
     every failure to the documented route, asks this.
     """
+    verified = verified_key(services, header)
+    return verified[1] if verified is not None else None
+
+
+def verified_key(services: Services, header: str | None) -> tuple[KeyEntry, Principal] | None:
+    """
+    `known_principal`, with the key entry it was verified against (the can-publish memo
+    remembers a verified header only while the snapshot cache holds that very entry).
+    """
     if not header or header[:7].lower() != _BEARER:
         return None
     parsed = parse_key(header[7:].strip())
@@ -161,7 +173,9 @@ def known_principal(services: Services, header: str | None) -> Principal | None:
         return None
     services.key_use.seen(entry.key_id)
     # a named key's person is who the audit log names; other keys go by their label
-    return Principal(entry.key_id, entry.organisation_id, entry.person or entry.name, entry.role)
+    return entry, Principal(
+        entry.key_id, entry.organisation_id, entry.person or entry.name, entry.role
+    )
 
 
 _bearer = HTTPBearer(

@@ -8,6 +8,8 @@ the decision) and goes straight to `serve_can_publish`: the one implementation, 
 documented route hands its requests to as well. The paths and query strings it takes are
 checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once);
 any request those refuse goes to the framework's stack, where `InputHygiene` answers it.
+A question asked before is answered from what was worked out for it then, filling in only
+what differs from request to request (`decisions.serve_remembered`, `app.api.answer_memo`).
 
 can-publish by POST (with a post's text) is answered here too when it is plainly well formed:
 no query string, a JSON media type, a Content-Length within `PURDAH_BODY_MAX_BYTES`, a valid
@@ -21,7 +23,12 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .deps import json_media_type
 from .hygiene import path_problem, read_query
-from .routes.decisions import can_publish_account, serve_can_publish, serve_post_fast
+from .routes.decisions import (
+    can_publish_account,
+    serve_can_publish,
+    serve_post_fast,
+    serve_remembered,
+)
 
 __all__ = ["CanPublishFastPath"]
 
@@ -44,6 +51,8 @@ class CanPublishFastPath(FastAPI):
             and not self.root_path
             and can_publish_account(scope["path"]) is not None
         ):
+            if await serve_remembered(self.state.services, scope, send):
+                return
             query, problem = read_query(scope["query_string"])
             if problem is None and path_problem(scope["path"]) is None:
                 scope["app"] = self

@@ -18,8 +18,9 @@ from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner
 
 from app.api import fast_path
+from app.api.deps import Services
 from app.api.routes import decisions
-from app.api.routes.decisions import CAN_PUBLISH_QUERY, serve_can_publish
+from app.api.routes.decisions import CAN_PUBLISH_QUERY, serve_can_publish, serve_remembered
 from app.api.schemas import DecisionOut, ReasonOut, WindowOut
 from app.cli import app as cli
 from app.config import Settings
@@ -108,24 +109,37 @@ def test_can_publish_is_answered_by_the_one_asgi_app(
     monkeypatch: pytest.MonkeyPatch,
     through: str,
 ) -> None:
-    """Through the fast path, or the documented route when the app runs without it."""
+    """
+    Through the fast path (a question it can answer from the memo, `serve_remembered`, and
+    anything else by `serve_can_publish`), or the documented route when the app runs
+    without it (always `serve_can_publish`).
+    """
     calls: list[str] = []
 
     async def spy(scope: Scope, receive: Receive, send: Send, **read: object) -> None:
-        calls.append(scope["path"])
+        calls.append("serve_can_publish")
         await serve_can_publish(scope, receive, send, **read)  # type: ignore[arg-type]
+
+    async def remembered(services: Services, scope: Scope, send: Send) -> bool:
+        calls.append("serve_remembered")
+        return await serve_remembered(services, scope, send)
 
     monkeypatch.setattr(decisions, "serve_can_publish", spy)
     monkeypatch.setattr(fast_path, "serve_can_publish", spy)
+    monkeypatch.setattr(fast_path, "serve_remembered", remembered)
     settings = Settings(database_url=database_url, policy_dir=ROOT / "policies")
     app = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
     if through == "route":
         app.fast_path = False
     with TestClient(app) as client:
-        response = client.get(CAN_PUBLISH, headers=auth(seeded.scheduler))
+        good = client.get(CAN_PUBLISH, headers=auth(seeded.scheduler))
+        bad = client.get(CAN_PUBLISH, headers=auth(seeded.scheduler + "x"))
 
-    assert response.status_code == 200
-    assert calls == [CAN_PUBLISH]
+    assert (good.status_code, bad.status_code) == (200, 401)
+    if through == "route":
+        assert calls == ["serve_can_publish", "serve_can_publish"]
+    else:  # the memo takes the good one, and leaves the bad key to the one app (it counts it)
+        assert calls == ["serve_remembered", "serve_remembered", "serve_can_publish"]
 
 
 def test_the_openapi_operation_documents_what_can_publish_takes(client: TestClient) -> None:

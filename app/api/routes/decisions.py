@@ -32,6 +32,7 @@ from app.domain import (
     Decision,
     NaiveDatetime,
     PurdahError,
+    Snapshot,
     UnknownCategory,
     decide,
 )
@@ -40,8 +41,9 @@ from app.domain.decision import decide_post
 from app.store.errors import SnapshotUnavailable
 
 from .. import problem_types as types
+from ..answer_memo import Question, Remembered
 from ..conditional import etag_matches
-from ..decision_json import decision_bytes, decision_json, decisions_bytes
+from ..decision_json import decision_bytes, decision_json, decisions_bytes, instant_bytes
 from ..deps import (
     READ_ROLES,
     SECURED,
@@ -52,7 +54,9 @@ from ..deps import (
     known_principal,
     principal_for,
     unknown_query_problem,
+    verified_key,
 )
+from ..hygiene import path_problem, read_query
 from ..problems import MEDIA_TYPE, InvalidQuery, internal_problem, problem_body, problem_for
 from ..reliance import override_use_recorded, override_uses, record_uses
 from ..schemas import BatchIn, BatchOut, DecisionOut, PostCheckIn, london, require_offset
@@ -372,6 +376,143 @@ async def serve_can_publish(
     await send({"type": "http.response.start", "status": answer.status, "headers": raw})
     payload = b"" if scope["method"] == "HEAD" or answer.status == 304 else answer.body
     await send({"type": "http.response.body", "body": payload})
+
+
+# A remembered answer's body is `decision_bytes` of a decision made with an empty id, split
+# where each request writes its own id, `at` (for "now") and `evaluated_at`. to_json escapes
+# every control character, so a NUL byte written for an instant marks where it goes.
+_ID_EMPTY = b'{"decision_id":""'
+_ID_OPEN = b'{"decision_id":"'
+_MARK = b"\x00"
+_JSON = b"application/json"
+
+
+def _question(path: str, query_string: bytes) -> Question | None:
+    """What a can-publish request asks, if the route would take its path and query as they are."""
+    account_id = can_publish_account(path)
+    if account_id is None or path_problem(path) is not None:
+        return None
+    query, problem = read_query(query_string)
+    if problem is not None or any(name not in CAN_PUBLISH_QUERY for name in query):
+        return None
+    try:
+        return Question(
+            account_id, _instant("at", query.get("at")), _category(query.get("category"))
+        )
+    except PurdahError:
+        return None
+
+
+def _remember(
+    services: Services,
+    question: Question,
+    snapshot: Snapshot,
+    principal: Principal,
+    now: dt.datetime,
+) -> Remembered | None:
+    """
+    The answer to `question` as `answer_post` works it out, in pieces; None for one that must
+    not be remembered (an error, or a decision whose reliance on an override is audited).
+    """
+    at = question.at
+    try:
+        decision = decide(
+            question.account_id, now if at is None else at, question.category, snapshot, now=now
+        )
+    except PurdahError:
+        return None
+    if override_uses(decision, principal.role):
+        return None
+    body = decision_bytes(
+        decision, services.fragments.of(snapshot), {now: _MARK}, role=principal.role
+    )
+    pieces = tuple(body.removeprefix(_ID_EMPTY).split(_MARK))
+    # "now": `at` and `evaluated_at` are both the instant; otherwise `evaluated_at` alone (an
+    # `at` or `valid_until` that is this very instant is not remembered)
+    if not body.startswith(_ID_EMPTY) or len(pieces) != (3 if at is None else 2):
+        return None
+    etag = _etag(decision, principal.role)
+    since = now.timestamp()
+    until = math.inf
+    if at is None:
+        until = since + CACHE_CAP_SECONDS
+        if decision.valid_until is not None:
+            until = min(until, decision.valid_until.timestamp())
+    return Remembered(snapshot, decision, pieces, etag, etag.encode("latin-1"), since, until)
+
+
+async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool:
+    """
+    can-publish by GET or HEAD from the answers remembered (`app.api.answer_memo`): answers
+    (True) a request the route would answer 200 or 304 without auditing anything, working
+    out and remembering the answer if it has none that holds; for anything else it sends
+    nothing and returns False, and `serve_can_publish` answers.
+    """
+    memo = services.answers
+    path: str = scope["path"]
+    query_string: bytes = scope["query_string"]
+    question = memo.question(path, query_string)
+    if question is None:
+        question = _question(path, query_string)
+        if question is None:
+            return False
+        memo.remember_question(path, query_string, question)
+    authorization = if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value
+        elif name == b"if-none-match":
+            if_none_match = value
+    if authorization is None:
+        return False
+    cache = services.cache
+    known = memo.key(authorization)
+    if known is not None and cache.key(known[1].key_id) is known[0]:
+        principal = known[1]
+        services.key_use.seen(principal.key_id)
+    else:
+        verified = verified_key(services, authorization.decode("latin-1"))
+        if verified is None:
+            return False
+        memo.remember_key(authorization, *verified)
+        principal = verified[1]
+    if principal.role not in READ_ROLES:
+        return False
+    try:
+        snapshot = cache.snapshot(principal.organisation_id)
+    except SnapshotUnavailable:
+        return False
+    now = services.clock()
+    t = now.timestamp()
+    slot = (principal.organisation_id, principal.role)
+    answer = question.answers.get(slot)
+    if answer is None or answer.snapshot is not snapshot or not answer.since <= t < answer.until:
+        answer = _remember(services, question, snapshot, principal, now)
+        if answer is None:
+            return False
+        question.answers[slot] = answer
+    cache_control = b"private, max-age=%d" % _max_age(answer.decision, now)
+    if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), answer.etag):
+        headers = [(b"ETag", answer.etag_header), (b"Cache-Control", cache_control)]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return True
+    when = instant_bytes(now)
+    pieces = answer.body
+    decision_id = os.urandom(16).hex().encode()
+    if question.at is None:
+        body = b"".join((_ID_OPEN, decision_id, b'"', pieces[0], when, pieces[1], when, pieces[2]))
+    else:
+        body = b"".join((_ID_OPEN, decision_id, b'"', pieces[0], when, pieces[1]))
+    headers = [
+        (b"ETag", answer.etag_header),
+        (b"Cache-Control", cache_control),
+        (b"content-type", _JSON),
+        (b"content-length", b"%d" % len(body)),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+    return True
 
 
 def _text(value: bytes | None) -> str | None:

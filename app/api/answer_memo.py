@@ -1,0 +1,98 @@
+"""
+can-publish answers remembered, so that the same question asked again costs a few lookups.
+
+Scheduling tools ask the same question again and again: the same account, category and
+instant (or "now"), with the same key, before every post and on every poll. The can-publish
+fast path (`decisions.serve_remembered`) remembers, per process, what the one
+implementation (`decide`, `decision_bytes`, `_etag`) worked out for such a request, and for
+the next one fills in only what differs from request to request: the decision's random id,
+`evaluated_at` (and `at`, for "now"), and `max-age`. Nothing else is decided twice, so
+nothing can be decided differently; tests/e2e/test_fast_path_equivalence.py holds its
+answers equal to the documented route's.
+
+What keeps a remembered answer honest:
+- it belongs to one snapshot object: any write (a new snapshot) or a snapshot that is no
+  longer fresh sends the request the long way, which fails closed as before;
+- an answer for "now" holds only from when it was worked out until its `valid_until`, and
+  never longer than `CACHE_CAP_SECONDS` (what a client's cache may keep it anyway);
+- a key is remembered by the whole `Authorization` value that was verified against it (one
+  dictionary lookup, by Python's keyed hash), and only while the snapshot cache holds that
+  very key entry: a revoked or replaced key is verified again, and fails;
+- a decision that relies on an override or approval is never remembered: its use must be
+  audited every time, as the route does;
+- only requests the route would answer 200 or 304 are remembered; errors go the long way,
+  where failed keys are counted.
+
+Memory is bounded: past `MAX_REQUESTS` questions or `MAX_KEYS` keys the memo forgets all of
+them at once (a client sending ever new instants costs the long way, never memory).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.domain import Category, Decision, Snapshot
+
+if TYPE_CHECKING:
+    from .deps import Principal
+
+__all__ = ["MAX_KEYS", "MAX_REQUESTS", "AnswerMemo", "Question", "Remembered"]
+
+MAX_REQUESTS = 10_000
+MAX_KEYS = 10_000
+
+
+@dataclass(slots=True)
+class Remembered:
+    """
+    One answer: the decision's body in pieces around what each request fills in, and what
+    its headers need.
+
+    `body` is `decision_bytes` of the decision, split where the decision id (after the
+    first piece), and then `at` (for "now" only) and `evaluated_at`, go.
+    """
+
+    snapshot: Snapshot
+    decision: Decision
+    body: tuple[bytes, ...]
+    etag: str
+    etag_header: bytes
+    # for "now": the timestamps between which the decision is the one worked out
+    since: float
+    until: float
+
+
+@dataclass(slots=True)
+class Question:
+    """A can-publish request's path and query, read and checked once."""
+
+    account_id: str
+    at: dt.datetime | None
+    category: Category
+    # the answer, by organisation and role (an account id may be two councils')
+    answers: dict[tuple[str, str], Remembered] = field(default_factory=dict)
+
+
+@dataclass
+class AnswerMemo:
+    """Per process: questions by path and query string, and verified keys by header."""
+
+    _questions: dict[tuple[str, bytes], Question] = field(default_factory=dict)
+    _keys: dict[bytes, tuple[object, "Principal"]] = field(default_factory=dict)
+
+    def question(self, path: str, query: bytes) -> Question | None:
+        return self._questions.get((path, query))
+
+    def remember_question(self, path: str, query: bytes, question: Question) -> None:
+        if len(self._questions) >= MAX_REQUESTS:
+            self._questions = {}
+        self._questions[(path, query)] = question
+
+    def key(self, authorization: bytes) -> tuple[object, "Principal"] | None:
+        """The key entry and principal an `Authorization` value was verified as, if any."""
+        return self._keys.get(authorization)
+
+    def remember_key(self, authorization: bytes, entry: object, principal: "Principal") -> None:
+        if len(self._keys) >= MAX_KEYS:
+            self._keys = {}
+        self._keys[authorization] = (entry, principal)

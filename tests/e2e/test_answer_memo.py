@@ -1,0 +1,177 @@
+"""
+can-publish answers remembered by the fast path (`app.api.answer_memo`, issue 18) are the
+documented route's answers, as time passes and as the Clerk writes, and never outlive what
+they were worked out from: a revoked key, a revoked override, a new snapshot, a boundary.
+
+Each request goes to an app that answers from the memo and to one that routes can-publish to
+the documented route (no memo), on one database and one clock; answers are compared after
+canonicalisation (tests/e2e/test_fast_path_equivalence.py).
+"""
+
+import datetime as dt
+import random
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.api import answer_memo
+from app.config import Settings
+from app.domain import UTC
+from app.main import create_app
+from app.store.keys import parse_key
+from tests.conftest import ROOT, Keys
+
+from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
+from .test_fast_path_equivalence import _canonical
+
+ACCOUNT = "facebook-redruthtowncouncil"
+PATH = f"/v1/accounts/{ACCOUNT}/can-publish"
+
+
+def _apps(engine: Engine, database_url: str, clock: Clock) -> tuple[FastAPI, FastAPI]:
+    settings = Settings(
+        database_url=database_url,
+        policy_dir=ROOT / "policies",
+        override_use_limit=100_000,
+        auth_failure_limit=100_000,
+    )
+    fast = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    routed = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    routed.fast_path = False
+    return fast, routed
+
+
+def _same(by_fast: TestClient, by_route: TestClient, **request: object):  # type: ignore[no-untyped-def]
+    one, other = by_fast.request(**request), by_route.request(**request)  # type: ignore[arg-type]
+    assert _canonical(one) == _canonical(other), request
+    return one
+
+
+def test_answers_for_now_follow_the_clock_across_every_boundary(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    """
+    "Now" questions asked again and again while the clock moves forward through the 2029
+    elections' warning, window and the street fair override: each answer is the route's, and
+    the answers change where the route's do (the memo holds none past its `valid_until`).
+    """
+    fast, routed = _apps(engine, database_url, clock)
+    rng = random.Random(2029)
+    clock.now = dt.datetime(2029, 2, 1, 12, tzinfo=UTC)
+    seen: set[tuple[str, str]] = set()
+    etags: dict[tuple[str, str], str] = {}
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+        granted = by_fast.post(
+            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
+        )
+        assert granted.status_code == 201, granted.text
+        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+        rounds = 0
+        while clock.now < dt.datetime(2029, 5, 10, tzinfo=UTC):
+            changes: list[dt.datetime] = []
+            for category in ("general", "event"):
+                for key in (seeded.viewer, seeded.auditor, seeded.scheduler):
+                    headers = auth(key)
+                    if (category, key) in etags and rng.random() < 0.5:
+                        headers["If-None-Match"] = etags[(category, key)]
+                    answer = _same(
+                        by_fast, by_route, method="GET", url=PATH,
+                        params={"category": category}, headers=headers,
+                    )  # fmt: skip
+                    assert answer.status_code in (200, 304), answer.text
+                    etags[(category, key)] = answer.headers["etag"]
+                    if answer.status_code == 200:
+                        seen.add((category, answer.json()["outcome"]))
+                        if answer.json()["valid_until"]:
+                            changes.append(dt.datetime.fromisoformat(answer.json()["valid_until"]))
+            # small steps (answers from the memo), a day or more, or to just before, at and
+            # just after the next instant an answer said it would change
+            change = min(changes, default=clock.now + dt.timedelta(days=1))
+            rounds += 1
+            if rounds % 3 == 0:
+                step = rng.choice([1, 7, 59, 61, 600, 3_600, 86_400])
+                clock.now += dt.timedelta(seconds=step * rng.random() + 1)
+            else:  # 2 s before the change, then at it (or 1 s after)
+                offset = -2 if rounds % 3 == 1 else rng.choice([0, 1])
+                clock.now = max(clock.now, change + dt.timedelta(seconds=offset))
+    # the walk went through the window (deny, refer) and the override (allow) and out again
+    assert {
+        ("general", "allow"),
+        ("general", "deny"),
+        ("event", "refer"),
+        ("event", "allow"),
+    } <= seen
+
+
+def test_a_write_is_answered_at_once_not_from_the_memo(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    """An override granted, then revoked: the remembered answers change with each write."""
+    fast, routed = _apps(engine, database_url, clock)
+    question = {"at": "2029-04-10T10:00:00+01:00", "category": "event"}
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+
+        def outcome() -> str:
+            answers = [
+                _same(by_fast, by_route, method="GET", url=PATH, params=question,
+                      headers=auth(seeded.viewer))
+                for _ in range(3)
+            ]  # fmt: skip
+            assert len({a.json()["decision_id"] for a in answers}) == 3  # each its own id
+            return str(answers[-1].json()["outcome"])
+
+        before = outcome()
+        granted = by_fast.post(
+            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
+        )
+        assert granted.status_code == 201, granted.text
+        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+        during = outcome()
+        revoked = by_fast.post(
+            f"/v1/overrides/{granted.json()['override_id']}/revoke",
+            json={"reason": "fair cancelled"},
+            headers=auth(seeded.clerk),
+        )
+        assert revoked.status_code == 200, revoked.text
+        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+        after = outcome()
+    assert (before, during, after) == ("refer", "allow", "refer")
+
+
+def test_a_revoked_or_mistyped_key_is_refused_though_it_was_remembered(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    fast, _ = _apps(engine, database_url, clock)
+    with TestClient(fast) as client:
+        assert client.get(PATH, headers=auth(seeded.auditor)).status_code == 200
+        assert client.get(PATH, headers=auth(seeded.auditor)).status_code == 200
+        # the same key id with another secret is not the remembered header
+        wrong = seeded.auditor[:-1] + ("A" if seeded.auditor[-1] != "A" else "B")
+        assert client.get(PATH, headers=auth(wrong)).status_code == 401
+        key_id = str(parse_key(seeded.auditor)[0])  # type: ignore[index]
+        revoked = client.post(
+            f"/v1/keys/{key_id}/revoke", json={"reason": "left"}, headers=auth(seeded.clerk)
+        )
+        assert revoked.status_code == 200, revoked.text
+        refused = client.get(PATH, headers=auth(seeded.auditor))
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_the_memo_forgets_rather_than_grows(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client asking about ever new instants costs the long way, never memory."""
+    monkeypatch.setattr(answer_memo, "MAX_REQUESTS", 50)
+    fast, routed = _apps(engine, database_url, clock)
+    memo = fast.state.services.answers
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+        for minute in range(400):
+            at = (
+                dt.datetime(2029, 4, 1, tzinfo=UTC) + dt.timedelta(minutes=7 * minute)
+            ).isoformat()
+            _same(by_fast, by_route, method="GET", url=PATH, params={"at": at},
+                  headers=auth(seeded.scheduler))  # fmt: skip
+            assert len(memo._questions) <= 50
