@@ -60,6 +60,8 @@ class Remembered:
     # for "now": the timestamps between which the decision is the one worked out
     since: float
     until: float
+    # the decision's `valid_until` as a timestamp (infinity for none)
+    valid_until: float
 
 
 @dataclass(slots=True)

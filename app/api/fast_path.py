@@ -49,9 +49,12 @@ class CanPublishFastPath(FastAPI):
             and scope["method"] in _FAST_METHODS
             and self.fast_path
             and not self.root_path
-            and can_publish_account(scope["path"]) is not None
         ):
+            # a question asked before, first: it is known to be a can-publish request
             if await serve_remembered(self.state.services, scope, send):
+                return
+            if can_publish_account(scope["path"]) is None:
+                await super().__call__(scope, receive, send)
                 return
             query, problem = read_query(scope["query_string"])
             if problem is None and path_problem(scope["path"]) is None:

@@ -385,6 +385,7 @@ _ID_EMPTY = b'{"decision_id":""'
 _ID_OPEN = b'{"decision_id":"'
 _MARK = b"\x00"
 _JSON = b"application/json"
+_CACHE_CAPPED = b"private, max-age=%d" % CACHE_CAP_SECONDS
 
 
 def _question(path: str, query_string: bytes) -> Question | None:
@@ -438,7 +439,10 @@ def _remember(
         until = since + CACHE_CAP_SECONDS
         if decision.valid_until is not None:
             until = min(until, decision.valid_until.timestamp())
-    return Remembered(snapshot, decision, pieces, etag, etag.encode("latin-1"), since, until)
+    valid_until = math.inf if decision.valid_until is None else decision.valid_until.timestamp()
+    return Remembered(
+        snapshot, decision, pieces, etag, etag.encode("latin-1"), since, until, valid_until
+    )
 
 
 async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool:
@@ -491,8 +495,15 @@ async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool
         if answer is None:
             return False
         question.answers[slot] = answer
-    cache_control = b"private, max-age=%d" % _max_age(answer.decision, now)
-    if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), answer.etag):
+    # max-age: the cap, unless `valid_until` is nearer (then as `answer_post` works it out)
+    if answer.valid_until - t > CACHE_CAP_SECONDS + 1:
+        cache_control = _CACHE_CAPPED
+    else:
+        cache_control = b"private, max-age=%d" % _max_age(answer.decision, now)
+    if if_none_match is not None and (
+        if_none_match == answer.etag_header
+        or etag_matches(if_none_match.decode("latin-1"), answer.etag)
+    ):
         headers = [(b"ETag", answer.etag_header), (b"Cache-Control", cache_control)]
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
