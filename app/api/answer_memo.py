@@ -11,8 +11,9 @@ nothing can be decided differently; tests/e2e/test_fast_path_equivalence.py hold
 answers equal to the documented route's.
 
 What keeps a remembered answer honest:
-- it belongs to one snapshot object: any write (a new snapshot) or a snapshot that is no
-  longer fresh sends the request the long way, which fails closed as before;
+- it belongs to one snapshot object, held weakly (a remembered answer never keeps a replaced
+  snapshot alive): any write (a new snapshot) or a snapshot that is no longer fresh sends
+  the request the long way, which fails closed as before;
 - an answer for "now" holds only from when it was worked out until its `valid_until`, and
   never longer than `CACHE_CAP_SECONDS` (what a client's cache may keep it anyway);
 - a key is remembered by the whole `Authorization` value that was verified against it (one
@@ -28,6 +29,7 @@ them at once (a client sending ever new instants costs the long way, never memor
 """
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,7 +54,7 @@ class Remembered:
     first piece), and then `at` (for "now" only) and `evaluated_at`, go.
     """
 
-    snapshot: Snapshot
+    snapshot: weakref.ref[Snapshot]
     decision: Decision
     body: tuple[bytes, ...]
     etag: str

@@ -85,7 +85,7 @@ class _TimedOverride:
     reason: Reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Snapshot:
     """
     Everything a decision needs for one organisation, immutable, built once per data change.

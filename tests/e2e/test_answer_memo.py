@@ -9,7 +9,9 @@ canonicalisation (tests/e2e/test_fast_path_equivalence.py).
 """
 
 import datetime as dt
+import gc
 import random
+import weakref
 
 import pytest
 from fastapi import FastAPI
@@ -175,3 +177,25 @@ def test_the_memo_forgets_rather_than_grows(
             _same(by_fast, by_route, method="GET", url=PATH, params={"at": at},
                   headers=auth(seeded.scheduler))  # fmt: skip
             assert len(memo._questions) <= 50
+
+
+def test_a_remembered_answer_does_not_keep_a_replaced_snapshot_alive(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    fast, _ = _apps(engine, database_url, clock)
+    services = fast.state.services
+    with TestClient(fast) as client:
+        for category in ("general", "event"):  # two questions remembered
+            asked = client.get(PATH, params={"category": category}, headers=auth(seeded.viewer))
+            assert asked.status_code == 200
+        old = weakref.ref(services.cache.snapshot("redruth"))
+        granted = client.post(
+            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
+        )
+        assert granted.status_code == 201, granted.text
+        # one asked again after the write; the other is not
+        asked = client.get(PATH, params={"category": "general"}, headers=auth(seeded.viewer))
+        assert asked.status_code == 200
+        gc.collect()
+        assert services.cache.snapshot("redruth") is not None
+    assert old() is None

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -441,7 +442,14 @@ def _remember(
             until = min(until, decision.valid_until.timestamp())
     valid_until = math.inf if decision.valid_until is None else decision.valid_until.timestamp()
     return Remembered(
-        snapshot, decision, pieces, etag, etag.encode("latin-1"), since, until, valid_until
+        weakref.ref(snapshot),
+        decision,
+        pieces,
+        etag,
+        etag.encode("latin-1"),
+        since,
+        until,
+        valid_until,
     )
 
 
@@ -490,7 +498,7 @@ async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool
     t = now.timestamp()
     slot = (principal.organisation_id, principal.role)
     answer = question.answers.get(slot)
-    if answer is None or answer.snapshot is not snapshot or not answer.since <= t < answer.until:
+    if answer is None or answer.snapshot() is not snapshot or not answer.since <= t < answer.until:
         answer = _remember(services, question, snapshot, principal, now)
         if answer is None:
             return False
