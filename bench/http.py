@@ -223,7 +223,9 @@ TARGETS = {
     "ratio_can_publish_to_bare_app": ">= 0.6",
     "can_publish_p99_ms_c16": "< 2",
     "ratio_can_publish_304_to_bare_app": ">= 0.7",
+    "can_publish_304_p99_ms_c16": "< 2",
     "ratio_can_publish_post_text_to_bare_app": ">= 0.4",
+    "can_publish_post_text_p99_ms_c16": "< 2",
     "batch_1000_us_per_decision": "<= 5",
 }
 # (name, path, extra headers, wrk script or None for a GET); each `name` has a `bare_` twin
