@@ -344,7 +344,9 @@ def merge_windows(
         (p.starts_at, p.ends_at, p) for p in periods if not p.is_empty
     ]
     items += [(m.starts_at, m.ends_at, m) for m in manual if m.ends_at > m.starts_at]
-    items.sort(key=lambda item: (item[0], item[1]))
+    # ties broken by the election's or manual window's id: the same rows in any order (a
+    # council built alone, or with every other) give the same windows, ids and order
+    items.sort(key=lambda item: (item[0], item[1], _tie(item[2])))
     groups: list[list[tuple[dt.datetime, dt.datetime, RestrictedPeriod | ManualWindow]]] = []
     group_end: dt.datetime | None = None
     for item in items:
@@ -355,6 +357,12 @@ def merge_windows(
             groups.append([item])
             group_end = item[1]
     return tuple(_window(group) for group in groups)
+
+
+def _tie(item: RestrictedPeriod | ManualWindow) -> tuple[int, str]:
+    if isinstance(item, RestrictedPeriod):
+        return 0, item.election_id
+    return 1, item.window_id
 
 
 def _window(

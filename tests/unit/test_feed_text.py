@@ -1,6 +1,7 @@
 """The words and identities of the feed: window anchors, UIDs, summaries, ballots and titles."""
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -130,3 +131,29 @@ def test_a_town_councils_own_election_is_called_by_its_name() -> None:
         election_title(ref, parish_council=TOWN)
         == "Redruth Town Council (Central ward) by-election"
     )
+
+
+def test_the_same_periods_in_any_order_make_the_same_windows() -> None:
+    """
+    A council's rows come back in whatever order the database gives (a council built alone,
+    or with every other): elections and manual windows with the same times must make the
+    same windows, ids and order of elections whichever comes first.
+    """
+    start = dt.datetime(2029, 3, 26, 23, tzinfo=UTC)
+    end = dt.datetime(2029, 5, 3, 21, tzinfo=UTC)
+    periods = [
+        _period(election, start, end)
+        for election in ("pcc.devon-and-cornwall.2029-05-03", "local.cornwall.2029-05-03",
+                         "parish.redruth.2029-05-03")
+    ]  # fmt: skip
+    manual = [ManualWindow(f"m-{i}", start, end, "by-election") for i in (2, 1)]
+    made = {
+        merge_windows(list(order), list(manuals))
+        for order in itertools.permutations(periods)
+        for manuals in (manual, manual[::-1])
+    }
+
+    assert len(made) == 1
+    (window,) = made.pop()
+    assert window.election_ids == tuple(sorted(p.election_id for p in periods))
+    assert window.manual_window_ids == ("m-1", "m-2")
