@@ -253,7 +253,10 @@ def decide_post(
     reasons = base.reasons
     valid_until = base.valid_until
     screened = screen_post(snapshot, text, piece) if text is not None else None
-    if screened is not None:
+    # a text that adds nothing leaves the reasons as they are (one reason: in that order too)
+    if screened is not None and (
+        screened.refer or screened.warn or screened.elsewhere is not None or len(reasons) > 1
+    ):
         if screened.elsewhere is not None:
             # the ward's by-election does not restrict this post: as outside the window,
             # unless the account's holder stands in it

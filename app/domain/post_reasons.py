@@ -45,6 +45,9 @@ class Screened:
     elsewhere: Reason | None = None
 
 
+_NOTHING = Screened()
+
+
 def _show(instant: dt.datetime) -> str:
     return instant.astimezone(LONDON).strftime("%H:%M on %a %d %b %Y")
 
@@ -119,9 +122,11 @@ def screen_post(snapshot: Snapshot, text: str, piece: Window | None) -> Screened
     """
     policy = snapshot.policy
     matches = snapshot.screener.scan(text)
+    wards = ward_scoped_wards(policy, piece) if piece is not None else None
+    if not matches and wards is None:
+        return _NOTHING  # the usual post: nothing found, and no ward-scoped by-election
     inside = piece is not None
     elections = piece.election_ids if piece is not None else ()
-    wards = ward_scoped_wards(policy, piece) if piece is not None else None
     grouped: dict[tuple[MatchKind, str], list[Match]] = {}
     for match in matches:
         grouped.setdefault((match.kind, match.ref), []).append(match)
