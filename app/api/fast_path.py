@@ -67,44 +67,51 @@ class CanPublishFastPath(FastAPI):
             and self.fast_path
             and not self.root_path
             and not scope["query_string"]
-            and can_publish_account(scope["path"]) is not None
+            and (account_id := can_publish_account(scope["path"])) is not None
             and path_problem(scope["path"]) is None
         ):
-            raw = await self._json_body(scope, receive)
+            services = self.state.services
+            raw = await _json_body(scope, receive, services.settings.body_max_bytes)
             if raw is not None:
                 scope["app"] = self
-                if await serve_post_fast(scope, send, raw):
+                if await serve_post_fast(scope, send, raw, services, account_id):
                     return
                 receive = _replay(raw, receive)
         await super().__call__(scope, receive, send)
 
-    async def _json_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """
-        The body of a request the route's checks would let through (a JSON media type, a
-        Content-Length within the limit), read whole; None, with nothing read, for any other.
-        """
-        media = length = None
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                media = value
-            elif name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding":
-                return None
-        if media is None or length is None or not length.isdigit():
+
+async def _json_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """
+    The body of a request the route's checks would let through (a JSON media type, a
+    Content-Length within `limit`), read whole; None, with nothing read, for any other.
+    """
+    media = length = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media = value
+        elif name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding":
             return None
-        if not json_media_type(media.decode("latin-1").split(";", 1)[0].strip().lower()):
-            return None
-        if int(length) > self.state.services.settings.body_max_bytes:
-            return None
-        parts: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # gone: the route finds the body cut short
-                return b"".join(parts)
-            parts.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                return b"".join(parts)
+    if media is None or length is None or not length.isdigit():
+        return None
+    if media != b"application/json" and not json_media_type(
+        media.decode("latin-1").split(";", 1)[0].strip().lower()
+    ):
+        return None
+    if int(length) > limit:
+        return None
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        return message.get("body", b"")  # the whole body in one message: the usual case
+    parts: list[bytes] = []
+    while True:
+        if message["type"] != "http.request":  # gone: the route finds the body cut short
+            return b"".join(parts)
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
+        message = await receive()
 
 
 def _replay(raw: bytes, receive: Receive) -> Receive:

@@ -614,15 +614,17 @@ async def can_publish_post(account_id: str, request: Request) -> Response:
     )
 
 
-async def serve_post_fast(scope: Scope, send: Send, raw: bytes) -> bool:
+async def serve_post_fast(
+    scope: Scope, send: Send, raw: bytes, services: Services, account_id: str
+) -> bool:
     """
-    can-publish by POST, for the fast path (`app.api.fast_path`), which has checked the path,
-    query, media type and size as the route's dependencies would, and read the body `raw`.
+    can-publish by POST, for the fast path (`app.api.fast_path`), which has checked the path
+    (`account_id`: the account it names), query, media type and size as the route's
+    dependencies would, and read the body `raw`.
     Answers (True) only the requests that the documented route would answer 200 with the same
     steps (`known_principal`, `PostCheckIn`, `answer_post`, `audited`); for anything else it
     sends nothing and returns False, and the documented route answers.
     """
-    services: Services = scope["app"].state.services
     authorization = None
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -635,7 +637,7 @@ async def serve_post_fast(scope: Scope, send: Send, raw: bytes) -> bool:
         answer = answer_post(
             services,
             principal,
-            can_publish_account(scope["path"]) or "",
+            account_id,
             at=body.at,
             category=body.category,
             text=body.text,
@@ -643,18 +645,19 @@ async def serve_post_fast(scope: Scope, send: Send, raw: bytes) -> bool:
         )
     except (ValidationError, PurdahError):
         return False
-    path: str = scope["path"]
-    try:
-        answer = await audited(services, answer, path=path)
-    except PurdahError as exc:
-        status, extra, problem = problem_for(exc, path)
-        answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)
+    if answer.override_uses:  # else `audited` gives the answer as it is
+        path: str = scope["path"]
+        try:
+            answer = await audited(services, answer, path=path)
+        except PurdahError as exc:
+            status, extra, problem = problem_for(exc, path)
+            answer = Answer(status, extra, to_json(problem), MEDIA_TYPE)
     # the headers as the route's Response writes them
     raw_headers = [
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
     ]
     raw_headers += [
-        (b"content-length", str(len(answer.body)).encode()),
+        (b"content-length", b"%d" % len(answer.body)),
         (b"content-type", answer.media_type.encode()),
     ]
     await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
