@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from app.api import fast_path
+from app.api.routes.decisions import serve_post_fast
 from tests.conftest import Keys
 
 from .conftest import auth
@@ -144,3 +146,63 @@ def test_malformed_json_and_keyless_calls_are_refused(client: TestClient, seeded
 def test_an_unknown_account_is_a_404(client: TestClient, seeded: Keys) -> None:
     response = _post(client, seeded.scheduler, {"text": "x"}, "/v1/accounts/not-ours/can-publish")
     assert response.status_code == 404
+
+
+def _asgi_post(client: TestClient, key: str, pieces: list[bytes]) -> tuple[int, dict[str, object]]:
+    """POST `pieces` as the body, one ASGI message each, as a server passes a body it reads in parts."""
+    messages = [
+        {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
+        for i, piece in enumerate(pieces)
+    ]
+    sent: list[dict[str, object]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(sum(map(len, pieces))).encode()),
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    client.portal.call(client.app, scope, receive, send)  # type: ignore[arg-type, union-attr]
+    body = b"".join(m.get("body", b"") for m in sent[1:])  # type: ignore[misc]
+    return sent[0]["status"], json.loads(body)  # type: ignore[return-value]
+
+
+def test_a_body_sent_in_pieces_is_answered_as_one(
+    client: TestClient, seeded: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path reads a body the server passes in several messages whole."""
+    raw = json.dumps({"at": INSIDE, "category": "service-information", "text": APPEAL}).encode()
+    read: list[bytes] = []
+
+    async def spy(scope, send, body, *args):  # type: ignore[no-untyped-def]
+        read.append(body)
+        return await serve_post_fast(scope, send, body, *args)
+
+    monkeypatch.setattr(fast_path, "serve_post_fast", spy)
+
+    whole = _asgi_post(client, seeded.scheduler, [raw])
+    pieces = _asgi_post(client, seeded.scheduler, [raw[:10], raw[10:40], raw[40:]])
+
+    assert read == [raw, raw]
+    assert whole[0] == pieces[0] == 200
+    assert {**whole[1], "decision_id": ""} == {**pieces[1], "decision_id": ""}
+    assert pieces[1]["outcome"] == "refer"
