@@ -46,6 +46,7 @@ __all__ = [
     "build_snapshot",
     "decide",
     "decide_post",
+    "post_decision",
     "restriction_ids",
 ]
 
@@ -246,8 +247,20 @@ def decide_post(
     Raises: as `decide`.
     """
     base = decide(account_id, at, category, snapshot, now=now, decision_id=decision_id)
+    return post_decision(base, snapshot, text=text, request_id=request_id)
+
+
+def post_decision(
+    base: Decision, snapshot: Snapshot, *, text: str | None, request_id: str | None
+) -> Decision:
+    """
+    What a post's text and the request it names make of `base`, the decision `decide` gave
+    for the same account, instant and category from `snapshot`: `decide_post`, given `decide`'s
+    answer (which a caller may hold already); `base` itself where they change nothing.
+    """
     if (text is None and request_id is None) or base.reasons[0].code in _FINAL:
         return base
+    account_id, at, category = base.account_id, base.at, base.category
     piece = snapshot.piece_at(account_id, at)
     outcome = base.outcome
     reasons = base.reasons

@@ -29,7 +29,7 @@ from app.domain import (
 )
 from app.domain.approvals import Approval, post_sha256
 from app.domain.candidates import Candidate, Party, Ward
-from app.domain.decision import decide_post
+from app.domain.decision import decide_post, post_decision
 from app.domain.policy import ByElectionScope, Policy
 from app.domain.post_reasons import seen_by_approval
 from app.domain.reasons import Effect
@@ -170,6 +170,27 @@ def test_neutral_text_changes_nothing() -> None:
     with_text = _post(snapshot, text)
     assert with_text.outcome is Outcome.ALLOW
     assert with_text.reasons == _post(snapshot, None).reasons
+
+
+def test_a_text_that_adds_nothing_gives_decides_own_decision() -> None:
+    """`post_decision` hands back the very decision `decide` gave, for a caller that holds it."""
+    snapshot = _snapshot()
+    base = decide(TOWN, INSIDE, Category.SERVICE_INFORMATION, snapshot, now=NOW)
+
+    decision = post_decision(base, snapshot, text="The library opens at 9.", request_id=None)
+
+    assert decision is base
+
+
+def test_post_decision_is_decide_post_given_decides_answer() -> None:
+    snapshot = _snapshot()
+    text = "Vote for Jane Trevithick and Mebyon Kernow on 1 May"
+    base = decide(TOWN, INSIDE, Category.SERVICE_INFORMATION, snapshot, now=NOW)
+
+    decision = post_decision(base, snapshot, text=text, request_id=None)
+
+    assert decision == _post(snapshot, text)
+    assert decision.outcome is Outcome.REFER
 
 
 def test_a_match_never_softens_a_deny() -> None:
