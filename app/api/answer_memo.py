@@ -83,6 +83,8 @@ class AnswerMemo:
 
     _questions: dict[tuple[str, bytes], Question] = field(default_factory=dict)
     _keys: dict[bytes, tuple[object, "Principal"]] = field(default_factory=dict)
+    # can-publish by POST: what it asks besides its text, by account, instant and category
+    _posts: dict[tuple[str, dt.datetime, Category], Question] = field(default_factory=dict)
 
     def question(self, path: str, query: bytes) -> Question | None:
         return self._questions.get((path, query))
@@ -100,3 +102,19 @@ class AnswerMemo:
         if len(self._keys) >= MAX_KEYS:
             self._keys = {}
         self._keys[authorization] = (entry, principal)
+
+    def post_question(
+        self, account_id: str, at: dt.datetime, category: Category
+    ) -> Question | None:
+        """
+        The question a POST asks besides its text (`decisions.serve_post_fast`), if it was
+        asked before; the first time, None, and it is noted: a post checked once (each post
+        has its own instant) is answered the long way, without the cost of remembering.
+        """
+        key = (account_id, at, category)
+        question = self._posts.get(key)
+        if question is None:
+            if len(self._posts) >= MAX_REQUESTS:
+                self._posts = {}
+            self._posts[key] = Question(account_id, at, category)
+        return question

@@ -38,7 +38,7 @@ from app.domain import (
     decide,
 )
 from app.domain.clock import parse_instant
-from app.domain.decision import decide_post
+from app.domain.decision import decide_post, post_decision
 from app.store.errors import SnapshotUnavailable
 
 from .. import problem_types as types
@@ -52,7 +52,6 @@ from ..deps import (
     Services,
     authorise,
     check_role,
-    known_principal,
     principal_for,
     unknown_query_problem,
     verified_key,
@@ -623,17 +622,23 @@ async def serve_post_fast(
     dependencies would, and read the body `raw`.
     Answers (True) only the requests that the documented route would answer 200 with the same
     steps (`known_principal`, `PostCheckIn`, `answer_post`, `audited`); for anything else it
-    sends nothing and returns False, and the documented route answers.
+    sends nothing and returns False, and the documented route answers. A key and a question
+    asked before are answered from the answer memo (`_remembered_principal`,
+    `_serve_post_remembered`), which holds what those steps worked out.
     """
     authorization = None
     for name, value in scope["headers"]:
         if name == b"authorization":
             authorization = value
-    principal = known_principal(services, _text(authorization))
+    principal = _remembered_principal(services, authorization)
     if principal is None or principal.role not in READ_ROLES:
         return False
     try:
         body = PostCheckIn.model_validate_json(raw)
+        if body.request_id is None and await _serve_post_remembered(
+            services, send, principal, account_id, body
+        ):
+            return True
         answer = answer_post(
             services,
             principal,
@@ -662,6 +667,75 @@ async def serve_post_fast(
     ]
     await send({"type": "http.response.start", "status": answer.status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": answer.body})
+    return True
+
+
+def _remembered_principal(services: Services, authorization: bytes | None) -> Principal | None:
+    """
+    `known_principal` for an `Authorization` value, from the keys the answer memo remembers
+    (`app.api.answer_memo`: only while the snapshot cache holds that very key entry), as
+    `serve_remembered` finds it; verified and remembered if it is not known.
+    """
+    if authorization is None:
+        return None
+    memo = services.answers
+    known = memo.key(authorization)
+    if known is not None and services.cache.key(known[1].key_id) is known[0]:
+        services.key_use.seen(known[1].key_id)
+        return known[1]
+    verified = verified_key(services, authorization.decode("latin-1"))
+    if verified is None:
+        return None
+    memo.remember_key(authorization, *verified)
+    return verified[1]
+
+
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+async def _serve_post_remembered(
+    services: Services, send: Send, principal: Principal, account_id: str, body: PostCheckIn
+) -> bool:
+    """
+    can-publish by POST with a text, for a question (account, instant, category) asked before
+    and a text that adds nothing to its answer: the answer the memo remembers (`_remember`: `decide` and
+    `decision_bytes`, as `serve_remembered` answers the GET), with the text screened against
+    it (`post_decision`), the decision's own id and `evaluated_at` filled in, and the POST's
+    headers. For anything else (a question asked for the first time, a text that adds a
+    reason, an answer the memo must not hold) it sends nothing and returns False, and
+    `answer_post` answers.
+
+    Raises:
+        PurdahError: as `decide_post`.
+    """
+    at = body.at
+    if at is None or body.text is None:  # without a text, `answer_post` answers as the GET
+        return False
+    question = services.answers.post_question(account_id, at, body.category)
+    if question is None:
+        return False
+    try:
+        snapshot = services.cache.snapshot(principal.organisation_id)
+    except SnapshotUnavailable:
+        return False
+    now = services.clock()
+    t = now.timestamp()
+    slot = (principal.organisation_id, principal.role)
+    answer = question.answers.get(slot)
+    if answer is None or answer.snapshot() is not snapshot or not answer.since <= t < answer.until:
+        answer = _remember(services, question, snapshot, principal, now)
+        if answer is None:
+            return False
+        question.answers[slot] = answer
+    decision = answer.decision
+    if post_decision(decision, snapshot, text=body.text, request_id=None) is not decision:
+        return False
+    pieces = answer.body
+    decision_id = os.urandom(16).hex().encode()
+    content = b"".join((_ID_OPEN, decision_id, b'"', pieces[0], instant_bytes(now), pieces[1]))
+    headers = [_NO_STORE, (b"content-length", b"%d" % len(content)), (b"content-type", _JSON)]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
     return True
 
 
