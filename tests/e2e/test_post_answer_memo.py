@@ -96,6 +96,19 @@ def test_a_write_is_answered_at_once_not_from_the_remembered_post(
     assert (before, during, after) == ("refer", "allow", "refer")
 
 
+def test_one_instant_written_with_two_offsets_is_one_question_answered_alike(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    fast, routed = _apps(engine, database_url, clock)
+    in_bst = {"at": INSIDE, "category": "event", "text": NEUTRAL}
+    in_utc = {**in_bst, "at": "2029-04-10T09:00:00Z"}
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+        answers = [_post(by_fast, by_route, seeded.scheduler, b) for b in (in_bst, in_utc) * 2]
+
+    assert len(fast.state.services.answers._posts) == 1
+    assert {a.json()["at"] for a in answers} == {INSIDE}
+
+
 def test_a_revoked_key_is_refused_though_its_post_was_remembered(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
