@@ -149,7 +149,7 @@ def test_an_unknown_account_is_a_404(client: TestClient, seeded: Keys) -> None:
 
 
 def _asgi_post(client: TestClient, key: str, pieces: list[bytes]) -> tuple[int, dict[str, object]]:
-    """POST `pieces` as the body, one ASGI message each, as a server passes a body it reads in parts."""
+    """POST `pieces` as the body, one ASGI message each, as a server passes a long body."""
     messages = [
         {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
         for i, piece in enumerate(pieces)

@@ -698,12 +698,12 @@ async def _serve_post_remembered(
 ) -> bool:
     """
     can-publish by POST with a text, for a question (account, instant, category) asked before
-    and a text that adds nothing to its answer: the answer the memo remembers (`_remember`: `decide` and
-    `decision_bytes`, as `serve_remembered` answers the GET), with the text screened against
-    it (`post_decision`), the decision's own id and `evaluated_at` filled in, and the POST's
-    headers. For anything else (a question asked for the first time, a text that adds a
-    reason, an answer the memo must not hold) it sends nothing and returns False, and
-    `answer_post` answers.
+    and a text that adds nothing to its answer: the answer the memo remembers (`_remember`:
+    `decide` and `decision_bytes`, as `serve_remembered` answers the GET), with the text
+    screened against it (`post_decision`), the decision's own id and `evaluated_at` filled in,
+    and the POST's headers. For anything else (a question asked for the first time, a text
+    that adds a reason, an answer the memo must not hold) it sends nothing and returns False,
+    and `answer_post` answers.
 
     Raises:
         PurdahError: as `decide_post`.
