@@ -3,9 +3,9 @@ can-publish answers remembered, so that the same question asked again costs a fe
 
 Scheduling tools ask the same question again and again: the same account, category and
 instant (or "now"), with the same key, before every post and on every poll. The can-publish
-fast path (`decisions.serve_remembered`) remembers, per process, what the one
-implementation (`decide`, `decision_bytes`, `_etag`) worked out for such a request, and for
-the next one fills in only what differs from request to request: the decision's random id,
+fast path (`fast_answers.serve_remembered`) remembers, per process, what the one
+implementation (`decide`, `decision_bytes`, `decision_etag`) worked out for such a request,
+and for the next one fills in only what differs from request to request: the decision's id,
 `evaluated_at` (and `at`, for "now"), and `max-age`. Nothing else is decided twice, so
 nothing can be decided differently; tests/e2e/test_fast_path_equivalence.py holds its
 answers equal to the documented route's.
@@ -107,7 +107,7 @@ class AnswerMemo:
         self, account_id: str, at: dt.datetime, category: Category
     ) -> Question | None:
         """
-        The question a POST asks besides its text (`decisions.serve_post_fast`), if it was
+        The question a POST asks besides its text (`fast_answers.serve_post_fast`), if it was
         asked before; the first time, None, and it is noted: a post checked once (each post
         has its own instant) is answered the long way, without the cost of remembering.
         """

@@ -9,11 +9,11 @@ documented route hands its requests to as well. The paths and query strings it t
 checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once);
 any request those refuse goes to the framework's stack, where `InputHygiene` answers it.
 A question asked before is answered from what was worked out for it then, filling in only
-what differs from request to request (`decisions.serve_remembered`, `app.api.answer_memo`).
+what differs from request to request (`fast_answers.serve_remembered`, `app.api.answer_memo`).
 
 can-publish by POST (with a post's text) is answered here too when it is plainly well formed:
 no query string, a JSON media type, a Content-Length within `PURDAH_BODY_MAX_BYTES`, a valid
-key of a reading role and a valid body (`decisions.serve_post_fast`, which shares every step
+key of a reading role and a valid body (`fast_answers.serve_post_fast`, which shares every step
 with the documented route). Any other request, and any that fails one of those steps, goes to
 the documented route with its body as it came, which answers it (and counts a failed key).
 """
@@ -22,13 +22,9 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from .deps import json_media_type
+from .fast_answers import serve_post_fast, serve_remembered
 from .hygiene import path_problem, read_query
-from .routes.decisions import (
-    can_publish_account,
-    serve_can_publish,
-    serve_post_fast,
-    serve_remembered,
-)
+from .routes.decisions import can_publish_account, serve_can_publish
 
 __all__ = ["CanPublishFastPath"]
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.api import fast_path
-from app.api.routes.decisions import serve_post_fast
+from app.api.fast_answers import serve_post_fast
 from tests.conftest import Keys
 
 from .conftest import auth

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from app.api import fast_path
 from app.api.deps import Services
+from app.api.fast_answers import serve_remembered
 from app.api.routes import decisions
-from app.api.routes.decisions import CAN_PUBLISH_QUERY, serve_can_publish, serve_remembered
+from app.api.routes.decisions import CAN_PUBLISH_QUERY, serve_can_publish
 from app.api.schemas import DecisionOut, ReasonOut, WindowOut
 from app.cli import app as cli
 from app.config import Settings

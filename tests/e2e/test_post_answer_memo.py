@@ -1,5 +1,5 @@
 """
-can-publish by POST answered from the answer memo (`decisions._serve_post_remembered`, issue
+can-publish by POST answered from the answer memo (`fast_answers._serve_post_remembered`, issue
 18): a question (account, instant, category) asked again, with a text that adds nothing to its
 answer, is the documented route's answer, as the Clerk writes and as keys are revoked; a text
 that adds a reason, or a question asked once, is answered the long way.
