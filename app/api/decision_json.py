@@ -14,6 +14,7 @@ byte for byte, over thousands of random decisions).
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic_core import to_json
@@ -156,29 +157,19 @@ def instant_bytes(value: dt.datetime) -> bytes:
     return _iso_bytes(value, {})
 
 
-def decision_bytes(
-    decision: Decision,
-    fragments: Fragments | None = None,
-    times: dict[dt.datetime, bytes] | None = None,
-    *,
-    role: str,
+def _subject(account_id: str, category: str) -> bytes:
+    """The keys between `decision_id` and the value of `at`: who asks, about what kind of post."""
+    return b"".join(
+        (b',"account_id":', to_json(account_id), b',"category":', to_json(str(category)), b',"at":')
+    )
+
+
+def _tail(
+    decision: Decision, fragments: Fragments, times: dict[dt.datetime, bytes], role: str
 ) -> bytes:
-    """
-    `to_json(decision_json(decision, fragments, role=role))`, byte for byte, from the
-    fragments' serialised JSON. `times`, shared across a batch, remembers instants written.
-    """
-    fragments = {} if fragments is None else fragments
-    times = {} if times is None else times
+    """The keys after `at`, from `allowed` to `override_use_recorded`, and the closing brace."""
     return b"".join(
         (
-            b'{"decision_id":',
-            to_json(decision.decision_id),
-            b',"account_id":',
-            to_json(decision.account_id),
-            b',"category":',
-            to_json(str(decision.category)),
-            b',"at":',
-            _iso_bytes(decision.at, times),
             b',"allowed":',
             b"true" if decision.outcome is Outcome.ALLOW else b"false",
             b',"outcome":',
@@ -200,16 +191,65 @@ def decision_bytes(
     )
 
 
-def decisions_bytes(
-    decisions: list[Decision], fragments: Fragments | None = None, *, role: str
+def decision_bytes(
+    decision: Decision,
+    fragments: Fragments | None = None,
+    times: dict[dt.datetime, bytes] | None = None,
+    *,
+    role: str,
 ) -> bytes:
-    """The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`."""
+    """
+    `to_json(decision_json(decision, fragments, role=role))`, byte for byte, from the
+    fragments' serialised JSON. `times`, shared across a batch, remembers instants written.
+    """
     fragments = {} if fragments is None else fragments
-    times: dict[dt.datetime, bytes] = {}
+    times = {} if times is None else times
     return b"".join(
         (
-            b'{"decisions":[',
-            b",".join([decision_bytes(d, fragments, times, role=role) for d in decisions]),
-            b"]}",
+            b'{"decision_id":',
+            to_json(decision.decision_id),
+            _subject(decision.account_id, decision.category),
+            _iso_bytes(decision.at, times),
+            _tail(decision, fragments, times, role),
         )
     )
+
+
+def decisions_bytes(
+    decisions: Sequence[Decision], fragments: Fragments | None = None, *, role: str
+) -> bytes:
+    """
+    The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
+    byte for byte: each decision as `decision_bytes` writes it, from the same pieces, each
+    piece written once per batch. The decisions of a batch share most of their JSON: every
+    key after `at` (`_tail`) follows from the outcome, the reasons and windows (the same
+    objects, by identity, while `decisions` holds them), `valid_until`, `data_version`,
+    `evaluated_at` and the role; `account_id` and `category` repeat, and so do instants.
+    """
+    fragments = {} if fragments is None else fragments
+    times: dict[dt.datetime, bytes] = {}
+    subjects: dict[tuple[str, int], bytes] = {}
+    instants: dict[int, bytes] = {}
+    tails: dict[tuple[object, ...], bytes] = {}
+    parts: list[bytes] = [b'{"decisions":[']
+    add = parts.extend
+    for d in decisions:
+        subject = subjects.get((d.account_id, id(d.category)))
+        if subject is None:
+            subject = subjects[d.account_id, id(d.category)] = _subject(d.account_id, d.category)
+        at = instants.get(id(d.at))
+        if at is None:
+            at = instants[id(d.at)] = _iso_bytes(d.at, times)
+        # ids name objects `decisions` keeps alive; 0 (no object's id) ends the reasons
+        key = (
+            id(d.outcome), d.valid_until, d.data_version, d.evaluated_at,
+            *map(id, d.reasons), 0, *map(id, d.windows),
+        )  # fmt: skip
+        tail = tails.get(key)
+        if tail is None:
+            tail = tails[key] = _tail(d, fragments, times, role)
+        add((b',{"decision_id":', to_json(d.decision_id), subject, at, tail))
+    if len(parts) > 1:
+        parts[1] = b'{"decision_id":'
+    parts.append(b"]}")
+    return b"".join(parts)

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import random
 
+import pytest
 from pydantic_core import to_json
 
 from app.api.decision_json import (
@@ -28,6 +29,7 @@ from app.domain import (
     Decision,
     ElectionRecord,
     ManualWindow,
+    Outcome,
     Override,
     build_snapshot,
     parse_election_id,
@@ -169,3 +171,87 @@ def test_a_batch_is_the_reference_json_and_the_documented_shape() -> None:
         assert written == reference
     first = json.loads(written)["decisions"][0]
     assert DecisionOut.model_validate(first).decision_id == first["decision_id"]
+
+
+def _route_batch(count: int, seed: int) -> list[Decision]:
+    """
+    Decisions as the batch route makes them: one `now`, and instants, accounts and
+    categories repeated (each instant one object, as `app.api.batch` parses it once), so
+    that `decisions_bytes` writes most of each decision from pieces it wrote already.
+    """
+    snapshot, accounts = _snapshot()
+    rng = random.Random(seed)
+    now = dt.datetime(2025, 4, 6, 10, tzinfo=UTC)
+    zones = [UTC, dt.timezone(dt.timedelta(hours=1))]
+    instants = [
+        (dt.datetime(2025, 4, 5, tzinfo=UTC) + dt.timedelta(hours=7 * i)).astimezone(zones[i % 2])
+        for i in range(40)
+    ]
+    checks = [
+        (rng.choice(accounts), rng.choice(instants), rng.choice(list(Category)), rng.choice(TEXTS))
+        for _ in range(count)
+    ]
+    return [
+        decide(account, at, category, snapshot, now=now, decision_id=f"{i:032x}")
+        if text is None
+        else decide_post(
+            account, at, category, snapshot, now=now, text=text, decision_id=f"{i:032x}"
+        )
+        for i, (account, at, category, text) in enumerate(checks)
+    ]
+
+
+def test_a_batch_made_as_the_route_makes_it_is_the_reference_json() -> None:
+    decisions = _route_batch(2000, seed=20)
+
+    written = {role: decisions_bytes(decisions, {}, role=role) for role in ROLES}
+
+    assert written == {
+        role: to_json({"decisions": [decision_json(d, {}, {}, role=role) for d in decisions]})
+        for role in ROLES
+    }
+    assert {d.outcome.value for d in decisions} == {"allow", "refer", "deny"}
+    assert {"OVERRIDE_APPLIED", "CANDIDATE_MENTIONED"} <= {
+        str(r.code) for d in decisions for r in d.reasons
+    }
+
+
+def test_an_empty_batch_is_the_reference_json() -> None:
+    assert decisions_bytes([], {}, role="clerk") == to_json({"decisions": []})
+
+
+_ONE_HOUR = dt.timedelta(hours=1)
+# For each field of a decision, another value: a decision differing only there is written
+# as itself, never as its twin's JSON (`decisions_bytes` reuses what it wrote before).
+_OTHER_VALUES = {
+    "decision_id": lambda d: "f" * 32,
+    "account_id": lambda d: "acct-2",
+    "category": lambda d: Category.EMERGENCY,
+    "at": lambda d: d.at + _ONE_HOUR,
+    "outcome": lambda d: Outcome.REFER,
+    "reasons": lambda d: d.reasons[:1],
+    "windows": lambda d: (),
+    "valid_until": lambda d: d.valid_until + _ONE_HOUR,
+    "data_version": lambda d: d.data_version + 1,
+    "evaluated_at": lambda d: d.evaluated_at + _ONE_HOUR,
+}
+
+
+@pytest.mark.parametrize("field", _OTHER_VALUES, ids=_OTHER_VALUES)
+def test_a_batch_writes_a_decision_differing_from_the_last_in_one_field_as_itself(
+    field: str,
+) -> None:
+    snapshot, _ = _snapshot()
+    # inside mw-1, before ov-2 lifts it: a deny with two reasons, a window, a valid_until
+    at = dt.datetime(2027, 3, 2, 9, tzinfo=UTC)
+    now = dt.datetime(2027, 3, 1, tzinfo=UTC)
+    first = decide("acct-1", at, Category.GENERAL, snapshot, now=now, decision_id="0" * 32)
+    twin = first._replace(**{field: _OTHER_VALUES[field](first)})
+
+    written = decisions_bytes([first, twin, first], {}, role="clerk")
+
+    assert written == to_json(
+        {"decisions": [decision_json(d, role="clerk") for d in (first, twin, first)]}
+    )
+    assert (len(first.reasons), len(first.windows), first.outcome) == (2, 1, Outcome.DENY)
+    assert getattr(twin, field) != getattr(first, field)
