@@ -40,6 +40,7 @@ from app.domain.decision import decide_post
 from app.store.errors import SnapshotUnavailable
 
 from .. import problem_types as types
+from ..batch import checks_of, read_checks
 from ..conditional import etag_matches
 from ..decision_json import decision_bytes, decision_json, decisions_bytes
 from ..deps import (
@@ -488,34 +489,37 @@ def _body(model: type[_Body], raw: bytes) -> _Body:
 async def decide_batch(request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
     principal = authorise(request, READ_ROLES)
-    body = _body(BatchIn, await request.body())
+    raw = await request.body()
+    checks = read_checks(raw)
+    if checks is None:  # BatchIn says what is wrong (or reads what the quick reading did not)
+        checks = checks_of(_body(BatchIn, raw))
     services: Services = request.app.state.services
     now = services.clock()
     try:
         snapshot = services.cache.snapshot(principal.organisation_id)
     except SnapshotUnavailable as exc:
-        first = body.checks[0]
+        first_account, first_at, *_ = checks[0]
         return JSONResponse(
-            unavailable_body(first.account_id, first.at or now, exc, now),
+            unavailable_body(first_account, first_at or now, exc, now),
             status_code=503,
             media_type=MEDIA_TYPE,
             headers={"Cache-Control": "no-store"},
         )
-    ids = decision_ids(len(body.checks))
+    ids = decision_ids(len(checks))
     decided = [
-        decide(c.account_id, c.at or now, c.category, snapshot, now=now, decision_id=ids[i])
-        if c.text is None and c.request_id is None
+        decide(account_id, at or now, category, snapshot, now=now, decision_id=ids[i])
+        if text is None and request_id is None
         else decide_post(
-            c.account_id,
-            c.at or now,
-            c.category,
+            account_id,
+            at or now,
+            category,
             snapshot,
             now=now,
-            text=c.text,
-            request_id=c.request_id,
+            text=text,
+            request_id=request_id,
             decision_id=ids[i],
         )
-        for i, c in enumerate(body.checks)
+        for i, (account_id, at, category, text, request_id) in enumerate(checks)
     ]
     role = principal.role
     uses = tuple(use for d in decided for use in override_uses(d, role))

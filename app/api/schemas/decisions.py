@@ -137,6 +137,9 @@ PostTextIn = Annotated[
     str, Field(min_length=1, max_length=POST_TEXT_MAX, pattern=_NO_CONTROL_BUT_LF_TAB)
 ]
 RequestIdIn = Annotated[str, Field(min_length=1, max_length=40, pattern=_NO_CONTROL)]
+AccountIdIn = Annotated[str, Field(min_length=1, max_length=80, pattern=_NO_CONTROL)]
+# The most checks one batch may carry.
+MAX_CHECKS = 1000
 
 
 class PostCheckIn(_HotIn):
@@ -190,7 +193,7 @@ class CheckIn(PostCheckIn):
         },
     )
 
-    account_id: Annotated[str, Field(min_length=1, max_length=80, pattern=_NO_CONTROL)]
+    account_id: AccountIdIn
 
 
 class BatchIn(_HotIn):
@@ -217,7 +220,7 @@ class BatchIn(_HotIn):
     )
 
     checks: list[CheckIn] = Field(
-        min_length=1, max_length=1000, description="At most 1,000 checks, answered in order."
+        min_length=1, max_length=MAX_CHECKS, description="At most 1,000 checks, answered in order."
     )
 
 
