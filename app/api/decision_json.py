@@ -95,12 +95,17 @@ def _fragment(value: Reason | Window, fragments: Fragments) -> dict[str, object]
     return _entry(value, fragments)[1]
 
 
+def _london(value: dt.datetime) -> str:
+    """An instant as RFC 3339 text in Europe/London, with its offset."""
+    return value.astimezone(LONDON).isoformat()
+
+
 def _iso(value: dt.datetime | None, times: dict[dt.datetime, str]) -> str | None:
     if value is None:
         return None
     text = times.get(value)
     if text is None:
-        text = times[value] = value.astimezone(LONDON).isoformat()
+        text = times[value] = _london(value)
     return text
 
 
@@ -142,13 +147,18 @@ _OUTCOMES = {outcome: to_json(outcome.value) for outcome in Outcome}
 _RECORDED = {None: b"null", True: b"true", False: b"false"}
 
 
+def _london_json(value: dt.datetime) -> bytes:
+    """An instant as JSON: `_london`'s text."""
+    return to_json(_london(value))
+
+
 def _iso_bytes(value: dt.datetime | None, times: dict[dt.datetime, bytes]) -> bytes:
     """An instant as the decision writes it (a JSON string in London time); None as null."""
     if value is None:
         return b"null"
     text = times.get(value)
     if text is None:
-        text = times[value] = to_json(value.astimezone(LONDON).isoformat())
+        text = times[value] = _london_json(value)
     return text
 
 
@@ -239,7 +249,7 @@ def decisions_bytes(
             subject = subjects[d.account_id, id(d.category)] = _subject(d.account_id, d.category)
         at = instants.get(id(d.at))
         if at is None:
-            at = instants[id(d.at)] = _iso_bytes(d.at, times)
+            at = instants[id(d.at)] = _london_json(d.at)
         # ids name objects `decisions` keeps alive; 0 (no object's id) ends the reasons
         key = (
             id(d.outcome), d.valid_until, d.data_version, d.evaluated_at,
