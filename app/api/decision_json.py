@@ -147,8 +147,8 @@ _OUTCOMES = {outcome: to_json(outcome.value) for outcome in Outcome}
 _RECORDED = {None: b"null", True: b"true", False: b"false"}
 
 
-def _london_json(value: dt.datetime) -> bytes:
-    """An instant as JSON: `_london`'s text."""
+def instant_bytes(value: dt.datetime) -> bytes:
+    """An instant as a decision's JSON writes it: a string, in London time (`_london`)."""
     return to_json(_london(value))
 
 
@@ -158,13 +158,8 @@ def _iso_bytes(value: dt.datetime | None, times: dict[dt.datetime, bytes]) -> by
         return b"null"
     text = times.get(value)
     if text is None:
-        text = times[value] = _london_json(value)
+        text = times[value] = instant_bytes(value)
     return text
-
-
-def instant_bytes(value: dt.datetime) -> bytes:
-    """An instant as a decision's JSON writes it: a string, in London time."""
-    return _iso_bytes(value, {})
 
 
 def _subject(account_id: str, category: str) -> bytes:
@@ -249,7 +244,7 @@ def decisions_bytes(
             subject = subjects[d.account_id, id(d.category)] = _subject(d.account_id, d.category)
         at = instants.get(id(d.at))
         if at is None:
-            at = instants[id(d.at)] = _london_json(d.at)
+            at = instants[id(d.at)] = instant_bytes(d.at)
         # ids name objects `decisions` keeps alive; 0 (no object's id) ends the reasons
         key = (
             id(d.outcome), d.valid_until, d.data_version, d.evaluated_at,
