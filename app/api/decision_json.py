@@ -247,9 +247,14 @@ def decisions_bytes(
             at = instants[id(d.at)] = instant_bytes(d.at)
         # ids name objects `decisions` keeps alive; 0 (no object's id) ends the reasons
         key = (
-            id(d.outcome), d.valid_until, d.data_version, d.evaluated_at,
-            *map(id, d.reasons), 0, *map(id, d.windows),
-        )  # fmt: skip
+            id(d.outcome),
+            d.valid_until,
+            d.data_version,
+            d.evaluated_at,
+            *map(id, d.reasons),
+            0,
+            *map(id, d.windows),
+        )
         tail = tails.get(key)
         if tail is None:
             tail = tails[key] = _tail(d, fragments, times, role)
