@@ -422,8 +422,14 @@ IDLE_PAUSE = 0.01
 async def _builder(cache: SnapshotCache, *, freeze: bool) -> None:
     """
     Build the organisations left pending at start, in batches, yielding to requests: each
-    one not built yet is built by its first request meanwhile. When all are built, freeze
-    them out of the collector's way (PURDAH_GC_FREEZE) as a start that built them would.
+    one not built yet is built by its first request meanwhile.
+
+    With PURDAH_GC_FREEZE, each batch is frozen out of the collector's way as it is built,
+    as a start that built them all would freeze them: a full collection then (about a
+    second with 10,000 councils, the event loop stalled) is never needed, nor are the
+    full collections the build would otherwise cause as the old generation grows. Only
+    the young generations are collected first (under a millisecond), so the little cyclic
+    garbage of requests in flight that reached the old one is frozen with them.
     """
     pause = IDLE_PAUSE
     while True:
@@ -434,6 +440,9 @@ async def _builder(cache: SnapshotCache, *, freeze: bool) -> None:
             log.exception("background snapshot build failed; trying again")
             await asyncio.sleep(1.0)
             continue
+        if freeze:
+            gc.collect(1)
+            gc.freeze()
         if not left:
             break
         took = time.perf_counter() - began
@@ -441,8 +450,6 @@ async def _builder(cache: SnapshotCache, *, freeze: bool) -> None:
         await asyncio.sleep(pause)
         busy = cache.asked != asked  # requests were answered while the builder paused
         pause = took * (BUSY_SHARE - 1) if busy else IDLE_PAUSE
-    if freeze:
-        _freeze()
     log.info("every organisation's snapshot is built")
 
 
