@@ -367,7 +367,8 @@ class SnapshotCache:
         with self._lock:
             try:
                 if organisation_id is not None:
-                    self._reload([organisation_id], self._snapshots.keys() | {organisation_id})
+                    held = self._snapshots.keys() | self._pending.keys()
+                    self._reload([organisation_id], held | {organisation_id})
                     self.last_error = None
                     return True
                 self._refresh(defer=defer)
@@ -438,7 +439,11 @@ class SnapshotCache:
                     defer and org not in self._snapshots and org not in self._unusable
                 ):
                     pending[org] = versions[org]
-        if not pending and len(changed) <= _IN_PLACE and present >= self._snapshots.keys():
+        if (
+            len(changed) <= _IN_PLACE
+            and not any(org in pending for org in changed)
+            and present >= self._snapshots.keys() | self._pending.keys()
+        ):
             self._reload_in_place(changed)
             return
         with Session(self._engine) as session:
@@ -458,7 +463,7 @@ class SnapshotCache:
                 snapshots.update(self._build(session, organisations))
             keys, tokens = _credentials(session, changed)
         # keys and feed tokens are reloaded for the organisations that changed only
-        gone = set(changed) | (set(self._snapshots) - set(present))
+        gone = set(changed) | ((self._snapshots.keys() | self._pending.keys()) - present)
         new_keys = {k: e for k, e in self._keys.items() if e.organisation_id not in gone}
         new_tokens = {k: e for k, e in self._feed_tokens.items() if e.organisation_id not in gone}
         for org in changed:

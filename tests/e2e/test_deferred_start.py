@@ -169,22 +169,26 @@ def test_a_write_to_a_council_not_built_is_seen(many: Many, engine: Engine) -> N
         ends_at=QUIET + dt.timedelta(days=1), reason="tests", account_ids=None, now=SEEDED_AT,
     )  # fmt: skip
 
+    assert many.services.cache.pending() == COUNCILS  # council-0 built; the others wait
     assert many.check("council-0", QUIET)["outcome"] == "deny"
+    assert many.check("council-249", QUIET)["outcome"] == "allow"  # its key still known
 
 
 def test_a_write_by_another_replica_to_a_council_not_built_is_seen(
     many: Many, engine: Engine
 ) -> None:
-    """The poll keeps the council pending (its keys read again); its first request reads it."""
+    """The poll keeps the council pending, its keys read again; its first request reads it."""
     policy = many.policies["council-249"]
     add_manual_window(UnitOfWork(engine), policy, Actor("tests", "clerk"),
         starts_at=QUIET - dt.timedelta(days=1), ends_at=QUIET + dt.timedelta(days=1),
         reason="tests", account_ids=None, now=SEEDED_AT,
     )  # fmt: skip
+    many.keys["council-249"] = create_key(UnitOfWork(engine), "council-249",
+        Actor("tests", "operator"), role=Role.SCHEDULER, name="new", now=SEEDED_AT).key  # fmt: skip
     assert many.services.cache.refresh()  # the poll
 
     assert many.services.cache.pending() == COUNCILS + 1
-    assert many.check("council-249", QUIET)["outcome"] == "deny"
+    assert many.check("council-249", QUIET)["outcome"] == "deny"  # with the new key
 
 
 def test_a_council_not_built_has_its_policy_read_when_asked(many: Many) -> None:
