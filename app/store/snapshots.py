@@ -559,7 +559,8 @@ class SnapshotCache:
 
     def snapshot(self, organisation_id: str) -> Snapshot:
         """
-        The organisation's current snapshot.
+        The organisation's current snapshot; one still pending is built now (under the lock:
+        a request may wait for a background batch, tens of milliseconds).
 
         Raises:
             PolicyUnavailable: its policy file is unusable (a `SnapshotUnavailable`).
