@@ -156,7 +156,9 @@ def check_policies(services: Services) -> list[str]:
     The server runs this every `PURDAH_POLICY_CHECK_INTERVAL` seconds (and once at start);
     tests call it to stand for that tick. Returns the organisations whose policy changed.
     """
-    changes = reload_policies(services.uow, services.policies, _POLICY_WATCH, now=services.clock())
+    changes = reload_policies(
+        services.uow, services.policies, _POLICY_WATCH, now=services.clock(), read_unread=False
+    )
     for change in changes:
         # A change recorded here was refreshed after its commit (the unit of work); an
         # unusable file, or one another process recorded, changed only this registry.
@@ -204,6 +206,7 @@ def create_app(
     clock: Callable[[], dt.datetime] = _utc_now,
     monotonic: Callable[[], float] = time.monotonic,
     refresh_in_background: bool = True,
+    defer_snapshots: bool | None = None,
 ) -> CanPublishFastPath:
     """
     The API application.
@@ -212,8 +215,10 @@ def create_app(
     database last confirmed the snapshots (`PURDAH_SNAPSHOT_MAX_AGE`) and when the policy
     files were last looked at. Tests pass their own.
 
-    Refuses to start on an unmigrated database (`purdah db upgrade`). Loads every
-    organisation's policy and snapshot before serving, then checks for other replicas'
+    Refuses to start on an unmigrated database (`purdah db upgrade`). Serves once the keys
+    and data versions are read: each organisation's policy and snapshot are built in the
+    background, or by its first request (`defer_snapshots`, by default with
+    `refresh_in_background`; else all are built before serving). Then it checks for other replicas'
     writes every `snapshot_poll_interval` seconds and for changed policy files every
     `policy_check_interval` seconds (`check_policies`).
     """
@@ -232,17 +237,17 @@ def create_app(
         check_migrated(engine)
         # a database from before feeds: publish its windows once (a no-op afterwards)
         ensure_feed_events(services.uow, Actor("purdah serve", "system"), services.clock())
-        cache.refresh()
+        # ready once the keys and data versions are read: each snapshot is built in the
+        # background, or by the first request that needs it (`SnapshotCache.snapshot`)
+        cache.refresh(defer=refresh_in_background if defer_snapshots is None else defer_snapshots)
         check_policies(services)  # files changed while the server was down are audited now
         if settings.gc_freeze:
-            # Long-lived objects (snapshots, the app) need no collecting: keep them out of
-            # the collector's way so a full collection does not walk them (PURDAH_GC_FREEZE).
-            gc.collect()
-            gc.freeze()
+            _freeze()
         tasks = (
             [
                 asyncio.create_task(_refresher(services, monotonic)),
                 asyncio.create_task(_key_use_writer(services.key_use, settings.key_use_interval)),
+                asyncio.create_task(_builder(cache, freeze=settings.gc_freeze)),
             ]
             if refresh_in_background
             else []
@@ -393,6 +398,59 @@ def _document_body_problems(schema: dict[str, Any]) -> None:
                         status,
                         {"description": doc["description"], "content": doc["content"]},
                     )
+
+
+def _freeze() -> None:
+    """
+    Long-lived objects (snapshots, the app) need no collecting: keep them out of the
+    collector's way so a full collection does not walk them (PURDAH_GC_FREEZE).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+# Organisations built per batch by the background build: what a request that needs one
+# not built yet may wait for (the batch holds the cache's lock), tens of milliseconds.
+BUILD_BATCH = 16
+# While requests are being answered, the background build takes about 1/BUSY_SHARE of the
+# time (a pause of BUSY_SHARE - 1 times each batch); idle, it goes on almost at once.
+BUSY_SHARE = 50
+# The pause between batches while the process is idle (long enough to see it is).
+IDLE_PAUSE = 0.01
+
+
+async def _builder(cache: SnapshotCache, *, freeze: bool) -> None:
+    """
+    Build the organisations left pending at start, in batches, yielding to requests: each
+    one not built yet is built by its first request meanwhile.
+
+    With PURDAH_GC_FREEZE, each batch is frozen out of the collector's way as it is built,
+    as a start that built them all would freeze them: a full collection then (about a
+    second with 10,000 councils, the event loop stalled) is never needed, nor are the
+    full collections the build would otherwise cause as the old generation grows. Only
+    the young generations are collected first (under a millisecond), so the little cyclic
+    garbage of requests in flight that reached the old one is frozen with them.
+    """
+    pause = IDLE_PAUSE
+    while True:
+        began = time.perf_counter()
+        try:
+            left = await asyncio.to_thread(cache.build_pending, BUILD_BATCH)
+        except Exception:  # they stay pending: requests build them, or fail closed
+            log.exception("background snapshot build failed; trying again")
+            await asyncio.sleep(1.0)
+            continue
+        if freeze:
+            gc.collect(1)
+            gc.freeze()
+        if not left:
+            break
+        took = time.perf_counter() - began
+        asked = cache.asked
+        await asyncio.sleep(pause)
+        busy = cache.asked != asked  # requests were answered while the builder paused
+        pause = took * (BUSY_SHARE - 1) if busy else IDLE_PAUSE
+    log.info("every organisation's snapshot is built")
 
 
 async def _refresher(services: Services, monotonic: Callable[[], float]) -> None:

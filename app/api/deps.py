@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.domain import Policy
 from app.store.audit import ActionsMemo
+from app.store.errors import PolicyUnavailable
 from app.store.key_use import KeyUse
 from app.store.keys import Role, parse_key, secret_matches
 from app.store.policy_registry import PolicyRegistry
@@ -84,7 +85,12 @@ class Services:
         Raises:
             PolicyUnavailable: its policy file is unusable (503: the request fails closed).
         """
-        return self.policies.policy(organisation_id)
+        try:
+            return self.policies.policy(organisation_id)
+        except PolicyUnavailable:
+            # not read yet: the server builds snapshots (and reads policies) after its start
+            self.cache.ensure(organisation_id)
+            return self.policies.policy(organisation_id)
 
 
 async def _services(request: Request) -> Services:

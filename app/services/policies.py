@@ -60,6 +60,7 @@ def reload_policies(
     *,
     now: dt.datetime,
     organisation_ids: Collection[str] | None = None,
+    read_unread: bool = True,
 ) -> list[PolicyReload]:
     """
     Look at each organisation's policy file and put a changed one in force, audited.
@@ -86,6 +87,11 @@ def reload_policies(
 
     Args:
         organisation_ids: only these organisations (default: every one).
+        read_unread: False leaves a file this registry has not read yet to the building of
+            its organisation's snapshot (`PolicyRegistry.policy_for`), unless its bytes
+            differ from the recorded ones: a server holding 10,000 councils does not parse
+            10,000 files at start to learn that none changed. Such a file is recorded or
+            audited on the first look after it is read.
 
     Returns:
         The organisations whose policy in force changed, in this registry or in the records.
@@ -108,6 +114,12 @@ def reload_policies(
     changes: list[PolicyReload] = []
     firsts: list[PolicyEntry] = []
     for org, policy_file, recorded in rows:
+        if (
+            not read_unread
+            and registry.entry(org) is None
+            and (recorded is None or registry.holds_recorded(org, policy_file, recorded))
+        ):
+            continue  # not read here yet, and not changed since it was recorded
         change = _reload_one(uow, registry, actor, now, org, policy_file, recorded, firsts)
         if change is not None:
             log.warning(

@@ -11,6 +11,13 @@ Each organisation's policy comes from `policy_for` (the app's `PolicyRegistry`).
 organisation whose policy is unusable (`PolicyUnavailable`) has no snapshot: its decisions
 fail closed with that error, its keys still authenticate, and every other organisation is
 built and answers as usual.
+
+A server starts without building every snapshot (`refresh(defer=True)`): it reads the data
+versions and the keys, and each organisation is pending until `build_pending` (a background
+task, in batches) or the first request that needs it (`snapshot`, built on demand: one
+council costs milliseconds) builds it. A pending organisation answers exactly as a built
+one would, or fails closed if its snapshot cannot be built; parsing 10,000 policy files is
+kept off the path to ready.
 """
 
 import logging
@@ -338,25 +345,33 @@ class SnapshotCache:
         self._token_ids: dict[str, set[str]] = {}
         # organisations whose policy is unusable: (data_version, why), for /readyz and refresh
         self._unusable: dict[str, tuple[int, str]] = {}
+        # organisations not built yet, with the data_version their keys were read at
+        self._pending: dict[str, int] = {}
         self._confirmed_at: float | None = None
         self.last_error: str | None = None
+        # snapshots asked for (roughly: not counted under the lock), so that the background
+        # build can tell whether requests are being answered and yield to them
+        self.asked = 0
 
-    def refresh(self, organisation_id: str | None = None) -> bool:
+    def refresh(self, organisation_id: str | None = None, *, defer: bool = False) -> bool:
         """
         Reload what changed. Returns False (and keeps the old data) if the database failed.
 
         Args:
             organisation_id: reload only this organisation (after its own write, so the cost
                 does not grow with the number of organisations); the background poll still
-                checks every organisation.
+                checks every organisation. A pending one is built.
+            defer: leave the organisations not built yet pending (their keys are read):
+                `build_pending` or their first request builds them. A server's start.
         """
         with self._lock:
             try:
                 if organisation_id is not None:
-                    self._reload([organisation_id], self._snapshots.keys() | {organisation_id})
+                    held = self._snapshots.keys() | self._pending.keys()
+                    self._reload([organisation_id], held | {organisation_id})
                     self.last_error = None
                     return True
-                self._refresh()
+                self._refresh(defer=defer)
             except Exception as exc:  # noqa: BLE001 - any failure keeps the old data and fails closed in time
                 self.last_error = (
                     f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -367,20 +382,22 @@ class SnapshotCache:
             self.last_error = None
             return True
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, defer: bool = False) -> None:
         # The common case, nothing changed, costs one small query on a pooled connection.
         with self._engine.connect() as connection:
             rows = connection.execute(_VERSIONS).all()
         versions: dict[str, int] = dict(rows)
+        snapshots, unusable, pending = self._snapshots, self._unusable, self._pending
         changed = [
             org
             for org, version in versions.items()
-            if (org not in self._snapshots or self._snapshots[org].data_version != version)
-            and self._unusable.get(org, (None,))[0] != version
+            if (org not in snapshots or snapshots[org].data_version != version)
+            and unusable.get(org, (None,))[0] != version
+            and pending.get(org) != version
         ]
-        if not changed and len(versions) == len(self._snapshots) + len(self._unusable):
+        if not changed and len(versions) == len(snapshots) + len(unusable) + len(pending):
             return
-        self._reload(changed, versions.keys())
+        self._reload(changed, versions.keys(), versions=versions, defer=defer)
 
     def _build(self, session: Session, organisations: list[OrganisationRow]) -> dict[str, Snapshot]:
         """The snapshots of `organisations` whose policy is usable; the others are noted."""
@@ -395,29 +412,58 @@ class SnapshotCache:
         usable = [row for row in organisations if row.id in policies]
         return load_snapshots(session, usable, lambda row: policies[row.id])
 
-    def _reload(self, changed: list[str], present: Iterable[str]) -> None:
-        """Rebuild the snapshots, keys and feed tokens of `changed`; drop what is not `present`."""
+    def _reload(
+        self,
+        changed: list[str],
+        present: Iterable[str],
+        *,
+        versions: dict[str, int] | None = None,
+        defer: bool = False,
+    ) -> None:
+        """
+        Rebuild the snapshots, keys and feed tokens of `changed`; drop what is not `present`.
+
+        With `versions` (the poll's), an organisation still pending stays pending (its keys
+        are read again), and with `defer` so does one not built yet.
+        """
         present = set(present)
-        if len(changed) <= _IN_PLACE and present >= self._snapshots.keys():
+        pending: dict[str, int] = {}
+        if versions is not None:
+            pending = {
+                org: version
+                for org, version in self._pending.items()
+                if org in present and version == versions[org]
+            }
+            for org in changed:
+                if org in self._pending or (
+                    defer and org not in self._snapshots and org not in self._unusable
+                ):
+                    pending[org] = versions[org]
+        if (
+            len(changed) <= _IN_PLACE
+            and not any(org in pending for org in changed)
+            and present >= self._snapshots.keys() | self._pending.keys()
+        ):
             self._reload_in_place(changed)
             return
         with Session(self._engine) as session:
-            wanted = set(changed)
+            wanted = {org for org in changed if org not in pending}
             snapshots = {
                 org: snap
                 for org, snap in self._snapshots.items()
                 if org in present and org not in wanted
             }
-            statement = select(OrganisationRow)
-            if len(changed) <= _WHOLE_TABLES:
-                statement = statement.where(col(OrganisationRow.id).in_(changed))
-            organisations: list[OrganisationRow] = [
-                row for row in session.execute(statement).scalars() if row.id in wanted
-            ]
-            snapshots.update(self._build(session, organisations))
+            if wanted:
+                statement = select(OrganisationRow)
+                if len(wanted) <= _WHOLE_TABLES:
+                    statement = statement.where(col(OrganisationRow.id).in_(wanted))
+                organisations: list[OrganisationRow] = [
+                    row for row in session.execute(statement).scalars() if row.id in wanted
+                ]
+                snapshots.update(self._build(session, organisations))
             keys, tokens = _credentials(session, changed)
         # keys and feed tokens are reloaded for the organisations that changed only
-        gone = set(changed) | (set(self._snapshots) - set(present))
+        gone = set(changed) | ((self._snapshots.keys() | self._pending.keys()) - present)
         new_keys = {k: e for k, e in self._keys.items() if e.organisation_id not in gone}
         new_tokens = {k: e for k, e in self._feed_tokens.items() if e.organisation_id not in gone}
         for org in changed:
@@ -425,7 +471,16 @@ class SnapshotCache:
             new_tokens.update(tokens.get(org, {}))
         for org in set(self._unusable) - present:
             self._unusable.pop(org, None)
+        if versions is None:  # those built here are pending no more
+            pending = {
+                org: version
+                for org, version in self._pending.items()
+                if org in present and org not in wanted
+            }
+        # a reader finds each organisation built or pending, never neither: both, then one
+        self._pending = {**self._pending, **pending}
         self._snapshots = snapshots
+        self._pending = pending
         self._keys = new_keys
         self._feed_tokens = new_tokens
         self._key_ids = _index(new_keys)
@@ -458,6 +513,38 @@ class SnapshotCache:
                     self._unusable.pop(org, None)
             _replace_entries(self._keys, self._key_ids, org, keys.get(org, {}))
             _replace_entries(self._feed_tokens, self._token_ids, org, tokens.get(org, {}))
+            self._pending.pop(org, None)  # after its snapshot is in: never in neither
+
+    def build_pending(self, limit: int) -> int:
+        """
+        Build up to `limit` pending organisations (the background build at start).
+
+        Returns how many are still pending. A database failure leaves them pending (their
+        requests build them, or fail closed) and is raised.
+        """
+        with self._lock:
+            batch = list(self._pending)[:limit]
+            if batch:
+                self._reload_in_place(batch)
+            return len(self._pending)
+
+    def pending(self) -> int:
+        """How many organisations are not built yet (each is built by its first request)."""
+        return len(self._pending)
+
+    def _build_now(self, organisation_id: str) -> Snapshot | None:
+        """Build a pending organisation's snapshot for the request that needs it."""
+        with self._lock:
+            if organisation_id in self._pending:
+                try:
+                    self._reload_in_place([organisation_id])
+                except Exception as exc:  # noqa: BLE001 - it stays pending; this request fails closed
+                    log.warning(
+                        "could not build the snapshot of %s: %s",
+                        organisation_id,
+                        type(exc).__name__,
+                    )
+        return self._snapshots.get(organisation_id)
 
     def age(self) -> float | None:
         """Seconds since the database last confirmed the snapshots, or None if never."""
@@ -472,13 +559,17 @@ class SnapshotCache:
 
     def snapshot(self, organisation_id: str) -> Snapshot:
         """
-        The organisation's current snapshot.
+        The organisation's current snapshot; one still pending is built now (under the lock:
+        a request may wait for a background batch, tens of milliseconds).
 
         Raises:
             PolicyUnavailable: its policy file is unusable (a `SnapshotUnavailable`).
             SnapshotUnavailable: never loaded, or not confirmed within `max_age`.
         """
+        self.asked += 1
         snapshot = self._snapshots.get(organisation_id)
+        if snapshot is None and organisation_id in self._pending and self.is_fresh():
+            snapshot = self._build_now(organisation_id)
         if snapshot is None or not self.is_fresh():
             unusable = self._unusable.get(organisation_id)
             if unusable is not None:
@@ -494,9 +585,17 @@ class SnapshotCache:
         """An unrevoked feed token by id."""
         return self._feed_tokens.get(token_id)
 
+    def ensure(self, organisation_id: str) -> None:
+        """Build the organisation's snapshot now if it is pending (its policy is read then)."""
+        if organisation_id in self._pending:
+            self._build_now(organisation_id)
+
     def organisations(self) -> tuple[str, ...]:
-        """The organisations held (with a snapshot: not those whose policy is unusable)."""
-        return tuple(self._snapshots)
+        """
+        The organisations held, built or pending (not those whose policy is known unusable:
+        a pending one may yet turn out so when it is built).
+        """
+        return tuple(dict.fromkeys((*self._snapshots, *self._pending)))
 
     def policy_problems(self) -> dict[str, str]:
         """Each organisation whose decisions fail closed because its policy is unusable, and why."""

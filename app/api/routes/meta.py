@@ -87,6 +87,8 @@ def check_readiness(request: Request, services: ServicesDep) -> Any:
         "snapshot_fresh": fresh,
         # how many, never which: anyone may ask (load balancers send no key)
         "organisations": len(services.cache.organisations()),
+        # not built yet: each is built by its first request, so they answer all the same
+        "organisations_pending": services.cache.pending(),
     }
     problems = services.cache.policy_problems()
     body["policies_unusable"] = len(problems)
