@@ -392,8 +392,10 @@ def build_snapshot(
             the party register's between councils without candidates, wards or parties of
             their own); None builds it.
     """
-    periods = tuple(periods)
-    manual = tuple(manual_windows)
+    # in a fixed order, whatever order the database gave the rows in: a council built alone
+    # and one built with every other name the same elections in the same order
+    periods = tuple(sorted(periods, key=lambda p: (p.starts_at, p.ends_at, p.election_id)))
+    manual = tuple(sorted(manual_windows, key=lambda m: (m.starts_at, m.ends_at, m.window_id)))
     overrides = tuple(overrides)
     accounts_by_id = {a.account_id: a for a in accounts}
     for window in manual:
