@@ -177,13 +177,17 @@ def load_snapshots(
     session: Session,
     organisations: Sequence[OrganisationRow],
     policy_for: Callable[[OrganisationRow], Policy],
+    *,
+    register: list[Screener] | None = None,
 ) -> dict[str, Snapshot]:
     """
     Build the snapshots of several organisations, reading each table once.
 
     Organisations that screen posts for the party register alone (no candidates, no wards,
     no parties of their own) share one Screener: building the register's automaton again for
-    each of 10,000 councils was two thirds of a worker's start.
+    each of 10,000 councils was two thirds of a worker's start. `register` holds it across
+    calls (`SnapshotCache` keeps one, so a council rebuilt after a write does not build it
+    again: it was half of that rebuild); without it, each call builds its own.
     """
     ids = [o.id for o in organisations]
     accounts = _grouped(session, AccountRow, ids)
@@ -192,7 +196,7 @@ def load_snapshots(
     overrides = _grouped(session, OverrideRow, ids)
     candidates = _grouped(session, CandidateRow, ids)
     approvals = _grouped(session, ApprovalRequestRow, ids)
-    register: list[Screener] = []  # the register's screener, once one is needed
+    register = [] if register is None else register  # the register's screener, once needed
 
     def screener(policy: Policy, candidate_rows: list[CandidateRow]) -> Screener | None:
         if candidate_rows or policy.parties or policy.wards:
@@ -345,6 +349,8 @@ class SnapshotCache:
         self._token_ids: dict[str, set[str]] = {}
         # organisations whose policy is unusable: (data_version, why), for /readyz and refresh
         self._unusable: dict[str, tuple[int, str]] = {}
+        # the party register's screener, built once for every council that needs no other
+        self._register: list[Screener] = []
         # organisations not built yet, with the data_version their keys were read at
         self._pending: dict[str, int] = {}
         self._confirmed_at: float | None = None
@@ -410,7 +416,9 @@ class SnapshotCache:
             else:
                 self._unusable.pop(row.id, None)
         usable = [row for row in organisations if row.id in policies]
-        return load_snapshots(session, usable, lambda row: policies[row.id])
+        return load_snapshots(
+            session, usable, lambda row: policies[row.id], register=self._register
+        )
 
     def _reload(
         self,

@@ -15,7 +15,7 @@ from app.domain.candidates import Party
 from app.domain.screening import Screener
 from app.store import load_policy
 from app.store.parties import shipped_parties
-from app.store.snapshots import load_snapshots
+from app.store.snapshots import SnapshotCache, load_snapshots
 from app.store.tables import OrganisationRow
 from tests.conftest import ROOT
 
@@ -50,3 +50,27 @@ def test_councils_without_names_of_their_own_share_the_registers_screener(engine
     tombola = "The Cornish Tombola Party ran the stall."
     assert "Cornish Tombola Party" in [m.name for m in built["three"].screener.scan(tombola)]
     assert "Cornish Tombola Party" not in [m.name for m in built["one"].screener.scan(tombola)]
+
+
+def test_a_council_rebuilt_after_a_write_keeps_the_registers_screener(engine: Engine) -> None:
+    """The cache holds the register's screener across builds: a rebuild does not make another."""
+    redruth = load_policy(ROOT / "policies" / "redruth.yaml")
+    plain = dataclasses.replace(redruth, accounts=(), wards=(), parties=())
+    with Session(engine) as session:
+        session.add_all([_organisation("one"), _organisation("two")])
+        session.commit()
+    cache = SnapshotCache(engine, lambda row: plain, max_age=3600)
+    assert cache.refresh()
+    first = cache.snapshot("one").screener
+    version = cache.snapshot("one").data_version
+    with Session(engine) as session:
+        row = session.get(OrganisationRow, "one")
+        assert row is not None
+        row.data_version += 1
+        session.add(row)
+        session.commit()
+    assert cache.refresh("one")
+    rebuilt = cache.snapshot("one")
+
+    assert rebuilt.data_version == version + 1
+    assert rebuilt.screener is first is cache.snapshot("two").screener
