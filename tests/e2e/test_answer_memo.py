@@ -27,6 +27,7 @@ from tests.conftest import ROOT, Keys
 
 from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
 from .test_fast_path_equivalence import _canonical
+from .test_request_decisions import penryn  # noqa: F401 - fixture: Redruth and Penryn
 
 ACCOUNT = "facebook-redruthtowncouncil"
 PATH = f"/v1/accounts/{ACCOUNT}/can-publish"
@@ -199,3 +200,21 @@ def test_a_remembered_answer_does_not_keep_a_replaced_snapshot_alive(
         gc.collect()
         assert services.cache.snapshot("redruth") is not None
     assert old() is None
+
+
+def test_another_councils_key_is_not_answered_from_redruths_memo(
+    penryn: tuple[TestClient, str],  # noqa: F811 - the fixture imported above
+    seeded: Keys,
+) -> None:
+    """Redruth's answer, remembered, is never Penryn's: its key asks the long way, and gets 404."""
+    client, penryn_clerk = penryn
+    question = {"at": "2029-04-10T10:00:00+01:00", "category": "event"}
+    ours = [client.get(PATH, params=question, headers=auth(seeded.clerk)) for _ in range(2)]
+    theirs = client.get(PATH, params=question, headers=auth(penryn_clerk))
+    text = {**question, "text": "Bins are collected on Tuesday."}
+    posted = [client.post(PATH, json=text, headers=auth(k)) for k in (seeded.clerk, penryn_clerk)]
+
+    assert [a.status_code for a in ours] == [200, 200]
+    assert theirs.status_code == 404, theirs.text
+    assert theirs.headers["content-type"] == "application/problem+json"
+    assert [p.status_code for p in posted] == [200, 404]
