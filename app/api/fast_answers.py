@@ -117,6 +117,29 @@ def _remember(
     )
 
 
+def _answer(
+    services: Services, question: Question, principal: Principal, now: dt.datetime
+) -> tuple[Remembered, Snapshot] | None:
+    """
+    The remembered answer to `question` for `principal` that holds `now`, worked out and
+    remembered if there is none, with the snapshot it belongs to; None if the snapshot is not
+    available or the answer must not be remembered (then the long way answers).
+    """
+    try:
+        snapshot = services.cache.snapshot(principal.organisation_id)
+    except SnapshotUnavailable:
+        return None
+    t = now.timestamp()
+    slot = (principal.organisation_id, principal.role)
+    answer = question.answers.get(slot)
+    if answer is None or answer.snapshot() is not snapshot or not answer.since <= t < answer.until:
+        answer = _remember(services, question, snapshot, principal, now)
+        if answer is None:
+            return None
+        question.answers[slot] = answer
+    return answer, snapshot
+
+
 async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool:
     """
     can-publish by GET or HEAD from the answers remembered (`app.api.answer_memo`): answers
@@ -142,19 +165,12 @@ async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool
     principal = _remembered_principal(services, authorization)
     if principal is None or principal.role not in READ_ROLES:
         return False
-    try:
-        snapshot = services.cache.snapshot(principal.organisation_id)
-    except SnapshotUnavailable:
-        return False
     now = services.clock()
+    found = _answer(services, question, principal, now)
+    if found is None:
+        return False
+    answer, _ = found
     t = now.timestamp()
-    slot = (principal.organisation_id, principal.role)
-    answer = question.answers.get(slot)
-    if answer is None or answer.snapshot() is not snapshot or not answer.since <= t < answer.until:
-        answer = _remember(services, question, snapshot, principal, now)
-        if answer is None:
-            return False
-        question.answers[slot] = answer
     # max-age: the cap, unless `valid_until` is nearer (then as `answer_post` works it out)
     if answer.valid_until - t > CACHE_CAP_SECONDS + 1:
         cache_control = _CACHE_CAPPED
@@ -287,19 +303,11 @@ async def _serve_post_remembered(
     question = services.answers.post_question(account_id, at, body.category)
     if question is None:
         return False
-    try:
-        snapshot = services.cache.snapshot(principal.organisation_id)
-    except SnapshotUnavailable:
-        return False
     now = services.clock()
-    t = now.timestamp()
-    slot = (principal.organisation_id, principal.role)
-    answer = question.answers.get(slot)
-    if answer is None or answer.snapshot() is not snapshot or not answer.since <= t < answer.until:
-        answer = _remember(services, question, snapshot, principal, now)
-        if answer is None:
-            return False
-        question.answers[slot] = answer
+    found = _answer(services, question, principal, now)
+    if found is None:
+        return False
+    answer, snapshot = found
     decision = answer.decision
     if post_decision(decision, snapshot, text=body.text, request_id=None) is not decision:
         return False
