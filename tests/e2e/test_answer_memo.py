@@ -12,38 +12,23 @@ import datetime as dt
 import gc
 import random
 import weakref
+from collections.abc import Callable
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.api import answer_memo
-from app.config import Settings
 from app.domain import UTC
-from app.main import create_app
 from app.store.keys import parse_key
-from tests.conftest import ROOT, Keys
+from tests.conftest import Keys
 
 from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
-from .test_fast_path_equivalence import _canonical
+from .test_fast_path_equivalence import _canonical, both_ways
 from .test_request_decisions import penryn  # noqa: F401 - fixture: Redruth and Penryn
 
 ACCOUNT = "facebook-redruthtowncouncil"
 PATH = f"/v1/accounts/{ACCOUNT}/can-publish"
-
-
-def _apps(engine: Engine, database_url: str, clock: Clock) -> tuple[FastAPI, FastAPI]:
-    settings = Settings(
-        database_url=database_url,
-        policy_dir=ROOT / "policies",
-        override_use_limit=100_000,
-        auth_failure_limit=100_000,
-    )
-    fast = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    routed = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    routed.fast_path = False
-    return fast, routed
 
 
 def _same(by_fast: TestClient, by_route: TestClient, **request: object):  # type: ignore[no-untyped-def]
@@ -60,7 +45,7 @@ def test_answers_for_now_follow_the_clock_across_every_boundary(
     elections' warning, window and the street fair override: each answer is the route's, and
     the answers change where the route's do (the memo holds none past its `valid_until`).
     """
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     rng = random.Random(2029)
     clock.now = dt.datetime(2029, 2, 1, 12, tzinfo=UTC)
     seen: set[tuple[str, str]] = set()
@@ -108,11 +93,30 @@ def test_answers_for_now_follow_the_clock_across_every_boundary(
     } <= seen
 
 
+def across_an_override(
+    by_fast: TestClient, by_route: TestClient, clerk: str, outcome: Callable[[], str]
+) -> tuple[str, str, str]:
+    """`outcome()` before the street fair override, while it is granted, and once revoked."""
+    before = outcome()
+    granted = by_fast.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(clerk))
+    assert granted.status_code == 201, granted.text
+    by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+    during = outcome()
+    revoked = by_fast.post(
+        f"/v1/overrides/{granted.json()['override_id']}/revoke",
+        json={"reason": "fair cancelled"},
+        headers=auth(clerk),
+    )
+    assert revoked.status_code == 200, revoked.text
+    by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+    return before, during, outcome()
+
+
 def test_a_write_is_answered_at_once_not_from_the_memo(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
     """An override granted, then revoked: the remembered answers change with each write."""
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     question = {"at": "2029-04-10T10:00:00+01:00", "category": "event"}
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
 
@@ -125,28 +129,14 @@ def test_a_write_is_answered_at_once_not_from_the_memo(
             assert len({a.json()["decision_id"] for a in answers}) == 3  # each its own id
             return str(answers[-1].json()["outcome"])
 
-        before = outcome()
-        granted = by_fast.post(
-            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
-        )
-        assert granted.status_code == 201, granted.text
-        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
-        during = outcome()
-        revoked = by_fast.post(
-            f"/v1/overrides/{granted.json()['override_id']}/revoke",
-            json={"reason": "fair cancelled"},
-            headers=auth(seeded.clerk),
-        )
-        assert revoked.status_code == 200, revoked.text
-        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
-        after = outcome()
-    assert (before, during, after) == ("refer", "allow", "refer")
+        outcomes = across_an_override(by_fast, by_route, seeded.clerk, outcome)
+    assert outcomes == ("refer", "allow", "refer")
 
 
 def test_a_revoked_or_mistyped_key_is_refused_though_it_was_remembered(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, _ = _apps(engine, database_url, clock)
+    fast, _ = both_ways(engine, database_url, clock)
     with TestClient(fast) as client:
         assert client.get(PATH, headers=auth(seeded.auditor)).status_code == 200
         assert client.get(PATH, headers=auth(seeded.auditor)).status_code == 200
@@ -168,7 +158,7 @@ def test_the_memo_forgets_rather_than_grows(
 ) -> None:
     """A client asking about ever new instants costs the long way, never memory."""
     monkeypatch.setattr(answer_memo, "MAX_REQUESTS", 50)
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     memo = fast.state.services.answers
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
         for minute in range(400):
@@ -183,7 +173,7 @@ def test_the_memo_forgets_rather_than_grows(
 def test_a_remembered_answer_does_not_keep_a_replaced_snapshot_alive(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, _ = _apps(engine, database_url, clock)
+    fast, _ = both_ways(engine, database_url, clock)
     services = fast.state.services
     with TestClient(fast) as client:
         for category in ("general", "event"):  # two questions remembered

@@ -13,6 +13,7 @@ import random
 from collections import Counter
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -60,6 +61,24 @@ def _canonical(response) -> tuple[int, list[tuple[str, str]], object]:  # type: 
     return response.status_code, headers, json.dumps(body, sort_keys=True)
 
 
+def both_ways(engine: Engine, database_url: str, clock: Clock) -> tuple[FastAPI, FastAPI]:
+    """
+    Two apps on one database and one clock: one answers can-publish ahead of the framework,
+    the other routes it to the documented route. Limits on failed keys and recorded
+    reliances are lifted, so that thousands of requests are answered, not throttled.
+    """
+    settings = Settings(
+        database_url=database_url,
+        policy_dir=ROOT / "policies",
+        override_use_limit=100_000,
+        auth_failure_limit=100_000,
+    )
+    fast = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    routed = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
+    routed.fast_path = False
+    return fast, routed
+
+
 def _request(rng: random.Random, keys: Keys, etags: list[str]) -> dict[str, object]:
     key = rng.choice(
         [keys.clerk, keys.scheduler, keys.viewer, keys.auditor] * 6
@@ -105,15 +124,7 @@ def _request(rng: random.Random, keys: Keys, etags: list[str]) -> dict[str, obje
 def test_the_fast_path_answers_as_the_documented_route(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, seed: int
 ) -> None:
-    settings = Settings(
-        database_url=database_url,
-        policy_dir=ROOT / "policies",
-        override_use_limit=100_000,
-        auth_failure_limit=100_000,
-    )
-    fast = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    routed = create_app(settings, engine=engine, clock=clock, refresh_in_background=False)
-    routed.fast_path = False
+    fast, routed = both_ways(engine, database_url, clock)
     rng = random.Random(seed)
     kinds: Counter[tuple[str, int]] = Counter()
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:

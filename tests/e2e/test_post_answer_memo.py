@@ -19,8 +19,9 @@ from app.domain import UTC
 from app.store.keys import parse_key
 from tests.conftest import Keys
 
-from .conftest import STREET_FAIR_OVERRIDE, Clock, auth
-from .test_answer_memo import PATH, _apps, _same
+from .conftest import Clock, auth
+from .test_answer_memo import PATH, _same, across_an_override
+from .test_fast_path_equivalence import both_ways
 
 INSIDE = "2029-04-10T10:00:00+01:00"  # inside the 2029 window, under the street fair override
 NEUTRAL = "The library opens at 9am on Saturday."
@@ -34,7 +35,7 @@ def _post(by_fast: TestClient, by_route: TestClient, key: str, body: dict[str, s
 def test_a_post_asked_again_is_answered_from_the_memo_as_the_route_answers(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     body = {"at": INSIDE, "category": "event", "text": NEUTRAL}
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
         answers = [_post(by_fast, by_route, seeded.scheduler, body) for _ in range(2)]
@@ -54,7 +55,7 @@ def test_a_post_asked_again_is_answered_from_the_memo_as_the_route_answers(
 def test_a_text_that_adds_a_reason_is_answered_the_long_way(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     neutral = {"at": INSIDE, "category": "service-information", "text": NEUTRAL}
     appeal = {**neutral, "text": APPEAL}
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
@@ -70,7 +71,7 @@ def test_a_write_is_answered_at_once_not_from_the_remembered_post(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
     """An override granted, then revoked: the answers to a post asked again change with each."""
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     body = {"at": INSIDE, "category": "event", "text": NEUTRAL}
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
 
@@ -78,28 +79,14 @@ def test_a_write_is_answered_at_once_not_from_the_remembered_post(
             answers = [_post(by_fast, by_route, seeded.viewer, body) for _ in range(3)]
             return str(answers[-1].json()["outcome"])
 
-        before = outcome()
-        granted = by_fast.post(
-            "/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk)
-        )
-        assert granted.status_code == 201, granted.text
-        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
-        during = outcome()
-        revoked = by_fast.post(
-            f"/v1/overrides/{granted.json()['override_id']}/revoke",
-            json={"reason": "fair cancelled"},
-            headers=auth(seeded.clerk),
-        )
-        assert revoked.status_code == 200, revoked.text
-        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
-        after = outcome()
-    assert (before, during, after) == ("refer", "allow", "refer")
+        outcomes = across_an_override(by_fast, by_route, seeded.clerk, outcome)
+    assert outcomes == ("refer", "allow", "refer")
 
 
 def test_one_instant_written_with_two_offsets_is_one_question_answered_alike(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     in_bst = {"at": INSIDE, "category": "event", "text": NEUTRAL}
     in_utc = {**in_bst, "at": "2029-04-10T09:00:00Z"}
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
@@ -112,7 +99,7 @@ def test_one_instant_written_with_two_offsets_is_one_question_answered_alike(
 def test_a_revoked_key_is_refused_though_its_post_was_remembered(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock
 ) -> None:
-    fast, _ = _apps(engine, database_url, clock)
+    fast, _ = both_ways(engine, database_url, clock)
     body = {"at": INSIDE, "category": "event", "text": NEUTRAL}
     with TestClient(fast) as client:
         remembered = [client.post(PATH, json=body, headers=auth(seeded.auditor)) for _ in range(2)]
@@ -132,7 +119,7 @@ def test_posts_about_ever_new_instants_cost_no_memory(
     engine: Engine, database_url: str, seeded: Keys, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(answer_memo, "MAX_REQUESTS", 50)
-    fast, routed = _apps(engine, database_url, clock)
+    fast, routed = both_ways(engine, database_url, clock)
     memo = fast.state.services.answers
     with TestClient(fast) as by_fast, TestClient(routed) as by_route:
         for minute in range(200):
