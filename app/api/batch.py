@@ -12,6 +12,7 @@ equal, check for check, and the two schemas equal, field for field.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Required
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
@@ -55,18 +56,20 @@ class _BatchBody(TypedDict):
 _BODY = TypeAdapter(_BatchBody)
 
 
-def read_checks(raw: bytes) -> list[Check] | None:
+def _read(text: str) -> dt.datetime:
+    return require_offset(parse_instant(text))
+
+
+def read_checks(raw: bytes, read: Callable[[str], dt.datetime] = _read) -> list[Check] | None:
     """
     The checks of the batch's body `raw`, as `checks_of(BatchIn.model_validate_json(raw))`
     gives them; None for a body this reading refuses (read it with `BatchIn`, which says why).
+    `read` reads each distinct `at`: `require_offset(parse_instant(text))`, or the same
+    remembered (`instants.Instants.read`).
     """
     try:
         checks = _BODY.validate_json(raw)["checks"]
-        instants = {
-            text: require_offset(parse_instant(text))
-            for text in {c.get("at") for c in checks}
-            if text is not None
-        }
+        instants = {text: read(text) for text in {c.get("at") for c in checks} if text is not None}
     except (ValidationError, ValueError):  # require_offset's PydanticCustomError is one
         return None
     return [

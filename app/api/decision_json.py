@@ -14,7 +14,7 @@ byte for byte, over thousands of random decisions).
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic_core import to_json
@@ -221,7 +221,11 @@ def decision_bytes(
 
 
 def decisions_bytes(
-    decisions: Sequence[Decision], fragments: Fragments | None = None, *, role: str
+    decisions: Sequence[Decision],
+    fragments: Fragments | None = None,
+    *,
+    role: str,
+    written: Callable[[dt.datetime], bytes] = instant_bytes,
 ) -> bytes:
     """
     The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
@@ -230,6 +234,8 @@ def decisions_bytes(
     key after `at` (`_tail`) follows from the outcome, the reasons and windows (the same
     objects, by identity, while `decisions` holds them), `valid_until`, `data_version`,
     `evaluated_at` and the role; `account_id` and `category` repeat, and so do instants.
+    `written` writes each decision's `at`: `instant_bytes`, or the same remembered
+    (`instants.Instants.json`).
     """
     fragments = {} if fragments is None else fragments
     times: dict[dt.datetime, bytes] = {}
@@ -244,7 +250,7 @@ def decisions_bytes(
             subject = subjects[d.account_id, id(d.category)] = _subject(d.account_id, d.category)
         at = instants.get(id(d.at))
         if at is None:
-            at = instants[id(d.at)] = instant_bytes(d.at)
+            at = instants[id(d.at)] = written(d.at)
         # ids name objects `decisions` keeps alive; 0 (no object's id) ends the reasons
         key = (
             id(d.outcome),

@@ -30,6 +30,7 @@ from app.store.unit_of_work import Actor, UnitOfWork
 from .answer_memo import AnswerMemo
 from .decision_json import SnapshotFragments
 from .feed_cache import FeedCache
+from .instants import Instants
 from .problems import Forbidden, InvalidQuery, Unauthorized, UnsupportedMediaType
 from .reliance import RelianceMemo
 from .throttle import FailedAuthThrottle
@@ -74,6 +75,7 @@ class Services:
     fragments: SnapshotFragments = field(default_factory=SnapshotFragments)
     answers: AnswerMemo = field(default_factory=AnswerMemo)
     actions: ActionsMemo = field(default_factory=ActionsMemo)
+    instants: Instants = field(default_factory=Instants)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -19,7 +19,6 @@ bisect and a few comparisons, whatever the number of windows.
 import datetime as dt
 from bisect import bisect_right
 
-from app.domain.clock import UTC
 from app.domain.errors import NaiveDatetime, UnknownAccount, UnknownCategory
 from app.domain.periods import Window
 from app.domain.policy import AccountStatus, Category
@@ -51,6 +50,7 @@ __all__ = [
 ]
 
 _CATEGORIES = frozenset(Category)
+_FIXED = dt.timezone
 _CATEGORY_NAMES = tuple(c.value for c in Category)
 
 
@@ -119,7 +119,8 @@ def decide(
         UnknownAccount: the account is not the organisation's.
     """
     tz = at.tzinfo
-    if tz is None or (tz is not UTC and at.utcoffset() is None):
+    # a fixed offset (`datetime.timezone`, UTC among them) always has one; a zone may not
+    if tz is None or (type(tz) is not _FIXED and at.utcoffset() is None):
         raise NaiveDatetime(field="at", value=at.isoformat())
     account = snapshot.accounts.get(account_id)
     if account is None:

@@ -54,7 +54,7 @@ from ..deps import (
     unknown_query_problem,
 )
 from ..problems import MEDIA_TYPE, InvalidQuery, internal_problem, problem_body, problem_for
-from ..reliance import override_use_recorded, override_uses, record_uses
+from ..reliance import batch_override_uses, override_use_recorded, override_uses, record_uses
 from ..schemas import BatchIn, BatchOut, DecisionOut, PostCheckIn, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -490,10 +490,10 @@ async def decide_batch(request: Request) -> BatchOut | Response:
     """Every check is decided against the same snapshot; an unknown account fails the batch with 404."""
     principal = authorise(request, READ_ROLES)
     raw = await request.body()
-    checks = read_checks(raw)
+    services: Services = request.app.state.services
+    checks = read_checks(raw, services.instants.read)
     if checks is None:  # BatchIn says what is wrong (or reads what the quick reading did not)
         checks = checks_of(_body(BatchIn, raw))
-    services: Services = request.app.state.services
     now = services.clock()
     try:
         snapshot = services.cache.snapshot(principal.organisation_id)
@@ -522,11 +522,13 @@ async def decide_batch(request: Request) -> BatchOut | Response:
         for i, (account_id, at, category, text, request_id) in enumerate(checks)
     ]
     role = principal.role
-    uses = tuple(use for d in decided for use in override_uses(d, role))
+    uses = batch_override_uses(decided, role)
     answer = Answer(
         200,
         {"Cache-Control": "no-store"},
-        decisions_bytes(decided, services.fragments.of(snapshot), role=role),
+        decisions_bytes(
+            decided, services.fragments.of(snapshot), role=role, written=services.instants.json
+        ),
         principal=principal,
         override_uses=uses,
     )

@@ -48,8 +48,12 @@ def require_offset(value: dt.datetime) -> dt.datetime:
         raise PydanticCustomError(
             NAIVE_DATETIME_ERROR, "{value} " + NAIVE_MESSAGE, {"value": value.isoformat()}
         )
-    # the local year first: converting 9999-12-31T23:00-14:00 to UTC would overflow
-    if not 1950 <= value.year <= 2199 or not 1950 <= value.astimezone(dt.UTC).year <= 2199:
+    # the local year first: converting 9999-12-31T23:00-14:00 to UTC would overflow; an
+    # offset is under a day, so only a local year at either end can be another year in UTC
+    year = value.year
+    if not 1950 < year < 2199 and (
+        not 1950 <= year <= 2199 or not 1950 <= value.astimezone(dt.UTC).year <= 2199
+    ):
         msg = f"year {value.year} is outside 1950-2199"
         raise ValueError(msg)
     return value
