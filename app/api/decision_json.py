@@ -30,6 +30,7 @@ __all__ = [
     "SnapshotFragments",
     "decision_bytes",
     "decision_json",
+    "decision_parts",
     "decisions_bytes",
     "instant_bytes",
 ]
@@ -220,30 +221,31 @@ def decision_bytes(
     )
 
 
-def decisions_bytes(
+def decision_parts(
     decisions: Sequence[Decision],
     fragments: Fragments | None = None,
     *,
     role: str,
     written: Callable[[dt.datetime], bytes] = instant_bytes,
-) -> bytes:
+) -> list[tuple[bytes, bytes, bytes, bytes]]:
     """
-    The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
-    byte for byte: each decision as `decision_bytes` writes it, from the same pieces, each
-    piece written once per batch. The decisions of a batch share most of their JSON: every
-    key after `at` (`_tail`) follows from the outcome, the reasons and windows (the same
-    objects, by identity, while `decisions` holds them), `valid_until`, `data_version`,
-    `evaluated_at` and the role; `account_id` and `category` repeat, and so do instants.
-    `written` writes each decision's `at`: `instant_bytes`, or the same remembered
-    (`instants.Instants.json`).
+    Each decision as `decision_bytes` writes it, in four parts: its `decision_id` (the JSON
+    after `{"decision_id":`), its subject (`account_id` and `category`, up to the value of
+    `at`), `at`, and the rest (from `"allowed"`). The
+    decisions of a batch share most of their JSON: every key after `at` (`_tail`) follows
+    from the outcome, the reasons and windows (the same objects, by identity, while
+    `decisions` holds them), `valid_until`, `data_version`, `evaluated_at` and the role;
+    `account_id` and `category` repeat, and so do instants: each is written once, and the
+    parts of decisions that share it are the same bytes object. `written` writes each
+    decision's `at`: `instant_bytes`, or the same remembered (`instants.Instants.json`).
     """
     fragments = {} if fragments is None else fragments
     times: dict[dt.datetime, bytes] = {}
     subjects: dict[tuple[str, int], bytes] = {}
     instants: dict[int, bytes] = {}
     tails: dict[tuple[object, ...], bytes] = {}
-    parts: list[bytes] = [b'{"decisions":[']
-    add = parts.extend
+    parts: list[tuple[bytes, bytes, bytes, bytes]] = []
+    add = parts.append
     for d in decisions:
         subject = subjects.get((d.account_id, id(d.category)))
         if subject is None:
@@ -264,8 +266,27 @@ def decisions_bytes(
         tail = tails.get(key)
         if tail is None:
             tail = tails[key] = _tail(d, fragments, times, role)
-        add((b',{"decision_id":', to_json(d.decision_id), subject, at, tail))
-    if len(parts) > 1:
-        parts[1] = b'{"decision_id":'
-    parts.append(b"]}")
-    return b"".join(parts)
+        add((to_json(d.decision_id), subject, at, tail))
+    return parts
+
+
+def decisions_bytes(
+    decisions: Sequence[Decision],
+    fragments: Fragments | None = None,
+    *,
+    role: str,
+    written: Callable[[dt.datetime], bytes] = instant_bytes,
+) -> bytes:
+    """
+    The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
+    byte for byte: each decision as `decision_bytes` writes it, from `decision_parts`.
+    """
+    body: list[bytes] = [b'{"decisions":[']
+    for decision_id, subject, at, tail in decision_parts(
+        decisions, fragments, role=role, written=written
+    ):
+        body += (b'{"decision_id":', decision_id, subject, at, tail, b",")
+    if len(body) == 1:
+        return b'{"decisions":[]}'
+    body[-1] = b"]}"  # the last comma
+    return b"".join(body)

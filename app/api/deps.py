@@ -28,6 +28,7 @@ from app.store.snapshots import KeyEntry, SnapshotCache
 from app.store.unit_of_work import Actor, UnitOfWork
 
 from .answer_memo import AnswerMemo
+from .check_memo import CheckMemo
 from .decision_json import SnapshotFragments
 from .feed_cache import FeedCache
 from .instants import Instants
@@ -76,6 +77,7 @@ class Services:
     answers: AnswerMemo = field(default_factory=AnswerMemo)
     actions: ActionsMemo = field(default_factory=ActionsMemo)
     instants: Instants = field(default_factory=Instants)
+    checks: CheckMemo = field(default_factory=CheckMemo)
 
     def now(self) -> dt.datetime:
         return self.clock()

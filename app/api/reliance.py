@@ -34,6 +34,7 @@ __all__ = [
     "override_use_recorded",
     "override_uses",
     "record_uses",
+    "relies_on_override",
 ]
 
 log = logging.getLogger(__name__)

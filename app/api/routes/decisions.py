@@ -40,9 +40,9 @@ from app.domain.decision import decide_post
 from app.store.errors import SnapshotUnavailable
 
 from .. import problem_types as types
-from ..batch import checks_of, read_checks
+from ..batch import batch_answer, checks_of, read_checks
 from ..conditional import etag_matches
-from ..decision_json import decision_bytes, decision_json, decisions_bytes
+from ..decision_json import decision_bytes, decision_json
 from ..deps import (
     READ_ROLES,
     SECURED,
@@ -54,7 +54,7 @@ from ..deps import (
     unknown_query_problem,
 )
 from ..problems import MEDIA_TYPE, InvalidQuery, internal_problem, problem_body, problem_for
-from ..reliance import batch_override_uses, override_use_recorded, override_uses, record_uses
+from ..reliance import override_use_recorded, override_uses, record_uses
 from ..schemas import BatchIn, BatchOut, DecisionOut, PostCheckIn, london, require_offset
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -505,32 +505,18 @@ async def decide_batch(request: Request) -> BatchOut | Response:
             media_type=MEDIA_TYPE,
             headers={"Cache-Control": "no-store"},
         )
-    ids = decision_ids(len(checks))
-    decided = [
-        decide(account_id, at or now, category, snapshot, now=now, decision_id=ids[i])
-        if text is None and request_id is None
-        else decide_post(
-            account_id,
-            at or now,
-            category,
-            snapshot,
-            now=now,
-            text=text,
-            request_id=request_id,
-            decision_id=ids[i],
-        )
-        for i, (account_id, at, category, text, request_id) in enumerate(checks)
-    ]
-    role = principal.role
-    uses = batch_override_uses(decided, role)
+    body, uses = batch_answer(
+        checks,
+        snapshot,
+        now=now,
+        ids=decision_ids(len(checks)),
+        role=principal.role,
+        fragments=services.fragments.of(snapshot),
+        memo=services.checks,
+        written=services.instants.json,
+    )
     answer = Answer(
-        200,
-        {"Cache-Control": "no-store"},
-        decisions_bytes(
-            decided, services.fragments.of(snapshot), role=role, written=services.instants.json
-        ),
-        principal=principal,
-        override_uses=uses,
+        200, {"Cache-Control": "no-store"}, body, principal=principal, override_uses=uses
     )
     answer = await audited(services, answer, path=request.url.path)
     return Response(
