@@ -30,7 +30,14 @@ from .test_fast_path_equivalence import both_ways
 from .test_request_decisions import penryn  # noqa: F401 - fixture: Redruth and Penryn
 
 ACCOUNTS = ("facebook-redruthtowncouncil", "x-visitredruth", "facebook-mayorofredruth")
-CATEGORIES = ("general", "event", "emergency", "consultation", "party-political", "statutory-notice")
+CATEGORIES = (
+    "general",
+    "event",
+    "emergency",
+    "consultation",
+    "party-political",
+    "statutory-notice",
+)
 INSTANTS = (
     "2029-04-10T10:00:00+01:00",  # inside the 2029 window, under the street fair override
     "2029-04-10T09:00:00Z",  # the same instant, another offset
