@@ -1,7 +1,7 @@
 """
 The can-publish fast path answers as the documented route does (issue 18): a few thousand
-random requests, by GET (with and without If-None-Match) and by POST with a post's text, good
-and bad (unknown accounts and categories, naive or malformed instants, bad keys, other media
+random requests, by GET (with and without If-None-Match), HEAD, and POST with a post's text,
+good and bad (unknown accounts and categories, naive or malformed instants, bad keys, other media
 types, repeated or unknown query parameters, bodies that do not validate), each sent to an app
 that answers can-publish ahead of the framework and to one that routes it to the documented
 route. Status, headers and body must be equal, after canonicalisation: header names in lower
@@ -51,6 +51,8 @@ TEXTS = (
 
 
 def _canonical(response) -> tuple[int, list[tuple[str, str]], object]:  # type: ignore[no-untyped-def]
+    if response.request.method == "HEAD":
+        assert response.content == b""
     headers = sorted((k.lower(), v) for k, v in response.headers.items())
     try:
         body: object = json.loads(response.content)
@@ -101,8 +103,8 @@ def _request(rng: random.Random, keys: Keys, etags: list[str]) -> dict[str, obje
             params.append(("at", "2029-04-10T10:00:00Z"))
         if etags and rng.random() < 0.3:
             headers["If-None-Match"] = rng.choice(etags)
-        # not HEAD: the fast path answers it (as it did before issue 18), the route says 405
-        return {"method": "GET", "url": path, "params": params, "headers": headers}
+        method = "HEAD" if rng.random() < 0.1 else "GET"
+        return {"method": method, "url": path, "params": params, "headers": headers}
     body: dict[str, object] = {}
     if rng.random() < 0.9:
         body["at"] = rng.choice(INSTANTS)
@@ -141,6 +143,7 @@ def test_the_fast_path_answers_as_the_documented_route(
             if "etag" in one.headers and len(etags) < 40:
                 etags.append(one.headers["etag"])
             kinds[(str(request["method"]), one.status_code)] += 1
-    # the requests reached every kind of answer, by both methods
+    # the requests reached every kind of answer, by each method
     assert {("GET", 200), ("GET", 304), ("POST", 200), ("GET", 404), ("POST", 404)} <= set(kinds)
+    assert {("HEAD", 200), ("HEAD", 404)} <= set(kinds)
     assert {("GET", 401), ("POST", 401), ("GET", 422), ("POST", 422), ("POST", 415)} <= set(kinds)

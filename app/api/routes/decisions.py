@@ -409,6 +409,13 @@ async def can_publish(account_id: str) -> Response:
     return _Served()
 
 
+# HEAD: the same answer without its body, as HTTP asks of every GET (and as the fast path
+# always gave); not a second operation in the OpenAPI document
+router.add_api_route(
+    CAN_PUBLISH_PATH.removeprefix("/v1"), can_publish, methods=["HEAD"], include_in_schema=False
+)
+
+
 @router.post(
     CAN_PUBLISH_PATH.removeprefix("/v1"),
     response_model=DecisionOut,
