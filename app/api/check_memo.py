@@ -23,6 +23,7 @@ once (a client sending ever new instants costs the long way, never memory).
 """
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass, field
 
 from app.domain import Category, Snapshot
@@ -49,9 +50,12 @@ EVALUATED_AT = b',"evaluated_at":'
 
 @dataclass(slots=True)
 class Known:
-    """What is remembered for one snapshot: its checks, and the pieces they share."""
+    """
+    What is remembered for one snapshot (held weakly: what is remembered never keeps a
+    replaced snapshot alive): its checks, and the pieces they share.
+    """
 
-    snapshot: Snapshot
+    snapshot: weakref.ref[Snapshot]
     checks: dict[CheckKey, Written] = field(default_factory=dict)
     # each `head` and `end` once, by value
     pieces: dict[bytes, bytes] = field(default_factory=dict)
@@ -68,10 +72,10 @@ class CheckMemo:
         """What is remembered for `snapshot` (nothing if it replaced its organisation's last)."""
         organisation_id = snapshot.policy.organisation_id
         known = self._current.get(organisation_id)
-        if known is None or known.snapshot is not snapshot:
+        if known is None or known.snapshot() is not snapshot:
             if known is not None:
                 self._count -= len(known.checks)
-            known = self._current[organisation_id] = Known(snapshot)
+            known = self._current[organisation_id] = Known(weakref.ref(snapshot))
         return known
 
     def cut(self, known: Known, tail: bytes, evaluated_at: bytes) -> tuple[bytes, bytes] | None:

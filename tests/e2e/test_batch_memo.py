@@ -9,8 +9,10 @@ decision's own random id blanked; `evaluated_at` is the shared clock's in both).
 """
 
 import datetime as dt
+import gc
 import json
 import random
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -190,6 +192,29 @@ def test_the_memo_forgets_rather_than_grows(
         for _ in range(2):
             _same(one, other, checks, seeded.scheduler)
             assert len(one.app.state.services.checks) <= 30  # type: ignore[attr-defined]
+
+
+def test_what_is_remembered_does_not_keep_a_replaced_snapshot_alive(
+    apps: tuple[TestClient, TestClient], seeded: Keys
+) -> None:
+    one, _ = apps
+    services = one.app.state.services  # type: ignore[attr-defined]
+    checks = [{"account_id": ACCOUNTS[0], "at": INSTANTS[2]}]
+    assert (
+        one.post("/v1/decisions", json={"checks": checks}, headers=auth(seeded.viewer)).status_code
+        == 200
+    )
+    assert len(services.checks) == 1
+    old = weakref.ref(services.cache.snapshot("redruth"))
+    granted = one.post("/v1/overrides", json=STREET_FAIR_OVERRIDE, headers=auth(seeded.clerk))
+    assert granted.status_code == 201, granted.text
+    services.fragments = type(services.fragments)()  # the JSON fragments hold theirs till asked
+    gc.collect()
+
+    assert old() is None
+    asked = one.post("/v1/decisions", json={"checks": checks}, headers=auth(seeded.viewer))
+    assert asked.status_code == 200
+    assert len(services.checks) == 1  # the replaced snapshot's check is forgotten, this one kept
 
 
 def test_another_councils_key_is_not_answered_from_redruths_memo(
