@@ -38,10 +38,12 @@ from app.domain import Category, Decision, Snapshot
 if TYPE_CHECKING:
     from .deps import Principal
 
-__all__ = ["MAX_KEYS", "MAX_REQUESTS", "AnswerMemo", "Question", "Remembered"]
+__all__ = ["MAX_KEYS", "MAX_PLAIN_TEXTS", "MAX_REQUESTS", "AnswerMemo", "Question", "Remembered"]
 
 MAX_REQUESTS = 10_000
 MAX_KEYS = 10_000
+# texts remembered as adding nothing, per remembered answer (32 bytes each)
+MAX_PLAIN_TEXTS = 16
 
 
 @dataclass(slots=True)
@@ -64,6 +66,9 @@ class Remembered:
     until: float
     # the decision's `valid_until` as a timestamp (infinity for none)
     valid_until: float
+    # posts' texts (their SHA-256) screened against this very decision and snapshot and found
+    # to add nothing to it (`post_decision`): a post checked again is not screened again
+    plain_texts: set[bytes] = field(default_factory=set)
 
 
 @dataclass(slots=True)

@@ -9,12 +9,13 @@ documented route, on one database and one clock (tests/e2e/test_answer_memo.py).
 """
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.api import answer_memo
+from app.api import answer_memo, fast_answers
 from app.domain import UTC
 from app.store.keys import parse_key
 from tests.conftest import Keys
@@ -26,6 +27,7 @@ from .test_fast_path_equivalence import both_ways
 INSIDE = "2029-04-10T10:00:00+01:00"  # inside the 2029 window, under the street fair override
 NEUTRAL = "The library opens at 9am on Saturday."
 APPEAL = "Polls open at 7am on 1 May: vote for a greener Redruth!"
+NAMED = "Morwenna Pascoe will open the library on Saturday."
 
 
 def _post(by_fast: TestClient, by_route: TestClient, key: str, body: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -127,3 +129,51 @@ def test_posts_about_ever_new_instants_cost_no_memory(
             body = {"at": at.isoformat(), "category": "event", "text": NEUTRAL}
             _post(by_fast, by_route, seeded.scheduler, body)
             assert len(memo._posts) <= 50
+
+
+def test_a_post_checked_again_is_not_screened_again(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its text was screened against this very decision and snapshot, and added nothing."""
+    screened: list[str] = []
+    original = fast_answers.post_decision
+
+    def counting(decision: Any, snapshot: Any, *, text: str | None, request_id: str | None) -> Any:
+        screened.append(str(text))
+        return original(decision, snapshot, text=text, request_id=request_id)
+
+    monkeypatch.setattr(fast_answers, "post_decision", counting)
+    fast, routed = both_ways(engine, database_url, clock)
+    neutral = {"at": INSIDE, "category": "event", "text": NEUTRAL}
+    appeal = {**neutral, "text": APPEAL}
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+        answers = [_post(by_fast, by_route, seeded.scheduler, neutral) for _ in range(5)]
+        appeals = [_post(by_fast, by_route, seeded.scheduler, appeal) for _ in range(3)]
+
+    # the first ask goes the long way; the second is screened and remembered; then not again.
+    # A text that adds a reason is screened (and answered the long way) every time.
+    assert screened == [NEUTRAL, APPEAL, APPEAL, APPEAL]
+    assert {a.json()["outcome"] for a in answers} == {"refer"}
+    assert {"ELECTORAL_APPEAL"} <= {r["code"] for r in appeals[-1].json()["reasons"]}
+
+
+def test_a_text_remembered_as_adding_nothing_is_screened_again_after_a_write(
+    engine: Engine, database_url: str, seeded: Keys, clock: Clock
+) -> None:
+    """A candidate added by the Clerk: the same post, checked again, now names a candidate."""
+    fast, routed = both_ways(engine, database_url, clock)
+    body = {"at": INSIDE, "category": "service-information", "text": NAMED}
+    with TestClient(fast) as by_fast, TestClient(routed) as by_route:
+        before = [_post(by_fast, by_route, seeded.scheduler, body) for _ in range(3)]
+        added = by_fast.post(
+            "/v1/candidates",
+            json={"election_id": "parish.redruth.2029-05-03", "name": "Morwenna Pascoe"},
+            headers=auth(seeded.clerk),
+        )
+        assert added.status_code == 201, added.text
+        by_route.app.state.services.cache.refresh()  # type: ignore[attr-defined]
+        after = [_post(by_fast, by_route, seeded.scheduler, body) for _ in range(3)]
+
+    assert {a.json()["outcome"] for a in before} == {"allow"}
+    assert {a.json()["outcome"] for a in after} == {"refer"}
+    assert "CANDIDATE_MENTIONED" in {r["code"] for r in after[-1].json()["reasons"]}
