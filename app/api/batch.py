@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Required
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
-from pydantic_core import to_json
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from app.domain import Category, Decision, Snapshot, decide
@@ -73,21 +72,27 @@ def read_checks(raw: bytes, read: Callable[[str], dt.datetime] = _read) -> list[
     `read` reads each distinct `at`: `require_offset(parse_instant(text))`, or the same
     remembered (`instants.Instants.read`).
     """
+    instants: dict[str | None, dt.datetime | None] = {None: None}
+    found: list[Check] = []
+    add = found.append
     try:
-        checks = _BODY.validate_json(raw)["checks"]
-        instants = {text: read(text) for text in {c.get("at") for c in checks} if text is not None}
+        for c in _BODY.validate_json(raw)["checks"]:
+            text = c.get("at")
+            at = instants.get(text)
+            if at is None and text is not None:
+                at = instants[text] = read(text)  # each distinct `at` once
+            add(
+                (
+                    c["account_id"],
+                    at,
+                    c.get("category", _DEFAULT_CATEGORY),
+                    c.get("text"),
+                    c.get("request_id"),
+                )
+            )
     except (ValidationError, ValueError):  # require_offset's PydanticCustomError is one
         return None
-    return [
-        (
-            c["account_id"],
-            instants.get(c.get("at")),  # type: ignore[arg-type]
-            c.get("category", _DEFAULT_CATEGORY),
-            c.get("text"),
-            c.get("request_id"),
-        )
-        for c in checks
-    ]
+    return found
 
 
 def checks_of(body: BatchIn) -> list[Check]:
@@ -100,15 +105,16 @@ def batch_answer(
     snapshot: Snapshot,
     *,
     now: dt.datetime,
-    ids: Sequence[str],
+    ids: bytes,
     role: str,
     fragments: Fragments,
     memo: CheckMemo,
     written: Callable[[dt.datetime], bytes] = instant_bytes,
 ) -> tuple[bytes, tuple[dict[str, object], ...]]:
     """
-    The batch's body, `decisions_bytes` of each check decided against `snapshot` (the
-    decision ids `ids`, evaluated at `now`), and the override uses to audit
+    The batch's body, `decisions_bytes` of each check decided against `snapshot` (evaluated
+    at `now`, each with its decision id from `ids`: 32 hex digits a check, as
+    `os.urandom(16 * len(checks)).hex()`), and the override uses to audit
     (`batch_override_uses`). A check remembered for this snapshot (`CheckMemo`) is written
     from memory; any other is decided, and remembered where it may be.
 
@@ -127,7 +133,12 @@ def batch_answer(
                     found.append(hit)
                     continue
             decision = decide(
-                account_id, at or now, category, snapshot, now=now, decision_id=ids[i]
+                account_id,
+                at or now,
+                category,
+                snapshot,
+                now=now,
+                decision_id=ids[32 * i : 32 * i + 32].decode(),
             )
         else:
             decision = decide_post(
@@ -138,7 +149,7 @@ def batch_answer(
                 now=now,
                 text=text,
                 request_id=request_id,
-                decision_id=ids[i],
+                decision_id=ids[32 * i : 32 * i + 32].decode(),
             )
         found.append(None)
         decided.append(decision)
@@ -156,8 +167,9 @@ def batch_answer(
         if hit is not None:
             subject, at_json, head, end = hit
             body += (
-                b'{"decision_id":',
-                to_json(ids[i]),
+                b'{"decision_id":"',
+                ids[32 * i : 32 * i + 32],
+                b'"',
                 subject,
                 at_json,
                 head,

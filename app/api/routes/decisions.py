@@ -64,12 +64,6 @@ log = logging.getLogger(__name__)
 CACHE_CAP_SECONDS = 60
 
 
-def decision_ids(count: int) -> list[str]:
-    """`count` random decision ids (32 hex digits, as `uuid4().hex`) from one read of the OS."""
-    pool = os.urandom(16 * count).hex()
-    return [pool[32 * i : 32 * i + 32] for i in range(count)]
-
-
 def decision_etag(decision: Decision, role: str) -> str:
     parts = [
         str(override_use_recorded(decision, role)),
@@ -516,7 +510,7 @@ async def decide_batch(request: Request) -> BatchOut | Response:
         checks,
         snapshot,
         now=now,
-        ids=decision_ids(len(checks)),
+        ids=os.urandom(16 * len(checks)).hex().encode(),
         role=principal.role,
         fragments=services.fragments.of(snapshot),
         memo=services.checks,
