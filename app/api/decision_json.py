@@ -231,13 +231,13 @@ def decision_parts(
     """
     Each decision as `decision_bytes` writes it, in four parts: its `decision_id` (the JSON
     after `{"decision_id":`), its subject (`account_id` and `category`, up to the value of
-    `at`), `at`, and the rest (from `"allowed"`). The
-    decisions of a batch share most of their JSON: every key after `at` (`_tail`) follows
-    from the outcome, the reasons and windows (the same objects, by identity, while
-    `decisions` holds them), `valid_until`, `data_version`, `evaluated_at` and the role;
-    `account_id` and `category` repeat, and so do instants: each is written once, and the
-    parts of decisions that share it are the same bytes object. `written` writes each
-    decision's `at`: `instant_bytes`, or the same remembered (`instants.Instants.json`).
+    `at`), `at`, and the rest (from `"allowed"`). The decisions of a batch share most of
+    their JSON: every key after `at` (`_tail`) follows from the outcome, the reasons and
+    windows (the same objects, by identity, while `decisions` holds them), `valid_until`,
+    `data_version`, `evaluated_at` and the role; `account_id` and `category` repeat, and so
+    do instants: each is written once, and the parts of decisions that share it are the same
+    bytes object. `written` writes each decision's `at`: `instant_bytes`, or the same
+    remembered (`instants.Instants.json`).
     """
     fragments = {} if fragments is None else fragments
     times: dict[dt.datetime, bytes] = {}
@@ -279,7 +279,9 @@ def decisions_bytes(
 ) -> bytes:
     """
     The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
-    byte for byte: each decision as `decision_bytes` writes it, from `decision_parts`.
+    byte for byte: each decision as `decision_bytes` writes it, from `decision_parts`. (The
+    route writes it with `batch.batch_answer`, which writes the checks it remembers from
+    memory and the others as here; both are held equal to the reference by tests.)
     """
     body: list[bytes] = [b'{"decisions":[']
     for decision_id, subject, at, tail in decision_parts(

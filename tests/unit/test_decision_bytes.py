@@ -12,12 +12,15 @@ import random
 import pytest
 from pydantic_core import to_json
 
+from app.api.batch import Check, batch_answer
+from app.api.check_memo import CheckMemo
 from app.api.decision_json import (
     SnapshotFragments,
     decision_bytes,
     decision_json,
     decisions_bytes,
 )
+from app.api.reliance import batch_override_uses
 from app.api.schemas import DecisionOut
 from app.domain import (
     UTC,
@@ -255,3 +258,38 @@ def test_a_batch_writes_a_decision_differing_from_the_last_in_one_field_as_itsel
     )
     assert (len(first.reasons), len(first.windows), first.outcome) == (2, 1, Outcome.DENY)
     assert getattr(twin, field) != getattr(first, field)
+
+
+def test_a_batch_answered_from_memory_is_the_reference_json() -> None:
+    """
+    `batch.batch_answer`, asked the same checks again and again as the clock moves (the
+    checks it remembers written from memory, `app.api.check_memo`), for every role: the
+    reference JSON of the same checks decided afresh, byte for byte, and the same reliances.
+    """
+    snapshot, accounts = _snapshot()
+    rng = random.Random(21)
+    instants = [dt.datetime(2025, 4, 5, tzinfo=UTC) + dt.timedelta(hours=7 * i) for i in range(40)]
+    checks: list[Check] = [
+        (rng.choice(accounts), rng.choice([*instants, None]), rng.choice(list(Category)),
+         rng.choice(TEXTS), None)
+        for _ in range(1500)
+    ]  # fmt: skip
+    memo = CheckMemo()
+    now = dt.datetime(2025, 4, 6, 10, tzinfo=UTC)
+    for asked in range(3):
+        for role in ROLES:
+            now += dt.timedelta(seconds=61, microseconds=asked)
+            ids = "".join(f"{rng.getrandbits(128):032x}" for _ in checks)
+            decided = [
+                decide_post(account, at or now, category, snapshot, now=now, text=text,
+                            decision_id=ids[32 * i : 32 * i + 32])
+                for i, (account, at, category, text, _) in enumerate(checks)
+            ]  # fmt: skip
+
+            body, uses = batch_answer(checks, snapshot, now=now, ids=ids.encode(), role=role,
+                                      fragments={}, memo=memo)  # fmt: skip
+
+            assert body == to_json({"decisions": [decision_json(d, role=role) for d in decided]})
+            assert uses == batch_override_uses(decided, role)
+    assert 0 < len(memo) < len(checks)  # some remembered; "now", texts, overrides never
+    assert any(u for role in ROLES for u in batch_override_uses(decided, role))
