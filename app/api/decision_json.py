@@ -14,6 +14,7 @@ byte for byte, over thousands of random decisions).
 """
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -46,17 +47,18 @@ class SnapshotFragments:
     """
     The `Fragments` of each organisation's current snapshot, built as decisions use them.
     A new snapshot (after any write) starts afresh, so fragments of old snapshots never pile
-    up (they did, to 50,000 entries, in the soak).
+    up (they did, to 50,000 entries, in the soak). The snapshot is held weakly: a council
+    written to and not asked about again does not keep its replaced snapshot alive.
     """
 
-    _current: dict[str, tuple[Snapshot, Fragments]] = field(default_factory=dict)
+    _current: dict[str, tuple[weakref.ref[Snapshot], Fragments]] = field(default_factory=dict)
 
     def of(self, snapshot: Snapshot) -> Fragments:
         """The fragments of `snapshot` (an empty set if it replaced its organisation's last)."""
         organisation_id = snapshot.policy.organisation_id
         entry = self._current.get(organisation_id)
-        if entry is None or entry[0] is not snapshot:
-            entry = (snapshot, {})
+        if entry is None or entry[0]() is not snapshot:
+            entry = (weakref.ref(snapshot), {})
             self._current[organisation_id] = entry
         return entry[1]
 
