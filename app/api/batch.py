@@ -112,8 +112,8 @@ def batch_answer(
     written: Callable[[dt.datetime], bytes] = instant_bytes,
 ) -> tuple[bytes, tuple[dict[str, object], ...]]:
     """
-    The batch's body, `decisions_bytes` of each check decided against `snapshot` (evaluated
-    at `now`, each with its decision id from `ids`: 32 hex digits a check, as
+    The batch's body, each check's decision against `snapshot` as `decision_parts` writes it
+    (evaluated at `now`, each with its decision id from `ids`: 32 hex digits a check, as
     `os.urandom(16 * len(checks)).hex()`), and the override uses to audit
     (`batch_override_uses`). A check remembered for this snapshot (`CheckMemo`) is written
     from memory; any other is decided, and remembered where it may be.

@@ -32,7 +32,6 @@ __all__ = [
     "decision_bytes",
     "decision_json",
     "decision_parts",
-    "decisions_bytes",
     "instant_bytes",
 ]
 
@@ -270,27 +269,3 @@ def decision_parts(
             tail = tails[key] = _tail(d, fragments, times, role)
         add((to_json(d.decision_id), subject, at, tail))
     return parts
-
-
-def decisions_bytes(
-    decisions: Sequence[Decision],
-    fragments: Fragments | None = None,
-    *,
-    role: str,
-    written: Callable[[dt.datetime], bytes] = instant_bytes,
-) -> bytes:
-    """
-    The batch's body: `to_json({"decisions": [decision_json(d, ...) for d in decisions]})`,
-    byte for byte: each decision as `decision_bytes` writes it, from `decision_parts`. (The
-    route writes it with `batch.batch_answer`, which writes the checks it remembers from
-    memory and the others as here; both are held equal to the reference by tests.)
-    """
-    body: list[bytes] = [b'{"decisions":[']
-    for decision_id, subject, at, tail in decision_parts(
-        decisions, fragments, role=role, written=written
-    ):
-        body += (b'{"decision_id":', decision_id, subject, at, tail, b",")
-    if len(body) == 1:
-        return b'{"decisions":[]}'
-    body[-1] = b"]}"  # the last comma
-    return b"".join(body)

@@ -79,7 +79,7 @@ def test_no_module_global_is_mutated(path: Path) -> None:
 ID_KEYED = {
     # a snapshot's JSON fragments, in a per-organisation cache held by the app's state and
     # dropped with its snapshot; each entry holds its value, so no id is reused meanwhile (2);
-    # and a batch's pieces, in dicts local to one `decisions_bytes` call whose `decisions`
+    # and a batch's pieces, in dicts local to one `decision_parts` call whose `decisions`
     # keep every object named alive until the dicts are dropped (5)
     "app/api/decision_json.py": 7,
 }

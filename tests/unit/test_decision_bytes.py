@@ -18,7 +18,7 @@ from app.api.decision_json import (
     SnapshotFragments,
     decision_bytes,
     decision_json,
-    decisions_bytes,
+    decision_parts,
 )
 from app.api.reliance import batch_override_uses
 from app.api.schemas import DecisionOut
@@ -42,6 +42,21 @@ from app.domain.candidates import Candidate
 from app.domain.decision import decide, decide_post
 
 from .conftest import make_policy
+
+
+def decisions_bytes(decisions: list[Decision], fragments: dict, *, role: str) -> bytes:  # type: ignore[type-arg]
+    """A batch's body from `decision_parts`, joined as `batch.batch_answer` joins them."""
+    return b"".join(
+        (
+            b'{"decisions":[',
+            b",".join(
+                b'{"decision_id":' + b"".join(parts)
+                for parts in decision_parts(decisions, fragments, role=role)
+            ),
+            b"]}",
+        )
+    )
+
 
 ROLES = ("clerk", "scheduler", "viewer", "auditor", "operator")
 ELECTIONS = ("parish.redruth.2025-05-01", "local.cornwall.2029-05-03", "parl.2024-07-04")
