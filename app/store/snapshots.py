@@ -1,10 +1,12 @@
 """
 The decision snapshots: loaded from the database, held in memory, refreshed on change.
 
-`SnapshotCache.refresh()` reads every organisation's `data_version` (one small query) and
-rebuilds only the organisations whose version moved. A background task calls it every
-`snapshot_poll_interval`; a write calls it after commit so its own process sees the change
-at once. If the database cannot be reached, the last snapshots keep answering until
+`SnapshotCache.refresh()` reads every organisation's `data_version` and rebuilds only the
+organisations whose version moved. A background task calls it every `snapshot_poll_interval`;
+a write calls it after commit so its own process sees the change at once. On PostgreSQL the
+poll first asks for one row that changes whenever any version does (`_VERSIONS_DIGEST`), and
+reads every version only when it moved, or once a `FULL_POLL_SECONDS` whatever it says: with
+10,000 organisations, reading them all every half second took 5% of a worker's core. If the database cannot be reached, the last snapshots keep answering until
 `snapshot_max_age`, then `snapshot()` raises `SnapshotUnavailable` and decisions fail closed.
 
 Each organisation's policy comes from `policy_for` (the app's `PolicyRegistry`). An
@@ -21,6 +23,7 @@ kept off the path to ready.
 """
 
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -28,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, String, cast, func, select
 from sqlmodel import Session, col
 
 from app.domain import (
@@ -318,6 +321,30 @@ def approval_of(row: ApprovalRequestRow) -> Approval | None:
 
 
 _VERSIONS = select(col(OrganisationRow.id), col(OrganisationRow.data_version))
+# One row for every organisation's version (PostgreSQL): how many, and the sum of a 64-bit
+# hash of each "id:version" (a version is the digits after the last colon, so each term names
+# one organisation at one version). A version that moves changes the sum but with odds of
+# 2**-64, and `FULL_POLL_SECONDS` bounds even that.
+_VERSIONS_DIGEST = select(
+    func.count(),
+    func.coalesce(
+        func.sum(
+            func.hashtextextended(
+                col(OrganisationRow.id) + ":" + cast(col(OrganisationRow.data_version), String), 0
+            )
+        ),
+        0,
+    ),
+).select_from(OrganisationRow)
+# The longest the poll trusts the digest without reading every version.
+FULL_POLL_SECONDS = 60.0
+
+
+def _versions_digest(connection: Connection) -> tuple[object, ...] | None:
+    """`_VERSIONS_DIGEST` on PostgreSQL; None elsewhere (SQLite reads every version)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    return tuple(connection.execute(_VERSIONS_DIGEST).one())
 
 
 class SnapshotCache:
@@ -354,6 +381,9 @@ class SnapshotCache:
         # organisations not built yet, with the data_version their keys were read at
         self._pending: dict[str, int] = {}
         self._confirmed_at: float | None = None
+        # the versions' digest when every version was last read and acted on, and when
+        self._digest: tuple[object, ...] | None = None
+        self._full_at = -math.inf
         self.last_error: str | None = None
         # snapshots asked for (roughly: not counted under the lock), so that the background
         # build can tell whether requests are being answered and yield to them
@@ -391,6 +421,16 @@ class SnapshotCache:
     def _refresh(self, *, defer: bool = False) -> None:
         # The common case, nothing changed, costs one small query on a pooled connection.
         with self._engine.connect() as connection:
+            # read before the versions: a write between the two makes the next poll read
+            # them again, never skip one
+            digest = _versions_digest(connection)
+            began = self._clock()
+            if (
+                digest is not None
+                and digest == self._digest
+                and began - self._full_at < FULL_POLL_SECONDS
+            ):
+                return
             rows = connection.execute(_VERSIONS).all()
         versions: dict[str, int] = dict(rows)
         snapshots, unusable, pending = self._snapshots, self._unusable, self._pending
@@ -401,9 +441,10 @@ class SnapshotCache:
             and unusable.get(org, (None,))[0] != version
             and pending.get(org) != version
         ]
-        if not changed and len(versions) == len(snapshots) + len(unusable) + len(pending):
-            return
-        self._reload(changed, versions.keys(), versions=versions, defer=defer)
+        if changed or len(versions) != len(snapshots) + len(unusable) + len(pending):
+            self._reload(changed, versions.keys(), versions=versions, defer=defer)
+        # only once acted on: a reload that failed leaves the next poll reading them all
+        self._digest, self._full_at = digest, began
 
     def _build(self, session: Session, organisations: list[OrganisationRow]) -> dict[str, Snapshot]:
         """The snapshots of `organisations` whose policy is usable; the others are noted."""
