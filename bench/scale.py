@@ -59,6 +59,7 @@ SEED = 20261124
 COUNCILS_PER_AREA = 40
 POLLS = (dt.date(2021, 5, 6), dt.date(2025, 5, 1), dt.date(2029, 5, 3))
 PCC_POLLS = (dt.date(2021, 5, 6), dt.date(2024, 5, 2), dt.date(2028, 5, 4))
+PASSES = 3  # timing passes of decide() p99, of which the median is printed
 PLATFORMS = ("facebook", "x", "instagram", "linkedin", "youtube", "tiktok")
 
 
@@ -316,13 +317,18 @@ def _decide_p99_us(cache: SnapshotCache, policies: dict[str, Policy], samples: i
         queries.append((organisation, account.account_id, at))
     now = dt.datetime.now(UTC)
     clock = time.perf_counter_ns
-    timings = []
-    for organisation, account_id, at in queries:
-        began = clock()
-        decide(account_id, at, Category.GENERAL, cache.snapshot(organisation), now=now)
-        timings.append(clock() - began)
-    timings.sort()
-    return timings[int(0.99 * len(timings))] / 1000
+    # the median of three passes over the same queries: one pass's p99 moved by half between
+    # runs of the same code on this machine (an interrupt lands on 1% of such short calls)
+    p99s = []
+    for _ in range(PASSES):
+        timings = []
+        for organisation, account_id, at in queries:
+            began = clock()
+            decide(account_id, at, Category.GENERAL, cache.snapshot(organisation), now=now)
+            timings.append(clock() - began)
+        timings.sort()
+        p99s.append(timings[int(0.99 * len(timings))] / 1000)
+    return statistics.median(p99s)
 
 
 def bench_scale(
