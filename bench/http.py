@@ -255,8 +255,16 @@ def bench_http(duration: int = 10, repeats: int = 3, warmup: int = 2) -> dict[st
                 headers={"Authorization": f"Bearer {key}", "If-None-Match": answer.headers["etag"]},
             )
             assert repeat.status_code == 304, repeat.status_code  # noqa: S101 - a 304 is what is timed
+            batched = httpx.post(
+                base + "/v1/decisions",
+                content=_batch_request(base, 0).content,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                timeout=30,
+            )
+            assert batched.status_code == 200, batched.text[:300]  # noqa: S101 - the bare app sends it
             bare, bare_port = _serve_bare(
-                Path(folder), {"get": answer, "not_modified": repeat, "post": posted}
+                Path(folder),
+                {"get": answer, "not_modified": repeat, "post": posted, "batch": batched},
             )
             bare_base = f"http://127.0.0.1:{bare_port}"
             plan: _Plan = (
@@ -276,6 +284,9 @@ def bench_http(duration: int = 10, repeats: int = 3, warmup: int = 2) -> dict[st
                 for name, url, extra, lua in targets:
                     runs.setdefault(name, []).append(_run_wrk(wrk, url, key, duration, extra, lua))
             batch = _time_batch(base, key)
+            # the same bytes from the bare app: what carrying the batch costs this stack
+            bare_batch = _time_batch(bare_base, key)
+            batch["bare_batch_1000_p50_ms"] = bare_batch["batch_1000_p50_ms"]
             batch.update(_time_batch(base, key, texts=True))
             batch.update(_time_batch(base, key, new=True))
         finally:
@@ -301,12 +312,31 @@ def bench_http(duration: int = 10, repeats: int = 3, warmup: int = 2) -> dict[st
     figures["batch_1000_us_per_decision"] = batch["batch_1000_p50_ms"]
     figures["batch_1000_text_us_per_decision"] = batch["batch_1000_text_p50_ms"]
     figures["batch_1000_new_us_per_decision"] = batch["batch_1000_new_p50_ms"]
+    # as the throughputs' shares: the bare app's time for the same bytes over the service's
+    figures["ratio_batch_1000_to_bare_app"] = (
+        batch["bare_batch_1000_p50_ms"] / batch["batch_1000_p50_ms"]
+    )
     return figures
 
 
 def _ratio(runs: list[dict[str, float]], against: list[dict[str, float]]) -> float:
     """The median, over the repeats, of the ratio of throughputs measured in the same repeat."""
     return statistics.median(a["rps"] / b["rps"] for a, b in zip(runs, against, strict=True))
+
+
+def _batch_request(base: str, second: int, *, texts: bool = False) -> httpx.Request:
+    """The 1,000 checks `_time_batch` sends, at `second` past each minute, encoded once."""
+    checks: list[dict[str, object]] = [
+        {
+            "account_id": "facebook-redruthtowncouncil",
+            "at": f"2029-04-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{second:02d}+01:00",
+            "category": ("general", "event", "emergency", "consultation")[i % 4],
+            **({"text": f"{POST_TEXT} (#{i})"} if texts else {}),
+        }
+        for i in range(1000)
+    ]
+    # encoded once, as httpx's json= would on every request: the timing is the service's
+    return httpx.Request("POST", f"{base}/v1/decisions", json={"checks": checks})
 
 
 def _time_batch(
@@ -322,17 +352,7 @@ def _time_batch(
     """
 
     def body(second: int) -> httpx.Request:
-        checks: list[dict[str, object]] = [
-            {
-                "account_id": "facebook-redruthtowncouncil",
-                "at": f"2029-04-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{second:02d}+01:00",
-                "category": ("general", "event", "emergency", "consultation")[i % 4],
-                **({"text": f"{POST_TEXT} (#{i})"} if texts else {}),
-            }
-            for i in range(1000)
-        ]
-        # encoded once, as httpx's json= would on every request: the timing is the service's
-        return httpx.Request("POST", f"{base}/v1/decisions", json={"checks": checks})
+        return _batch_request(base, second, texts=texts)
 
     if new:
         repeats = min(repeats, 50)  # each request its own second, 1 to 55, warm-up included
