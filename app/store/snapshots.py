@@ -6,8 +6,9 @@ organisations whose version moved. A background task calls it every `snapshot_po
 a write calls it after commit so its own process sees the change at once. On PostgreSQL the
 poll first asks for one row that changes whenever any version does (`_VERSIONS_DIGEST`), and
 reads every version only when it moved, or once a `FULL_POLL_SECONDS` whatever it says: with
-10,000 organisations, reading them all every half second took 5% of a worker's core. If the database cannot be reached, the last snapshots keep answering until
-`snapshot_max_age`, then `snapshot()` raises `SnapshotUnavailable` and decisions fail closed.
+10,000 organisations, reading them all every half second took 5% of a worker's core. If the
+database cannot be reached, the last snapshots keep answering until `snapshot_max_age`, then
+`snapshot()` raises `SnapshotUnavailable` and decisions fail closed.
 
 Each organisation's policy comes from `policy_for` (the app's `PolicyRegistry`). An
 organisation whose policy is unusable (`PolicyUnavailable`) has no snapshot: its decisions
