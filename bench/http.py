@@ -350,13 +350,12 @@ def _time_batch(
     instants are ones never asked before (each request its own second of the minute).
     The bodies are encoded before the timing starts: encoding them is the client's work.
     """
-
-    def body(second: int) -> httpx.Request:
-        return _batch_request(base, second, texts=texts)
-
     if new:
         repeats = min(repeats, 50)  # each request its own second, 1 to 55, warm-up included
-    encoded = [body(1 + second) for second in range(repeats + 5)] if new else [body(0)]
+    encoded = [
+        _batch_request(base, second, texts=texts)
+        for second in (range(1, repeats + 6) if new else (0,))
+    ]
     media_type = encoded[0].headers["Content-Type"]
     timings = []
     with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
