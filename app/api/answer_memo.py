@@ -25,7 +25,10 @@ What keeps a remembered answer honest:
   where failed keys are counted.
 
 Memory is bounded: past `MAX_REQUESTS` questions or `MAX_KEYS` keys the memo forgets all of
-them at once (a client sending ever new instants costs the long way, never memory).
+them at once (a client sending ever new instants costs the long way, never memory); only a
+request with a valid key of a reading role is remembered, and none whose path and query, or
+whose `Authorization` value, is longer than `MAX_REMEMBERED_BYTES` (a real one is a tenth of
+that): 10,000 padded 64 KB paths would have held most of a gigabyte.
 """
 
 import datetime as dt
@@ -38,12 +41,22 @@ from app.domain import Category, Decision, Snapshot
 if TYPE_CHECKING:
     from .deps import Principal
 
-__all__ = ["MAX_KEYS", "MAX_PLAIN_TEXTS", "MAX_REQUESTS", "AnswerMemo", "Question", "Remembered"]
+__all__ = [
+    "MAX_KEYS",
+    "MAX_PLAIN_TEXTS",
+    "MAX_REMEMBERED_BYTES",
+    "MAX_REQUESTS",
+    "AnswerMemo",
+    "Question",
+    "Remembered",
+]
 
 MAX_REQUESTS = 10_000
 MAX_KEYS = 10_000
 # texts remembered as adding nothing, per remembered answer (32 bytes each)
 MAX_PLAIN_TEXTS = 16
+# the longest path and query (together), account id or `Authorization` value remembered
+MAX_REMEMBERED_BYTES = 1024
 
 
 @dataclass(slots=True)
@@ -95,6 +108,8 @@ class AnswerMemo:
         return self._questions.get((path, query))
 
     def remember_question(self, path: str, query: bytes, question: Question) -> None:
+        if len(path) + len(query) > MAX_REMEMBERED_BYTES:
+            return
         if len(self._questions) >= MAX_REQUESTS:
             self._questions = {}
         self._questions[(path, query)] = question
@@ -104,6 +119,8 @@ class AnswerMemo:
         return self._keys.get(authorization)
 
     def remember_key(self, authorization: bytes, entry: object, principal: "Principal") -> None:
+        if len(authorization) > MAX_REMEMBERED_BYTES:
+            return
         if len(self._keys) >= MAX_KEYS:
             self._keys = {}
         self._keys[authorization] = (entry, principal)
@@ -118,7 +135,7 @@ class AnswerMemo:
         """
         key = (account_id, at, category)
         question = self._posts.get(key)
-        if question is None:
+        if question is None and len(account_id) <= MAX_REMEMBERED_BYTES:
             if len(self._posts) >= MAX_REQUESTS:
                 self._posts = {}
             self._posts[key] = Question(account_id, at, category)

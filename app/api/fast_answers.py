@@ -152,12 +152,11 @@ async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool
     memo = services.answers
     path: str = scope["path"]
     query_string: bytes = scope["query_string"]
-    question = memo.question(path, query_string)
+    question = known = memo.question(path, query_string)
     if question is None:
         question = _question(path, query_string)
         if question is None:
             return False
-        memo.remember_question(path, query_string, question)
     authorization = if_none_match = None
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -167,6 +166,8 @@ async def serve_remembered(services: Services, scope: Scope, send: Send) -> bool
     principal = _remembered_principal(services, authorization)
     if principal is None or principal.role not in READ_ROLES:
         return False
+    if known is None:  # remembered for a valid key only: a request without one costs nothing
+        memo.remember_question(path, query_string, question)
     now = services.clock()
     found = _answer(services, question, principal, now)
     if found is None:

@@ -6,8 +6,9 @@ layer FastAPI and Starlette put in front of a route (the error and telemetry mid
 body limits, the routing, dependency and parameter machinery: together they cost more than
 the decision) and goes straight to `serve_can_publish`: the one implementation, which the
 documented route hands its requests to as well. The paths and query strings it takes are
-checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once);
-any request those refuse goes to the framework's stack, where `InputHygiene` answers it.
+checked as every operation's are (`hygiene.read_query`, `hygiene.path_problem`, read once,
+and `hygiene.repeated_header`); any request those refuse goes to the framework's stack, where
+`InputHygiene` answers it.
 A question asked before is answered from what was worked out for it then, filling in only
 what differs from request to request (`fast_answers.serve_remembered`, `app.api.answer_memo`).
 
@@ -23,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .deps import json_media_type
 from .fast_answers import serve_post_fast, serve_remembered
-from .hygiene import path_problem, read_query
+from .hygiene import path_problem, read_query, repeated_header
 from .routes.decisions import can_publish_account, serve_can_publish
 
 __all__ = ["CanPublishFastPath"]
@@ -41,11 +42,14 @@ class CanPublishFastPath(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            scope["type"] == "http"
-            and scope["method"] in _FAST_METHODS
-            and self.fast_path
-            and not self.root_path
+            scope["type"] != "http"
+            or not self.fast_path
+            or self.root_path
+            or repeated_header(scope["headers"]) is not None  # `InputHygiene` refuses it
         ):
+            await super().__call__(scope, receive, send)
+            return
+        if scope["method"] in _FAST_METHODS:
             # a question asked before, first: it is known to be a can-publish request
             if await serve_remembered(self.state.services, scope, send):
                 return
@@ -58,10 +62,7 @@ class CanPublishFastPath(FastAPI):
                 await serve_can_publish(scope, receive, send, query=query)
                 return
         elif (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and self.fast_path
-            and not self.root_path
+            scope["method"] == "POST"
             and not scope["query_string"]
             and (account_id := can_publish_account(scope["path"])) is not None
             and path_problem(scope["path"]) is None

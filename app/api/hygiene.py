@@ -8,10 +8,14 @@ feeds get the same answers:
   no resource has such a name (a NUL in an id was a 500 on PostgreSQL);
 - a control character in a query parameter's name or value: 422 naming the parameter;
 - a query parameter given more than once: 422 naming it. Every operation takes single
-  values, and the framework would quietly answer for the last one (`?at=X&at=Y`).
+  values, and the framework would quietly answer for the last one (`?at=X&at=Y`);
+- a header the request may carry once (`Authorization`, `Content-Type`, `Content-Length`)
+  given more than once: 400 `/problems/repeated-header` naming it. Which one counts is not
+  agreed (Starlette's `headers.get` takes the first, a loop over them the last, a proxy may
+  have checked either), so none is taken: two keys are never one council's and another's.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,7 +27,7 @@ from app.domain.text import control_character, describe_control_character
 from . import problem_types as types
 from .problems import problem_response
 
-__all__ = ["InputHygiene", "path_problem", "read_query"]
+__all__ = ["InputHygiene", "path_problem", "read_query", "repeated_header"]
 
 _Scope = dict[str, Any]
 # What turns a problem into another answer for the request (the console's pages).
@@ -76,8 +80,29 @@ def path_problem(path: str) -> str | None:
     return f"the path {describe_control_character(found)}, so it names no resource"
 
 
+# Headers a request carries once at most (RFC 9110 section 5.3: not lists).
+_ONCE = frozenset({b"authorization", b"content-type", b"content-length"})
+
+
+def repeated_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """
+    The name of a header of `_ONCE` given more than once (as `Content-Type`), or None. ASGI
+    headers, whose names are in lower case. The can-publish fast path asks this first.
+    """
+    seen: list[bytes] = []
+    for name, _ in headers:
+        if name in _ONCE:
+            if name in seen:
+                return name.decode("latin-1").title()
+            seen.append(name)
+    return None
+
+
 class InputHygiene:
-    """Refuse control characters in paths and query strings, and repeated query parameters."""
+    """
+    Refuse control characters in paths and query strings, repeated query parameters, and
+    repeated headers that a request carries once.
+    """
 
     def __init__(self, app: Any, pages: Pages | None = None) -> None:
         """
@@ -109,6 +134,16 @@ class InputHygiene:
                     types.VALIDATION_ERROR,
                     f"{name}: {why}",
                     extra={"errors": [{"field": name, "location": "query", "message": why}]},
+                )
+                await self._answer(scope, receive, send, response)
+                return
+            repeated = repeated_header(scope["headers"])
+            if repeated is not None:
+                response = problem_response(
+                    Request(scope),
+                    types.REPEATED_HEADER,
+                    f"the {repeated} header is given more than once; give it once",
+                    extra={"header": repeated},
                 )
                 await self._answer(scope, receive, send, response)
                 return

@@ -20,6 +20,7 @@ __all__ = [
     "METHOD_NOT_ALLOWED",
     "NOT_FOUND",
     "NOT_READY",
+    "REPEATED_HEADER",
     "SERVICE_UNAVAILABLE",
     "UNAUTHORIZED",
     "UNSUPPORTED_MEDIA_TYPE",
@@ -199,6 +200,13 @@ MALFORMED_BODY = ProblemType(
     "A JSON body that cannot be read: not JSON (`line` and `column` say where), not UTF-8, "
     "or nested thousands deep.",
 )
+REPEATED_HEADER = ProblemType(
+    "repeated-header",
+    400,
+    "A header is given more than once",
+    "A header the request may carry once (`Authorization`, `Content-Type`, `Content-Length`) "
+    "is given more than once: which one counts cannot be told, so none is taken.",
+)
 UNSUPPORTED_MEDIA_TYPE = ProblemType(
     "unsupported-media-type",
     415,
@@ -281,6 +289,7 @@ ALL: tuple[ProblemType, ...] = (
     LENGTH_REQUIRED,
     CONTENT_TOO_LARGE,
     MALFORMED_BODY,
+    REPEATED_HEADER,
     UNSUPPORTED_MEDIA_TYPE,
     UNAUTHORIZED,
     FORBIDDEN,

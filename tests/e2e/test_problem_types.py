@@ -236,6 +236,10 @@ TRIGGERS: dict[str, Trigger] = {
         content=b'{"reason": }',
         headers=_clerk(c) | {"Content-Type": "application/json"},
     ),
+    "repeated-header": lambda c: c.client.get(
+        "/v1/windows",
+        headers=[("Authorization", f"Bearer {c.keys.clerk}")] * 2,
+    ),
     "unsupported-media-type": lambda c: c.client.post(
         "/v1/windows",
         content=b"starts tomorrow",
